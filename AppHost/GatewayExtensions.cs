@@ -1,0 +1,19 @@
+using Platform.Hosting;
+
+namespace Platform.AppHost;
+
+internal static class GatewayExtensions
+{
+    /// <summary>
+    /// Locally the gateway listens on loopback with a development certificate it makes on first run and keeps in
+    /// the state folder; a deployment mounts a real certificate instead, so none of this reaches the manifest.
+    /// </summary>
+    public static IResourceBuilder<ProjectResource> WithLocalDevelopmentCertificate(this IResourceBuilder<ProjectResource> builder) =>
+        builder.WithEnvironment(context =>
+        {
+            if (!context.ExecutionContext.IsRunMode) return;
+            var certificate = Path.Combine(context.ExecutionContext.StateDirectory, builder.Resource.Name, "development-certificate.pfx");
+            context.EnvironmentVariables["Gateway__DevelopmentCertificatePath"] = ReferenceExpression.Literal(certificate);
+            context.EnvironmentVariables["Gateway__BindAddress"] = ReferenceExpression.Literal("127.0.0.1");
+        });
+}

@@ -1,0 +1,119 @@
+using System.Diagnostics;
+
+namespace Platform.Hosting.Orchestration;
+
+/// <summary>
+/// Finds the server programs the app model needs and, on Debian or Ubuntu, installs the missing packages with
+/// apt-get — showing apt's own progress — so that a fresh machine with only the .NET SDK can run the platform.
+/// Services the packages would start system-wide are kept from starting (policy-rc.d): only private instances run.
+/// </summary>
+internal sealed class PackageInstaller(ResourceOutput output)
+{
+    private static readonly Dictionary<string, string[]> programs = new()
+    {
+        ["postgresql"] = ["initdb", "postgres"],
+        ["redis-server"] = ["redis-server"],
+        ["rabbitmq-server"] = ["rabbitmq-server", "epmd"],
+    };
+
+    private static readonly string[] extraSearchPaths = ["/usr/lib/rabbitmq/bin", "/usr/sbin", "/usr/bin", "/usr/local/bin"];
+
+    public async Task EnsureAsync(IEnumerable<ContainerResource> resources, CancellationToken cancellationToken)
+    {
+        var missing = resources
+            .SelectMany(r => r.Packages.Select(p => (Resource: r.Name, Package: p)))
+            .Where(x => !programs[x.Package].All(program => FindProgram(program) is not null))
+            .ToList();
+        if (missing.Count == 0) return;
+
+        var packages = missing.Select(m => m.Package).Distinct().ToArray();
+        var who = string.Join(", ", missing.Select(m => $"{m.Resource} needs {m.Package}").Distinct());
+        if (!IsDebianLike())
+        {
+            throw new DistributedApplicationException(
+                $"{who}, and it is not installed. Install {string.Join(" and ", packages)} with your system's package manager (it must provide {string.Join(", ", packages.SelectMany(p => programs[p]))}) and run again.");
+        }
+
+        if (!NativeMethods.IsRoot)
+        {
+            throw new DistributedApplicationException(
+                $"{who}, and it is not installed. Run: sudo apt-get install -y {string.Join(' ', packages)}   (or start the AppHost as root once to install it).");
+        }
+
+        output.Info($"{who}: installing {string.Join(' ', packages)} with apt-get (this happens once)...");
+        var policy = "/usr/sbin/policy-rc.d";
+        var ownPolicy = !File.Exists(policy);
+        if (ownPolicy)
+        {
+            // 101 = "action forbidden": the packages install without starting system-wide servers.
+            await File.WriteAllTextAsync(policy, "#!/bin/sh\nexit 101\n", cancellationToken);
+            File.SetUnixFileMode(policy, UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.UserExecute | UnixFileMode.GroupRead | UnixFileMode.GroupExecute | UnixFileMode.OtherRead | UnixFileMode.OtherExecute);
+        }
+
+        try
+        {
+            if (await AptGetAsync(["install", "-y", "--no-install-recommends", .. packages], cancellationToken) != 0)
+            {
+                output.Info("apt-get install failed; refreshing the package lists and trying once more.");
+                if (await AptGetAsync(["update"], cancellationToken) != 0
+                    || await AptGetAsync(["install", "-y", "--no-install-recommends", .. packages], cancellationToken) != 0)
+                {
+                    throw new DistributedApplicationException($"{who}: 'apt-get install {string.Join(' ', packages)}' failed; see the [install] lines above.");
+                }
+            }
+        }
+        finally
+        {
+            if (ownPolicy) File.Delete(policy);
+        }
+
+        foreach (var (resource, package) in missing)
+        {
+            if (programs[package].FirstOrDefault(p => FindProgram(p) is null) is { } absent)
+            {
+                throw new DistributedApplicationException($"{resource}: {package} was installed but '{absent}' is still not found.");
+            }
+        }
+    }
+
+    /// <summary>A program on PATH or where Debian puts server binaries (PostgreSQL's are versioned, newest wins).</summary>
+    public static string? FindProgram(string name)
+    {
+        var paths = (Environment.GetEnvironmentVariable("PATH") ?? "").Split(':', StringSplitOptions.RemoveEmptyEntries)
+            .Concat(extraSearchPaths);
+        if (name is "initdb" or "postgres" or "pg_ctl")
+        {
+            var versioned = Directory.Exists("/usr/lib/postgresql")
+                ? Directory.GetDirectories("/usr/lib/postgresql").OrderByDescending(d => int.TryParse(Path.GetFileName(d), out var v) ? v : 0).Select(d => Path.Combine(d, "bin"))
+                : [];
+            paths = versioned.Concat(paths);
+        }
+
+        // Debian's /usr/sbin/rabbitmq-server switches to the rabbitmq user; the script under /usr/lib runs as we are.
+        if (name == "rabbitmq-server") paths = new[] { "/usr/lib/rabbitmq/bin" }.Concat(paths);
+
+        return paths.Select(p => Path.Combine(p, name)).FirstOrDefault(File.Exists);
+    }
+
+    private static bool IsDebianLike()
+    {
+        if (!File.Exists("/etc/os-release") || FindProgram("apt-get") is null) return false;
+        var text = File.ReadAllText("/etc/os-release");
+        return text.Contains("debian", StringComparison.OrdinalIgnoreCase) || text.Contains("ubuntu", StringComparison.OrdinalIgnoreCase);
+    }
+
+    private async Task<int> AptGetAsync(string[] arguments, CancellationToken cancellationToken)
+    {
+        var start = new ProcessStartInfo("apt-get") { RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false };
+        foreach (var a in arguments) start.ArgumentList.Add(a);
+        start.Environment["DEBIAN_FRONTEND"] = "noninteractive";
+        using var process = new Process { StartInfo = start };
+        process.OutputDataReceived += (_, e) => { if (e.Data is not null) output.Write("install", e.Data); };
+        process.ErrorDataReceived += (_, e) => { if (e.Data is not null) output.Write("install", e.Data); };
+        process.Start();
+        process.BeginOutputReadLine();
+        process.BeginErrorReadLine();
+        await process.WaitForExitAsync(cancellationToken);
+        return process.ExitCode;
+    }
+}
