@@ -136,7 +136,8 @@ public sealed class DistributedApplication : IAsyncDisposable
         try
         {
             await new PackageInstaller(output).EnsureAsync(selected.OfType<ContainerResource>(), cancellationToken);
-            state.ResolveParameters(selected.OfType<ParameterResource>());
+            // Every parameter, selected or not: a kept project may read one through its environment.
+            state.ResolveParameters(builder.Resources.OfType<ParameterResource>());
             PortAllocator.Allocate(selected, options.RandomizePorts);
             processes = new ProcessRegistry(state.Path);
             processes.StartWatchdog(options.DeleteStateOnExit ? state.Path : null);
@@ -157,6 +158,11 @@ public sealed class DistributedApplication : IAsyncDisposable
         Find(resourceName) is IResourceWithConnectionString withConnectionString
             ? withConnectionString.ConnectionStringExpression.GetValue()
             : throw new ArgumentException($"'{resourceName}' has no connection string.", nameof(resourceName));
+
+    /// <summary>A parameter's value, generated secrets included (tests use it to act as an operator).</summary>
+    public string GetParameterValue(string parameterName) =>
+        builder.Resources.OfType<ParameterResource>().FirstOrDefault(p => p.Name == parameterName)?.GetValue()
+        ?? throw new ArgumentException($"No parameter named '{parameterName}'.", nameof(parameterName));
 
     public IReadOnlyDictionary<string, ResourceState> GetResourceStates() => Orchestrator.States;
 

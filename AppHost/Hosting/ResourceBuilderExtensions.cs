@@ -101,6 +101,20 @@ public static class ResourceBuilderExtensions
         return builder;
     }
 
+    /// <summary>An environment variable whose value is another resource's endpoint, parameter or expression.</summary>
+    public static IResourceBuilder<ProjectResource> WithEnvironment(this IResourceBuilder<ProjectResource> builder, string name, IValueReference value)
+    {
+        builder.Resource.Environment.Add(new(name, value));
+        return builder;
+    }
+
+    public static IResourceBuilder<ProjectResource> WithEnvironment(this IResourceBuilder<ProjectResource> builder, string name, IResourceBuilder<ParameterResource> parameter) =>
+        builder.WithEnvironment(name, (IValueReference)parameter.Resource);
+
+    /// <summary>The URL of one of the resource's endpoints: <c>{name.bindings.endpoint.url}</c> in the manifest.</summary>
+    public static EndpointReference GetEndpoint<T>(this IResourceBuilder<T> builder, string endpointName) where T : Resource =>
+        builder.Resource.GetEndpoint(endpointName).Property(EndpointProperty.Url);
+
     public static IResourceBuilder<ProjectResource> WithEnvironment(this IResourceBuilder<ProjectResource> builder, Action<EnvironmentCallbackContext> callback)
     {
         builder.Resource.EnvironmentCallbacks.Add(callback);

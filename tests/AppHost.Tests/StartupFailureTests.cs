@@ -11,14 +11,14 @@ public sealed class StartupFailureTests
     {
         await using var app = await DistributedApplicationTestingBuilder.CreateAsync();
         app.KeepOnly("postgres", "redis");
-        // A data folder from a PostgreSQL version that does not exist: the server refuses it and exits.
+        // A data folder that is not a cluster: the server refuses it and exits.
         var data = Directory.CreateDirectory(Path.Combine(app.StateDirectory, "postgres", "data")).FullName;
         await File.WriteAllTextAsync(Path.Combine(data, "PG_VERSION"), "99\n");
 
         var error = await Assert.ThrowsAsync<DistributedApplicationException>(() => app.StartAsync());
 
-        Assert.StartsWith("postgres:", error.Message);
-        Assert.Contains("incompatible", error.Message);
+        Assert.StartsWith("postgres: exited with code", error.Message);
+        Assert.Contains("postgresql.conf", error.Message); // the server's own explanation is passed on
         var redisPort = app.Application.Resources.OfType<RedisResource>().Single().PrimaryEndpoint.AllocatedPort();
         await Assert.ThrowsAsync<SocketException>(async () =>
         {
