@@ -16,4 +16,13 @@ internal static class GatewayExtensions
             context.EnvironmentVariables["Gateway__DevelopmentCertificatePath"] = ReferenceExpression.Literal(certificate);
             context.EnvironmentVariables["Gateway__BindAddress"] = ReferenceExpression.Literal("127.0.0.1");
         });
+
+    /// <summary>The gateway's audit spool: in the state folder locally, on a volume (the default path) when deployed.</summary>
+    public static IResourceBuilder<ProjectResource> WithLocalAuditSpool(this IResourceBuilder<ProjectResource> builder) =>
+        builder.WithEnvironment(context =>
+        {
+            if (!context.ExecutionContext.IsRunMode) return;
+            var spool = Path.Combine(context.ExecutionContext.StateDirectory, builder.Resource.Name, "audit-spool");
+            context.EnvironmentVariables["Gateway__Audit__SpoolDirectory"] = ReferenceExpression.Literal(spool);
+        });
 }

@@ -1,8 +1,10 @@
 using Microsoft.AspNetCore.Server.Kestrel.Core;
 using Microsoft.Extensions.DependencyInjection.Extensions;
 using Microsoft.Extensions.Options;
+using Platform.Gateway.Auditing;
 using Platform.Gateway.Errors;
 using Platform.Gateway.Hardening;
+using Platform.Gateway.RequestIds;
 using Platform.Gateway.Tls;
 
 namespace Platform.Gateway;
@@ -22,12 +24,17 @@ internal static class Extensions
         builder.Services.AddProblemDetails();
         builder.Services.AddExceptionHandler<UnhandledExceptionHandler>();
 
+        builder.AddGatewayAuditing();
+
         builder.Services.AddReverseProxy()
             .LoadFromConfig(builder.Configuration.GetSection("ReverseProxy"));
     }
 
     public static WebApplication UseGatewayPipeline(this WebApplication app)
     {
+        // First, so that every answer — refusals included — carries a request id and is audited.
+        app.UseMiddleware<RequestIdMiddleware>();
+        app.UseMiddleware<AuditMiddleware>();
         app.UseSecurityHeaders();
         app.UseExceptionHandler();
         // Unmatched routes and bare error statuses become RFC 9457 problem details.

@@ -19,6 +19,12 @@ internal sealed class GatewayOptions
     public string? DevelopmentCertificatePath { get; set; }
 
     public SecurityTxtOptions SecurityTxt { get; set; } = new();
+
+    /// <summary>
+    /// CIDR ranges of proxies in front of the gateway (load balancers) whose forwarded headers, such as a
+    /// well-formed <c>X-Request-Id</c>, are believed. Empty: every client is untrusted.
+    /// </summary>
+    public List<string> TrustedProxies { get; set; } = [];
 }
 
 internal sealed class GatewayCertificateOptions

@@ -21,6 +21,11 @@ internal sealed class GatewayOptionsValidator : IValidateOptions<GatewayOptions>
             errors.Add($"Gateway:BindAddress '{options.BindAddress}' is not an IPv4 or IPv6 address.");
         }
 
+        foreach (var range in options.TrustedProxies.Where(r => !IPNetwork.TryParse(r, out _)))
+        {
+            errors.Add($"Gateway:TrustedProxies entry '{range}' is not a CIDR range such as 10.0.0.0/8 or fd00::/8.");
+        }
+
         ValidateCertificate(options, errors);
         ValidateSecurityTxt(options.SecurityTxt, errors);
 

@@ -22,6 +22,12 @@ public sealed class RabbitMQClientSettings : IConnectionStringSettings
     /// <summary>The longest wait between two retries.</summary>
     public TimeSpan ConnectRetryMaxDelay { get; set; } = TimeSpan.FromSeconds(30);
 
+    /// <summary>
+    /// Leaves the connection out of <c>/health</c>: for a service that keeps working while RabbitMQ is down (the
+    /// gateway spools audit events), where readiness must not follow the broker. Read when the client is added.
+    /// </summary>
+    public bool DisableHealthChecks { get; set; }
+
     /// <summary>How long the health check waits for the connection to exist.</summary>
     public TimeSpan HealthCheckTimeout { get; set; } = TimeSpan.FromSeconds(5);
 }

@@ -46,6 +46,10 @@ public static class RabbitMQExtensions
         builder.Services.AddSingleton(provider =>
             provider.GetRequiredService<RabbitMQConnectionProvider>().GetConnectionAsync().GetAwaiter().GetResult());
 
+        var registration = new RabbitMQClientSettings();
+        configureSettings?.Invoke(registration);
+        if (registration.DisableHealthChecks) return;
+
         builder.Services.AddHealthChecks().Add(new HealthCheckRegistration(
             connectionName,
             provider => new RabbitMQHealthCheck(

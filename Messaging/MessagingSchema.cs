@@ -1,0 +1,56 @@
+using Npgsql;
+
+namespace Platform.Messaging;
+
+/// <summary>
+/// The messaging tables in the service's own database: <c>outbox</c> (events waiting to be, or recently, published)
+/// and <c>inbox</c> (ids of events already applied). Idempotent; services run it from their migration step.
+/// </summary>
+public static class MessagingSchema
+{
+    public const string Sql =
+        """
+        CREATE TABLE IF NOT EXISTS outbox (
+            id              bigint GENERATED ALWAYS AS IDENTITY PRIMARY KEY,
+            event_id        text        NOT NULL UNIQUE,
+            type            text        NOT NULL,
+            payload         jsonb       NOT NULL,
+            trace_parent    text,
+            trace_state     text,
+            occurred_at     timestamptz NOT NULL,
+            created_at      timestamptz NOT NULL,
+            attempts        integer     NOT NULL DEFAULT 0,
+            next_attempt_at timestamptz NOT NULL,
+            last_error      text,
+            sent_at         timestamptz
+        );
+        CREATE INDEX IF NOT EXISTS outbox_unsent ON outbox (id) WHERE sent_at IS NULL;
+        CREATE INDEX IF NOT EXISTS outbox_sent_at ON outbox (sent_at) WHERE sent_at IS NOT NULL;
+
+        CREATE TABLE IF NOT EXISTS inbox (
+            event_id     text        PRIMARY KEY,
+            type         text        NOT NULL,
+            processed_at timestamptz NOT NULL
+        );
+        CREATE INDEX IF NOT EXISTS inbox_processed_at ON inbox (processed_at);
+        """;
+
+    public static async Task ApplyAsync(NpgsqlDataSource dataSource, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(dataSource);
+        await using var connection = await dataSource.OpenConnectionAsync(cancellationToken);
+        await using var transaction = await connection.BeginTransactionAsync(cancellationToken);
+        // Two replicas starting together would race on "IF NOT EXISTS" (it is not atomic); the lock serialises them.
+        await using (var command = new NpgsqlCommand("SELECT pg_advisory_xact_lock(hashtext('platform.messaging.schema'))", connection, transaction))
+        {
+            await command.ExecuteNonQueryAsync(cancellationToken);
+        }
+
+        await using (var command = new NpgsqlCommand(Sql, connection, transaction))
+        {
+            await command.ExecuteNonQueryAsync(cancellationToken);
+        }
+
+        await transaction.CommitAsync(cancellationToken);
+    }
+}

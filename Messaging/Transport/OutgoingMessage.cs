@@ -1,0 +1,13 @@
+using System.Diagnostics;
+using RabbitMQ.Client;
+
+namespace Platform.Messaging.Transport;
+
+/// <summary>
+/// One message ready for the wire. <see cref="Activity"/>, when there is one, is the producer span: it ends when
+/// the broker's confirm (or the failure) arrives.
+/// </summary>
+internal sealed record OutgoingMessage(string RoutingKey, BasicProperties Properties, ReadOnlyMemory<byte> Body, Activity? Activity = null)
+{
+    public string Describe() => Properties.MessageId ?? "(no message id)";
+}

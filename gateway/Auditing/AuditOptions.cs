@@ -1,0 +1,23 @@
+namespace Platform.Gateway.Auditing;
+
+/// <summary><c>Gateway:Audit</c>: where the local spool lives and how it drains.</summary>
+internal sealed class AuditOptions
+{
+    public const string SectionName = "Gateway:Audit";
+
+    /// <summary>
+    /// The spool's parent folder. Each gateway process takes (locks) one <c>spool-N</c> folder in it, so replicas
+    /// never share a spool and a restarted replica drains what a dead one left.
+    /// </summary>
+    public string SpoolDirectory { get; set; } = "";
+
+    public long MaxSegmentBytes { get; set; } = 16 * 1024 * 1024;
+
+    public int PublishBatchSize { get; set; } = 500;
+
+    /// <summary>How often appended events are forced to disk (fsync); between syncs they are in the OS page cache.</summary>
+    public TimeSpan SyncInterval { get; set; } = TimeSpan.FromMilliseconds(200);
+
+    /// <summary>The region this gateway serves, recorded with every event.</summary>
+    public string? Region { get; set; }
+}

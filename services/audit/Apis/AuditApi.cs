@@ -1,0 +1,51 @@
+using Microsoft.AspNetCore.Http.HttpResults;
+using Platform.Audit.Data;
+using Platform.Audit.Model;
+
+namespace Platform.Audit.Apis;
+
+public static class AuditApi
+{
+    public static IEndpointRouteBuilder MapAuditApi(this IEndpointRouteBuilder app)
+    {
+        var api = app.MapGroup("/v1/audit");
+        api.MapGet("/events", ListEvents).WithName("ListAuditEvents");
+        return app;
+    }
+
+    internal static async Task<Results<Ok<AuditPage>, ProblemHttpResult, ValidationProblem>> ListEvents(
+        HttpRequest request, AuditReaderAuthenticator authenticator, AuditStore store, CancellationToken cancellationToken)
+    {
+        var reader = authenticator.Authenticate(request);
+        if (reader is null)
+        {
+            request.HttpContext.Response.Headers.WWWAuthenticate = "Bearer";
+            return TypedResults.Problem(statusCode: 401, type: Problems.Unauthenticated, title: "Authentication required",
+                detail: "Send a reader credential as 'Authorization: Bearer <token>'.");
+        }
+
+        var (query, errors) = AuditQuery.Parse(request.Query);
+        if (query is null)
+        {
+            return TypedResults.ValidationProblem(errors, type: Problems.InvalidQuery, title: "The query has invalid parameters");
+        }
+
+        if (!reader.MayRead(query.Organization))
+        {
+            return TypedResults.Problem(statusCode: 403, type: Problems.Forbidden, title: "Not allowed",
+                detail: query.Organization is null
+                    ? "This credential reads specific organizations: give 'organization'."
+                    : "This credential may not read that organization's audit log.");
+        }
+
+        return TypedResults.Ok(await store.QueryAsync(query, cancellationToken));
+    }
+}
+
+/// <summary>Stable problem types of this API (RFC 9457).</summary>
+internal static class Problems
+{
+    public const string Unauthenticated = "https://platform.dev/problems/unauthenticated";
+    public const string Forbidden = "https://platform.dev/problems/forbidden";
+    public const string InvalidQuery = "https://platform.dev/problems/invalid-query";
+}

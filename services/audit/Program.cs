@@ -1,0 +1,18 @@
+using Platform.Audit;
+using Platform.Audit.Apis;
+
+var builder = WebApplication.CreateBuilder(args);
+
+builder.AddServiceDefaults();
+builder.AddAuditServices();
+
+var app = builder.Build();
+
+app.UseExceptionHandler();
+app.UseStatusCodePages();
+app.MapDefaultEndpoints();
+app.MapAuditApi();
+
+app.Run();
+
+public partial class Program;
