@@ -173,6 +173,9 @@ public sealed class DistributedApplication : IAsyncDisposable
 
     public Task StartResourceAsync(string resourceName, CancellationToken cancellationToken = default) => Orchestrator.StartResourceAsync(resourceName, cancellationToken);
 
+    /// <summary>Fault injection: kills a project replica as a crash would (SIGKILL); returns the killed pid.</summary>
+    public int KillReplica(string resourceName, int replica = 0) => Orchestrator.KillReplica(resourceName, replica);
+
     public string GetRecentOutput(string resourceName) => output?.Tail(resourceName, 60) ?? "";
 
     public async ValueTask DisposeAsync()

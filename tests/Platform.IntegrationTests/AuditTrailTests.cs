@@ -91,6 +91,52 @@ public sealed class AuditTrailTests(PlatformFixture fixture)
         await AssertAuditedExactlyOnceAsync(marker, since, ids);
     }
 
+    [Fact]
+    public async Task Spooled_audit_events_survive_a_gateway_crash_while_RabbitMQ_is_down_and_the_gateway_is_restarted()
+    {
+        var marker = $"/audit-crash-{Guid.NewGuid():n}";
+        var since = DateTimeOffset.UtcNow.AddSeconds(-5);
+        ConcurrentBag<string> ids;
+        await app.Application.StopResourceAsync("messaging");
+        try
+        {
+            ids = await SendAsync(marker, 200);
+            // Answered requests reach the spool file within milliseconds; then the gateway dies without warning.
+            await Task.Delay(TimeSpan.FromSeconds(1));
+            var killed = app.Application.KillReplica("gateway");
+
+            // The AppHost notices the crash and starts the gateway again, on the same ports.
+            using var health = new HttpClient { BaseAddress = app.GetEndpoint("gateway", "internal"), Timeout = TimeSpan.FromSeconds(2) };
+            var deadline = DateTimeOffset.UtcNow.AddSeconds(60);
+            var sawItDown = false;
+            while (true)
+            {
+                try
+                {
+                    using var response = await health.GetAsync("/health");
+                    if (sawItDown && response.IsSuccessStatusCode) break;
+                }
+                catch (HttpRequestException)
+                {
+                    sawItDown = true;
+                }
+                catch (TaskCanceledException)
+                {
+                    sawItDown = true;
+                }
+
+                Assert.True(DateTimeOffset.UtcNow < deadline, $"the gateway (pid {killed} killed) did not come back");
+                await Task.Delay(200);
+            }
+        }
+        finally
+        {
+            await app.Application.StartResourceAsync("messaging");
+        }
+
+        await AssertAuditedExactlyOnceAsync(marker, since, ids);
+    }
+
     private async Task<ConcurrentBag<string>> SendAsync(string marker, int count)
     {
         var ids = new ConcurrentBag<string>();

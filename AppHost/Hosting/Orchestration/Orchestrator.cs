@@ -77,6 +77,11 @@ internal sealed class Orchestrator(IReadOnlyList<Resource> resources, Orchestrat
         healthy[name].TrySetResult();
     }
 
+    public int KillReplica(string name, int replica) =>
+        Runner(name) is ProjectRunner project
+            ? project.Kill(replica)
+            : throw new ArgumentException($"'{name}' is not a project: only projects are supervised and restarted.", nameof(name));
+
     public async Task StopAllAsync()
     {
         List<ResourceRunner> order;

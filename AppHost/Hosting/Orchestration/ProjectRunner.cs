@@ -34,6 +34,13 @@ internal sealed class ProjectRunner(ProjectResource project, OrchestratorContext
         replicas.Clear();
     }
 
+    /// <summary>Kills a replica outright (SIGKILL), as a crash would; the supervisor then restarts it.</summary>
+    public int Kill(int replica)
+    {
+        if (replica < 0 || replica >= replicas.Count) throw new ArgumentOutOfRangeException(nameof(replica));
+        return replicas[replica].Kill();
+    }
+
     public string ReplicaName(int index) => project.Replicas == 1 ? project.Name : $"{project.Name}-{index}";
 
     /// <summary>
@@ -163,6 +170,13 @@ internal sealed class ProjectRunner(ProjectResource project, OrchestratorContext
 
                 backoff = TimeSpan.FromSeconds(Math.Min(backoff.TotalSeconds * 2, 30));
             }
+        }
+
+        public int Kill()
+        {
+            var current = process ?? throw new InvalidOperationException($"{Name} is not running.");
+            NativeMethods.SignalGroup(current.Id, NativeMethods.SIGKILL);
+            return current.Id;
         }
 
         public async Task StopAsync()
