@@ -1,0 +1,149 @@
+using System.Net;
+using System.Net.Http.Headers;
+using System.Net.Http.Json;
+using System.Text.Json;
+using Microsoft.Extensions.DependencyInjection;
+using Platform.Audit.Events;
+using Platform.Messaging;
+
+namespace Platform.Audit.Tests;
+
+[Collection(AuditServiceCollection.Name)]
+public sealed class AuditApiTests(AuditServiceFixture fixture)
+{
+    private readonly string run = Guid.NewGuid().ToString("n")[..12];
+
+    [Fact]
+    public async Task An_event_delivered_twice_is_stored_once()
+    {
+        var @event = Event("org_a", actor: $"key_{run}", requestId: $"req_{run}_dup");
+        await PublishAsync(@event, @event);
+
+        var items = await WaitForAsync($"requestId=req_{run}_dup", 1);
+        await Task.Delay(500);
+        Assert.Single(await ItemsAsync($"requestId=req_{run}_dup"));
+        Assert.Equal(@event.Id, items[0].GetProperty("eventId").GetString());
+        Assert.Equal("org_a", items[0].GetProperty("organizationId").GetString());
+    }
+
+    [Fact]
+    public async Task Each_filter_narrows_the_result()
+    {
+        var actor = $"key_{run}";
+        await PublishAsync(
+            Event("org_a", actor, $"req_{run}_1", action: "key.revoked", target: "key_1", ip: "10.0.0.1"),
+            Event("org_a", actor, $"req_{run}_2", action: "key.created", target: "key_2", ip: "2001:db8::2"),
+            Event("org_b", actor, $"req_{run}_3", action: "key.created", target: "key_3", ip: "10.0.0.3"));
+        await WaitForAsync($"actor={actor}", 3);
+
+        Assert.Equal(2, (await ItemsAsync($"actor={actor}&action=key.created")).Count);
+        Assert.Single(await ItemsAsync($"actor={actor}&target=key_1"));
+        Assert.Single(await ItemsAsync($"actor={actor}&ip=2001:db8::2"));
+        Assert.Equal(2, (await ItemsAsync($"actor={actor}&organization=org_a")).Count);
+        Assert.Single(await ItemsAsync($"requestId=req_{run}_3"));
+        Assert.Empty(await ItemsAsync($"actor={actor}&to=2000-01-01T00:00:00Z"));
+        Assert.Equal(3, (await ItemsAsync($"actor={actor}&from=2000-01-01T00:00:00Z")).Count);
+    }
+
+    [Fact]
+    public async Task Pages_follow_the_cursor_newest_first_without_gaps_or_repeats()
+    {
+        var actor = $"pager_{run}";
+        var start = DateTimeOffset.UtcNow.AddMinutes(-10);
+        var events = Enumerable.Range(0, 25).Select(i => Event("org_a", actor, $"req_{run}_{i}") with { OccurredAt = start.AddSeconds(i) }).ToArray();
+        await PublishAsync(events);
+        await WaitForAsync($"actor={actor}", 25);
+
+        using var client = Client(AuditServiceFixture.OperatorToken);
+        var seen = new List<string>();
+        string? cursor = null;
+        var pages = 0;
+        do
+        {
+            var page = await client.GetFromJsonAsync<JsonElement>($"/v1/audit/events?actor={actor}&limit=10" + (cursor is null ? "" : $"&cursor={cursor}"));
+            seen.AddRange(page.GetProperty("items").EnumerateArray().Select(e => e.GetProperty("eventId").GetString()!));
+            cursor = page.GetProperty("nextCursor").GetString();
+            pages++;
+        }
+        while (cursor is not null);
+
+        Assert.Equal(3, pages);
+        Assert.Equal(events.Reverse().Select(e => e.Id), seen);
+    }
+
+    [Fact]
+    public async Task A_reader_of_one_organization_sees_only_that_organization()
+    {
+        var actor = $"tenant_{run}";
+        await PublishAsync(Event("org_a", actor, $"req_{run}_a"), Event("org_b", actor, $"req_{run}_b"));
+        await WaitForAsync($"actor={actor}", 2);
+
+        using var tenant = Client(AuditServiceFixture.TenantToken);
+        var own = await tenant.GetFromJsonAsync<JsonElement>($"/v1/audit/events?organization=org_a&actor={actor}");
+        Assert.Equal("org_a", own.GetProperty("items").EnumerateArray().Single().GetProperty("organizationId").GetString());
+
+        using var other = await tenant.GetAsync($"/v1/audit/events?organization=org_b&actor={actor}");
+        Assert.Equal(HttpStatusCode.Forbidden, other.StatusCode);
+        using var unscoped = await tenant.GetAsync($"/v1/audit/events?actor={actor}");
+        Assert.Equal(HttpStatusCode.Forbidden, unscoped.StatusCode);
+    }
+
+    [Theory]
+    [InlineData(null)]
+    [InlineData("Bearer wrong-token-0123456789-0123456789-abcdef")]
+    [InlineData("Basic b3BlcmF0b3I6cGFzcw==")]
+    public async Task Without_a_valid_reader_credential_the_answer_is_401(string? authorization)
+    {
+        using var client = fixture.Service.CreateClient();
+        if (authorization is not null) client.DefaultRequestHeaders.TryAddWithoutValidation("Authorization", authorization);
+        using var response = await client.GetAsync("/v1/audit/events");
+        Assert.Equal(HttpStatusCode.Unauthorized, response.StatusCode);
+        Assert.Equal("Bearer", response.Headers.WwwAuthenticate.Single().Scheme);
+    }
+
+    private AuditRecorded Event(string organization, string actor, string requestId, string action = "http.request", string? target = "/v1/x", string? ip = "127.0.0.1") => new()
+    {
+        OccurredAt = DateTimeOffset.UtcNow,
+        OrganizationId = organization,
+        Actor = actor,
+        Action = action,
+        Target = target,
+        Outcome = "success",
+        Ip = ip,
+        RequestId = requestId,
+        UserAgent = "tests",
+        Details = new Dictionary<string, string> { ["status"] = "200" },
+    };
+
+    private async Task PublishAsync(params AuditRecorded[] events) =>
+        await fixture.Service.Services.GetRequiredService<IEventPublisher>().PublishAsync(events, CancellationToken.None);
+
+    private async Task<List<JsonElement>> WaitForAsync(string query, int count)
+    {
+        var deadline = DateTimeOffset.UtcNow.AddSeconds(30);
+        List<JsonElement> items;
+        do
+        {
+            items = await ItemsAsync(query);
+            if (items.Count >= count) return items;
+            await Task.Delay(200);
+        }
+        while (DateTimeOffset.UtcNow < deadline);
+        Assert.Fail($"Only {items.Count} of {count} entries for '{query}' arrived.");
+        return items;
+    }
+
+    private async Task<List<JsonElement>> ItemsAsync(string query)
+    {
+        using var client = Client(AuditServiceFixture.OperatorToken);
+        var page = await client.GetFromJsonAsync<JsonElement>($"/v1/audit/events?{query}&limit=500");
+        return page.GetProperty("items").EnumerateArray().ToList();
+    }
+
+    private HttpClient Client(string token)
+    {
+        var client = fixture.Service.CreateClient();
+        client.DefaultRequestHeaders.Authorization = new AuthenticationHeaderValue("Bearer", token);
+        return client;
+    }
+}

@@ -1,0 +1,55 @@
+using Microsoft.AspNetCore.Hosting;
+using Microsoft.AspNetCore.Mvc.Testing;
+using Microsoft.Extensions.Configuration;
+using Platform.Hosting.Testing;
+
+namespace Platform.Audit.Tests;
+
+/// <summary>
+/// The audit service in-process (WebApplicationFactory) against real PostgreSQL and RabbitMQ started by the
+/// harness: events go in through the bus, entries come out through the API.
+/// </summary>
+public sealed class AuditServiceFixture : IAsyncLifetime
+{
+    public const string OperatorToken = "operator-token-0123456789-0123456789-abcdef";
+    public const string TenantToken = "tenant-a-token-0123456789-0123456789-abcdef";
+
+    public TestingApplication Servers { get; private set; } = null!;
+
+    public WebApplicationFactory<Program> Service { get; private set; } = null!;
+
+    public async Task InitializeAsync()
+    {
+        Servers = await DistributedApplicationTestingBuilder.CreateAsync();
+        Servers.KeepOnly("auditdb", "messaging");
+        await Servers.StartAsync();
+        Service = new WebApplicationFactory<Program>().WithWebHostBuilder(web =>
+        {
+            web.UseEnvironment("Development");
+            web.ConfigureAppConfiguration((_, configuration) => configuration.AddInMemoryCollection(new Dictionary<string, string?>
+            {
+                ["ConnectionStrings:auditdb"] = Servers.GetConnectionString("auditdb"),
+                ["ConnectionStrings:messaging"] = Servers.GetConnectionString("messaging"),
+                ["Audit:Readers:0:Name"] = "operator",
+                ["Audit:Readers:0:Token"] = OperatorToken,
+                ["Audit:Readers:0:Organizations:0"] = "*",
+                ["Audit:Readers:1:Name"] = "tenant-a",
+                ["Audit:Readers:1:Token"] = TenantToken,
+                ["Audit:Readers:1:Organizations:0"] = "org_a",
+            }));
+        });
+        _ = Service.Server;
+    }
+
+    public async Task DisposeAsync()
+    {
+        if (Service is not null) await Service.DisposeAsync();
+        if (Servers is not null) await Servers.DisposeAsync();
+    }
+}
+
+[CollectionDefinition(Name)]
+public sealed class AuditServiceCollection : ICollectionFixture<AuditServiceFixture>
+{
+    public const string Name = "audit-service";
+}
