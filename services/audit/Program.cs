@@ -12,6 +12,7 @@ app.UseExceptionHandler();
 app.UseStatusCodePages();
 app.MapDefaultEndpoints();
 app.MapAuditApi();
+app.MapDeadLetterApi();
 
 app.Run();
 

@@ -48,4 +48,5 @@ internal static class Problems
     public const string Unauthenticated = "https://platform.dev/problems/unauthenticated";
     public const string Forbidden = "https://platform.dev/problems/forbidden";
     public const string InvalidQuery = "https://platform.dev/problems/invalid-query";
+    public const string NotFound = "https://platform.dev/problems/not-found";
 }

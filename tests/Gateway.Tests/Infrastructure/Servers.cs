@@ -1,0 +1,59 @@
+using Platform.Hosting.Testing;
+
+namespace Platform.Gateway.Tests.Infrastructure;
+
+/// <summary>
+/// The servers the gateway needs at start-up (it publishes audit events through RabbitMQ), started once through
+/// the AppHost's test harness for the "gateway" collection, plus a scratch folder for certificates and spools.
+/// </summary>
+public sealed class Servers : IAsyncLifetime
+{
+    private TestingApplication? _app;
+
+    public string Messaging { get; private set; } = "";
+
+    public string Redis { get; private set; } = "";
+
+    public string WorkDirectory { get; } = Path.Combine(Path.GetTempPath(), $"gateway-tests-{Guid.NewGuid():n}");
+
+    /// <summary>The connection strings the gateway is given, as environment variables.</summary>
+    public IReadOnlyDictionary<string, string> ConnectionStrings => new Dictionary<string, string>
+    {
+        ["ConnectionStrings__messaging"] = Messaging,
+        ["ConnectionStrings__redis"] = Redis,
+    };
+
+    public async Task InitializeAsync()
+    {
+        Directory.CreateDirectory(WorkDirectory);
+        _app = await DistributedApplicationTestingBuilder.CreateAsync();
+        _app.KeepOnly("redis", "messaging");
+        await _app.StartAsync();
+        Messaging = _app.GetConnectionString("messaging");
+        Redis = _app.GetConnectionString("redis");
+    }
+
+    public async Task DisposeAsync()
+    {
+        if (_app is not null)
+        {
+            await _app.DisposeAsync();
+        }
+
+        Directory.Delete(WorkDirectory, recursive: true);
+    }
+
+    /// <summary>A fresh folder under <see cref="WorkDirectory"/> for one test's files.</summary>
+    public string NewFolder()
+    {
+        var folder = Path.Combine(WorkDirectory, Guid.NewGuid().ToString("n")[..8]);
+        Directory.CreateDirectory(folder);
+        return folder;
+    }
+}
+
+[CollectionDefinition(Name)]
+public sealed class GatewayCollection : ICollectionFixture<Servers>
+{
+    public const string Name = "gateway";
+}

@@ -1,0 +1,47 @@
+using Platform.Gateway.Tests.Infrastructure;
+
+namespace Platform.Gateway.Tests;
+
+/// <summary>A misconfigured gateway refuses to start and says everything that is wrong in one go. No servers needed.</summary>
+public sealed class StartupFailureTests : IDisposable
+{
+    private readonly string _folder = Path.Combine(Path.GetTempPath(), $"gateway-startup-{Guid.NewGuid():n}");
+
+    [Fact]
+    public async Task Bad_configuration_exits_non_zero_naming_every_error()
+    {
+        Directory.CreateDirectory(_folder);
+        var developmentCertificate = Path.Combine(_folder, "dev.pfx");
+        await using var gateway = GatewayProcess.Start(_folder, new Dictionary<string, string>
+        {
+            ["Gateway__HttpsPort"] = "0",
+            ["Gateway__InternalPort"] = "70000",
+            ["Gateway__BindAddress"] = "localhost",
+            ["Gateway__TrustedProxies__0"] = "not-a-range",
+            ["Gateway__DevelopmentCertificatePath"] = developmentCertificate,
+            ["Gateway__Certificate__Path"] = "/nonexistent/tls.crt",
+            ["Gateway__SecurityTxt__Expires"] = "soon",
+            ["Gateway__SecurityTxt__Policy"] = "http://example.com/policy",
+            ["ConnectionStrings__messaging"] = "amqp://guest:guest@127.0.0.1:1",
+        });
+
+        var exitCode = await gateway.WaitForExitAsync(TimeSpan.FromSeconds(30));
+
+        var output = gateway.Output;
+        Assert.NotEqual(0, exitCode);
+        Assert.Contains("Gateway:HttpsPort is required and must be between 1 and 65535.", output);
+        Assert.Contains("Gateway:InternalPort is required and must be between 1 and 65535.", output);
+        Assert.Contains("Gateway:BindAddress 'localhost' is not an IPv4 or IPv6 address.", output);
+        Assert.Contains("Gateway:TrustedProxies entry 'not-a-range'", output);
+        Assert.Contains("Gateway:DevelopmentCertificatePath must not be set together with Gateway:Certificate:Path.", output);
+        Assert.Contains("Gateway:Certificate:Path '/nonexistent/tls.crt' does not exist.", output);
+        Assert.Contains("Gateway:SecurityTxt:Expires is required with Contact", output);
+        Assert.Contains("Gateway:SecurityTxt:Policy must use https, not http", output);
+        Assert.False(File.Exists(developmentCertificate), "a refused start must not create a certificate");
+    }
+
+    public void Dispose()
+    {
+        if (Directory.Exists(_folder)) Directory.Delete(_folder, recursive: true);
+    }
+}
