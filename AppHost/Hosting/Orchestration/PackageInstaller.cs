@@ -9,29 +9,22 @@ namespace Platform.Hosting.Orchestration;
 /// </summary>
 internal sealed class PackageInstaller(ResourceOutput output)
 {
-    private static readonly Dictionary<string, string[]> programs = new()
-    {
-        ["postgresql"] = ["initdb", "postgres"],
-        ["redis-server"] = ["redis-server"],
-        ["rabbitmq-server"] = ["rabbitmq-server", "epmd"],
-    };
-
     private static readonly string[] extraSearchPaths = ["/usr/lib/rabbitmq/bin", "/usr/sbin", "/usr/bin", "/usr/local/bin"];
 
     public async Task EnsureAsync(IEnumerable<ContainerResource> resources, CancellationToken cancellationToken)
     {
         var missing = resources
             .SelectMany(r => r.Packages.Select(p => (Resource: r.Name, Package: p)))
-            .Where(x => !programs[x.Package].All(program => FindProgram(program) is not null))
+            .Where(x => !x.Package.Programs.All(program => FindProgram(program) is not null))
             .ToList();
         if (missing.Count == 0) return;
 
-        var packages = missing.Select(m => m.Package).Distinct().ToArray();
-        var who = string.Join(", ", missing.Select(m => $"{m.Resource} needs {m.Package}").Distinct());
+        var packages = missing.Select(m => m.Package.Name).Distinct().ToArray();
+        var who = string.Join(", ", missing.Select(m => $"{m.Resource} needs {m.Package.Name}").Distinct());
         if (!IsDebianLike())
         {
             throw new DistributedApplicationException(
-                $"{who}, and it is not installed. Install {string.Join(" and ", packages)} with your system's package manager (it must provide {string.Join(", ", packages.SelectMany(p => programs[p]))}) and run again.");
+                $"{who}, and it is not installed. Install {string.Join(" and ", packages)} with your system's package manager (it must provide {string.Join(", ", missing.SelectMany(m => m.Package.Programs).Distinct())}) and run again.");
         }
 
         if (!NativeMethods.IsRoot)
@@ -69,9 +62,9 @@ internal sealed class PackageInstaller(ResourceOutput output)
 
         foreach (var (resource, package) in missing)
         {
-            if (programs[package].FirstOrDefault(p => FindProgram(p) is null) is { } absent)
+            if (package.Programs.FirstOrDefault(p => FindProgram(p) is null) is { } absent)
             {
-                throw new DistributedApplicationException($"{resource}: {package} was installed but '{absent}' is still not found.");
+                throw new DistributedApplicationException($"{resource}: {package.Name} was installed but '{absent}' is still not found.");
             }
         }
     }

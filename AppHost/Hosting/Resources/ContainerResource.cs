@@ -15,6 +15,9 @@ public abstract class ContainerResource(string name) : Resource(name)
     /// <summary>The container's environment in a deployment.</summary>
     public abstract IReadOnlyList<KeyValuePair<string, IValueReference>> ContainerEnvironment { get; }
 
-    /// <summary>Debian packages that provide the server locally.</summary>
-    public abstract IReadOnlyList<string> Packages { get; }
+    /// <summary>Debian packages that provide the server locally, with the programs each must provide.</summary>
+    public abstract IReadOnlyList<RequiredPackage> Packages { get; }
 }
+
+/// <summary>A Debian package and the programs that show it is installed.</summary>
+public sealed record RequiredPackage(string Name, params string[] Programs);

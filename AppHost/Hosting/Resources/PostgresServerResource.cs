@@ -26,7 +26,7 @@ public sealed class PostgresServerResource : ContainerResource, IResourceWithCon
         new("POSTGRES_PASSWORD", Password),
     ];
 
-    public override IReadOnlyList<string> Packages => ["postgresql"];
+    public override IReadOnlyList<RequiredPackage> Packages => [new("postgresql", "initdb", "postgres")];
 
     public ReferenceExpression ConnectionStringExpression => ReferenceExpression.Create(
         $"Host={PrimaryEndpoint.Property(EndpointProperty.Host)};Port={PrimaryEndpoint.Property(EndpointProperty.Port)};Username={UserName};Password={Password}");

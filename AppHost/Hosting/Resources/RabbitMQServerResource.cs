@@ -22,7 +22,7 @@ public sealed class RabbitMQServerResource : ContainerResource, IResourceWithCon
         new("RABBITMQ_DEFAULT_PASS", Password),
     ];
 
-    public override IReadOnlyList<string> Packages => ["rabbitmq-server"];
+    public override IReadOnlyList<RequiredPackage> Packages => [new("rabbitmq-server", "rabbitmq-server", "epmd")];
 
     public ReferenceExpression ConnectionStringExpression => ReferenceExpression.Create(
         $"amqp://{UserName}:{Password}@{PrimaryEndpoint.Property(EndpointProperty.Host)}:{PrimaryEndpoint.Property(EndpointProperty.Port)}");

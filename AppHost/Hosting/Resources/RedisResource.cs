@@ -20,7 +20,7 @@ public sealed class RedisResource : ContainerResource, IResourceWithConnectionSt
 
     public override IReadOnlyList<KeyValuePair<string, IValueReference>> ContainerEnvironment => [new("REDIS_PASSWORD", Password)];
 
-    public override IReadOnlyList<string> Packages => ["redis-server"];
+    public override IReadOnlyList<RequiredPackage> Packages => [new("redis-server", "redis-server")];
 
     public ReferenceExpression ConnectionStringExpression => ReferenceExpression.Create(
         $"{PrimaryEndpoint.Property(EndpointProperty.Host)}:{PrimaryEndpoint.Property(EndpointProperty.Port)},password={Password}");
