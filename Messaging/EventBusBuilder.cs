@@ -1,4 +1,3 @@
-using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.DependencyInjection.Extensions;
 using Microsoft.Extensions.Hosting;
@@ -88,6 +87,7 @@ public sealed class EventBusBuilder
         Services.TryAddSingleton<IOutbox, Outbox.Outbox>();
         Services.TryAddSingleton<OutboxSignal>();
         Services.TryAddSingleton<OutboxListener>();
+        Services.TryAddSingleton<OutboxPass>();
         Services.AddHostedService(provider => ActivatorUtilities.CreateInstance<OutboxRelay>(
             provider, DataSourceRequirement.Get(provider, "AddOutbox()")));
         return this;

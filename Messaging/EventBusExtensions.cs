@@ -1,4 +1,3 @@
-using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.DependencyInjection.Extensions;
 using Microsoft.Extensions.Logging;
@@ -58,6 +57,7 @@ public static class EventBusExtensions
             provider.GetRequiredService<TimeProvider>(),
             provider.GetRequiredService<ILogger<DeadLetters>>()));
         services.AddSingleton<HandlerRunner>();
+        services.AddSingleton<HandlerFailures>();
         services.AddSingleton<DeliveryProcessor>();
         services.AddHostedService<EventConsumer>();
 

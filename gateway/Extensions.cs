@@ -30,8 +30,13 @@ internal static class Extensions
             .LoadFromConfig(builder.Configuration.GetSection("ReverseProxy"));
     }
 
+    /// <remarks>Call once the configuration has passed <c>ValidateConfiguration</c>.</remarks>
     public static WebApplication UseGatewayPipeline(this WebApplication app)
     {
+        // The certificate is loaded (in development, made) now, so that an unusable one stops the start-up rather
+        // than the first handshake, and only now, so that a start refused for its configuration leaves no file behind.
+        app.Services.GetRequiredService<ServerCertificateStore>();
+
         // First, so that every answer — refusals included — carries a request id and is audited.
         app.UseMiddleware<RequestIdMiddleware>();
         app.UseMiddleware<AuditMiddleware>();

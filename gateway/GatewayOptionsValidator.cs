@@ -1,6 +1,6 @@
-using System.Globalization;
 using System.Net;
 using Microsoft.Extensions.Options;
+using Platform.Gateway.SecurityTxt;
 
 namespace Platform.Gateway;
 
@@ -87,8 +87,8 @@ internal sealed class GatewayOptionsValidator : IValidateOptions<GatewayOptions>
         }
     }
 
-    // RFC 9116 section 2.5: Contact and Expires are required, and Contact, Encryption and Policy are URIs,
-    // https when they are web URIs.
+    // RFC 9116 section 2.5: Contact and Expires are required; Contact, Encryption and Policy are URIs, https when
+    // they are web URIs (sections 2.5.3, 2.5.4, 2.5.7); Expires is an RFC 3339 date and time (section 2.5.5).
     private static void ValidateSecurityTxt(SecurityTxtOptions securityTxt, List<string> errors)
     {
         if (string.IsNullOrWhiteSpace(securityTxt.Contact))
@@ -96,9 +96,10 @@ internal sealed class GatewayOptionsValidator : IValidateOptions<GatewayOptions>
             return;
         }
 
-        if (!DateTimeOffset.TryParse(securityTxt.Expires, CultureInfo.InvariantCulture, DateTimeStyles.AssumeUniversal, out _))
+        if (!SecurityTxtFields.TryParseExpires(securityTxt.Expires, out _))
         {
-            errors.Add("Gateway:SecurityTxt:Expires is required with Contact and must be an ISO 8601 date and time (RFC 9116 section 2.5.5).");
+            errors.Add("Gateway:SecurityTxt:Expires is required with Contact and must be an ISO 8601 date and time "
+                + "such as 2027-12-31T23:59:59Z (RFC 9116 section 2.5.5, RFC 3339 section 5.6).");
         }
 
         ValidateUri("Contact", securityTxt.Contact, errors);
@@ -108,18 +109,9 @@ internal sealed class GatewayOptionsValidator : IValidateOptions<GatewayOptions>
 
     private static void ValidateUri(string field, string? value, List<string> errors)
     {
-        if (string.IsNullOrWhiteSpace(value))
+        if (!string.IsNullOrWhiteSpace(value) && SecurityTxtFields.UriProblem(field, value) is { } problem)
         {
-            return;
-        }
-
-        if (!Uri.TryCreate(value, UriKind.Absolute, out var uri))
-        {
-            errors.Add($"Gateway:SecurityTxt:{field} must be an absolute URI (mailto:, tel:, https:).");
-        }
-        else if (uri.Scheme == Uri.UriSchemeHttp)
-        {
-            errors.Add($"Gateway:SecurityTxt:{field} must use https, not http (RFC 9116 section 2.5).");
+            errors.Add(problem);
         }
     }
 }

@@ -8,6 +8,9 @@ builder.AddGatewayServices();
 
 var app = builder.Build();
 
+// Every configuration error at once, on stderr, before anything below reads an option or makes a certificate.
+if (!app.ValidateConfiguration()) return 1;
+
 app.UseGatewayPipeline();
 
 // Probes are answered on the internal listener only; the public one returns 404 for them.
@@ -16,3 +19,4 @@ app.MapSecurityTxt();
 app.MapReverseProxy();
 
 app.Run();
+return 0;

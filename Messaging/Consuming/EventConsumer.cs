@@ -80,6 +80,7 @@ internal sealed class EventConsumer(
             return Task.CompletedTask;
         };
 
+        using var connectionEvents = ConnectionEvents.Log(connection, logger, service);
         using var session = CancellationTokenSource.CreateLinkedTokenSource(stoppingToken);
         var chunkSize = Math.Clamp(Math.Max(subscriptions.LargestBatch, 50), 1, prefetch);
         var processing = processor.RunAsync(channel, deliveries.Reader, chunkSize, session.Token);

@@ -1,8 +1,6 @@
-using System.Globalization;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
-using Platform.Messaging.Diagnostics;
-using Platform.Messaging.Publishing;
+using Platform.Messaging.DeadLettering;
 using Platform.Messaging.Transport;
 using Platform.ServiceDefaults.RabbitMQ;
 using RabbitMQ.Client;
@@ -55,7 +53,7 @@ public sealed class DeadLetters
             while (letters.Count < max && await channel.BasicGetAsync(QueueName, autoAck: false, cancellationToken) is { } message)
             {
                 lastTag = message.DeliveryTag;
-                letters.Add(Describe(message));
+                letters.Add(DeadLetterMessages.Describe(message));
             }
         }
         finally
@@ -79,22 +77,25 @@ public sealed class DeadLetters
     {
         ArgumentException.ThrowIfNullOrWhiteSpace(messageId);
         await using var channel = await OpenAsync(cancellationToken);
-        ulong lastTag = 0;
+        // The highest tag taken and not acknowledged: the multiple nack that returns the others must not name the
+        // replayed one, which is acknowledged already (the broker would close the channel for an unknown tag).
+        ulong requeueUpTo = 0;
         try
         {
             while (await channel.BasicGetAsync(QueueName, autoAck: false, cancellationToken) is { } message)
             {
-                lastTag = message.DeliveryTag;
                 if (message.BasicProperties.MessageId != messageId)
                 {
+                    requeueUpTo = message.DeliveryTag;
                     continue;
                 }
 
-                var routingKey = OriginalRoutingKey(message);
-                var copy = new OutgoingMessage(routingKey, ReplayProperties(message), message.Body.ToArray());
+                var routingKey = DeadLetterMessages.OriginalRoutingKey(message);
+                var copy = new OutgoingMessage(routingKey, DeadLetterMessages.ReplayProperties(message, _timeProvider.GetUtcNow()), message.Body.ToArray());
                 var results = await _publisher.PublishAsync(Topology.EventsExchange, [copy], mandatory: true, cancellationToken);
                 if (results[0] is { } failure)
                 {
+                    requeueUpTo = message.DeliveryTag;
                     throw new EventPublishException(
                         $"Replaying {messageId} was not confirmed by RabbitMQ; it stays in {QueueName}.", [messageId], failure);
                 }
@@ -108,9 +109,9 @@ public sealed class DeadLetters
         }
         finally
         {
-            if (lastTag > 0)
+            if (requeueUpTo > 0)
             {
-                await channel.BasicNackAsync(lastTag, multiple: true, requeue: true, CancellationToken.None);
+                await channel.BasicNackAsync(requeueUpTo, multiple: true, requeue: true, CancellationToken.None);
             }
         }
     }
@@ -129,44 +130,5 @@ public sealed class DeadLetters
             await channel.DisposeAsync();
             throw;
         }
-    }
-
-    private BasicProperties ReplayProperties(BasicGetResult message)
-    {
-        var headers = new Dictionary<string, object?>(message.BasicProperties.Headers ?? new Dictionary<string, object?>());
-        // What described the failure goes; what describes the event (trace context included) stays.
-        foreach (var name in headers.Keys.Where(name => name.StartsWith("x-", StringComparison.Ordinal)).ToList())
-        {
-            headers.Remove(name);
-        }
-
-        headers[MessageHeaders.ReplayedAt] = EventMessages.FormatTime(_timeProvider.GetUtcNow());
-        return new BasicProperties(message.BasicProperties) { DeliveryMode = DeliveryModes.Persistent, Headers = headers };
-    }
-
-    private static string OriginalRoutingKey(BasicGetResult message) =>
-        MessageHeaders.GetString(message.BasicProperties.Headers, MessageHeaders.OriginalRoutingKey)
-        ?? message.BasicProperties.Type
-        ?? message.RoutingKey;
-
-    private static DeadLetter Describe(BasicGetResult message)
-    {
-        var headers = message.BasicProperties.Headers;
-        var reason = MessageHeaders.GetString(headers, MessageHeaders.DeathReason)
-            ?? $"broker: {MessageHeaders.GetString(headers, MessageHeaders.BrokerFirstDeathReason) ?? "unknown"}";
-        var attempts = MessageHeaders.GetInt64(headers, MessageHeaders.Attempts)
-            ?? MessageHeaders.GetInt64(headers, MessageHeaders.DeliveryCount) ?? 0;
-        var at = DateTimeOffset.TryParse(
-            MessageHeaders.GetString(headers, MessageHeaders.DeadLetteredAt), CultureInfo.InvariantCulture, DateTimeStyles.AssumeUniversal, out var parsed)
-            ? parsed
-            : (DateTimeOffset?)null;
-        return new DeadLetter(
-            message.BasicProperties.MessageId,
-            message.BasicProperties.Type,
-            OriginalRoutingKey(message),
-            reason,
-            (int)Math.Clamp(attempts, 0, int.MaxValue),
-            at,
-            message.Body.Length);
     }
 }

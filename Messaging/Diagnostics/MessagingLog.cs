@@ -13,6 +13,16 @@ internal static partial class MessagingLog
         Message = "Consumer of '{Queue}' lost its session (failure {Failures}); reconnecting in {Delay}")]
     public static partial void ConsumerSessionFailed(this ILogger logger, string queue, int failures, TimeSpan delay, Exception exception);
 
+    [LoggerMessage(EventId = 2112, Level = LogLevel.Warning,
+        Message = "Connection to RabbitMQ lost ({ReplyCode} {ReplyText}); the client reconnects by itself")]
+    public static partial void ConnectionLost(this ILogger logger, ushort replyCode, string replyText);
+
+    [LoggerMessage(EventId = 2113, Level = LogLevel.Information, Message = "Connection to RabbitMQ recovered; consuming '{Queue}' again")]
+    public static partial void ConnectionRecovered(this ILogger logger, string queue);
+
+    [LoggerMessage(EventId = 2114, Level = LogLevel.Warning, Message = "Reconnecting to RabbitMQ failed ({ExceptionType}); the client tries again")]
+    public static partial void ConnectionRecoveryFailed(this ILogger logger, string exceptionType);
+
     [LoggerMessage(EventId = 2103, Level = LogLevel.Warning,
         Message = "Processing paused for {Pending} message(s): the database or broker failed; retrying in {Delay}")]
     public static partial void ProcessingPaused(this ILogger logger, int pending, TimeSpan delay, Exception exception);
@@ -52,8 +62,8 @@ internal static partial class MessagingLog
     public static partial void OutboxPublishFailed(this ILogger logger, int failed, int total, TimeSpan retryIn, string exceptionType, string reason);
 
     [LoggerMessage(EventId = 2121, Level = LogLevel.Error,
-        Message = "Outbox event {EventId} ('{Type}') is still unpublished after {Attempts} attempts ({ExceptionType}); it keeps being retried")]
-    public static partial void OutboxRowStuck(this ILogger logger, string eventId, string type, int attempts, string exceptionType);
+        Message = "{Count} outbox event(s) still unpublished after {Threshold} or more attempts (oldest {EventId}, '{Type}', {Attempts} attempts); they keep being retried")]
+    public static partial void OutboxRowsStuck(this ILogger logger, int count, int threshold, string eventId, string type, int attempts);
 
     [LoggerMessage(EventId = 2122, Level = LogLevel.Warning, Message = "Outbox relay pass failed; next pass in {Delay}")]
     public static partial void RelayPassFailed(this ILogger logger, TimeSpan delay, Exception exception);

@@ -12,7 +12,8 @@ internal sealed partial class EventBusOptionsValidator : IValidateOptions<EventB
             "must be 1-64 lower-case letters, digits or '-', starting with a letter (it names the service's queues).");
         errors.Require(options.Prefetch is null or (>= 1 and <= ushort.MaxValue), nameof(options.Prefetch),
             $"must be empty or between 1 and {ushort.MaxValue}.");
-        errors.InRange(options.MaxDeliveryAttempts, 1, 100, nameof(options.MaxDeliveryAttempts));
+        // Below the queue's own delivery limit (Topology.BrokerDeliveryLimit), so a reasoned dead letter comes first.
+        errors.InRange(options.MaxDeliveryAttempts, 1, 20, nameof(options.MaxDeliveryAttempts));
         errors.InRange(options.RetryDelay, TimeSpan.Zero, TimeSpan.FromMinutes(1), nameof(options.RetryDelay));
         errors.InRange(options.MaxRetryDelay, options.RetryDelay, TimeSpan.FromMinutes(5), nameof(options.MaxRetryDelay));
         errors.InRange(options.MaxMessageBytes, 1024, 16 * 1024 * 1024, nameof(options.MaxMessageBytes));

@@ -12,6 +12,8 @@ namespace Platform.Messaging.Outbox;
 internal sealed class OutboxListener(
     NpgsqlDataSource dataSource, OutboxSignal signal, IOptions<OutboxOptions> options, TimeProvider timeProvider, ILogger<OutboxListener> logger)
 {
+    private static readonly TimeSpan KeepAliveInterval = TimeSpan.FromSeconds(30);
+
     public async Task RunAsync(CancellationToken cancellationToken)
     {
         for (var failures = 0; !cancellationToken.IsCancellationRequested;)
@@ -30,7 +32,12 @@ internal sealed class OutboxListener(
                 signal.Set();
                 while (true)
                 {
-                    await connection.WaitAsync(cancellationToken);
+                    // A connection that died silently (no RST) would never end a wait; a periodic round trip finds out.
+                    if (!await connection.WaitAsync(KeepAliveInterval, cancellationToken))
+                    {
+                        await using var ping = new NpgsqlCommand("SELECT 1", connection);
+                        await ping.ExecuteNonQueryAsync(cancellationToken);
+                    }
                 }
             }
             catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)

@@ -10,19 +10,25 @@ internal static class OutboxStore
 
     /// <summary>
     /// Locks up to <paramref name="limit"/> due rows, oldest first. <c>SKIP LOCKED</c> lets several relays (replicas)
-    /// share the table without waiting on, or sending, each other's rows.
+    /// share the table without waiting on, or sending, each other's rows. The ids are chosen first and the payloads
+    /// read after: with stale statistics (a table that just grew) the planner would otherwise sort every unsent row,
+    /// payload and all, to keep a few hundred.
     /// </summary>
     public static async Task<List<OutboxRow>> LockDueAsync(
         NpgsqlConnection connection, NpgsqlTransaction transaction, DateTimeOffset now, int limit, CancellationToken cancellationToken)
     {
         await using var command = new NpgsqlCommand(
             """
-            SELECT id, event_id, type, payload::text, trace_parent, trace_state, attempts
-            FROM outbox
-            WHERE sent_at IS NULL AND next_attempt_at <= @now
-            ORDER BY id
-            LIMIT @limit
-            FOR UPDATE SKIP LOCKED
+            WITH due AS (
+                SELECT id FROM outbox
+                WHERE sent_at IS NULL AND next_attempt_at <= @now
+                ORDER BY id
+                LIMIT @limit
+                FOR UPDATE SKIP LOCKED
+            )
+            SELECT o.id, o.event_id, o.type, o.payload::text, o.trace_parent, o.trace_state, o.attempts
+            FROM outbox AS o JOIN due USING (id)
+            ORDER BY o.id
             """,
             connection,
             transaction);

@@ -1,7 +1,6 @@
 using System.Diagnostics;
 using Microsoft.Extensions.Options;
 using Platform.Messaging.Diagnostics;
-using RabbitMQ.Client;
 
 namespace Platform.Messaging.Transport;
 

@@ -1,6 +1,7 @@
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.DependencyInjection.Extensions;
+using Microsoft.Extensions.Diagnostics.HealthChecks;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Options;
 
@@ -13,7 +14,7 @@ namespace Platform.ServiceDefaults.Clients;
 /// <remarks>
 /// Resolution is deferred to the first time the settings are needed, not done while the builder runs, so
 /// configuration that a test host adds when the app is built (WebApplicationFactory does) is seen.
-/// A missing connection string still fails the start-up, through <see cref="ConnectionStringCheck"/>.
+/// A missing or malformed connection string still fails the start-up, through <see cref="ConnectionStringCheck"/>.
 /// </remarks>
 internal static class ClientSettings
 {
@@ -21,6 +22,7 @@ internal static class ClientSettings
         IServiceCollection services,
         string sectionName,
         string connectionName,
+        ConnectionStringFormat format,
         Action<TSettings>? configureSettings)
         where TSettings : class, IConnectionStringSettings
     {
@@ -46,9 +48,13 @@ internal static class ClientSettings
 
         services.AddSingleton(new RequiredConnectionString(
             connectionName,
+            format,
             provider => Get<TSettings>(provider, connectionName).ConnectionString));
-        services.TryAddEnumerable(ServiceDescriptor.Singleton<IHostedService, ConnectionStringCheck>());
-        // Health checks and retries take the clock from DI, also in a host that skipped AddServiceDefaults.
+        services.TryAddSingleton<ConnectionStringCheck>();
+        services.TryAddEnumerable(ServiceDescriptor.Singleton<IHostedService, ConnectionStringCheck>(
+            provider => provider.GetRequiredService<ConnectionStringCheck>()));
+        // Services built on these clients (the event bus) take the clock from DI, also in a host that skipped
+        // AddServiceDefaults.
         services.TryAddSingleton(TimeProvider.System);
     }
 
@@ -56,16 +62,29 @@ internal static class ClientSettings
         where TSettings : class, IConnectionStringSettings =>
         provider.GetRequiredService<IOptionsMonitor<TSettings>>().Get(connectionName);
 
-    /// <summary>The connection string, or the start-up error that tells an operator exactly what to set.</summary>
-    public static string RequireConnectionString(IConnectionStringSettings settings, string connectionName) =>
-        string.IsNullOrWhiteSpace(settings.ConnectionString)
-            ? throw MissingConnectionStrings([connectionName])
-            : settings.ConnectionString;
+    /// <summary>
+    /// The settings of a client about to be built, once every connection string of the app has passed the check.
+    /// </summary>
+    /// <exception cref="InvalidOperationException">Naming every missing or malformed connection string of the app.</exception>
+    public static (TSettings Settings, string ConnectionString) GetChecked<TSettings>(IServiceProvider provider, string connectionName)
+        where TSettings : class, IConnectionStringSettings
+    {
+        provider.GetRequiredService<ConnectionStringCheck>().ThrowIfAnyProblem();
+        var settings = Get<TSettings>(provider, connectionName);
+        return (settings, settings.ConnectionString!);
+    }
 
-    public static InvalidOperationException MissingConnectionStrings(IReadOnlyCollection<string> connectionNames) =>
-        new(string.Join(
-            Environment.NewLine,
-            connectionNames.Select(name =>
-                $"Connection string '{name}' is missing: set 'ConnectionStrings:{name}' in configuration " +
-                $"or the environment variable 'ConnectionStrings__{name}'.")));
+    /// <summary>
+    /// A health check registration whose check reports a bad connection string as unhealthy, in the check's own
+    /// words, instead of letting the client's construction throw out of the health check service.
+    /// </summary>
+    /// <param name="createCheck">Must not build the client itself: the check does that when it runs, inside its try.</param>
+    public static HealthCheckRegistration HealthCheck(string connectionName, Func<IServiceProvider, IHealthCheck> createCheck) =>
+        new(
+            connectionName,
+            provider => provider.GetRequiredService<ConnectionStringCheck>().ProblemWith(connectionName) is { } problem
+                ? new MisconfiguredHealthCheck(problem)
+                : createCheck(provider),
+            failureStatus: default,
+            tags: default);
 }

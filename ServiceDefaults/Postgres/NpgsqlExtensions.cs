@@ -1,5 +1,4 @@
 using Microsoft.Extensions.DependencyInjection;
-using Microsoft.Extensions.Diagnostics.HealthChecks;
 using Microsoft.Extensions.Logging;
 using Npgsql;
 using OpenTelemetry.Metrics;
@@ -16,7 +15,9 @@ public static class NpgsqlExtensions
     /// Registers a singleton <see cref="NpgsqlDataSource"/> built from <c>ConnectionStrings:&lt;connectionName&gt;</c>,
     /// a health check named <paramref name="connectionName"/> and Npgsql tracing and metrics.
     /// </summary>
-    /// <exception cref="InvalidOperationException">At start-up, when the connection string is missing.</exception>
+    /// <exception cref="InvalidOperationException">
+    /// At start-up, or when the data source is first built, naming every missing or malformed connection string.
+    /// </exception>
     public static void AddNpgsqlDataSource(
         this IHostApplicationBuilder builder,
         string connectionName,
@@ -43,12 +44,12 @@ public static class NpgsqlExtensions
         Action<NpgsqlDataSourceBuilder>? configureDataSourceBuilder)
     {
         ArgumentNullException.ThrowIfNull(builder);
-        ClientSettings.Add(builder.Services, NpgsqlSettings.SectionName, connectionName, configureSettings);
+        ClientSettings.Add(builder.Services, NpgsqlSettings.SectionName, connectionName, NpgsqlSettings.Format, configureSettings);
 
         NpgsqlDataSource CreateDataSource(IServiceProvider provider)
         {
-            var settings = ClientSettings.Get<NpgsqlSettings>(provider, connectionName);
-            var dataSourceBuilder = new NpgsqlDataSourceBuilder(ClientSettings.RequireConnectionString(settings, connectionName))
+            var (_, connectionString) = ClientSettings.GetChecked<NpgsqlSettings>(provider, connectionName);
+            var dataSourceBuilder = new NpgsqlDataSourceBuilder(connectionString)
             {
                 Name = connectionName,
             };
@@ -69,16 +70,13 @@ public static class NpgsqlExtensions
             builder.Services.AddKeyedSingleton(serviceKey, (provider, _) => CreateDataSource(provider));
         }
 
-        builder.Services.AddHealthChecks().Add(new HealthCheckRegistration(
+        builder.Services.AddHealthChecks().Add(ClientSettings.HealthCheck(
             connectionName,
             provider => new NpgsqlHealthCheck(
-                serviceKey is null
+                () => serviceKey is null
                     ? provider.GetRequiredService<NpgsqlDataSource>()
                     : provider.GetRequiredKeyedService<NpgsqlDataSource>(serviceKey),
-                ClientSettings.Get<NpgsqlSettings>(provider, connectionName),
-                provider.GetRequiredService<TimeProvider>()),
-            failureStatus: default,
-            tags: default));
+                ClientSettings.Get<NpgsqlSettings>(provider, connectionName))));
 
         builder.Services.AddOpenTelemetry()
             .WithTracing(tracing => tracing.AddNpgsql())

@@ -1,3 +1,4 @@
+using Npgsql;
 using Platform.ServiceDefaults.Clients;
 
 namespace Platform.ServiceDefaults.Postgres;
@@ -9,6 +10,11 @@ namespace Platform.ServiceDefaults.Postgres;
 public sealed class NpgsqlSettings : IConnectionStringSettings
 {
     internal const string SectionName = "Aspire:Npgsql";
+
+    // NpgsqlDataSourceBuilder parses the string with this same builder.
+    internal static ConnectionStringFormat Format { get; } = new(
+        "a PostgreSQL connection string (Host=…;Port=…;Username=…;Password=…;Database=…)",
+        connectionString => _ = new NpgsqlConnectionStringBuilder(connectionString));
 
     /// <summary>An Npgsql connection string: <c>Host=…;Port=…;Username=…;Password=…;Database=…</c>.</summary>
     public string? ConnectionString { get; set; }

@@ -1,4 +1,5 @@
 using Platform.ServiceDefaults.Clients;
+using RabbitMQ.Client;
 
 namespace Platform.ServiceDefaults.RabbitMQ;
 
@@ -9,6 +10,11 @@ namespace Platform.ServiceDefaults.RabbitMQ;
 public sealed class RabbitMQClientSettings : IConnectionStringSettings
 {
     internal const string SectionName = "Aspire:RabbitMQ:Client";
+
+    // The factory's setter refuses schemes other than amqp and amqps.
+    internal static ConnectionStringFormat Format { get; } = new(
+        "an AMQP URI (amqp://user:password@host:port[/vhost])",
+        connectionString => _ = new ConnectionFactory { Uri = new Uri(connectionString) });
 
     /// <summary>An AMQP URI: <c>amqp://user:password@host:port[/vhost]</c>.</summary>
     public string? ConnectionString { get; set; }
@@ -24,7 +30,8 @@ public sealed class RabbitMQClientSettings : IConnectionStringSettings
 
     /// <summary>
     /// Leaves the connection out of <c>/health</c>: for a service that keeps working while RabbitMQ is down (the
-    /// gateway spools audit events), where readiness must not follow the broker. Read when the client is added.
+    /// gateway spools audit events), where readiness must not follow the broker. Read, like every other setting,
+    /// from configuration and then the delegate, when the health checks are first built.
     /// </summary>
     public bool DisableHealthChecks { get; set; }
 

@@ -10,7 +10,8 @@ namespace Platform.ServiceDefaults.RabbitMQ;
 
 /// <summary>
 /// Owns the service's single RabbitMQ connection. It is opened on first use, retried with exponential backoff
-/// while the broker is unreachable, and afterwards kept alive by the client's automatic recovery.
+/// while the broker is unreachable, and afterwards kept alive by the client's automatic recovery. A refused
+/// user name or password is not retried: it fails the attempt at once with <see cref="RabbitMQAuthenticationException"/>.
 /// </summary>
 /// <remarks>
 /// Await <see cref="GetConnectionAsync"/> from asynchronous code; the registered <see cref="IConnection"/> blocks on
@@ -23,7 +24,6 @@ public sealed class RabbitMQConnectionProvider : IAsyncDisposable
     private readonly ConnectionFactory _factory;
     private readonly string _connectionName;
     private readonly RabbitMQClientSettings _settings;
-    private readonly TimeProvider _timeProvider;
     private readonly ILogger _logger;
     private readonly Lock _gate = new();
     private readonly CancellationTokenSource _disposing = new();
@@ -33,13 +33,11 @@ public sealed class RabbitMQConnectionProvider : IAsyncDisposable
         ConnectionFactory factory,
         string connectionName,
         RabbitMQClientSettings settings,
-        TimeProvider timeProvider,
         ILogger<RabbitMQConnectionProvider> logger)
     {
         _factory = factory;
         _connectionName = connectionName;
         _settings = settings;
-        _timeProvider = timeProvider;
         _logger = logger;
     }
 
@@ -87,6 +85,12 @@ public sealed class RabbitMQConnectionProvider : IAsyncDisposable
             _logger.Connected(_connectionName, attempts);
             return connection;
         }
+        catch (BrokerUnreachableException exception) when (IsAuthenticationRefused(exception))
+        {
+            activity?.SetStatus(ActivityStatusCode.Error, nameof(RabbitMQAuthenticationException));
+            _logger.AuthenticationRefused(_connectionName, endpoint.HostName, endpoint.Port);
+            throw new RabbitMQAuthenticationException(_connectionName, exception);
+        }
         catch (Exception exception) when (exception is not OperationCanceledException)
         {
             activity?.SetStatus(ActivityStatusCode.Error, exception.GetType().Name);
@@ -97,13 +101,19 @@ public sealed class RabbitMQConnectionProvider : IAsyncDisposable
 
     private ResiliencePipeline BuildRetryPipeline()
     {
-        var builder = new ResiliencePipelineBuilder { TimeProvider = _timeProvider };
+        // The real clock, not the TimeProvider from DI: the backoff waits for a broker to come up, which happens in
+        // real time. On a FakeTimeProvider (a test driving domain time) the first delay would never end, and every
+        // constructor blocking on IConnection would hang.
+        var builder = new ResiliencePipelineBuilder { TimeProvider = TimeProvider.System };
         if (_settings.MaxConnectRetryCount > 0)
         {
             builder.AddRetry(new RetryStrategyOptions
             {
-                // Only "nobody answered" is worth waiting for; anything else will not fix itself.
-                ShouldHandle = new PredicateBuilder().Handle<BrokerUnreachableException>().Handle<SocketException>(),
+                // Only "nobody answered" is worth waiting for; anything else will not fix itself. The client reports a
+                // refused login as unreachable too, with the AuthenticationFailureException inside.
+                ShouldHandle = new PredicateBuilder()
+                    .Handle<BrokerUnreachableException>(exception => !IsAuthenticationRefused(exception))
+                    .Handle<SocketException>(),
                 BackoffType = DelayBackoffType.Exponential,
                 UseJitter = true,
                 MaxRetryAttempts = _settings.MaxConnectRetryCount,
@@ -123,6 +133,14 @@ public sealed class RabbitMQConnectionProvider : IAsyncDisposable
 
         return builder.Build();
     }
+
+    private static bool IsAuthenticationRefused(Exception exception) => exception switch
+    {
+        AuthenticationFailureException => true,
+        AggregateException aggregate => aggregate.InnerExceptions.Any(IsAuthenticationRefused),
+        { InnerException: { } inner } => IsAuthenticationRefused(inner),
+        _ => false,
+    };
 
     public async ValueTask DisposeAsync()
     {

@@ -1,6 +1,7 @@
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Diagnostics.HealthChecks;
 using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Options;
 using Platform.ServiceDefaults.Clients;
 using Platform.ServiceDefaults.RabbitMQ;
 using RabbitMQ.Client;
@@ -13,10 +14,12 @@ public static class RabbitMQExtensions
     /// <summary>
     /// Registers a <see cref="RabbitMQConnectionProvider"/> and a singleton <see cref="IConnection"/> for
     /// <c>ConnectionStrings:&lt;connectionName&gt;</c> (<c>amqp://user:password@host:port[/vhost]</c>), and a health
-    /// check named <paramref name="connectionName"/>. Tracing comes from the client's own activity sources, which
-    /// <c>AddServiceDefaults</c> already listens to.
+    /// check named <paramref name="connectionName"/> unless <see cref="RabbitMQClientSettings.DisableHealthChecks"/>.
+    /// Tracing comes from the client's own activity sources, which <c>AddServiceDefaults</c> already listens to.
     /// </summary>
-    /// <exception cref="InvalidOperationException">At start-up, when the connection string is missing.</exception>
+    /// <exception cref="InvalidOperationException">
+    /// At start-up, or when the connection provider is first built, naming every missing or malformed connection string.
+    /// </exception>
     public static void AddRabbitMQClient(
         this IHostApplicationBuilder builder,
         string connectionName,
@@ -24,20 +27,18 @@ public static class RabbitMQExtensions
         Action<ConnectionFactory>? configureConnectionFactory = null)
     {
         ArgumentNullException.ThrowIfNull(builder);
-        ClientSettings.Add(builder.Services, RabbitMQClientSettings.SectionName, connectionName, configureSettings);
+        ClientSettings.Add(builder.Services, RabbitMQClientSettings.SectionName, connectionName, RabbitMQClientSettings.Format, configureSettings);
         var applicationName = builder.Environment.ApplicationName;
 
         builder.Services.AddSingleton(provider =>
         {
-            var settings = ClientSettings.Get<RabbitMQClientSettings>(provider, connectionName);
-            var factory = CreateConnectionFactory(
-                ClientSettings.RequireConnectionString(settings, connectionName), connectionName, applicationName);
+            var (settings, connectionString) = ClientSettings.GetChecked<RabbitMQClientSettings>(provider, connectionName);
+            var factory = new ConnectionFactory { ClientProvidedName = applicationName, Uri = new Uri(connectionString) };
             configureConnectionFactory?.Invoke(factory);
             return new RabbitMQConnectionProvider(
                 factory,
                 connectionName,
                 settings,
-                provider.GetRequiredService<TimeProvider>(),
                 provider.GetRequiredService<ILogger<RabbitMQConnectionProvider>>());
         });
 
@@ -46,35 +47,21 @@ public static class RabbitMQExtensions
         builder.Services.AddSingleton(provider =>
             provider.GetRequiredService<RabbitMQConnectionProvider>().GetConnectionAsync().GetAwaiter().GetResult());
 
-        var registration = new RabbitMQClientSettings();
-        configureSettings?.Invoke(registration);
-        if (registration.DisableHealthChecks) return;
+        // Decided when the health checks are first built rather than now, so that DisableHealthChecks set in
+        // configuration (Aspire:RabbitMQ:Client[:<name>]:DisableHealthChecks, Aspire's keys) counts as well as the
+        // delegate, including configuration a test host adds when the app is built.
+        builder.Services.AddHealthChecks();
+        builder.Services.AddOptions<HealthCheckServiceOptions>()
+            .Configure<IOptionsMonitor<RabbitMQClientSettings>>((options, settings) =>
+            {
+                if (settings.Get(connectionName).DisableHealthChecks) return;
 
-        builder.Services.AddHealthChecks().Add(new HealthCheckRegistration(
-            connectionName,
-            provider => new RabbitMQHealthCheck(
-                provider.GetRequiredService<RabbitMQConnectionProvider>(),
-                ClientSettings.Get<RabbitMQClientSettings>(provider, connectionName),
-                provider.GetRequiredService<TimeProvider>()),
-            failureStatus: default,
-            tags: default));
-    }
-
-    private static ConnectionFactory CreateConnectionFactory(string connectionString, string connectionName, string applicationName)
-    {
-        var factory = new ConnectionFactory { ClientProvidedName = applicationName };
-        try
-        {
-            factory.Uri = new Uri(connectionString);
-        }
-        catch (Exception exception) when (exception is UriFormatException or ArgumentException)
-        {
-            // The value itself stays out of the message: it carries the password.
-            throw new InvalidOperationException(
-                $"Connection string '{connectionName}' is not an AMQP URI of the form amqp://user:password@host:port[/vhost].",
-                exception);
-        }
-
-        return factory;
+                options.Registrations.Add(ClientSettings.HealthCheck(
+                    connectionName,
+                    provider => new RabbitMQHealthCheck(
+                        () => provider.GetRequiredService<RabbitMQConnectionProvider>(),
+                        connectionName,
+                        ClientSettings.Get<RabbitMQClientSettings>(provider, connectionName))));
+            });
     }
 }

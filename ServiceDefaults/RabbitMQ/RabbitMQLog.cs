@@ -17,6 +17,10 @@ internal static partial class RabbitMQLog
         Message = "RabbitMQ '{ConnectionName}' is unreachable ({ExceptionType}); retry {Retry} in {Delay}")]
     public static partial void ConnectRetrying(this ILogger logger, string connectionName, string exceptionType, int retry, TimeSpan delay);
 
+    [LoggerMessage(EventId = 1105, Level = LogLevel.Error,
+        Message = "RabbitMQ authentication refused for connection '{ConnectionName}' at {Host}:{Port}; not retrying: correct the user name or password in ConnectionStrings:{ConnectionName}")]
+    public static partial void AuthenticationRefused(this ILogger logger, string connectionName, string host, int port);
+
     [LoggerMessage(EventId = 1104, Level = LogLevel.Error,
         Message = "Could not connect to RabbitMQ '{ConnectionName}'; the next caller will try again")]
     public static partial void ConnectFailed(this ILogger logger, string connectionName, Exception exception);

@@ -1,5 +1,4 @@
 using Microsoft.Extensions.DependencyInjection;
-using Microsoft.Extensions.Diagnostics.HealthChecks;
 using Microsoft.Extensions.Logging;
 using Platform.ServiceDefaults.Clients;
 using Platform.ServiceDefaults.Redis;
@@ -25,7 +24,9 @@ public static class RedisExtensions
     /// reconnecting in the background; commands fail fast with <see cref="RedisConnectionException"/> meanwhile.
     /// The health check's first run starts that connection early, without waiting past its timeout.
     /// </remarks>
-    /// <exception cref="InvalidOperationException">At start-up, when the connection string is missing.</exception>
+    /// <exception cref="InvalidOperationException">
+    /// At start-up, or when the multiplexer is first built, naming every missing or malformed connection string.
+    /// </exception>
     public static void AddRedisClient(
         this IHostApplicationBuilder builder,
         string connectionName,
@@ -33,12 +34,12 @@ public static class RedisExtensions
         Action<ConfigurationOptions>? configureOptions = null)
     {
         ArgumentNullException.ThrowIfNull(builder);
-        ClientSettings.Add(builder.Services, StackExchangeRedisSettings.SectionName, connectionName, configureSettings);
+        ClientSettings.Add(builder.Services, StackExchangeRedisSettings.SectionName, connectionName, StackExchangeRedisSettings.Format, configureSettings);
 
         builder.Services.AddSingleton(provider => new RedisConnectionSource(() =>
         {
-            var settings = ClientSettings.Get<StackExchangeRedisSettings>(provider, connectionName);
-            var options = ConfigurationOptions.Parse(ClientSettings.RequireConnectionString(settings, connectionName));
+            var (_, connectionString) = ClientSettings.GetChecked<StackExchangeRedisSettings>(provider, connectionName);
+            var options = ConfigurationOptions.Parse(connectionString);
             // Redis may come up after the service (or restart under it): keep retrying in the background and
             // let the health check report the outage instead of failing the whole process.
             options.AbortOnConnectFail = false;
@@ -52,13 +53,10 @@ public static class RedisExtensions
         builder.Services.AddSingleton(provider =>
             provider.GetRequiredService<RedisConnectionSource>().GetAsync().GetAwaiter().GetResult());
 
-        builder.Services.AddHealthChecks().Add(new HealthCheckRegistration(
+        builder.Services.AddHealthChecks().Add(ClientSettings.HealthCheck(
             connectionName,
             provider => new RedisHealthCheck(
                 provider.GetRequiredService<RedisConnectionSource>(),
-                ClientSettings.Get<StackExchangeRedisSettings>(provider, connectionName),
-                provider.GetRequiredService<TimeProvider>()),
-            failureStatus: default,
-            tags: default));
+                ClientSettings.Get<StackExchangeRedisSettings>(provider, connectionName))));
     }
 }

@@ -8,15 +8,15 @@ namespace Platform.ServiceDefaults.Redis;
 /// The first connection blocks for several seconds while Redis is down; the probe waits for it only until its
 /// timeout, and the attempt carries on for the next probe.
 /// </remarks>
-internal sealed class RedisHealthCheck(RedisConnectionSource connections, StackExchangeRedisSettings settings, TimeProvider timeProvider)
+internal sealed class RedisHealthCheck(RedisConnectionSource connections, StackExchangeRedisSettings settings)
     : IHealthCheck
 {
     public Task<HealthCheckResult> CheckHealthAsync(HealthCheckContext context, CancellationToken cancellationToken = default) =>
-        DependencyProbe.RunAsync(context, "Redis", settings.HealthCheckTimeout, timeProvider, async token =>
+        DependencyProbe.RunAsync(context, "Redis", settings.HealthCheckTimeout, async token =>
         {
             var multiplexer = await connections.GetAsync().WaitAsync(token);
             // PingAsync takes no token; WaitAsync bounds how long the probe waits for it.
             await multiplexer.GetDatabase().PingAsync().WaitAsync(token);
-            return true;
+            return null;
         }, cancellationToken);
 }

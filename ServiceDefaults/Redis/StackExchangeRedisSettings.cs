@@ -1,4 +1,5 @@
 using Platform.ServiceDefaults.Clients;
+using StackExchange.Redis;
 
 namespace Platform.ServiceDefaults.Redis;
 
@@ -9,6 +10,10 @@ namespace Platform.ServiceDefaults.Redis;
 public sealed class StackExchangeRedisSettings : IConnectionStringSettings
 {
     internal const string SectionName = "Aspire:StackExchange:Redis";
+
+    internal static ConnectionStringFormat Format { get; } = new(
+        "a StackExchange.Redis configuration string (host:port,password=…)",
+        connectionString => ConfigurationOptions.Parse(connectionString));
 
     /// <summary>A StackExchange.Redis configuration string: <c>host:port,password=…</c>.</summary>
     public string? ConnectionString { get; set; }

@@ -28,8 +28,9 @@ internal static class SecurityTxtEndpoint
 
         var text = new StringBuilder();
         text.Append("Contact: ").Append(fields.Contact).Append('\n');
-        // Section 2.5.5 asks for the Internet date/time format of RFC 3339, so it is normalised to UTC here.
-        var expires = DateTimeOffset.Parse(fields.Expires!, CultureInfo.InvariantCulture, DateTimeStyles.AssumeUniversal);
+        // Section 2.5.5 asks for the Internet date/time format of RFC 3339; the validator made sure it parses, and it
+        // is normalised to UTC here.
+        SecurityTxtFields.TryParseExpires(fields.Expires, out var expires);
         text.Append("Expires: ").Append(expires.UtcDateTime.ToString("yyyy-MM-dd'T'HH:mm:ss'Z'", CultureInfo.InvariantCulture)).Append('\n');
         AppendOptional(text, "Encryption", fields.Encryption);
         AppendOptional(text, "Policy", fields.Policy);

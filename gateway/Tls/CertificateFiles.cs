@@ -53,10 +53,22 @@ internal sealed class CertificateFiles(string path, string? keyPath, string? pas
 
     private (X509Certificate2 Leaf, X509Certificate2Collection Chain) LoadPem()
     {
-        // With no KeyPath the key is expected in the certificate file itself.
-        var leaf = Password is null
-            ? X509Certificate2.CreateFromPemFile(Path, KeyPath)
-            : X509Certificate2.CreateFromEncryptedPemFile(Path, Password, KeyPath);
+        X509Certificate2 leaf;
+        try
+        {
+            // With no KeyPath the key is expected in the certificate file itself.
+            leaf = Password is null
+                ? X509Certificate2.CreateFromPemFile(Path, KeyPath)
+                : X509Certificate2.CreateFromEncryptedPemFile(Path, Password, KeyPath);
+        }
+        catch (ArgumentException exception)
+        {
+            // "The provided key does not match the public key for this certificate": typically a renewal caught
+            // half-written, the certificate already new and the key still old. Reported as the unusable pair it is,
+            // and without the key: the inner exception names the mismatch, never the material.
+            throw new CryptographicException(
+                $"The private key in '{KeyPath ?? Path}' does not belong to the certificate in '{Path}'.", exception);
+        }
 
         var all = new X509Certificate2Collection();
         all.ImportFromPemFile(Path);

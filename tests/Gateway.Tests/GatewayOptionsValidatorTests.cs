@@ -158,8 +158,10 @@ public sealed class GatewayOptionsValidatorTests : IDisposable
     [InlineData("next year")]
     [InlineData("31/12/2027")]
     [InlineData("2027-13-01T00:00:00Z")]
-    [InlineData("12/31/2027", Skip = "BUG: DateTimeOffset.TryParse with the invariant culture accepts US dates, not only ISO 8601.")]
-    [InlineData("Fri, 31 Dec 2027 23:59:59 GMT", Skip = "BUG: DateTimeOffset.TryParse accepts RFC 1123 dates, not only ISO 8601.")]
+    [InlineData("12/31/2027")]
+    [InlineData("Fri, 31 Dec 2027 23:59:59 GMT")]
+    [InlineData("2027-12-31")]
+    [InlineData("2027-12-31T23:59:59")]
     public void Security_txt_expires_that_is_not_an_ISO_8601_date_is_rejected(string? expires)
     {
         var options = Valid();
@@ -173,6 +175,7 @@ public sealed class GatewayOptionsValidatorTests : IDisposable
     [InlineData("2027-12-31T23:59:59Z")]
     [InlineData("2027-12-31T23:59:59+01:00")]
     [InlineData("2027-12-31T23:59:59.5Z")]
+    [InlineData("2027-12-31T23:59:59.123456-05:00")]
     public void Security_txt_expires_in_ISO_8601_is_accepted(string expires)
     {
         var options = Valid();
@@ -197,9 +200,12 @@ public sealed class GatewayOptionsValidatorTests : IDisposable
     [Theory]
     [InlineData("Contact", "security@example.com")]
     [InlineData("Policy", "example.com/policy")]
-    [InlineData("Policy", "/security/policy", Skip = "BUG: on Linux Uri.TryCreate(Absolute) reads a rooted path as file:///security/policy, so it passes as a URI.")]
-    [InlineData("Encryption", "file:///etc/pgp-key.txt", Skip = "BUG: only http is refused; file:, ftp: and other schemes pass although RFC 9116 wants https for web URIs.")]
-    public void Security_txt_field_that_is_not_an_absolute_URI_is_rejected(string field, string value)
+    [InlineData("Policy", "/security/policy")]
+    [InlineData("Encryption", "file:///etc/pgp-key.txt")]
+    [InlineData("Encryption", "ftp://example.com/pgp-key.txt")]
+    [InlineData("Policy", "mailto:security@example.com")]
+    [InlineData("Contact", "https://example.com/report\nPolicy: https://evil.example/")]
+    public void Security_txt_field_that_is_not_an_absolute_URI_of_an_allowed_scheme_is_rejected(string field, string value)
     {
         var options = Valid();
         Set(options.SecurityTxt, field, value);

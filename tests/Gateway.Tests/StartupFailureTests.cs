@@ -28,7 +28,8 @@ public sealed class StartupFailureTests : IDisposable
         var exitCode = await gateway.WaitForExitAsync(TimeSpan.FromSeconds(30));
 
         var output = gateway.Output;
-        Assert.NotEqual(0, exitCode);
+        Assert.Equal(1, exitCode);
+        AssertNoStackTrace(output);
         Assert.Contains("Gateway:HttpsPort is required and must be between 1 and 65535.", output);
         Assert.Contains("Gateway:InternalPort is required and must be between 1 and 65535.", output);
         Assert.Contains("Gateway:BindAddress 'localhost' is not an IPv4 or IPv6 address.", output);
@@ -38,6 +39,57 @@ public sealed class StartupFailureTests : IDisposable
         Assert.Contains("Gateway:SecurityTxt:Expires is required with Contact", output);
         Assert.Contains("Gateway:SecurityTxt:Policy must use https, not http", output);
         Assert.False(File.Exists(developmentCertificate), "a refused start must not create a certificate");
+    }
+
+    [Fact]
+    public async Task Missing_connection_string_is_reported_with_the_option_errors_and_no_certificate_is_made()
+    {
+        Directory.CreateDirectory(_folder);
+        var developmentCertificate = Path.Combine(_folder, "dev.pfx");
+        // No ConnectionStrings__messaging: the audit spool's event bus needs it.
+        await using var gateway = GatewayProcess.Start(_folder, new Dictionary<string, string>
+        {
+            ["Gateway__DevelopmentCertificatePath"] = developmentCertificate,
+            ["Gateway__Audit__SpoolDirectory"] = "",
+            ["Gateway__SecurityTxt__Contact"] = "mailto:security@example.com",
+            ["Gateway__SecurityTxt__Expires"] = "12/31/2030",
+        });
+
+        var exitCode = await gateway.WaitForExitAsync(TimeSpan.FromSeconds(30));
+
+        var output = gateway.Output;
+        Assert.Equal(1, exitCode);
+        AssertNoStackTrace(output);
+        Assert.Contains("ConnectionStrings__messaging", output);
+        Assert.Contains("Gateway:Audit:SpoolDirectory is required", output);
+        Assert.Contains("Gateway:SecurityTxt:Expires is required with Contact", output);
+        Assert.False(File.Exists(developmentCertificate), "a refused start must not create a certificate");
+    }
+
+    [Fact]
+    public async Task Missing_connection_string_alone_stops_the_start_before_the_certificate_is_made()
+    {
+        Directory.CreateDirectory(_folder);
+        var developmentCertificate = Path.Combine(_folder, "dev.pfx");
+        await using var gateway = GatewayProcess.Start(_folder, new Dictionary<string, string>
+        {
+            ["Gateway__DevelopmentCertificatePath"] = developmentCertificate,
+        });
+
+        var exitCode = await gateway.WaitForExitAsync(TimeSpan.FromSeconds(30));
+
+        var output = gateway.Output;
+        Assert.Equal(1, exitCode);
+        AssertNoStackTrace(output);
+        Assert.Contains("Connection string 'messaging' is missing", output);
+        Assert.False(File.Exists(developmentCertificate), "a refused start must not create a certificate");
+    }
+
+    // An operator gets sentences to act on, not a crash: no "Unhandled exception." and no "   at Namespace.Type.Method".
+    private static void AssertNoStackTrace(string output)
+    {
+        Assert.DoesNotContain("Unhandled exception", output);
+        Assert.DoesNotMatch(@"(?m)^\s+at \S+\(", output);
     }
 
     public void Dispose()

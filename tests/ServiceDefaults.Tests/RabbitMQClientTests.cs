@@ -2,6 +2,7 @@ using System.Text;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Diagnostics.HealthChecks;
 using Microsoft.Extensions.Hosting;
+using Platform.ServiceDefaults.RabbitMQ;
 using Platform.ServiceDefaults.Tests.Infrastructure;
 using RabbitMQ.Client;
 
@@ -79,8 +80,7 @@ public sealed class RabbitMQClientTests(Servers servers)
         await host.StopAsync();
     }
 
-    [Fact(Skip = "BUG: RabbitMQ.Client wraps ACCESS_REFUSED in BrokerUnreachableException, which the connect retry treats as "
-        + "'nobody answered': a wrong password is retried with backoff, logged as 'unreachable' and reported as 'did not answer'.")]
+    [Fact]
     public async Task Wrong_password_is_not_retried_as_if_the_broker_were_unreachable()
     {
         var logs = new CapturedLogs();
@@ -94,8 +94,14 @@ public sealed class RabbitMQClientTests(Servers servers)
         var entry = report.Entries["bus"];
         Assert.Equal(HealthStatus.Unhealthy, entry.Status);
         Assert.DoesNotContain("did not answer", entry.Description);
+        Assert.Contains("authentication refused for connection 'bus'", entry.Description);
         // Event 1103: "RabbitMQ '{ConnectionName}' is unreachable (...); retry ..."
         Assert.DoesNotContain(logs.Lines, line => line.Contains("[1103]", StringComparison.Ordinal));
+        // Event 1105: the operator is told what to fix.
+        Assert.Contains(logs.Lines, line => line.Contains("[1105]", StringComparison.Ordinal) && line.Contains("'bus'", StringComparison.Ordinal));
+        var error = await Assert.ThrowsAsync<RabbitMQAuthenticationException>(
+            () => host.Services.GetRequiredService<RabbitMQConnectionProvider>().GetConnectionAsync());
+        Assert.Equal("bus", error.ConnectionName);
         await host.StopAsync();
     }
 
