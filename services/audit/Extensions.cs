@@ -22,7 +22,7 @@ internal static class Extensions
 
         builder.AddEventBus("messaging", "audit")
             .WithInbox()
-            .AddBatchSubscription<AuditRecorded, AuditRecordedHandler>();
+            .AddBatchSubscription<AuditRecorded, AuditRecordedHandler>(maxBatchSize: 1000);
         return builder;
     }
 }
