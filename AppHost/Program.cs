@@ -5,7 +5,7 @@ var builder = DistributedApplication.CreateBuilder(args);
 
 var postgres = builder.AddPostgres("postgres");
 postgres.AddDatabase("identitydb");
-postgres.AddDatabase("keysdb");
+var keysDb = postgres.AddDatabase("keysdb");
 postgres.AddDatabase("storagedb");
 postgres.AddDatabase("retentiondb");
 var auditDb = postgres.AddDatabase("auditdb");
@@ -26,6 +26,23 @@ var audit = builder.AddProject("audit", "../services/audit/Audit.csproj")
     .WithEnvironment("Audit__Readers__0__Token", auditReaderToken)
     .WithEnvironment("Audit__Readers__0__Organizations__0", "*");
 
+// The keys service's HMAC pepper (base64 of 33 bytes), its first administrator and the gateway's credential.
+var keysPepper = builder.AddParameter("keys-pepper", secret: true, generateMinLength: 44);
+var keysAdminToken = builder.AddParameter("keys-admin-token", secret: true, generateMinLength: 40);
+var keysGatewayToken = builder.AddParameter("keys-gateway-token", secret: true, generateMinLength: 40);
+
+var keys = builder.AddProject("keys", "../services/keys/Keys.csproj")
+    .WithHttpEndpoint(targetPort: 8080, name: "http")
+    .WithHttpHealthCheck("/health", endpointName: "http")
+    .WithReference(keysDb).WaitFor(keysDb)
+    .WithReference(redis).WaitFor(redis)
+    .WithReference(messaging).WaitFor(messaging)
+    .WithEnvironment("Keys__Pepper", keysPepper)
+    .WithEnvironment("Keys__Administrators__0__Name", "operator")
+    .WithEnvironment("Keys__Administrators__0__Token", keysAdminToken)
+    .WithEnvironment("Keys__Administrators__0__Organizations__0", "*")
+    .WithEnvironment("Keys__ServiceTokens__0", keysGatewayToken);
+
 builder.AddProject("gateway", "../gateway/Gateway.csproj")
     .WithHttpsEndpoint(port: 8443, targetPort: 8443, name: "https", env: "Gateway__HttpsPort")
     .WithHttpEndpoint(targetPort: 8081, name: "internal", env: "Gateway__InternalPort")
@@ -37,6 +54,8 @@ builder.AddProject("gateway", "../gateway/Gateway.csproj")
     .WithReference(messaging).WaitFor(messaging)
     .WithReference(audit)
     .WithEnvironment("ReverseProxy__Clusters__audit__Destinations__primary__Address", audit.GetEndpoint("http"))
+    .WithReference(keys)
+    .WithEnvironment("ReverseProxy__Clusters__keys__Destinations__primary__Address", keys.GetEndpoint("http"))
     .WithReplicas(1);
 
 builder.Build().Run();

@@ -19,7 +19,7 @@ public sealed class FoundationTests(PlatformFixture fixture)
     public void Every_resource_of_the_model_is_running()
     {
         var states = app.Application.GetResourceStates();
-        foreach (var name in new[] { "postgres", "identitydb", "keysdb", "storagedb", "retentiondb", "auditdb", "residencydb", "redis", "messaging", "audit", "gateway" })
+        foreach (var name in new[] { "postgres", "identitydb", "keysdb", "storagedb", "retentiondb", "auditdb", "residencydb", "redis", "messaging", "audit", "keys", "gateway" })
         {
             Assert.Equal(ResourceState.Running, states[name]);
         }

@@ -1,0 +1,47 @@
+using System.Text.Json.Serialization;
+using Microsoft.Extensions.Options;
+using Platform.Keys.Apis;
+using Platform.Keys.Data;
+using Platform.Keys.Events;
+using Platform.Keys.Lifecycle;
+using Platform.Keys.Model;
+
+namespace Platform.Keys;
+
+internal static class Extensions
+{
+    public static IHostApplicationBuilder AddKeysServices(this IHostApplicationBuilder builder)
+    {
+        builder.AddNpgsqlDataSource("keysdb");
+        builder.AddRedisClient("redis");
+
+        builder.Services.AddOptions<KeysOptions>()
+            .Bind(builder.Configuration.GetSection(KeysOptions.Section))
+            .ValidateOnStart();
+        builder.Services.AddSingleton<IValidateOptions<KeysOptions>, KeysOptionsValidator>();
+
+        builder.Services.AddProblemDetails();
+        builder.Services.AddExceptionHandler<UnhandledExceptionHandler>();
+        builder.Services.ConfigureHttpJsonOptions(json =>
+        {
+            // A misspelt or missing field is an error, not a silent default.
+            json.SerializerOptions.UnmappedMemberHandling = JsonUnmappedMemberHandling.Disallow;
+            json.SerializerOptions.RespectNullableAnnotations = true;
+            json.SerializerOptions.RespectRequiredConstructorParameters = true;
+            json.SerializerOptions.Converters.Add(new UtcTimestampConverter());
+        });
+
+        builder.Services.AddSingleton<Administrators>();
+        builder.Services.AddSingleton<ServiceCredentials>();
+        builder.Services.AddSingleton<KeyHasher>();
+        builder.Services.AddSingleton<KeyStore>();
+        builder.Services.AddSingleton<KeyVerifier>();
+        builder.Services.AddSingleton<KeyManager>();
+        builder.Services.AddSingleton<KeyInvalidations>();
+        builder.Services.AddHostedService<SchemaMigrator>();
+
+        // Registered after the migrator, so the relay never looks for a missing outbox table.
+        builder.AddEventBus("messaging", "keys").AddOutbox();
+        return builder;
+    }
+}

@@ -1,0 +1,21 @@
+using Platform.Keys;
+using Platform.Keys.Apis;
+
+var builder = WebApplication.CreateBuilder(args);
+
+builder.AddServiceDefaults();
+builder.AddKeysServices();
+
+var app = builder.Build();
+if (!app.ValidateConfiguration()) return 1;
+
+app.UseExceptionHandler();
+app.UseStatusCodePages();
+app.MapDefaultEndpoints();
+app.MapKeysApi();
+app.MapInternalKeysApi();
+
+app.Run();
+return 0;
+
+public partial class Program;

@@ -1,0 +1,120 @@
+using System.Net.Http.Headers;
+using System.Security.Cryptography;
+using Microsoft.AspNetCore.Hosting;
+using Microsoft.AspNetCore.Mvc.Testing;
+using Microsoft.AspNetCore.TestHost;
+using Microsoft.Extensions.Configuration;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Time.Testing;
+using Platform.Hosting.Testing;
+using StackExchange.Redis;
+
+namespace Platform.Keys.Tests.Infrastructure;
+
+/// <summary>
+/// The keys service in-process (WebApplicationFactory) against the real PostgreSQL, Redis and RabbitMQ that the
+/// harness starts, on a fake clock that tests move forward for expiry and rotation windows.
+/// </summary>
+public sealed class KeysServiceFixture : IAsyncLifetime
+{
+    public const string RootToken = "root-admin-token-0123456789-0123456789-abcdef";
+    public const string TenantToken = "tenant-admin-token-0123456789-0123456789-abc";
+    public const string ServiceToken = "gateway-service-token-0123456789-0123456789";
+    public const string TenantOrganization = "org_tenant";
+
+    public string Pepper { get; } = Convert.ToBase64String(RandomNumberGenerator.GetBytes(32));
+
+    public FakeTimeProvider Clock { get; } = new(DateTimeOffset.UtcNow);
+
+    public CapturedLogs Logs { get; } = new();
+
+    public TestingApplication Servers { get; private set; } = null!;
+
+    public WebApplicationFactory<Program> Service { get; private set; } = null!;
+
+    public EventTap Events { get; private set; } = null!;
+
+    public IConnectionMultiplexer Redis { get; private set; } = null!;
+
+    public async Task InitializeAsync()
+    {
+        Servers = await DistributedApplicationTestingBuilder.CreateAsync();
+        Servers.KeepOnly("keysdb", "redis", "messaging");
+        await Servers.StartAsync();
+        Events = await EventTap.StartAsync(Servers.GetConnectionString("messaging"));
+        Redis = await ConnectionMultiplexer.ConnectAsync(Servers.GetConnectionString("redis"));
+
+        Service = new WebApplicationFactory<Program>().WithWebHostBuilder(web =>
+        {
+            web.UseEnvironment("Development");
+            web.ConfigureAppConfiguration((_, configuration) => configuration.AddInMemoryCollection(new Dictionary<string, string?>
+            {
+                ["ConnectionStrings:keysdb"] = Servers.GetConnectionString("keysdb"),
+                ["ConnectionStrings:redis"] = Servers.GetConnectionString("redis"),
+                ["ConnectionStrings:messaging"] = Servers.GetConnectionString("messaging"),
+                ["Keys:Pepper"] = Pepper,
+                ["Keys:Administrators:0:Name"] = "root",
+                ["Keys:Administrators:0:Token"] = RootToken,
+                ["Keys:Administrators:0:Organizations:0"] = "*",
+                ["Keys:Administrators:1:Name"] = "tenant-admin",
+                ["Keys:Administrators:1:Token"] = TenantToken,
+                ["Keys:Administrators:1:Organizations:0"] = TenantOrganization,
+                ["Keys:ServiceTokens:0"] = ServiceToken,
+                // Everything is logged, at every level, so that the secrecy test can search all of it.
+                ["Logging:LogLevel:Default"] = "Trace",
+                ["Logging:LogLevel:Microsoft.AspNetCore"] = "Trace",
+                ["Logging:LogLevel:Npgsql"] = "Trace",
+            }));
+            web.ConfigureLogging(logging =>
+            {
+                logging.ClearProviders();
+                logging.AddProvider(Logs);
+            });
+            web.ConfigureTestServices(services => services.AddSingleton<TimeProvider>(Clock));
+        });
+        _ = Service.Server;
+    }
+
+    /// <summary>
+    /// Moves the service's clock forward once every outbox event is confirmed. The event bus measures its own waits
+    /// (publish confirms, retry backoff) on the same TimeProvider, so a jump while a publish is in flight would time
+    /// it out and park the relay until the next jump.
+    /// </summary>
+    public async Task AdvanceAsync(TimeSpan by)
+    {
+        await using var dataSource = Npgsql.NpgsqlDataSource.Create(Servers.GetConnectionString("keysdb"));
+        var deadline = DateTime.UtcNow.AddSeconds(15);
+        await using var unsent = dataSource.CreateCommand("SELECT count(*) FROM outbox WHERE sent_at IS NULL");
+        while ((long)(await unsent.ExecuteScalarAsync())! > 0)
+        {
+            if (DateTime.UtcNow > deadline) Assert.Fail("The outbox did not drain within 15 s.");
+            await Task.Delay(20);
+        }
+
+        Clock.Advance(by);
+    }
+
+    public HttpClient Client(string? token = RootToken)
+    {
+        var client = Service.CreateClient();
+        if (token is not null) client.DefaultRequestHeaders.Authorization = new AuthenticationHeaderValue("Bearer", token);
+        return client;
+    }
+
+    public async Task DisposeAsync()
+    {
+        if (Service is not null) await Service.DisposeAsync();
+        // Kept beside the harness's resource logs, to read after a failed run.
+        await File.WriteAllLinesAsync(Path.Combine(AppContext.BaseDirectory, "platform-logs", "keys-service.log"), Logs.Lines);
+        if (Events is not null) await Events.DisposeAsync();
+        if (Redis is not null) await Redis.DisposeAsync();
+        if (Servers is not null) await Servers.DisposeAsync();
+    }
+}
+
+[CollectionDefinition(Name)]
+public sealed class KeysServiceCollection : ICollectionFixture<KeysServiceFixture>
+{
+    public const string Name = "keys-service";
+}

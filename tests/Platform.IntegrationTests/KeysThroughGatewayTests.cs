@@ -1,0 +1,60 @@
+using System.Net;
+using System.Net.Http.Headers;
+using System.Net.Http.Json;
+using System.Text.Json;
+
+namespace Platform.IntegrationTests;
+
+/// <summary>The keys service's management API as a client reaches it: through the gateway, over HTTPS.</summary>
+[Collection(PlatformCollection.Name)]
+public sealed class KeysThroughGatewayTests(PlatformFixture fixture)
+{
+    private readonly Platform.Hosting.Testing.TestingApplication app = fixture.App;
+
+    [Fact]
+    public async Task An_administrator_creates_a_key_through_the_gateway_and_sees_it_exactly_once()
+    {
+        using var client = Administrator();
+        var organization = $"org_{Guid.NewGuid():n}";
+        using var created = await client.PostAsJsonAsync($"/v1/organizations/{organization}/keys", new
+        {
+            name = "ci deploys",
+            environment = "live",
+            scopes = new[] { new { permission = "dataset", level = "read_only" } },
+        });
+
+        Assert.Equal(HttpStatusCode.Created, created.StatusCode);
+        Assert.Matches("^req_[0-9a-f]{32}$", created.Headers.GetValues("X-Request-Id").Single());
+        var body = await created.Content.ReadFromJsonAsync<JsonElement>();
+        var key = body.GetProperty("key").GetString()!;
+        Assert.Matches("^sk_live_[0-9A-Za-z]{38}$", key);
+
+        var listed = await client.GetStringAsync($"/v1/organizations/{organization}/keys");
+        Assert.DoesNotContain(key, listed);
+        Assert.Contains(body.GetProperty("id").GetString()!, listed);
+    }
+
+    [Fact]
+    public async Task The_gateway_does_not_expose_the_keys_service_internal_api()
+    {
+        using var client = app.CreateHttpClient("gateway");
+        client.DefaultRequestHeaders.Authorization = new AuthenticationHeaderValue("Bearer", app.Application.GetParameterValue("keys-gateway-token"));
+        using var verify = await client.PostAsJsonAsync("/internal/v1/keys/verify", new { key = "sk_live_x" });
+        Assert.Equal(HttpStatusCode.NotFound, verify.StatusCode);
+    }
+
+    [Fact]
+    public async Task Without_an_administrator_credential_key_management_is_refused()
+    {
+        using var client = app.CreateHttpClient("gateway");
+        using var response = await client.GetAsync("/v1/organizations/org_abc/keys");
+        Assert.Equal(HttpStatusCode.Unauthorized, response.StatusCode);
+    }
+
+    private HttpClient Administrator()
+    {
+        var client = app.CreateHttpClient("gateway");
+        client.DefaultRequestHeaders.Authorization = new AuthenticationHeaderValue("Bearer", app.Application.GetParameterValue("keys-admin-token"));
+        return client;
+    }
+}
