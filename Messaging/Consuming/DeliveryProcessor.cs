@@ -88,7 +88,8 @@ internal sealed class DeliveryProcessor(
         {
             await deadLetters.PublishAsync(item.Delivery, item.Inbound.Rejection!, cancellationToken);
             item.Settlement = Settlement.Acknowledge;
-            logger.Rejected(item.Delivery.Properties.MessageId, item.Inbound.Rejection!.Code);
+            // The message id of a malformed message is whatever its sender wrote: sanitized before it reaches a log.
+            logger.Rejected(ReasonText.Sanitize(item.Delivery.Properties.MessageId ?? "(none)", 100), item.Inbound.Rejection!.Code);
         }
 
         foreach (var group in items.Where(item => item.IsPending).GroupBy(item => item.Inbound.Subscription!))

@@ -48,9 +48,10 @@ internal sealed class InboundParser(SubscriptionRegistry subscriptions, int maxM
             return Inbound.Rejected(DeadLetterReason.NotJson, "The body is JSON null, not an event object.");
         }
 
-        if (string.IsNullOrWhiteSpace(@event.Id) || @event.Id.Length > 200)
+        // The id becomes a primary key, a log field and a header: printable and bounded, or it is not an id.
+        if (string.IsNullOrWhiteSpace(@event.Id) || @event.Id.Length > 200 || @event.Id.Any(char.IsControl))
         {
-            return Inbound.Rejected(DeadLetterReason.InvalidFields, "'id' must be a non-empty string of at most 200 characters.");
+            return Inbound.Rejected(DeadLetterReason.InvalidFields, "'id' must be a printable string of 1 to 200 characters.");
         }
 
         if (@event.OccurredAt == default)

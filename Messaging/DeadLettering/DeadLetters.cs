@@ -101,7 +101,7 @@ public sealed class DeadLetters
                 }
 
                 await channel.BasicAckAsync(message.DeliveryTag, multiple: false, cancellationToken);
-                _logger.DeadLetterReplayed(messageId, routingKey, Service);
+                _logger.DeadLetterReplayed(ReasonText.Sanitize(messageId, 100), ReasonText.Sanitize(routingKey, 100), Service);
                 return true;
             }
 

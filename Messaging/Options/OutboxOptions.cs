@@ -6,7 +6,7 @@ public sealed class OutboxOptions
     public const string SectionName = "Messaging:Outbox";
 
     /// <summary>Rows locked, published and marked per transaction.</summary>
-    public int BatchSize { get; set; } = 200;
+    public int BatchSize { get; set; } = 500;
 
     /// <summary>The longest sleep between two looks at the table, should a notification be missed.</summary>
     public TimeSpan PollInterval { get; set; } = TimeSpan.FromSeconds(1);

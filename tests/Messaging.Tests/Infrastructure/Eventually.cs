@@ -1,0 +1,19 @@
+namespace Platform.Messaging.Tests.Infrastructure;
+
+public static class Eventually
+{
+    /// <summary>Polls until <paramref name="condition"/> holds, failing with <paramref name="explain"/> after <paramref name="timeout"/>.</summary>
+    public static async Task HoldsAsync(Func<Task<bool>> condition, TimeSpan timeout, string what, Func<string>? explain = null)
+    {
+        var deadline = DateTime.UtcNow + timeout;
+        while (!await condition())
+        {
+            if (DateTime.UtcNow > deadline)
+            {
+                Assert.Fail($"Timed out after {timeout.TotalSeconds:0} s waiting for: {what}{Environment.NewLine}{explain?.Invoke()}");
+            }
+
+            await Task.Delay(100);
+        }
+    }
+}
