@@ -38,8 +38,8 @@ public sealed class EventTap : IAsyncDisposable
     /// <summary>The first event with this routing key whose body satisfies <paramref name="match"/>, waiting up to 15 s.</summary>
     public async Task<JsonElement> WaitForAsync(string routingKey, Func<JsonElement, bool> match)
     {
-        var deadline = DateTime.UtcNow.AddSeconds(15);
-        while (DateTime.UtcNow < deadline)
+        var elapsed = System.Diagnostics.Stopwatch.StartNew();
+        while (elapsed.Elapsed < TimeSpan.FromSeconds(15))
         {
             foreach (var (key, body) in received)
             {

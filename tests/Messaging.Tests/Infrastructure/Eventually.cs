@@ -5,10 +5,10 @@ public static class Eventually
     /// <summary>Polls until <paramref name="condition"/> holds, failing with <paramref name="explain"/> after <paramref name="timeout"/>.</summary>
     public static async Task HoldsAsync(Func<Task<bool>> condition, TimeSpan timeout, string what, Func<string>? explain = null)
     {
-        var deadline = DateTime.UtcNow + timeout;
+        var elapsed = System.Diagnostics.Stopwatch.StartNew();
         while (!await condition())
         {
-            if (DateTime.UtcNow > deadline)
+            if (elapsed.Elapsed > timeout)
             {
                 Assert.Fail($"Timed out after {timeout.TotalSeconds:0} s waiting for: {what}{Environment.NewLine}{explain?.Invoke()}");
             }

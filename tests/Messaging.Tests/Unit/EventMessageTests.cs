@@ -9,9 +9,16 @@ namespace Platform.Messaging.Tests.Unit;
 public sealed class EventMessageTests
 {
     [Fact]
-    public void Event_ids_carry_the_prefix_and_sort_by_creation()
+    public async Task Event_ids_carry_the_prefix_and_sort_by_creation()
     {
-        var ids = Enumerable.Range(0, 50).Select(_ => { Thread.Sleep(1); return EventIds.New(); }).ToList();
+        // UUIDv7 orders by millisecond; ids of one millisecond are random within it, so they are made 2 ms apart.
+        var ids = new List<string>();
+        for (var i = 0; i < 50; i++)
+        {
+            ids.Add(EventIds.New());
+            await Task.Delay(2);
+        }
+
 
         Assert.All(ids, id => Assert.StartsWith("evt_", id, StringComparison.Ordinal));
         Assert.Equal(ids.Order(StringComparer.Ordinal), ids);
