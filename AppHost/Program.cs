@@ -56,6 +56,8 @@ builder.AddProject("gateway", "../gateway/Gateway.csproj")
     .WithEnvironment("ReverseProxy__Clusters__audit__Destinations__primary__Address", audit.GetEndpoint("http"))
     .WithReference(keys)
     .WithEnvironment("ReverseProxy__Clusters__keys__Destinations__primary__Address", keys.GetEndpoint("http"))
+    .WithEnvironment("Gateway__Keys__Url", keys.GetEndpoint("http"))
+    .WithEnvironment("Gateway__Keys__ServiceToken", keysGatewayToken)
     .WithReplicas(1);
 
 builder.Build().Run();

@@ -1,6 +1,7 @@
 using Microsoft.AspNetCore.Server.Kestrel.Core;
 using Microsoft.Extensions.DependencyInjection.Extensions;
 using Microsoft.Extensions.Options;
+using Platform.Gateway.ApiKeys;
 using Platform.Gateway.Auditing;
 using Platform.Gateway.Errors;
 using Platform.Gateway.Hardening;
@@ -25,6 +26,7 @@ internal static class Extensions
         builder.Services.AddExceptionHandler<UnhandledExceptionHandler>();
 
         builder.AddGatewayAuditing();
+        builder.AddGatewayApiKeys();
 
         builder.Services.AddReverseProxy()
             .LoadFromConfig(builder.Configuration.GetSection("ReverseProxy"));
@@ -45,6 +47,7 @@ internal static class Extensions
         // Unmatched routes and bare error statuses become RFC 9457 problem details.
         app.UseStatusCodePages();
         app.UseListenerIsolation(app.Services.GetRequiredService<IOptions<GatewayOptions>>().Value.InternalPort);
+        app.UseMiddleware<ApiKeyMiddleware>();
         return app;
     }
 

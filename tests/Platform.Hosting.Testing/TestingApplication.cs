@@ -18,6 +18,24 @@ public sealed class TestingApplication(DistributedApplication app, string stateD
         return this;
     }
 
+    /// <summary>Adds an environment variable to a project before it starts (extra routes, settings under test).</summary>
+    public TestingApplication WithEnvironment(string project, string name, string value)
+    {
+        Project(project).Environment.Add(new(name, ReferenceExpression.Literal(value)));
+        return this;
+    }
+
+    /// <summary>Runs a project with this many replicas (before it starts).</summary>
+    public TestingApplication WithReplicas(string project, int replicas)
+    {
+        Project(project).Replicas = replicas;
+        return this;
+    }
+
+    private ProjectResource Project(string name) =>
+        Application.Resources.OfType<ProjectResource>().FirstOrDefault(p => p.Name == name)
+        ?? throw new ArgumentException($"No project named '{name}' in this app.", nameof(name));
+
     public async Task<TestingApplication> StartAsync(CancellationToken cancellationToken = default)
     {
         try

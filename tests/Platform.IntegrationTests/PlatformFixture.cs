@@ -7,15 +7,36 @@ public sealed class PlatformFixture : IAsyncLifetime
 {
     public TestingApplication App { get; private set; } = null!;
 
+    /// <summary>The customer's API behind the gateway, with routes that need API-key scopes.</summary>
+    public ProductUpstream Product { get; private set; } = null!;
+
     public async Task InitializeAsync()
     {
+        Product = await ProductUpstream.StartAsync();
         App = await DistributedApplicationTestingBuilder.CreateAsync();
+        // Two gateway replicas, as in production, so that cache invalidation is tested across them.
+        App.WithReplicas("gateway", 2);
+        foreach (var (name, value) in ProductRoutes(Product.Address)) App.WithEnvironment("gateway", name, value);
         await App.StartAsync();
     }
 
     public async Task DisposeAsync()
     {
         if (App is not null) await App.DisposeAsync();
+        if (Product is not null) await Product.DisposeAsync();
+    }
+
+    private static IEnumerable<(string, string)> ProductRoutes(Uri upstream)
+    {
+        yield return ("ReverseProxy__Clusters__product__Destinations__primary__Address", upstream.ToString());
+        foreach (var (route, method, levels) in new[] { ("datasets-read", "GET", "full,read_only"), ("datasets-write", "POST", "full") })
+        {
+            yield return ($"ReverseProxy__Routes__{route}__ClusterId", "product");
+            yield return ($"ReverseProxy__Routes__{route}__Match__Path", "/v1/datasets/{**rest}");
+            yield return ($"ReverseProxy__Routes__{route}__Match__Methods__0", method);
+            yield return ($"ReverseProxy__Routes__{route}__Metadata__Permission", "dataset");
+            yield return ($"ReverseProxy__Routes__{route}__Metadata__Levels", levels);
+        }
     }
 }
 

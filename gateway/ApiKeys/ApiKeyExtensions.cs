@@ -1,0 +1,21 @@
+namespace Platform.Gateway.ApiKeys;
+
+internal static class ApiKeyExtensions
+{
+    public static IHostApplicationBuilder AddGatewayApiKeys(this IHostApplicationBuilder builder)
+    {
+        builder.Services.AddOptions<ApiKeyOptions>()
+            .BindConfiguration(ApiKeyOptions.SectionName)
+            .Validate(o => o.Url is null || o.Url.IsAbsoluteUri, "Gateway:Keys:Url must be an absolute URL.")
+            .Validate(o => o.Url is null || o.ServiceToken is { Length: >= 32 }, "Gateway:Keys:ServiceToken (at least 32 characters) is required with Gateway:Keys:Url.")
+            .Validate(o => o.CacheDuration > TimeSpan.Zero && o.CacheDuration <= TimeSpan.FromMinutes(10), "Gateway:Keys:CacheDuration must be between 0 and 10 minutes.")
+            .Validate(o => o.NegativeCacheDuration >= TimeSpan.Zero && o.NegativeCacheDuration <= TimeSpan.FromMinutes(1), "Gateway:Keys:NegativeCacheDuration must be between 0 and 1 minute.")
+            .ValidateOnStart();
+        // One verifier for the process: its cache is shared by every request.
+        builder.Services.AddHttpClient(nameof(ApiKeyVerifier));
+        builder.Services.AddSingleton(provider => ActivatorUtilities.CreateInstance<ApiKeyVerifier>(
+            provider, provider.GetRequiredService<IHttpClientFactory>().CreateClient(nameof(ApiKeyVerifier))));
+        builder.Services.AddHostedService<KeyInvalidationListener>();
+        return builder;
+    }
+}

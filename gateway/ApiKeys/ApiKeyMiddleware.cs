@@ -1,0 +1,129 @@
+using System.Net;
+using Yarp.ReverseProxy.Model;
+
+namespace Platform.Gateway.ApiKeys;
+
+/// <summary>
+/// API-key authentication and authorization at the edge (SPEC GW-AUTH, GW-SCOPE, KEY-SCOPE):
+/// <list type="bullet">
+/// <item>identity headers a client sends (<c>X-Platform-*</c>) are always removed;</item>
+/// <item>a key in <c>X-Api-Key</c> or <c>Authorization: Bearer sk_…</c> is verified; a refused key is a 401 whatever the
+/// reason, and the key never goes upstream;</item>
+/// <item>the key's IP allowlist is enforced on the client address;</item>
+/// <item>a route that declares <c>Permission</c> and <c>Levels</c> in its YARP metadata needs a key with such a scope;</item>
+/// <item>upstreams receive the verified principal in <c>X-Platform-Organization</c>, <c>-Key-Id</c>, <c>-Environment</c>
+/// and <c>-Scopes</c>, which only the gateway can have set.</item>
+/// </list>
+/// </summary>
+internal sealed partial class ApiKeyMiddleware(RequestDelegate next, ApiKeyVerifier verifier, ILogger<ApiKeyMiddleware> logger)
+{
+    public const string ProblemBase = "https://platform.dev/problems/";
+    private const string HeaderPrefix = "X-Platform-";
+
+    public async Task InvokeAsync(HttpContext context)
+    {
+        foreach (var spoofed in context.Request.Headers.Keys.Where(h => h.StartsWith(HeaderPrefix, StringComparison.OrdinalIgnoreCase)).ToList())
+        {
+            context.Request.Headers.Remove(spoofed);
+        }
+
+        var requirement = Requirement(context);
+        var key = TakeKey(context.Request);
+        if (key is null)
+        {
+            if (requirement is null) { await next(context); return; }
+            await ProblemAsync(context, 401, "api-key-required", "An API key is required", "Send a key as 'Authorization: Bearer sk_…' or 'X-Api-Key'.");
+            return;
+        }
+
+        KeyVerification verification;
+        try
+        {
+            verification = await verifier.VerifyAsync(key, context.RequestAborted);
+        }
+        catch (HttpRequestException e)
+        {
+            LogVerifierUnavailable(logger, e.GetType().Name);
+            await ProblemAsync(context, 503, "verification-unavailable", "Keys cannot be verified right now", "Try again shortly.");
+            return;
+        }
+
+        if (!verification.Valid)
+        {
+            // One answer for every reason: a caller learns nothing about which keys exist.
+            await ProblemAsync(context, 401, "invalid-api-key", "The API key is not valid", "The key is malformed, unknown, expired or revoked.");
+            return;
+        }
+
+        context.Items["platform.organization"] = verification.OrganizationId;
+        context.Items["platform.actor"] = verification.KeyId;
+        if (!FromAllowedAddress(verification, context.Connection.RemoteIpAddress))
+        {
+            LogDisallowedAddress(logger, verification.KeyId!);
+            await ProblemAsync(context, 403, "ip-not-allowed", "Not allowed from this address", "This key may not be used from the address the request came from.");
+            return;
+        }
+
+        if (requirement is { } needed && !verification.Allows(needed.Permission, needed.Levels))
+        {
+            await ProblemAsync(context, 403, "insufficient-scope", "The key lacks the scope this route needs",
+                $"This route needs '{needed.Permission}' at one of: {string.Join(", ", needed.Levels)}.");
+            return;
+        }
+
+        var headers = context.Request.Headers;
+        headers[HeaderPrefix + "Organization"] = verification.OrganizationId;
+        headers[HeaderPrefix + "Key-Id"] = verification.KeyId;
+        headers[HeaderPrefix + "Environment"] = verification.Environment;
+        headers[HeaderPrefix + "Scopes"] = string.Join(' ', (verification.Scopes ?? []).Select(s => $"{s.Permission}:{s.Level}"));
+        await next(context);
+    }
+
+    /// <summary>The key, removed from the request so that no upstream ever sees it.</summary>
+    private static string? TakeKey(HttpRequest request)
+    {
+        if (request.Headers.TryGetValue("X-Api-Key", out var header))
+        {
+            request.Headers.Remove("X-Api-Key");
+            return header.Count == 1 ? header[0]!.Trim() : "";
+        }
+
+        var authorization = request.Headers.Authorization.ToString();
+        if (authorization.StartsWith("Bearer sk_", StringComparison.OrdinalIgnoreCase))
+        {
+            request.Headers.Remove("Authorization");
+            return authorization["Bearer ".Length..].Trim();
+        }
+
+        return null;
+    }
+
+    private static (string Permission, string[] Levels)? Requirement(HttpContext context)
+    {
+        var metadata = context.GetEndpoint()?.Metadata.GetMetadata<RouteModel>()?.Config.Metadata;
+        if (metadata is null || !metadata.TryGetValue("Permission", out var permission)) return null;
+        var levels = metadata.TryGetValue("Levels", out var list) ? list.Split(',', StringSplitOptions.TrimEntries | StringSplitOptions.RemoveEmptyEntries) : ["full"];
+        return (permission, levels);
+    }
+
+    private static bool FromAllowedAddress(KeyVerification verification, IPAddress? address)
+    {
+        if (verification.AllowedCidrs is not { Count: > 0 } cidrs) return true;
+        if (address is null) return false;
+        if (address.IsIPv4MappedToIPv6) address = address.MapToIPv4();
+        return cidrs.Any(c => IPNetwork.TryParse(c, out var network) && network.Contains(address));
+    }
+
+    private static Task ProblemAsync(HttpContext context, int status, string type, string title, string detail)
+    {
+        context.Response.StatusCode = status;
+        if (status == 401) context.Response.Headers.WWWAuthenticate = "Bearer";
+        return Results.Problem(statusCode: status, type: ProblemBase + type, title: title, detail: detail).ExecuteAsync(context);
+    }
+
+    [LoggerMessage(EventId = 4003, Level = LogLevel.Warning, Message = "Key {KeyId} was used from an address outside its allowlist")]
+    private static partial void LogDisallowedAddress(ILogger logger, string keyId);
+
+    [LoggerMessage(EventId = 4004, Level = LogLevel.Error, Message = "The keys service could not be reached to verify a key ({ErrorType})")]
+    private static partial void LogVerifierUnavailable(ILogger logger, string errorType);
+}

@@ -1,0 +1,21 @@
+namespace Platform.Gateway.ApiKeys;
+
+/// <summary>The keys service's answer to <c>POST /internal/v1/keys/verify</c>.</summary>
+internal sealed record KeyVerification(
+    bool Valid,
+    string? Reason,
+    string? KeyId,
+    string? OrganizationId,
+    string? Environment,
+    IReadOnlyList<KeyScope>? Scopes,
+    IReadOnlyList<string>? AllowedCidrs,
+    int? RateLimitPerMinute,
+    DateTimeOffset? ExpiresAt)
+{
+    public static readonly KeyVerification Malformed = new(false, "malformed", null, null, null, null, null, null, null);
+
+    public bool Allows(string permission, IReadOnlyCollection<string> levels) =>
+        Scopes?.Any(s => s.Permission == permission && levels.Contains(s.Level)) == true;
+}
+
+internal sealed record KeyScope(string Permission, string Level);

@@ -1,0 +1,153 @@
+using System.Diagnostics;
+using System.Net;
+using System.Net.Http.Headers;
+using System.Net.Http.Json;
+using System.Text.Json;
+
+namespace Platform.IntegrationTests;
+
+/// <summary>SPEC GW-AUTH, GW-SCOPE, KEY-REVOKE through two gateway replicas over HTTPS, with keys from the keys service.</summary>
+[Collection(PlatformCollection.Name)]
+public sealed class ApiKeyTests(PlatformFixture fixture)
+{
+    private readonly Platform.Hosting.Testing.TestingApplication app = fixture.App;
+    private readonly string organization = $"org_{Guid.NewGuid():n}";
+
+    [Fact]
+    public async Task A_protected_route_without_a_key_is_401()
+    {
+        using var client = app.CreateHttpClient("gateway");
+        using var response = await client.GetAsync("/v1/datasets/ds_1");
+        Assert.Equal(HttpStatusCode.Unauthorized, response.StatusCode);
+        Assert.Equal("https://platform.dev/problems/api-key-required", (await Problem(response)).GetProperty("type").GetString());
+    }
+
+    [Theory]
+    [InlineData("sk_live_short")]
+    [InlineData("sk_live_AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA")] // right shape, wrong checksum
+    [InlineData("sk_prod_AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA")]
+    [InlineData("not a key at all")]
+    public async Task Malformed_and_made_up_keys_get_one_and_the_same_401(string key)
+    {
+        using var client = app.CreateHttpClient("gateway");
+        using var request = new HttpRequestMessage(HttpMethod.Get, "/v1/datasets/ds_1");
+        request.Headers.TryAddWithoutValidation("X-Api-Key", key);
+        using var response = await client.SendAsync(request);
+        Assert.Equal(HttpStatusCode.Unauthorized, response.StatusCode);
+        Assert.Equal("https://platform.dev/problems/invalid-api-key", (await Problem(response)).GetProperty("type").GetString());
+    }
+
+    [Fact]
+    public async Task A_valid_key_reaches_the_upstream_as_a_verified_principal_and_never_as_a_secret()
+    {
+        var (keyId, key) = await CreateKeyAsync("read_only");
+        using var client = app.CreateHttpClient("gateway");
+        using var request = new HttpRequestMessage(HttpMethod.Get, "/v1/datasets/ds_1");
+        request.Headers.Authorization = new AuthenticationHeaderValue("Bearer", key);
+        request.Headers.TryAddWithoutValidation("X-Platform-Organization", "org_spoofed");
+        request.Headers.TryAddWithoutValidation("X-Platform-Key-Id", "key_spoofed");
+        using var response = await client.SendAsync(request);
+
+        Assert.Equal(HttpStatusCode.OK, response.StatusCode);
+        var headers = (await response.Content.ReadFromJsonAsync<JsonElement>()).GetProperty("headers");
+        Assert.Equal(organization, headers.GetProperty("x-platform-organization").GetString());
+        Assert.Equal(keyId, headers.GetProperty("x-platform-key-id").GetString());
+        Assert.Equal("dataset:read_only", headers.GetProperty("x-platform-scopes").GetString());
+        Assert.False(headers.TryGetProperty("authorization", out _));
+        Assert.DoesNotContain(key, headers.GetRawText());
+    }
+
+    [Fact]
+    public async Task A_read_only_key_cannot_write_and_a_key_without_the_permission_cannot_read()
+    {
+        var (_, readOnly) = await CreateKeyAsync("read_only");
+        using var client = app.CreateHttpClient("gateway");
+        using var write = await SendAsync(client, HttpMethod.Post, "/v1/datasets", readOnly);
+        Assert.Equal(HttpStatusCode.Forbidden, write.StatusCode);
+        Assert.Equal("https://platform.dev/problems/insufficient-scope", (await Problem(write)).GetProperty("type").GetString());
+
+        var (_, training) = await CreateKeyAsync("full", permission: "training");
+        using var read = await SendAsync(client, HttpMethod.Get, "/v1/datasets/ds_1", training);
+        Assert.Equal(HttpStatusCode.Forbidden, read.StatusCode);
+
+        var (_, full) = await CreateKeyAsync("full");
+        using var allowed = await SendAsync(client, HttpMethod.Post, "/v1/datasets", full);
+        Assert.Equal(HttpStatusCode.OK, allowed.StatusCode);
+    }
+
+    [Fact]
+    public async Task A_key_is_refused_from_outside_its_ip_allowlist()
+    {
+        var (_, elsewhere) = await CreateKeyAsync("full", allowedCidrs: ["10.0.0.0/8", "2001:db8::/32"]);
+        var (_, here) = await CreateKeyAsync("full", allowedCidrs: ["127.0.0.1/32"]);
+        using var client = app.CreateHttpClient("gateway");
+
+        using var refused = await SendAsync(client, HttpMethod.Get, "/v1/datasets/ds_1", elsewhere);
+        Assert.Equal(HttpStatusCode.Forbidden, refused.StatusCode);
+        Assert.Equal("https://platform.dev/problems/ip-not-allowed", (await Problem(refused)).GetProperty("type").GetString());
+        using var accepted = await SendAsync(client, HttpMethod.Get, "/v1/datasets/ds_1", here);
+        Assert.Equal(HttpStatusCode.OK, accepted.StatusCode);
+    }
+
+    [Fact]
+    public async Task A_revoked_key_is_refused_by_every_gateway_replica_within_one_second()
+    {
+        var (keyId, key) = await CreateKeyAsync("read_only");
+        using var first = app.CreateHttpClient("gateway", replica: 0);
+        using var second = app.CreateHttpClient("gateway", replica: 1);
+        // Both replicas have verified (and cached) the key.
+        Assert.Equal(HttpStatusCode.OK, (await SendAsync(first, HttpMethod.Get, "/v1/datasets/ds_1", key)).StatusCode);
+        Assert.Equal(HttpStatusCode.OK, (await SendAsync(second, HttpMethod.Get, "/v1/datasets/ds_1", key)).StatusCode);
+
+        using var admin = Administrator();
+        using var revoked = await admin.PostAsync($"/v1/organizations/{organization}/keys/{keyId}/revoke", null);
+        Assert.Equal(HttpStatusCode.OK, revoked.StatusCode);
+        var since = Stopwatch.StartNew();
+
+        foreach (var client in new[] { first, second })
+        {
+            while ((await SendAsync(client, HttpMethod.Get, "/v1/datasets/ds_1", key)).StatusCode != HttpStatusCode.Unauthorized)
+            {
+                Assert.True(since.Elapsed < TimeSpan.FromSeconds(1), "a replica still accepted the revoked key after one second");
+                await Task.Delay(20);
+            }
+        }
+
+        Assert.True(since.Elapsed < TimeSpan.FromSeconds(1));
+    }
+
+    private async Task<(string KeyId, string Key)> CreateKeyAsync(string level, string permission = "dataset", string[]? allowedCidrs = null)
+    {
+        using var admin = Administrator();
+        using var created = await admin.PostAsJsonAsync($"/v1/organizations/{organization}/keys", new
+        {
+            name = "integration",
+            environment = "live",
+            scopes = new[] { new { permission, level } },
+            allowedCidrs,
+        });
+        Assert.Equal(HttpStatusCode.Created, created.StatusCode);
+        var body = await created.Content.ReadFromJsonAsync<JsonElement>();
+        return (body.GetProperty("id").GetString()!, body.GetProperty("key").GetString()!);
+    }
+
+    private static async Task<HttpResponseMessage> SendAsync(HttpClient client, HttpMethod method, string path, string key)
+    {
+        using var request = new HttpRequestMessage(method, path);
+        request.Headers.TryAddWithoutValidation("X-Api-Key", key);
+        return await client.SendAsync(request);
+    }
+
+    private static async Task<JsonElement> Problem(HttpResponseMessage response)
+    {
+        Assert.Equal("application/problem+json", response.Content.Headers.ContentType?.MediaType);
+        return await response.Content.ReadFromJsonAsync<JsonElement>();
+    }
+
+    private HttpClient Administrator()
+    {
+        var client = app.CreateHttpClient("gateway");
+        client.DefaultRequestHeaders.Authorization = new AuthenticationHeaderValue("Bearer", app.Application.GetParameterValue("keys-admin-token"));
+        return client;
+    }
+}
