@@ -1,4 +1,6 @@
 using System.Net;
+using Platform.Gateway.Auditing;
+using Platform.Gateway.Events;
 using Yarp.ReverseProxy.Model;
 
 namespace Platform.Gateway.ApiKeys;
@@ -15,7 +17,8 @@ namespace Platform.Gateway.ApiKeys;
 /// and <c>-Scopes</c>, which only the gateway can have set.</item>
 /// </list>
 /// </summary>
-internal sealed partial class ApiKeyMiddleware(RequestDelegate next, ApiKeyVerifier verifier, ILogger<ApiKeyMiddleware> logger)
+internal sealed partial class ApiKeyMiddleware(
+    RequestDelegate next, ApiKeyVerifier verifier, KeyUsageRecorder usage, AuditSpool audit, TimeProvider time, ILogger<ApiKeyMiddleware> logger)
 {
     public const string ProblemBase = "https://platform.dev/problems/";
     private const string HeaderPrefix = "X-Platform-";
@@ -57,10 +60,28 @@ internal sealed partial class ApiKeyMiddleware(RequestDelegate next, ApiKeyVerif
 
         context.Items["platform.organization"] = verification.OrganizationId;
         context.Items["platform.actor"] = verification.KeyId;
+        usage.Record(verification.KeyId!);
         if (!FromAllowedAddress(verification, context.Connection.RemoteIpAddress))
         {
             LogDisallowedAddress(logger, verification.KeyId!);
+            audit.Enqueue(new AuditRecorded
+            {
+                OccurredAt = time.GetUtcNow(),
+                OrganizationId = verification.OrganizationId,
+                Actor = verification.KeyId!,
+                Action = "key.used-from-disallowed-ip",
+                Target = verification.KeyId,
+                Outcome = "denied",
+                Ip = context.Connection.RemoteIpAddress?.ToString(),
+                RequestId = context.TraceIdentifier,
+            });
             await ProblemAsync(context, 403, "ip-not-allowed", "Not allowed from this address", "This key may not be used from the address the request came from.");
+            return;
+        }
+
+        if (requirement is { Environment: { } environment } && environment != verification.Environment)
+        {
+            await ProblemAsync(context, 403, "wrong-environment", "The key is for another environment", $"This route takes '{environment}' keys.");
             return;
         }
 
@@ -98,12 +119,13 @@ internal sealed partial class ApiKeyMiddleware(RequestDelegate next, ApiKeyVerif
         return null;
     }
 
-    private static (string Permission, string[] Levels)? Requirement(HttpContext context)
+    /// <summary>What the matched YARP route declares: <c>Permission</c>, <c>Levels</c> (default full), <c>Environment</c> (live/test).</summary>
+    private static (string Permission, string[] Levels, string? Environment)? Requirement(HttpContext context)
     {
         var metadata = context.GetEndpoint()?.Metadata.GetMetadata<RouteModel>()?.Config.Metadata;
         if (metadata is null || !metadata.TryGetValue("Permission", out var permission)) return null;
         var levels = metadata.TryGetValue("Levels", out var list) ? list.Split(',', StringSplitOptions.TrimEntries | StringSplitOptions.RemoveEmptyEntries) : ["full"];
-        return (permission, levels);
+        return (permission, levels, metadata.TryGetValue("Environment", out var environment) ? environment : null);
     }
 
     private static bool FromAllowedAddress(KeyVerification verification, IPAddress? address)

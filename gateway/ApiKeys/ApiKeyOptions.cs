@@ -20,6 +20,9 @@ internal sealed class ApiKeyOptions
     /// <summary>How long a refused key is remembered, so a flood of one bad key costs one lookup.</summary>
     public TimeSpan NegativeCacheDuration { get; set; } = TimeSpan.FromSeconds(5);
 
+    /// <summary>How often key use counts are reported to the keys service.</summary>
+    public TimeSpan UsageFlushInterval { get; set; } = TimeSpan.FromSeconds(5);
+
     /// <summary>The Redis channel on which the keys service announces revoked, rotated and updated key ids.</summary>
     public string InvalidationChannel { get; set; } = "platform:keys:invalidated";
 }

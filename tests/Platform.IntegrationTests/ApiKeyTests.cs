@@ -116,13 +116,102 @@ public sealed class ApiKeyTests(PlatformFixture fixture)
         Assert.True(since.Elapsed < TimeSpan.FromSeconds(1));
     }
 
-    private async Task<(string KeyId, string Key)> CreateKeyAsync(string level, string permission = "dataset", string[]? allowedCidrs = null)
+    [Fact]
+    public async Task A_test_key_is_refused_on_a_live_route()
+    {
+        var (_, key) = await CreateKeyAsync("full", environment: "test");
+        Assert.StartsWith("sk_test_", key);
+        using var client = app.CreateHttpClient("gateway");
+        using var response = await SendAsync(client, HttpMethod.Get, "/v1/datasets/ds_1", key);
+        Assert.Equal(HttpStatusCode.Forbidden, response.StatusCode);
+        Assert.Equal("https://platform.dev/problems/wrong-environment", (await Problem(response)).GetProperty("type").GetString());
+    }
+
+    [Fact]
+    public async Task Key_use_is_counted_and_its_last_use_recorded()
+    {
+        var (keyId, key) = await CreateKeyAsync("read_only");
+        using var client = app.CreateHttpClient("gateway");
+        for (var i = 0; i < 3; i++) (await SendAsync(client, HttpMethod.Get, "/v1/datasets/ds_1", key)).Dispose();
+
+        using var admin = Administrator();
+        var since = Stopwatch.StartNew();
+        JsonElement shown;
+        do
+        {
+            shown = await admin.GetFromJsonAsync<JsonElement>($"/v1/organizations/{organization}/keys/{keyId}");
+            if (shown.GetProperty("useCount").GetInt64() >= 3) break;
+            await Task.Delay(250);
+        }
+        while (since.Elapsed < TimeSpan.FromSeconds(20));
+
+        Assert.Equal(3, shown.GetProperty("useCount").GetInt64());
+        Assert.Equal(JsonValueKind.String, shown.GetProperty("lastUsedAt").ValueKind);
+    }
+
+    [Fact]
+    public async Task Key_changes_and_refused_addresses_reach_the_audit_trail_with_actor_and_request_id()
+    {
+        using var admin = Administrator();
+        using var created = await admin.PostAsJsonAsync($"/v1/organizations/{organization}/keys", new
+        {
+            name = "audited",
+            environment = "live",
+            scopes = new[] { new { permission = "dataset", level = "full" } },
+            allowedCidrs = new[] { "192.0.2.0/24" },
+        });
+        var requestId = created.Headers.GetValues("X-Request-Id").Single();
+        var body = await created.Content.ReadFromJsonAsync<JsonElement>();
+        var keyId = body.GetProperty("id").GetString()!;
+        using var client = app.CreateHttpClient("gateway");
+        Assert.Equal(HttpStatusCode.Forbidden, (await SendAsync(client, HttpMethod.Get, "/v1/datasets/ds_1", body.GetProperty("key").GetString()!)).StatusCode);
+
+        var createdEntry = await AuditEntryAsync($"action=key.created&target={keyId}");
+        Assert.Equal("operator", createdEntry.GetProperty("actor").GetString());
+        Assert.Equal(requestId, createdEntry.GetProperty("requestId").GetString());
+        Assert.Equal(organization, createdEntry.GetProperty("organizationId").GetString());
+        var refused = await AuditEntryAsync($"action=key.used-from-disallowed-ip&target={keyId}");
+        Assert.Equal(keyId, refused.GetProperty("actor").GetString());
+        Assert.Equal("127.0.0.1", refused.GetProperty("ip").GetString());
+    }
+
+    [Fact]
+    public async Task A_key_appears_in_no_log_line_of_any_resource()
+    {
+        var (_, key) = await CreateKeyAsync("read_only");
+        using var client = app.CreateHttpClient("gateway");
+        (await SendAsync(client, HttpMethod.Get, "/v1/datasets/ds_1", key)).Dispose();
+        (await SendAsync(client, HttpMethod.Post, "/v1/datasets", key)).Dispose();
+        await Task.Delay(TimeSpan.FromSeconds(2));
+
+        var everything = await File.ReadAllTextAsync(app.Log.Path);
+        Assert.DoesNotContain(key, everything);
+        Assert.DoesNotContain(key[8..], everything);
+    }
+
+    private async Task<JsonElement> AuditEntryAsync(string query)
+    {
+        using var reader = app.CreateHttpClient("gateway");
+        reader.DefaultRequestHeaders.Authorization = new AuthenticationHeaderValue("Bearer", app.Application.GetParameterValue("audit-reader-token"));
+        var since = Stopwatch.StartNew();
+        while (since.Elapsed < TimeSpan.FromSeconds(30))
+        {
+            var page = await reader.GetFromJsonAsync<JsonElement>($"/v1/audit/events?{query}");
+            if (page.GetProperty("items").GetArrayLength() > 0) return page.GetProperty("items")[0];
+            await Task.Delay(250);
+        }
+
+        Assert.Fail($"No audit entry for {query}.");
+        return default;
+    }
+
+    private async Task<(string KeyId, string Key)> CreateKeyAsync(string level, string permission = "dataset", string[]? allowedCidrs = null, string environment = "live")
     {
         using var admin = Administrator();
         using var created = await admin.PostAsJsonAsync($"/v1/organizations/{organization}/keys", new
         {
             name = "integration",
-            environment = "live",
+            environment,
             scopes = new[] { new { permission, level } },
             allowedCidrs,
         });

@@ -17,6 +17,7 @@ public sealed class PlatformFixture : IAsyncLifetime
         // Two gateway replicas, as in production, so that cache invalidation is tested across them.
         App.WithReplicas("gateway", 2);
         foreach (var (name, value) in ProductRoutes(Product.Address)) App.WithEnvironment("gateway", name, value);
+        App.WithEnvironment("gateway", "Gateway__Keys__UsageFlushInterval", "00:00:01");
         await App.StartAsync();
     }
 
@@ -36,6 +37,7 @@ public sealed class PlatformFixture : IAsyncLifetime
             yield return ($"ReverseProxy__Routes__{route}__Match__Methods__0", method);
             yield return ($"ReverseProxy__Routes__{route}__Metadata__Permission", "dataset");
             yield return ($"ReverseProxy__Routes__{route}__Metadata__Levels", levels);
+            yield return ($"ReverseProxy__Routes__{route}__Metadata__Environment", "live");
         }
     }
 }
