@@ -176,6 +176,9 @@ public sealed class DistributedApplication : IAsyncDisposable
     /// <summary>Fault injection: kills a project replica as a crash would (SIGKILL); returns the killed pid.</summary>
     public int KillReplica(string resourceName, int replica = 0) => Orchestrator.KillReplica(resourceName, replica);
 
+    /// <summary>The process id of a project replica (benchmarks read its CPU time).</summary>
+    public int GetProcessId(string resourceName, int replica = 0) => Orchestrator.ProcessId(resourceName, replica);
+
     public string GetRecentOutput(string resourceName) => output?.Tail(resourceName, 60) ?? "";
 
     public async ValueTask DisposeAsync()

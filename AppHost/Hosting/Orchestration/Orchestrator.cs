@@ -82,6 +82,11 @@ internal sealed class Orchestrator(IReadOnlyList<Resource> resources, Orchestrat
             ? project.Kill(replica)
             : throw new ArgumentException($"'{name}' is not a project: only projects are supervised and restarted.", nameof(name));
 
+    public int ProcessId(string name, int replica) =>
+        Runner(name) is ProjectRunner project
+            ? project.ProcessId(replica)
+            : throw new ArgumentException($"'{name}' is not a project.", nameof(name));
+
     public async Task StopAllAsync()
     {
         List<ResourceRunner> order;

@@ -41,6 +41,9 @@ internal sealed class ProjectRunner(ProjectResource project, OrchestratorContext
         return replicas[replica].Kill();
     }
 
+    public int ProcessId(int replica) =>
+        replica >= 0 && replica < replicas.Count ? replicas[replica].ProcessId : throw new ArgumentOutOfRangeException(nameof(replica));
+
     public string ReplicaName(int index) => project.Replicas == 1 ? project.Name : $"{project.Name}-{index}";
 
     /// <summary>
@@ -171,6 +174,8 @@ internal sealed class ProjectRunner(ProjectResource project, OrchestratorContext
                 backoff = TimeSpan.FromSeconds(Math.Min(backoff.TotalSeconds * 2, 30));
             }
         }
+
+        public int ProcessId => process?.Id ?? throw new InvalidOperationException($"{Name} is not running.");
 
         public int Kill()
         {
