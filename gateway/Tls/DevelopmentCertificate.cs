@@ -16,6 +16,9 @@ internal static class DevelopmentCertificate
 
     public static void EnsureUsable(string path, TimeProvider timeProvider, ILogger logger)
     {
+        // Replicas share one development certificate: the first makes it, the others wait and reuse it, instead of
+        // each writing its own over the others' (a client that trusts the file would then be refused by some).
+        using var creation = LockCreation(path);
         var now = timeProvider.GetUtcNow();
 
         if (File.Exists(path))
@@ -45,6 +48,25 @@ internal static class DevelopmentCertificate
             path,
             certificate.GetCertHashString(HashAlgorithmName.SHA256),
             new DateTimeOffset(certificate.NotAfter.ToUniversalTime()));
+    }
+
+    private static FileStream LockCreation(string path)
+    {
+        var directory = Path.GetDirectoryName(Path.GetFullPath(path))!;
+        Directory.CreateDirectory(directory, UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.UserExecute);
+        var waited = System.Diagnostics.Stopwatch.StartNew();
+        while (true)
+        {
+            try
+            {
+                return new FileStream(path + ".lock", FileMode.OpenOrCreate, FileAccess.ReadWrite, FileShare.None);
+            }
+            catch (IOException) when (waited.Elapsed < TimeSpan.FromSeconds(30))
+            {
+                // Another gateway process is making the certificate; it takes well under a second.
+                Task.Delay(TimeSpan.FromMilliseconds(50)).Wait();
+            }
+        }
     }
 
     private static X509Certificate2? TryLoad(string path)

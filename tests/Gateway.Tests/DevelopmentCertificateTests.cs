@@ -42,7 +42,21 @@ public sealed class DevelopmentCertificateTests : IDisposable
 
         Assert.Equal(OwnerReadWrite, File.GetUnixFileMode(CertificatePath));
         Assert.Equal(OwnerReadWrite | UnixFileMode.UserExecute, File.GetUnixFileMode(Path.GetDirectoryName(CertificatePath)!));
-        Assert.Equal([CertificatePath], Directory.GetFiles(Path.GetDirectoryName(CertificatePath)!));
+        // Beside it only the (empty) lock that lets replicas share one certificate.
+        Assert.Equal([CertificatePath, CertificatePath + ".lock"], Directory.GetFiles(Path.GetDirectoryName(CertificatePath)!).Order());
+        Assert.Equal(0, new FileInfo(CertificatePath + ".lock").Length);
+    }
+
+    [Fact]
+    public async Task Replicas_starting_together_share_one_certificate()
+    {
+        var thumbprints = await Task.WhenAll(Enumerable.Range(0, 4).Select(_ => Task.Run(() =>
+        {
+            DevelopmentCertificate.EnsureUsable(CertificatePath, _time, NullLogger.Instance);
+            return System.Security.Cryptography.X509Certificates.X509CertificateLoader.LoadPkcs12FromFile(CertificatePath, null).Thumbprint;
+        })));
+
+        Assert.Single(thumbprints.Distinct());
     }
 
     [Fact]

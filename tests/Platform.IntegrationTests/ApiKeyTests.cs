@@ -117,6 +117,62 @@ public sealed class ApiKeyTests(PlatformFixture fixture)
     }
 
     [Fact]
+    public async Task A_well_formed_key_that_was_never_issued_is_401()
+    {
+        // Right prefix, alphabet and checksum (computed here independently: CRC32, 6 base62 digits), but unknown.
+        var body = new string(Enumerable.Range(0, 32).Select(_ => Base62[Random.Shared.Next(62)]).ToArray());
+        var unknown = "sk_live_" + body + Checksum("sk_live_" + body);
+        using var client = app.CreateHttpClient("gateway");
+        using var response = await SendAsync(client, HttpMethod.Get, "/v1/datasets/ds_1", unknown);
+        Assert.Equal(HttpStatusCode.Unauthorized, response.StatusCode);
+        Assert.Equal("https://platform.dev/problems/invalid-api-key", (await Problem(response)).GetProperty("type").GetString());
+    }
+
+    [Fact]
+    public async Task An_expired_key_is_refused_even_while_cached()
+    {
+        var (_, key) = await CreateKeyAsync("read_only", expiresAt: DateTimeOffset.UtcNow.AddSeconds(3));
+        using var client = app.CreateHttpClient("gateway");
+        Assert.Equal(HttpStatusCode.OK, (await SendAsync(client, HttpMethod.Get, "/v1/datasets/ds_1", key)).StatusCode);
+        await Task.Delay(TimeSpan.FromSeconds(4));
+        Assert.Equal(HttpStatusCode.Unauthorized, (await SendAsync(client, HttpMethod.Get, "/v1/datasets/ds_1", key)).StatusCode);
+    }
+
+    [Fact]
+    public async Task A_rotated_key_keeps_working_for_the_overlap_and_not_after_while_the_new_one_works()
+    {
+        var (keyId, old) = await CreateKeyAsync("read_only");
+        using var client = app.CreateHttpClient("gateway");
+        Assert.Equal(HttpStatusCode.OK, (await SendAsync(client, HttpMethod.Get, "/v1/datasets/ds_1", old)).StatusCode);
+
+        using var admin = Administrator();
+        using var rotated = await admin.PostAsJsonAsync($"/v1/organizations/{organization}/keys/{keyId}/rotate", new { overlapSeconds = 3 });
+        Assert.Equal(HttpStatusCode.Created, rotated.StatusCode);
+        var fresh = (await rotated.Content.ReadFromJsonAsync<JsonElement>()).GetProperty("key").GetString()!;
+
+        Assert.Equal(HttpStatusCode.OK, (await SendAsync(client, HttpMethod.Get, "/v1/datasets/ds_1", old)).StatusCode);
+        Assert.Equal(HttpStatusCode.OK, (await SendAsync(client, HttpMethod.Get, "/v1/datasets/ds_1", fresh)).StatusCode);
+        await Task.Delay(TimeSpan.FromSeconds(4));
+        Assert.Equal(HttpStatusCode.Unauthorized, (await SendAsync(client, HttpMethod.Get, "/v1/datasets/ds_1", old)).StatusCode);
+        Assert.Equal(HttpStatusCode.OK, (await SendAsync(client, HttpMethod.Get, "/v1/datasets/ds_1", fresh)).StatusCode);
+    }
+
+    private const string Base62 = "0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz";
+
+    private static string Checksum(string text)
+    {
+        var crc = System.IO.Hashing.Crc32.HashToUInt32(System.Text.Encoding.ASCII.GetBytes(text));
+        var digits = new char[6];
+        for (var i = 5; i >= 0; i--)
+        {
+            digits[i] = Base62[(int)(crc % 62)];
+            crc /= 62;
+        }
+
+        return new string(digits);
+    }
+
+    [Fact]
     public async Task A_test_key_is_refused_on_a_live_route()
     {
         var (_, key) = await CreateKeyAsync("full", environment: "test");
@@ -205,7 +261,7 @@ public sealed class ApiKeyTests(PlatformFixture fixture)
         return default;
     }
 
-    private async Task<(string KeyId, string Key)> CreateKeyAsync(string level, string permission = "dataset", string[]? allowedCidrs = null, string environment = "live")
+    private async Task<(string KeyId, string Key)> CreateKeyAsync(string level, string permission = "dataset", string[]? allowedCidrs = null, string environment = "live", DateTimeOffset? expiresAt = null)
     {
         using var admin = Administrator();
         using var created = await admin.PostAsJsonAsync($"/v1/organizations/{organization}/keys", new
@@ -214,6 +270,7 @@ public sealed class ApiKeyTests(PlatformFixture fixture)
             environment,
             scopes = new[] { new { permission, level } },
             allowedCidrs,
+            expiresAt,
         });
         Assert.Equal(HttpStatusCode.Created, created.StatusCode);
         var body = await created.Content.ReadFromJsonAsync<JsonElement>();
