@@ -11,7 +11,8 @@ using Platform.Hosting.Testing;
 
 // Gateway requests/s with API-key verification (cache hit) ÷ the same gateway with the route open, in one run;
 // the gateway's CPU microseconds per request on each route (their difference is the cost of verification); and
-// how long a revocation takes to reach both gateway replicas. Usage: dotnet run -c Release --project bench/GatewayKeys [-- seconds]
+// how long a revocation takes to reach both gateway replicas.
+// Usage: dotnet run -c Release --project bench/GatewayKeys [-- seconds [NAME=VALUE ...]]  (NAME=VALUE: extra gateway environment, for A/B runs)
 var seconds = args.Length > 0 ? int.Parse(args[0], System.Globalization.CultureInfo.InvariantCulture) : 8;
 
 var upstreamBuilder = WebApplication.CreateSlimBuilder();
@@ -33,6 +34,7 @@ foreach (var (route, path, permission) in new[] { ("open", "/v1/open/{**rest}", 
     if (permission is not null) app.WithEnvironment("gateway", $"ReverseProxy__Routes__{route}__Metadata__Levels", "full,read_only");
 }
 
+foreach (var setting in args.Skip(1).Select(a => a.Split('=', 2)).Where(p => p.Length == 2)) app.WithEnvironment("gateway", setting[0], setting[1]);
 await app.StartAsync();
 using var admin = app.CreateHttpClient("gateway");
 admin.DefaultRequestHeaders.Authorization = new AuthenticationHeaderValue("Bearer", app.Application.GetParameterValue("keys-admin-token"));
