@@ -11,6 +11,7 @@ internal static class ApiKeyExtensions
             .Validate(o => o.CacheDuration > TimeSpan.Zero && o.CacheDuration <= TimeSpan.FromMinutes(10), "Gateway:Keys:CacheDuration must be between 0 and 10 minutes.")
             .Validate(o => o.NegativeCacheDuration >= TimeSpan.Zero && o.NegativeCacheDuration <= TimeSpan.FromMinutes(1), "Gateway:Keys:NegativeCacheDuration must be between 0 and 1 minute.")
             .Validate(o => o.UsageFlushInterval >= TimeSpan.FromMilliseconds(100) && o.UsageFlushInterval <= TimeSpan.FromMinutes(5), "Gateway:Keys:UsageFlushInterval must be between 100 ms and 5 minutes.")
+            .Validate(o => o.MaxCachedAnswers is >= 100 and <= 10_000_000, "Gateway:Keys:MaxCachedAnswers must be between 100 and 10,000,000.")
             .ValidateOnStart();
         // One verifier for the process: its cache is shared by every request.
         builder.Services.AddHttpClient(nameof(ApiKeyVerifier));

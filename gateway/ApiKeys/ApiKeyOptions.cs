@@ -20,6 +20,12 @@ internal sealed class ApiKeyOptions
     /// <summary>How long a refused key is remembered, so a flood of one bad key costs one lookup.</summary>
     public TimeSpan NegativeCacheDuration { get; set; } = TimeSpan.FromSeconds(5);
 
+    /// <summary>
+    /// At most this many answers are cached. Expired ones are swept when it is reached, so a flood of distinct made-up
+    /// keys cannot grow the gateway's memory; past it, refusals are no longer cached.
+    /// </summary>
+    public int MaxCachedAnswers { get; set; } = 100_000;
+
     /// <summary>How often key use counts are reported to the keys service.</summary>
     public TimeSpan UsageFlushInterval { get; set; } = TimeSpan.FromSeconds(5);
 

@@ -50,9 +50,26 @@ internal sealed partial class ApiKeyVerifier(HttpClient http, IOptions<ApiKeyOpt
 
         var until = now + (answer.Valid ? settings.CacheDuration : settings.NegativeCacheDuration);
         if (answer.ExpiresAt is { } expires && expires < until) until = expires;
-        cache[fingerprint] = (answer, until);
+        if (cache.Count >= settings.MaxCachedAnswers) Sweep(now);
+        if (cache.Count < settings.MaxCachedAnswers || answer.Valid) cache[fingerprint] = (answer, until);
         if (answer.KeyId is { } keyId) byKeyId.GetOrAdd(keyId, _ => new())[fingerprint] = 0;
         return answer;
+    }
+
+    public int CachedAnswers => cache.Count;
+
+    private void Sweep(DateTimeOffset now)
+    {
+        foreach (var (fingerprint, entry) in cache)
+        {
+            if (entry.Until <= now) cache.TryRemove(fingerprint, out _);
+        }
+
+        foreach (var (keyId, fingerprints) in byKeyId)
+        {
+            foreach (var fingerprint in fingerprints.Keys.Where(f => !cache.ContainsKey(f))) fingerprints.TryRemove(fingerprint, out _);
+            if (fingerprints.IsEmpty) byKeyId.TryRemove(keyId, out _);
+        }
     }
 
     /// <summary>Forgets every cached answer for a key that was revoked, rotated or changed.</summary>
