@@ -104,16 +104,20 @@ public sealed class ApiKeyTests(PlatformFixture fixture)
         Assert.Equal(HttpStatusCode.OK, revoked.StatusCode);
         var since = Stopwatch.StartNew();
 
+        // What is measured is when the first refused request was sent: how long the request itself takes on a
+        // loaded machine is not part of the propagation.
         foreach (var client in new[] { first, second })
         {
-            while ((await SendAsync(client, HttpMethod.Get, "/v1/datasets/ds_1", key)).StatusCode != HttpStatusCode.Unauthorized)
+            while (true)
             {
-                Assert.True(since.Elapsed < TimeSpan.FromSeconds(1), "a replica still accepted the revoked key after one second");
+                var sentAt = since.Elapsed;
+                using var response = await SendAsync(client, HttpMethod.Get, "/v1/datasets/ds_1", key);
+                if (response.StatusCode == HttpStatusCode.Unauthorized) break;
+                Assert.Equal(HttpStatusCode.OK, response.StatusCode);
+                Assert.True(sentAt < TimeSpan.FromSeconds(1), $"a replica still accepted the revoked key {sentAt.TotalMilliseconds:F0} ms after the revocation");
                 await Task.Delay(20);
             }
         }
-
-        Assert.True(since.Elapsed < TimeSpan.FromSeconds(1));
     }
 
     [Fact]
