@@ -5,6 +5,7 @@ using Platform.Keys.Data;
 using Platform.Keys.Events;
 using Platform.Keys.Lifecycle;
 using Platform.Keys.Model;
+using Platform.Keys.Organizations;
 
 namespace Platform.Keys;
 
@@ -38,6 +39,9 @@ internal static class Extensions
         builder.Services.AddSingleton<KeyVerifier>();
         builder.Services.AddSingleton<KeyManager>();
         builder.Services.AddSingleton<KeyInvalidations>();
+        builder.Services.AddSingleton<NetworkPolicyStore>();
+        builder.Services.AddSingleton<NetworkPolicyManager>();
+        builder.Services.AddSingleton<NetworkPolicyInvalidations>();
         builder.Services.AddHostedService<SchemaMigrator>();
 
         // Registered after the migrator, so the relay never looks for a missing outbox table.

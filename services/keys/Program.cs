@@ -14,6 +14,8 @@ app.UseStatusCodePages();
 app.MapDefaultEndpoints();
 app.MapKeysApi();
 app.MapInternalKeysApi();
+app.MapNetworkPolicyApi();
+app.MapInternalNetworkPolicyApi();
 
 app.Run();
 return 0;

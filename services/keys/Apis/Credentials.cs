@@ -1,6 +1,8 @@
 using System.Security.Cryptography;
 using System.Text;
+using Microsoft.AspNetCore.Http.HttpResults;
 using Microsoft.Extensions.Options;
+using Platform.Keys.Model;
 
 namespace Platform.Keys.Apis;
 
@@ -42,6 +44,29 @@ internal sealed class Administrators(IOptions<KeysOptions> options)
 
     public KeyAdministrator? Authenticate(HttpRequest request) =>
         BearerTokens.Match(request, hashes) is var index and >= 0 ? administrators[index] : null;
+
+    /// <summary>
+    /// An administrator credential (401), a well-formed organization id (400), and that administrator's organization
+    /// (403), checked in that order before anything else about the request.
+    /// </summary>
+    public (KeyAdministrator? Administrator, ProblemHttpResult? Refusal) Admit(HttpContext http, string organizationId)
+    {
+        var administrator = Authenticate(http.Request);
+        if (administrator is null)
+        {
+            return (null, Problems.Unauthorized(http, "Send an administrator credential as 'Authorization: Bearer <token>'."));
+        }
+
+        if (!OrganizationIds.IsWellFormed(organizationId))
+        {
+            return (null, Problems.Invalid("An organization id is org_ and 1 to 60 letters or digits."));
+        }
+
+        return administrator.MayManage(organizationId)
+            ? (administrator, null)
+            : (null, TypedResults.Problem(statusCode: 403, type: Problems.Forbidden, title: "Not allowed",
+                detail: "This credential may not manage that organization."));
+    }
 }
 
 /// <summary>The services (gateways) allowed to verify keys and report usage: <c>Keys:ServiceTokens</c>.</summary>

@@ -6,7 +6,10 @@ namespace Platform.Keys.Apis;
 
 public sealed record VerifyKeyRequest(string Key);
 
-/// <summary>The key may be used, within these limits.</summary>
+/// <summary>
+/// The key may be used, within these limits. <see cref="RateLimit"/> is the key's own limit (null: the plan's);
+/// <see cref="RateLimitPerMinute"/> is its older form, set only when the window is 60 seconds.
+/// </summary>
 public sealed record VerifiedKey(
     bool Valid,
     string KeyId,
@@ -14,6 +17,7 @@ public sealed record VerifiedKey(
     string Environment,
     IReadOnlyList<KeyScope> Scopes,
     IReadOnlyList<string> AllowedCidrs,
+    RateLimit? RateLimit,
     int? RateLimitPerMinute,
     DateTimeOffset? ExpiresAt);
 

@@ -40,7 +40,7 @@ public static class InternalKeysApi
         if (verification.Key is not { } key) return TypedResults.Ok(new RejectedKey(false, verification.Reason!));
 
         return TypedResults.Ok(new VerifiedKey(true, key.Id, key.OrganizationId, key.Environment.Name(), key.Scopes, key.AllowedCidrs,
-            key.RateLimitPerMinute, key.ExpiresAt));
+            key.RateLimit, key.RateLimit?.PerMinute, key.ExpiresAt));
     }
 
     internal static async Task<Results<Ok<UsageRecorded>, ValidationProblem, ProblemHttpResult>> RecordUsage(

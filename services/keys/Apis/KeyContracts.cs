@@ -11,12 +11,16 @@ public sealed record CreateKeyRequest(
     string Environment,
     IReadOnlyList<KeyScope> Scopes,
     IReadOnlyList<string>? AllowedCidrs = null,
+    RateLimit? RateLimit = null,
     int? RateLimitPerMinute = null,
     DateTimeOffset? ExpiresAt = null);
 
 public sealed record RotateKeyRequest(int? OverlapSeconds = null);
 
-/// <summary>A key's metadata. Never the secret or its hash.</summary>
+/// <summary>
+/// A key's metadata. Never the secret or its hash. <see cref="RateLimitPerMinute"/> is the older form of
+/// <see cref="RateLimit"/>, kept for existing clients: set only when the window is 60 seconds.
+/// </summary>
 public record KeyResponse(
     string Id,
     string OrganizationId,
@@ -26,6 +30,7 @@ public record KeyResponse(
     string Status,
     IReadOnlyList<KeyScope> Scopes,
     IReadOnlyList<string> AllowedCidrs,
+    RateLimit? RateLimit,
     int? RateLimitPerMinute,
     DateTimeOffset CreatedAt,
     string CreatedBy,
@@ -39,7 +44,7 @@ public record KeyResponse(
 {
     internal static KeyResponse From(ApiKey key, DateTimeOffset now) => new(
         key.Id, key.OrganizationId, key.Name, key.Environment.Name(), key.DisplayPrefix, key.StatusAt(now).ToString().ToLowerInvariant(),
-        key.Scopes, key.AllowedCidrs, key.RateLimitPerMinute, key.CreatedAt, key.CreatedBy, key.UpdatedAt, key.ExpiresAt, key.RevokedAt,
+        key.Scopes, key.AllowedCidrs, key.RateLimit, key.RateLimit?.PerMinute, key.CreatedAt, key.CreatedBy, key.UpdatedAt, key.ExpiresAt, key.RevokedAt,
         key.RotatedFrom, key.RotatedTo, key.LastUsedAt, key.UseCount);
 }
 

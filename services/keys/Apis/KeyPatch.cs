@@ -7,10 +7,11 @@ namespace Platform.Keys.Apis;
 /// <summary>
 /// The body of <c>PATCH …/keys/{keyId}</c>, read as JSON Merge Patch (RFC 7396): a field left out stays as it is;
 /// <c>null</c> removes the rate-limit override, the expiry or the allowlist. Name and scopes cannot be removed.
+/// The override is <c>rateLimit</c> or, in its older form, <c>rateLimitPerMinute</c>: either, not both.
 /// </summary>
 internal static class KeyPatch
 {
-    private static readonly string[] fields = ["name", "scopes", "allowedCidrs", "rateLimitPerMinute", "expiresAt"];
+    private static readonly string[] fields = ["name", "scopes", "allowedCidrs", "rateLimit", "rateLimitPerMinute", "expiresAt"];
 
     public static KeyChanges? Parse(JsonElement body, DateTimeOffset now, JsonSerializerOptions options, ValidationErrors errors)
     {
@@ -23,7 +24,7 @@ internal static class KeyPatch
         string? name = null;
         IReadOnlyList<KeyScope>? scopes = null;
         IReadOnlyList<string>? cidrs = null;
-        int? rateLimit = null;
+        RateLimit? rateLimit = null;
         DateTimeOffset? expiresAt = null;
         bool setsRateLimit = false, setsExpiry = false;
         var seen = new HashSet<string>(StringComparer.Ordinal);
@@ -55,11 +56,19 @@ internal static class KeyPatch
                 case "allowedCidrs":
                     cidrs = isNull ? [] : Read<List<string?>>(value, options, "allowedCidrs", errors) is { } ranges ? KeyRules.Cidrs(ranges, errors) : null;
                     break;
+                case "rateLimit":
+                    setsRateLimit = true;
+                    if (!isNull && Read<RateLimit>(value, options, "rateLimit", errors) is { } limit)
+                    {
+                        rateLimit = KeyRules.RateLimit(limit, null, errors);
+                    }
+
+                    break;
                 case "rateLimitPerMinute":
                     setsRateLimit = true;
-                    if (!isNull && Read<int?>(value, options, "rateLimitPerMinute", errors) is { } limit)
+                    if (!isNull && Read<int?>(value, options, "rateLimitPerMinute", errors) is { } perMinute)
                     {
-                        rateLimit = KeyRules.RateLimit(limit, errors);
+                        rateLimit = KeyRules.RateLimit(null, perMinute, errors);
                     }
 
                     break;
@@ -72,6 +81,11 @@ internal static class KeyPatch
 
                     break;
             }
+        }
+
+        if (seen.Contains("rateLimit") && seen.Contains("rateLimitPerMinute"))
+        {
+            errors.Add("rateLimit", "Give rateLimit or the older rateLimitPerMinute, not both.");
         }
 
         if (seen.Count == 0 && !errors.Any)

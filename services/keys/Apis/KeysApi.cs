@@ -34,7 +34,7 @@ public static class KeysApi
     internal static async Task<Results<Created<IssuedKeyResponse>, ValidationProblem, ProblemHttpResult>> CreateKey(
         string organizationId, HttpContext http, Administrators administrators, KeyManager manager, TimeProvider time, CancellationToken cancellationToken)
     {
-        var (administrator, refusal) = Admit(http, administrators, organizationId);
+        var (administrator, refusal) = administrators.Admit(http, organizationId);
         if (refusal is not null) return refusal;
 
         var (request, present, problem) = await JsonBody.ReadAsync<CreateKeyRequest>(http.Request, MaxBodyBytes, cancellationToken);
@@ -47,7 +47,7 @@ public static class KeysApi
         if (!KeyEnvironments.TryParse(request.Environment, out var environment)) errors.Add("environment", "Must be live or test.");
         var scopes = KeyRules.Scopes(request.Scopes, errors);
         var cidrs = KeyRules.Cidrs(request.AllowedCidrs, errors);
-        var rateLimit = KeyRules.RateLimit(request.RateLimitPerMinute, errors);
+        var rateLimit = KeyRules.RateLimit(request.RateLimit, request.RateLimitPerMinute, errors);
         var expiresAt = KeyRules.Expiry(request.ExpiresAt, now, errors);
         if (errors.Any) return Problems.Invalid(errors);
 
@@ -59,7 +59,7 @@ public static class KeysApi
     internal static async Task<Results<Ok<KeyPage>, ValidationProblem, ProblemHttpResult>> ListKeys(
         string organizationId, HttpContext http, Administrators administrators, KeyStore store, TimeProvider time, CancellationToken cancellationToken)
     {
-        var (_, refusal) = Admit(http, administrators, organizationId);
+        var (_, refusal) = administrators.Admit(http, organizationId);
         if (refusal is not null) return refusal;
 
         var query = http.Request.Query;
@@ -88,7 +88,7 @@ public static class KeysApi
     internal static async Task<Results<Ok<KeyResponse>, ProblemHttpResult>> GetKey(
         string organizationId, string keyId, HttpContext http, Administrators administrators, KeyStore store, TimeProvider time, CancellationToken cancellationToken)
     {
-        var (_, refusal) = Admit(http, administrators, organizationId);
+        var (_, refusal) = administrators.Admit(http, organizationId);
         if (refusal is not null) return refusal;
         if (!KeyIds.IsWellFormed(keyId)) return Problems.KeyNotFound();
 
@@ -101,7 +101,7 @@ public static class KeysApi
         string organizationId, string keyId, HttpContext http, Administrators administrators, KeyManager manager, TimeProvider time,
         IOptions<JsonOptions> json, CancellationToken cancellationToken)
     {
-        var (administrator, refusal) = Admit(http, administrators, organizationId);
+        var (administrator, refusal) = administrators.Admit(http, organizationId);
         if (refusal is not null) return refusal;
         if (!KeyIds.IsWellFormed(keyId)) return Problems.KeyNotFound();
 
@@ -121,7 +121,7 @@ public static class KeysApi
     internal static async Task<Results<Created<IssuedKeyResponse>, ValidationProblem, ProblemHttpResult>> RotateKey(
         string organizationId, string keyId, HttpContext http, Administrators administrators, KeyManager manager, TimeProvider time, CancellationToken cancellationToken)
     {
-        var (administrator, refusal) = Admit(http, administrators, organizationId);
+        var (administrator, refusal) = administrators.Admit(http, organizationId);
         if (refusal is not null) return refusal;
         if (!KeyIds.IsWellFormed(keyId)) return Problems.KeyNotFound();
 
@@ -140,32 +140,12 @@ public static class KeysApi
     internal static async Task<Results<Ok<KeyResponse>, ProblemHttpResult>> RevokeKey(
         string organizationId, string keyId, HttpContext http, Administrators administrators, KeyManager manager, TimeProvider time, CancellationToken cancellationToken)
     {
-        var (administrator, refusal) = Admit(http, administrators, organizationId);
+        var (administrator, refusal) = administrators.Admit(http, organizationId);
         if (refusal is not null) return refusal;
         if (!KeyIds.IsWellFormed(keyId)) return Problems.KeyNotFound();
 
         var outcome = await manager.RevokeAsync(organizationId, keyId, ChangeContext.From(http, administrator!.Name), cancellationToken);
         return outcome.Value is { } key ? TypedResults.Ok(KeyResponse.From(key, time.GetUtcNow())) : Refused(outcome.Refusal);
-    }
-
-    /// <summary>An administrator credential, a well-formed organization id, and that administrator's organization.</summary>
-    private static (KeyAdministrator? Administrator, ProblemHttpResult? Refusal) Admit(HttpContext http, Administrators administrators, string organizationId)
-    {
-        var administrator = administrators.Authenticate(http.Request);
-        if (administrator is null)
-        {
-            return (null, Problems.Unauthorized(http, "Send an administrator credential as 'Authorization: Bearer <token>'."));
-        }
-
-        if (!OrganizationIds.IsWellFormed(organizationId))
-        {
-            return (null, Problems.Invalid("An organization id is org_ and 1 to 60 letters or digits."));
-        }
-
-        return administrator.MayManage(organizationId)
-            ? (administrator, null)
-            : (null, TypedResults.Problem(statusCode: 403, type: Problems.Forbidden, title: "Not allowed",
-                detail: "This credential may not manage that organization's keys."));
     }
 
     private static Created<IssuedKeyResponse> Issued(HttpContext http, IssuedKey issued, DateTimeOffset now)

@@ -8,8 +8,8 @@ namespace Platform.Keys.Data;
 internal sealed class KeyStore(NpgsqlDataSource dataSource)
 {
     private const string Columns =
-        "id, organization_id, name, environment, display_prefix, scopes, allowed_cidrs, rate_limit_per_minute, created_at, "
-        + "created_by, updated_at, expires_at, revoked_at, rotated_from, rotated_to, last_used_at, use_count";
+        "id, organization_id, name, environment, display_prefix, scopes, allowed_cidrs, rate_limit_requests, rate_limit_window_seconds, "
+        + "created_at, created_by, updated_at, expires_at, revoked_at, rotated_from, rotated_to, last_used_at, use_count";
 
     public async Task<ApiKey?> GetAsync(string organizationId, string keyId, CancellationToken cancellationToken)
     {
@@ -47,7 +47,7 @@ internal sealed class KeyStore(NpgsqlDataSource dataSource)
         await using var command = dataSource.CreateCommand($"SELECT {Columns}, secret_hash FROM api_keys WHERE secret_hash = $1");
         command.Parameters.Add(new NpgsqlParameter { Value = hash, NpgsqlDbType = NpgsqlDbType.Bytea });
         await using var reader = await command.ExecuteReaderAsync(cancellationToken);
-        return await reader.ReadAsync(cancellationToken) ? (Read(reader), reader.GetFieldValue<byte[]>(17)) : null;
+        return await reader.ReadAsync(cancellationToken) ? (Read(reader), reader.GetFieldValue<byte[]>(18)) : null;
     }
 
     public static async Task<ApiKey> InsertAsync(ApiKey key, byte[] secretHash, NpgsqlTransaction transaction, CancellationToken cancellationToken)
@@ -55,8 +55,8 @@ internal sealed class KeyStore(NpgsqlDataSource dataSource)
         await using var command = new NpgsqlCommand(
             $"""
             INSERT INTO api_keys (id, organization_id, name, environment, display_prefix, secret_hash, scopes, allowed_cidrs,
-                                  rate_limit_per_minute, created_at, created_by, updated_at, expires_at, rotated_from)
-            VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $10, $12, $13)
+                                  rate_limit_requests, rate_limit_window_seconds, created_at, created_by, updated_at, expires_at, rotated_from)
+            VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $11, $13, $14)
             RETURNING {Columns}
             """, transaction.Connection, transaction);
         command.Parameters.Add(Text(key.Id));
@@ -67,7 +67,8 @@ internal sealed class KeyStore(NpgsqlDataSource dataSource)
         command.Parameters.Add(new NpgsqlParameter { Value = secretHash, NpgsqlDbType = NpgsqlDbType.Bytea });
         command.Parameters.Add(Texts(key.Scopes.Select(Scopes.Encode)));
         command.Parameters.Add(Texts(key.AllowedCidrs));
-        command.Parameters.Add(Integer(key.RateLimitPerMinute));
+        command.Parameters.Add(Integer(key.RateLimit?.Requests));
+        command.Parameters.Add(Integer(key.RateLimit?.WindowSeconds));
         command.Parameters.Add(Time(key.CreatedAt));
         command.Parameters.Add(Text(key.CreatedBy));
         command.Parameters.Add(Time(key.ExpiresAt));
@@ -80,8 +81,8 @@ internal sealed class KeyStore(NpgsqlDataSource dataSource)
     {
         await using var command = new NpgsqlCommand(
             $"""
-            UPDATE api_keys SET name = $2, scopes = $3, allowed_cidrs = $4, rate_limit_per_minute = $5, expires_at = $6,
-                                revoked_at = $7, rotated_to = $8, updated_at = $9
+            UPDATE api_keys SET name = $2, scopes = $3, allowed_cidrs = $4, rate_limit_requests = $5, rate_limit_window_seconds = $6,
+                                expires_at = $7, revoked_at = $8, rotated_to = $9, updated_at = $10
             WHERE id = $1
             RETURNING {Columns}
             """, transaction.Connection, transaction);
@@ -89,7 +90,8 @@ internal sealed class KeyStore(NpgsqlDataSource dataSource)
         command.Parameters.Add(Text(key.Name));
         command.Parameters.Add(Texts(key.Scopes.Select(Scopes.Encode)));
         command.Parameters.Add(Texts(key.AllowedCidrs));
-        command.Parameters.Add(Integer(key.RateLimitPerMinute));
+        command.Parameters.Add(Integer(key.RateLimit?.Requests));
+        command.Parameters.Add(Integer(key.RateLimit?.WindowSeconds));
         command.Parameters.Add(Time(key.ExpiresAt));
         command.Parameters.Add(Time(key.RevokedAt));
         command.Parameters.Add(Text(key.RotatedTo));
@@ -148,16 +150,16 @@ internal sealed class KeyStore(NpgsqlDataSource dataSource)
             DisplayPrefix: reader.GetString(4),
             Scopes: reader.GetFieldValue<string[]>(5).Select(Scopes.Decode).ToList(),
             AllowedCidrs: reader.GetFieldValue<string[]>(6),
-            RateLimitPerMinute: reader.IsDBNull(7) ? null : reader.GetInt32(7),
-            CreatedAt: reader.GetFieldValue<DateTimeOffset>(8),
-            CreatedBy: reader.GetString(9),
-            UpdatedAt: reader.GetFieldValue<DateTimeOffset>(10),
-            ExpiresAt: Nullable(reader, 11),
-            RevokedAt: Nullable(reader, 12),
-            RotatedFrom: reader.IsDBNull(13) ? null : reader.GetString(13),
-            RotatedTo: reader.IsDBNull(14) ? null : reader.GetString(14),
-            LastUsedAt: Nullable(reader, 15),
-            UseCount: reader.GetInt64(16));
+            RateLimit: reader.IsDBNull(7) ? null : new RateLimit(reader.GetInt32(7), reader.GetInt32(8)),
+            CreatedAt: reader.GetFieldValue<DateTimeOffset>(9),
+            CreatedBy: reader.GetString(10),
+            UpdatedAt: reader.GetFieldValue<DateTimeOffset>(11),
+            ExpiresAt: Nullable(reader, 12),
+            RevokedAt: Nullable(reader, 13),
+            RotatedFrom: reader.IsDBNull(14) ? null : reader.GetString(14),
+            RotatedTo: reader.IsDBNull(15) ? null : reader.GetString(15),
+            LastUsedAt: Nullable(reader, 16),
+            UseCount: reader.GetInt64(17));
     }
 
     private static DateTimeOffset? Nullable(NpgsqlDataReader reader, int ordinal) =>

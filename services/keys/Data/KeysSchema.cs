@@ -17,7 +17,8 @@ internal static class KeysSchema
             secret_hash           bytea       NOT NULL UNIQUE CHECK (octet_length(secret_hash) = 32),
             scopes                text[]      NOT NULL,
             allowed_cidrs         text[]      NOT NULL DEFAULT '{}',
-            rate_limit_per_minute integer     CHECK (rate_limit_per_minute BETWEEN 1 AND 1000000),
+            rate_limit_requests   integer     CHECK (rate_limit_requests BETWEEN 1 AND 1000000),
+            rate_limit_window_seconds integer CHECK (rate_limit_window_seconds BETWEEN 1 AND 86400),
             created_at            timestamptz NOT NULL,
             created_by            text        NOT NULL,
             updated_at            timestamptz NOT NULL,
@@ -29,6 +30,32 @@ internal static class KeysSchema
             use_count             bigint      NOT NULL DEFAULT 0
         );
         CREATE INDEX IF NOT EXISTS api_keys_organization ON api_keys (organization_id, id DESC);
+
+        -- 2026-11: a key's rate limit became requests per window (SPEC GW-RATE); rate_limit_per_minute was N per 60 s.
+        ALTER TABLE api_keys
+            ADD COLUMN IF NOT EXISTS rate_limit_requests integer CHECK (rate_limit_requests BETWEEN 1 AND 1000000),
+            ADD COLUMN IF NOT EXISTS rate_limit_window_seconds integer CHECK (rate_limit_window_seconds BETWEEN 1 AND 86400);
+        DO $$
+        BEGIN
+            IF EXISTS (SELECT FROM information_schema.columns
+                       WHERE table_schema = current_schema() AND table_name = 'api_keys' AND column_name = 'rate_limit_per_minute') THEN
+                UPDATE api_keys SET rate_limit_requests = rate_limit_per_minute, rate_limit_window_seconds = 60
+                WHERE rate_limit_per_minute IS NOT NULL AND rate_limit_requests IS NULL;
+                ALTER TABLE api_keys DROP COLUMN rate_limit_per_minute;
+            END IF;
+            IF NOT EXISTS (SELECT FROM pg_constraint WHERE conname = 'api_keys_rate_limit_complete') THEN
+                ALTER TABLE api_keys ADD CONSTRAINT api_keys_rate_limit_complete
+                    CHECK ((rate_limit_requests IS NULL) = (rate_limit_window_seconds IS NULL));
+            END IF;
+        END $$;
+
+        -- An organization's IP allowlist (SPEC GW-IP); no row, or an empty list, means no restriction.
+        CREATE TABLE IF NOT EXISTS organization_network_policies (
+            organization_id text        PRIMARY KEY,
+            allowed_cidrs   text[]      NOT NULL CHECK (cardinality(allowed_cidrs) <= 100),
+            updated_at      timestamptz NOT NULL,
+            updated_by      text        NOT NULL
+        );
         """;
 
     public static async Task ApplyAsync(NpgsqlDataSource dataSource, CancellationToken cancellationToken)

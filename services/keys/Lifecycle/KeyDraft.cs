@@ -8,7 +8,7 @@ internal sealed record KeyDraft(
     KeyEnvironment Environment,
     IReadOnlyList<KeyScope> Scopes,
     IReadOnlyList<string> AllowedCidrs,
-    int? RateLimitPerMinute,
+    RateLimit? RateLimit,
     DateTimeOffset? ExpiresAt);
 
 /// <summary>
@@ -20,7 +20,7 @@ internal sealed record KeyChanges(
     IReadOnlyList<KeyScope>? Scopes,
     IReadOnlyList<string>? AllowedCidrs,
     bool SetsRateLimit,
-    int? RateLimitPerMinute,
+    RateLimit? RateLimit,
     bool SetsExpiry,
     DateTimeOffset? ExpiresAt)
 {
@@ -47,10 +47,10 @@ internal sealed record KeyChanges(
             changed.Add("allowedCidrs");
         }
 
-        if (SetsRateLimit && RateLimitPerMinute != key.RateLimitPerMinute)
+        if (SetsRateLimit && RateLimit != key.RateLimit)
         {
-            result = result with { RateLimitPerMinute = RateLimitPerMinute };
-            changed.Add("rateLimitPerMinute");
+            result = result with { RateLimit = RateLimit };
+            changed.Add("rateLimit");
         }
 
         if (SetsExpiry && ExpiresAt != key.ExpiresAt)

@@ -26,7 +26,7 @@ internal sealed partial class KeyManager(
         var now = time.GetUtcNow();
         var secret = KeyFormat.Generate(draft.Environment);
         var key = new ApiKey(KeyIds.New(), organizationId, draft.Name, draft.Environment, secret[..KeyFormat.DisplayPrefixLength], draft.Scopes,
-            draft.AllowedCidrs, draft.RateLimitPerMinute, now, context.Actor, now, draft.ExpiresAt, null, null, null, null, 0);
+            draft.AllowedCidrs, draft.RateLimit, now, context.Actor, now, draft.ExpiresAt, null, null, null, null, 0);
 
         await using var connection = await dataSource.OpenConnectionAsync(cancellationToken);
         await using var transaction = await connection.BeginTransactionAsync(cancellationToken);

@@ -9,7 +9,7 @@ internal sealed record ApiKey(
     string DisplayPrefix,
     IReadOnlyList<KeyScope> Scopes,
     IReadOnlyList<string> AllowedCidrs,
-    int? RateLimitPerMinute,
+    RateLimit? RateLimit,
     DateTimeOffset CreatedAt,
     string CreatedBy,
     DateTimeOffset UpdatedAt,

@@ -8,6 +8,7 @@ internal static class KeyRules
 {
     public const int MaxNameLength = 100;
     public const int MaxCidrs = 50;
+    public const int MaxOrganizationCidrs = 100;
     public const int MaxRateLimitPerMinute = 1_000_000;
     public const int DefaultOverlapSeconds = 86_400;
     public const int MaxOverlapSeconds = 7 * 86_400;
@@ -65,13 +66,16 @@ internal static class KeyRules
         return valid ? scopes.Select(s => s!).ToList() : null;
     }
 
-    /// <summary>IPv4 and IPv6 addresses and CIDR ranges, returned in canonical form (a bare address is a /32 or /128).</summary>
-    public static IReadOnlyList<string>? Cidrs(IReadOnlyList<string?>? cidrs, ValidationErrors errors, string field = "allowedCidrs")
+    /// <summary>
+    /// IPv4 and IPv6 addresses and CIDR ranges, returned in canonical form (a bare address is a /32 or /128) without
+    /// duplicates. Used for keys' allowlists and organizations' network policies alike.
+    /// </summary>
+    public static IReadOnlyList<string>? Cidrs(IReadOnlyList<string?>? cidrs, ValidationErrors errors, string field = "allowedCidrs", int maxEntries = MaxCidrs)
     {
         if (cidrs is null) return [];
-        if (cidrs.Count > MaxCidrs)
+        if (cidrs.Count > maxEntries)
         {
-            errors.Add(field, $"At most {MaxCidrs} entries.");
+            errors.Add(field, $"At most {maxEntries} entries.");
             return null;
         }
 
@@ -116,15 +120,40 @@ internal static class KeyRules
             && IPNetwork.TryParse(text, out network) && IPAddress.TryParse(address, out var given) && network.BaseAddress.Equals(given);
     }
 
-    public static int? RateLimit(int? perMinute, ValidationErrors errors, string field = "rateLimitPerMinute")
+    /// <summary>
+    /// A key's rate-limit override, given either as <c>rateLimit</c> or in the older form <c>rateLimitPerMinute</c>
+    /// (the same as a 60-second window), never both. Null when neither is given.
+    /// </summary>
+    public static RateLimit? RateLimit(RateLimit? rateLimit, int? perMinute, ValidationErrors errors)
     {
-        if (perMinute is < 1 or > MaxRateLimitPerMinute)
+        if (rateLimit is not null && perMinute is not null)
         {
-            errors.Add(field, $"Must be from 1 to {MaxRateLimitPerMinute:N0} requests per minute, or absent for the default.");
+            errors.Add("rateLimit", "Give rateLimit or the older rateLimitPerMinute, not both.");
             return null;
         }
 
-        return perMinute;
+        if (perMinute is not null)
+        {
+            if (perMinute is >= 1 and <= MaxRateLimitPerMinute) return new RateLimit(perMinute.Value, 60);
+            errors.Add("rateLimitPerMinute", $"Must be from 1 to {MaxRateLimitPerMinute:N0} requests per minute, or absent for the default.");
+            return null;
+        }
+
+        if (rateLimit is null) return null;
+        var valid = true;
+        if (rateLimit.Requests is < 1 or > Model.RateLimit.MaxRequests)
+        {
+            errors.Add("rateLimit.requests", $"Must be from 1 to {Model.RateLimit.MaxRequests:N0}.");
+            valid = false;
+        }
+
+        if (rateLimit.WindowSeconds is < 1 or > Model.RateLimit.MaxWindowSeconds)
+        {
+            errors.Add("rateLimit.windowSeconds", $"Must be from 1 to {Model.RateLimit.MaxWindowSeconds:N0} seconds (one day).");
+            valid = false;
+        }
+
+        return valid ? rateLimit : null;
     }
 
     public static DateTimeOffset? Expiry(DateTimeOffset? expiresAt, DateTimeOffset now, ValidationErrors errors, string field = "expiresAt")

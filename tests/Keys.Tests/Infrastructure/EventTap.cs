@@ -6,7 +6,7 @@ using RabbitMQ.Client.Events;
 
 namespace Platform.Keys.Tests.Infrastructure;
 
-/// <summary>A private queue bound to <c>platform.events</c> for <c>key.#</c> and <c>audit.recorded</c>: what other services would receive.</summary>
+/// <summary>A private queue bound to <c>platform.events</c> for <c>key.#</c>, <c>organization.#</c> and <c>audit.recorded</c>: what other services would receive.</summary>
 public sealed class EventTap : IAsyncDisposable
 {
     private readonly ConcurrentQueue<(string RoutingKey, string Body)> received = new();
@@ -23,6 +23,7 @@ public sealed class EventTap : IAsyncDisposable
         var queue = await tap.channel.QueueDeclareAsync("", durable: false, exclusive: true, autoDelete: true);
         await tap.channel.QueueBindAsync(queue.QueueName, "platform.events", "key.#");
         await tap.channel.QueueBindAsync(queue.QueueName, "platform.events", "audit.recorded");
+        await tap.channel.QueueBindAsync(queue.QueueName, "platform.events", "organization.#");
         var consumer = new AsyncEventingBasicConsumer(tap.channel);
         consumer.ReceivedAsync += (_, delivery) =>
         {

@@ -53,6 +53,20 @@ public sealed class KeyRulesTests
     }
 
     [Fact]
+    public void Organization_allowlists_take_up_to_a_hundred_ranges_and_drop_duplicates()
+    {
+        var hundred = Enumerable.Range(0, 100).Select(i => $"10.{i}.0.0/16").ToList<string?>();
+        Assert.Equal(100, KeyRules.Cidrs(hundred, new ValidationErrors(), maxEntries: KeyRules.MaxOrganizationCidrs)!.Count);
+
+        var errors = new ValidationErrors();
+        Assert.Null(KeyRules.Cidrs([.. hundred, "10.200.0.0/16"], errors, maxEntries: KeyRules.MaxOrganizationCidrs));
+        Assert.Contains("allowedCidrs", errors.ToDictionary().Keys);
+
+        Assert.Equal(["2001:db8::/32", "192.0.2.1/32"],
+            KeyRules.Cidrs(["2001:DB8::/32", "192.0.2.1", "2001:db8::/32", "192.0.2.1/32"], new ValidationErrors(), maxEntries: KeyRules.MaxOrganizationCidrs)!);
+    }
+
+    [Fact]
     public void Every_permission_at_every_level_is_a_scope()
     {
         foreach (var permission in Scopes.Permissions)
@@ -139,8 +153,51 @@ public sealed class KeyRulesTests
     public void Rate_limit_overrides_are_one_to_a_million_per_minute(int perMinute, bool allowed)
     {
         var errors = new ValidationErrors();
-        KeyRules.RateLimit(perMinute, errors);
+        var limit = KeyRules.RateLimit(null, perMinute, errors);
         Assert.Equal(allowed, !errors.Any);
+        Assert.Equal(allowed ? new RateLimit(perMinute, 60) : null, limit);
+    }
+
+    [Theory]
+    [InlineData(1, 1)]
+    [InlineData(1000, 60)]
+    [InlineData(1_000_000, 86_400)]
+    public void Rate_limits_of_one_to_a_million_requests_per_second_to_day_are_allowed(int requests, int windowSeconds)
+    {
+        var errors = new ValidationErrors();
+        Assert.Equal(new RateLimit(requests, windowSeconds), KeyRules.RateLimit(new RateLimit(requests, windowSeconds), null, errors));
+        Assert.False(errors.Any);
+    }
+
+    [Theory]
+    [InlineData(0, 60, "rateLimit.requests")]
+    [InlineData(-1, 60, "rateLimit.requests")]
+    [InlineData(1_000_001, 60, "rateLimit.requests")]
+    [InlineData(100, 0, "rateLimit.windowSeconds")]
+    [InlineData(100, 86_401, "rateLimit.windowSeconds")]
+    [InlineData(100, int.MinValue, "rateLimit.windowSeconds")]
+    public void Rate_limits_outside_the_bounds_are_refused(int requests, int windowSeconds, string field)
+    {
+        var errors = new ValidationErrors();
+        Assert.Null(KeyRules.RateLimit(new RateLimit(requests, windowSeconds), null, errors));
+        Assert.Contains(field, errors.ToDictionary().Keys);
+    }
+
+    [Fact]
+    public void A_rate_limit_is_given_in_one_form_only()
+    {
+        var errors = new ValidationErrors();
+        Assert.Null(KeyRules.RateLimit(new RateLimit(10, 1), 600, errors));
+        Assert.Contains("rateLimit", errors.ToDictionary().Keys);
+        Assert.Null(KeyRules.RateLimit(null, null, new ValidationErrors()));
+    }
+
+    [Fact]
+    public void The_per_minute_form_exists_only_for_a_sixty_second_window()
+    {
+        Assert.Equal(600, new RateLimit(600, 60).PerMinute);
+        Assert.Null(new RateLimit(10, 1).PerMinute);
+        Assert.Null(new RateLimit(600, 3600).PerMinute);
     }
 
     [Theory]
