@@ -1,0 +1,65 @@
+using System.Net.Http.Headers;
+using System.Net.Http.Json;
+using System.Text.Json;
+using Platform.Hosting.Testing;
+
+namespace Platform.Bench.GatewayEdge;
+
+/// <summary>
+/// The real gateway, one replica, started through the AppHost model by the test harness (build configuration of
+/// this bench), with a keyed route to the trivial upstream and every edge feature it has switched on.
+/// </summary>
+internal static class EdgeGateway
+{
+    public const string Path = "/v1/datasets/bench";
+
+    public static async Task<TestingApplication> StartAsync(Uri upstream, IEnumerable<(string Name, string Value)> settings)
+    {
+        var app = await DistributedApplicationTestingBuilder.CreateAsync();
+        app.KeepOnly("gateway");
+        app.WithReplicas("gateway", 1);
+        app.WithEnvironment("gateway", "ReverseProxy__Clusters__product__Destinations__primary__Address", upstream.ToString());
+        app.WithEnvironment("gateway", "ReverseProxy__Routes__datasets__ClusterId", "product");
+        app.WithEnvironment("gateway", "ReverseProxy__Routes__datasets__Match__Path", "/v1/datasets/{**rest}");
+        app.WithEnvironment("gateway", "ReverseProxy__Routes__datasets__Metadata__Permission", "dataset");
+        app.WithEnvironment("gateway", "ReverseProxy__Routes__datasets__Metadata__Levels", "full,read_only");
+        app.WithEnvironment("gateway", "ReverseProxy__Routes__datasets__Metadata__Environment", "live");
+        foreach (var (name, value) in settings) app.WithEnvironment("gateway", name, value);
+        await app.StartAsync();
+        return app;
+    }
+
+    /// <summary>
+    /// A real key from the keys service, through the gateway: read-only dataset scope, an IP allowlist that holds
+    /// loopback (so the allowlist is checked on every request and passes), and the highest per-key rate limit the
+    /// keys service accepts, far above what this machine can send.
+    /// </summary>
+    public static async Task<string> CreateKeyAsync(TestingApplication app)
+    {
+        using var admin = app.CreateHttpClient("gateway");
+        admin.DefaultRequestHeaders.Authorization = new AuthenticationHeaderValue("Bearer", app.Application.GetParameterValue("keys-admin-token"));
+        using var created = await admin.PostAsJsonAsync("/v1/organizations/org_bench/keys", new
+        {
+            name = "edge-bench",
+            environment = "live",
+            scopes = new[] { new { permission = "dataset", level = "read_only" } },
+            allowedCidrs = new[] { "127.0.0.1/32", "::1/128" },
+            rateLimitPerMinute = 1_000_000,
+        });
+        if (!created.IsSuccessStatusCode) throw new InvalidOperationException($"Creating the bench key failed: {(int)created.StatusCode} {await created.Content.ReadAsStringAsync()}");
+        var body = await created.Content.ReadFromJsonAsync<JsonElement>();
+        return body.GetProperty("key").GetString()!;
+    }
+
+    /// <summary>One request as wrk will send it, so that a refusal shows up as a message rather than as speed.</summary>
+    public static async Task CheckAsync(HttpClient client, Uri url, string key)
+    {
+        using var request = new HttpRequestMessage(HttpMethod.Get, url);
+        request.Headers.Add("X-Api-Key", key);
+        using var response = await client.SendAsync(request);
+        if (!response.IsSuccessStatusCode)
+        {
+            throw new InvalidOperationException($"{url} answered {(int)response.StatusCode}: {await response.Content.ReadAsStringAsync()}");
+        }
+    }
+}

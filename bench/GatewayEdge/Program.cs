@@ -1,0 +1,62 @@
+using System.Globalization;
+using Platform.Bench.GatewayEdge;
+
+// Bare YARP vs the real gateway with every edge feature on, both over HTTPS on loopback, measured with wrk in one
+// run (SPEC issue 6 benchmark): requests/s, p50 and p99 of each, the ratio gateway ÷ YARP (target >= 0.80) and the
+// p99 the gateway adds (target <= 1 ms). Runs alternate a, b, a, b after a warm-up of each.
+// Usage: dotnet run -c Release --project bench/GatewayEdge [-- [seconds] [NAME=VALUE ...]]
+//   seconds: per measured run (default 15); NAME=VALUE: extra gateway environment (rate limits, A/B switches).
+if (args is [BareYarp.Argument, var upstreamAddress]) return await BareYarp.ServeAsync(upstreamAddress);
+
+var seconds = args.FirstOrDefault(a => int.TryParse(a, CultureInfo.InvariantCulture, out _)) is { } s ? int.Parse(s, CultureInfo.InvariantCulture) : 15;
+var settings = args.Select(a => a.Split('=', 2)).Where(p => p.Length == 2).Select(p => (p[0], p[1])).ToList();
+var measured = TimeSpan.FromSeconds(seconds);
+var warmUp = TimeSpan.FromSeconds(5);
+
+await Wrk.EnsureInstalledAsync();
+await using var upstream = await TrivialUpstream.StartAsync();
+var upstreamUrl = new Uri(upstream.Urls.First());
+await using var yarp = await ChildProcess.StartBareYarpAsync(upstreamUrl);
+await using var gateway = await EdgeGateway.StartAsync(upstreamUrl, settings);
+var key = await EdgeGateway.CreateKeyAsync(gateway);
+
+var targets = new[]
+{
+    new Target("a  bare YARP", new Uri(yarp.Address, EdgeGateway.Path), yarp.Id),
+    new Target("b  gateway", new Uri(gateway.GetEndpoint("gateway"), EdgeGateway.Path), gateway.Application.GetProcessId("gateway")),
+};
+using (var check = gateway.CreateHttpClient("gateway", handler: new SocketsHttpHandler { SslOptions = { RemoteCertificateValidationCallback = (_, _, _, _) => true } }))
+{
+    foreach (var target in targets) await EdgeGateway.CheckAsync(check, target.Url, key);
+}
+
+var script = Wrk.WriteScript(gateway.StateDirectory, key);
+Console.WriteLine($"wrk: 2 threads, 32 connections, {seconds} s per run after {warmUp.TotalSeconds:0} s of warm-up; gateway settings: {(settings.Count == 0 ? "defaults" : string.Join(' ', settings.Select(p => p.Item1)))}");
+foreach (var target in targets) await Wrk.RunAsync(target.Url, script, warmUp, target.Pid);
+
+var results = targets.ToDictionary(t => t, _ => new List<WrkResult>());
+for (var round = 1; round <= 2; round++)
+{
+    foreach (var target in targets)
+    {
+        var result = await Wrk.RunAsync(target.Url, script, measured, target.Pid);
+        results[target].Add(result);
+        Console.WriteLine($"  run {round} {target.Name,-14} {result.RequestsPerSecond,9:N0} req/s  p50 {result.P50Ms,6:0.00} ms  p99 {result.P99Ms,6:0.00} ms  CPU µs/req: proxy {result.CpuMicrosecondsPerRequest,4:0}, rest of platform {result.RestMicrosecondsPerRequest,4:0}  errors {result.Errors}");
+    }
+}
+
+var (a, b) = (Summary(results[targets[0]]), Summary(results[targets[1]]));
+Console.WriteLine();
+Console.WriteLine($"(a) bare YARP: {a.Rps,9:N0} req/s  p50 {a.P50,5:0.00} ms  p99 {a.P99,6:0.00} ms  (CPU µs/req: proxy {a.Cpu:0}, rest {a.Others:0})");
+Console.WriteLine($"(b) gateway:   {b.Rps,9:N0} req/s  p50 {b.P50,5:0.00} ms  p99 {b.P99,6:0.00} ms  (CPU µs/req: proxy {b.Cpu:0}, rest {b.Others:0})");
+Console.WriteLine($"b / a = {b.Rps / a.Rps:0.00} (target >= 0.80); p99 added = {b.P99 - a.P99:0.00} ms (target <= 1 ms)");
+var errors = results.Values.SelectMany(r => r).Sum(r => r.Errors);
+if (errors > 0) Console.WriteLine($"{errors} requests failed or were refused: the figures above do not count.");
+return errors > 0 ? 1 : 0;
+
+// Means over the measured runs.
+static (double Rps, double P50, double P99, double Cpu, double Others) Summary(List<WrkResult> runs) =>
+    (runs.Average(r => r.RequestsPerSecond), runs.Average(r => r.P50Ms), runs.Average(r => r.P99Ms),
+        runs.Average(r => r.CpuMicrosecondsPerRequest), runs.Average(r => r.RestMicrosecondsPerRequest));
+
+internal sealed record Target(string Name, Uri Url, int Pid);

@@ -1,0 +1,103 @@
+using System.Diagnostics;
+using System.Globalization;
+using System.Text.RegularExpressions;
+
+namespace Platform.Bench.GatewayEdge;
+
+/// <param name="CpuMicrosecondsPerRequest">The proxy process's CPU per request.</param>
+/// <param name="RestMicrosecondsPerRequest">CPU per request of every other process the bench started but wrk (upstream excluded: it runs in the bench): for the gateway, what the audit pipeline (RabbitMQ, audit service, PostgreSQL) and the keys service cost.</param>
+internal sealed record WrkResult(double RequestsPerSecond, double P50Ms, double P99Ms, long Requests, long Errors, double CpuMicrosecondsPerRequest, double RestMicrosecondsPerRequest);
+
+/// <summary>
+/// Closed-loop HTTPS load with wrk (2 threads, 32 connections, <c>--latency</c>); a Lua script sets the API key.
+/// Any non-2xx answer or socket error is counted as an error: a proxy that refuses requests is not fast.
+/// </summary>
+internal static partial class Wrk
+{
+    private const int Threads = 2;
+    private const int Connections = 32;
+
+    public static async Task EnsureInstalledAsync()
+    {
+        if (File.Exists("/usr/bin/wrk") || File.Exists("/usr/local/bin/wrk")) return;
+        Console.WriteLine("wrk is not installed; installing the Debian package with apt-get...");
+        var install = new ProcessStartInfo("apt-get", ["install", "-y", "--no-install-recommends", "wrk"]) { UseShellExecute = false };
+        install.Environment["DEBIAN_FRONTEND"] = "noninteractive";
+        if (await RunAsync(install) != 0)
+        {
+            var update = new ProcessStartInfo("apt-get", ["update"]) { UseShellExecute = false };
+            if (await RunAsync(update) != 0 || await RunAsync(install) != 0)
+            {
+                throw new InvalidOperationException("Installing wrk failed (apt-get install wrk, as root).");
+            }
+        }
+    }
+
+    /// <summary>A Lua script that sends the key on every request (and nothing else differs between targets).</summary>
+    public static string WriteScript(string directory, string apiKey)
+    {
+        var path = Path.Combine(directory, "gateway-edge.lua");
+        File.WriteAllText(path, $"wrk.headers[\"X-Api-Key\"] = \"{apiKey}\"\n");
+        return path;
+    }
+
+    public static async Task<WrkResult> RunAsync(Uri url, string script, TimeSpan duration, int serverPid)
+    {
+        var start = new ProcessStartInfo("wrk",
+        [
+            "-t", Threads.ToString(CultureInfo.InvariantCulture), "-c", Connections.ToString(CultureInfo.InvariantCulture),
+            "-d", $"{(int)duration.TotalSeconds}s", "--latency", "-s", script, url.ToString(),
+        ])
+        { UseShellExecute = false, RedirectStandardOutput = true, RedirectStandardError = true };
+        var treeBefore = CpuTime.Descendants();
+        var cpuBefore = CpuTime.Seconds(serverPid);
+        using var wrk = Process.Start(start) ?? throw new InvalidOperationException("wrk did not start.");
+        var wrkPid = wrk.Id;
+        var output = await wrk.StandardOutput.ReadToEndAsync();
+        var errors = await wrk.StandardError.ReadToEndAsync();
+        await wrk.WaitForExitAsync();
+        var cpuSeconds = CpuTime.Seconds(serverPid) - cpuBefore;
+        var restSeconds = CpuTime.Used(treeBefore, CpuTime.Descendants(), new HashSet<int> { serverPid, wrkPid });
+        if (wrk.ExitCode != 0) throw new InvalidOperationException($"wrk failed ({wrk.ExitCode}): {errors}{output}");
+        return Parse(output, cpuSeconds, restSeconds);
+    }
+
+    private static WrkResult Parse(string output, double cpuSeconds, double restSeconds)
+    {
+        var rps = double.Parse(RequestsPerSecond().Match(output).Groups[1].Value, CultureInfo.InvariantCulture);
+        var requests = long.Parse(Requests().Match(output).Groups[1].Value, CultureInfo.InvariantCulture);
+        var non2xx = Non2xx().Match(output) is { Success: true } n ? long.Parse(n.Groups[1].Value, CultureInfo.InvariantCulture) : 0;
+        var socket = SocketErrors().Match(output) is { Success: true } s
+            ? s.Groups.Values.Skip(1).Sum(g => long.Parse(g.Value, CultureInfo.InvariantCulture))
+            : 0;
+        return new WrkResult(rps, Percentile(output, "50"), Percentile(output, "99"), requests, non2xx + socket,
+            cpuSeconds * 1e6 / Math.Max(requests, 1), restSeconds * 1e6 / Math.Max(requests, 1));
+    }
+
+    private static double Percentile(string output, string percent)
+    {
+        var match = Regex.Match(output, $@"^\s*{percent}(?:\.0+)?%\s+([\d.]+)(us|ms|s)\s*$", RegexOptions.Multiline);
+        if (!match.Success) throw new InvalidOperationException($"No {percent}% latency in wrk's output:{Environment.NewLine}{output}");
+        var value = double.Parse(match.Groups[1].Value, CultureInfo.InvariantCulture);
+        return match.Groups[2].Value switch { "us" => value / 1000, "ms" => value, _ => value * 1000 };
+    }
+
+    private static async Task<int> RunAsync(ProcessStartInfo start)
+    {
+        using var process = Process.Start(start) ?? throw new InvalidOperationException($"{start.FileName} did not start.");
+        await process.WaitForExitAsync();
+        return process.ExitCode;
+    }
+
+    [GeneratedRegex(@"Requests/sec:\s+([\d.]+)")]
+    private static partial Regex RequestsPerSecond();
+
+    [GeneratedRegex(@"(\d+) requests in")]
+    private static partial Regex Requests();
+
+    [GeneratedRegex(@"Non-2xx or 3xx responses:\s+(\d+)")]
+    private static partial Regex Non2xx();
+
+    [GeneratedRegex(@"Socket errors: connect (\d+), read (\d+), write (\d+), timeout (\d+)")]
+    private static partial Regex SocketErrors();
+}
