@@ -3,8 +3,11 @@ using Microsoft.Extensions.DependencyInjection.Extensions;
 using Microsoft.Extensions.Options;
 using Platform.Gateway.ApiKeys;
 using Platform.Gateway.Auditing;
+using Platform.Gateway.ClientAddresses;
 using Platform.Gateway.Errors;
 using Platform.Gateway.Hardening;
+using Platform.Gateway.Organizations;
+using Platform.Gateway.RateLimiting;
 using Platform.Gateway.RequestIds;
 using Platform.Gateway.Tls;
 
@@ -27,6 +30,7 @@ internal static class Extensions
 
         builder.AddGatewayAuditing();
         builder.AddGatewayApiKeys();
+        builder.AddGatewayRateLimits();
 
         builder.Services.AddReverseProxy()
             .LoadFromConfig(builder.Configuration.GetSection("ReverseProxy"));
@@ -41,13 +45,19 @@ internal static class Extensions
 
         // First, so that every answer — refusals included — carries a request id and is audited.
         app.UseMiddleware<RequestIdMiddleware>();
+        // Before the audit, so that the trail records the client rather than a proxy in front.
+        app.UseMiddleware<ClientAddressMiddleware>();
         app.UseMiddleware<AuditMiddleware>();
         app.UseSecurityHeaders();
         app.UseExceptionHandler();
         // Unmatched routes and bare error statuses become RFC 9457 problem details.
         app.UseStatusCodePages();
         app.UseListenerIsolation(app.Services.GetRequiredService<IOptions<GatewayOptions>>().Value.InternalPort);
+        app.UseMiddleware<BodySizeLimitMiddleware>();
         app.UseMiddleware<ApiKeyMiddleware>();
+        // Once the organization is known, by key (or, later, by user token).
+        app.UseMiddleware<OrganizationAllowlistMiddleware>();
+        app.UseMiddleware<RateLimitMiddleware>();
         return app;
     }
 

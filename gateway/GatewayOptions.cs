@@ -25,6 +25,8 @@ internal sealed class GatewayOptions
     /// well-formed <c>X-Request-Id</c>, are believed. Empty: every client is untrusted.
     /// </summary>
     public List<string> TrustedProxies { get; set; } = [];
+
+    public Hardening.EdgeLimits Limits { get; set; } = new();
 }
 
 internal sealed class GatewayCertificateOptions

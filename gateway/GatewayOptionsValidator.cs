@@ -26,6 +26,7 @@ internal sealed class GatewayOptionsValidator : IValidateOptions<GatewayOptions>
             errors.Add($"Gateway:TrustedProxies entry '{range}' is not a CIDR range such as 10.0.0.0/8 or fd00::/8.");
         }
 
+        errors.AddRange(options.Limits.Validate());
         ValidateCertificate(options, errors);
         ValidateSecurityTxt(options.SecurityTxt, errors);
 

@@ -34,6 +34,7 @@ internal sealed class ListenerSetup(IOptions<GatewayOptions> options, IServicePr
             return;
         }
 
+        gateway.Limits.ApplyTo(kestrel);
         var address = IPAddress.Parse(gateway.BindAddress);
         kestrel.Listen(address, gateway.HttpsPort, listener =>
         {

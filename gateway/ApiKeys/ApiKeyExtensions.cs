@@ -1,3 +1,5 @@
+using Platform.Gateway.Organizations;
+
 namespace Platform.Gateway.ApiKeys;
 
 internal static class ApiKeyExtensions
@@ -12,12 +14,16 @@ internal static class ApiKeyExtensions
             .Validate(o => o.NegativeCacheDuration >= TimeSpan.Zero && o.NegativeCacheDuration <= TimeSpan.FromMinutes(1), "Gateway:Keys:NegativeCacheDuration must be between 0 and 1 minute.")
             .Validate(o => o.UsageFlushInterval >= TimeSpan.FromMilliseconds(100) && o.UsageFlushInterval <= TimeSpan.FromMinutes(5), "Gateway:Keys:UsageFlushInterval must be between 100 ms and 5 minutes.")
             .Validate(o => o.MaxCachedAnswers is >= 100 and <= 10_000_000, "Gateway:Keys:MaxCachedAnswers must be between 100 and 10,000,000.")
+            .Validate(o => o.PolicyCacheDuration > TimeSpan.Zero && o.PolicyCacheDuration <= TimeSpan.FromMinutes(10), "Gateway:Keys:PolicyCacheDuration must be between 0 and 10 minutes.")
             .ValidateOnStart();
         // One verifier for the process: its cache is shared by every request.
         builder.Services.AddHttpClient(nameof(ApiKeyVerifier));
         builder.Services.AddHttpClient(nameof(KeyUsageRecorder));
         builder.Services.AddSingleton(provider => ActivatorUtilities.CreateInstance<ApiKeyVerifier>(
             provider, provider.GetRequiredService<IHttpClientFactory>().CreateClient(nameof(ApiKeyVerifier))));
+        builder.Services.AddHttpClient(nameof(NetworkPolicies));
+        builder.Services.AddSingleton(provider => ActivatorUtilities.CreateInstance<NetworkPolicies>(
+            provider, provider.GetRequiredService<IHttpClientFactory>().CreateClient(nameof(NetworkPolicies))));
         builder.Services.AddHostedService<KeyInvalidationListener>();
         builder.Services.AddSingleton(provider => ActivatorUtilities.CreateInstance<KeyUsageRecorder>(
             provider, provider.GetRequiredService<IHttpClientFactory>().CreateClient(nameof(KeyUsageRecorder))));

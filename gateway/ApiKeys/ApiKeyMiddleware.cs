@@ -1,5 +1,6 @@
 using System.Net;
 using Platform.Gateway.Auditing;
+using Platform.Gateway.ClientAddresses;
 using Platform.Gateway.Events;
 using Yarp.ReverseProxy.Model;
 
@@ -29,6 +30,10 @@ internal sealed partial class ApiKeyMiddleware(
         {
             context.Request.Headers.Remove(spoofed);
         }
+
+        // The client as the gateway resolved it (a trusted proxy's X-Forwarded-For, else the connection), for
+        // upstreams that throttle or record by address.
+        context.Request.Headers[HeaderPrefix + "Client-Address"] = context.ClientAddress()?.ToString();
 
         var requirement = Requirement(context);
         var key = TakeKey(context.Request);
@@ -60,8 +65,9 @@ internal sealed partial class ApiKeyMiddleware(
 
         context.Items["platform.organization"] = verification.OrganizationId;
         context.Items["platform.actor"] = verification.KeyId;
+        context.Features.Set(verification);
         usage.Record(verification.KeyId!);
-        if (!FromAllowedAddress(verification, context.Connection.RemoteIpAddress))
+        if (!FromAllowedAddress(verification, context.ClientAddress()))
         {
             LogDisallowedAddress(logger, verification.KeyId!);
             audit.Enqueue(new AuditRecorded
@@ -72,7 +78,7 @@ internal sealed partial class ApiKeyMiddleware(
                 Action = "key.used-from-disallowed-ip",
                 Target = verification.KeyId,
                 Outcome = "denied",
-                Ip = context.Connection.RemoteIpAddress?.ToString(),
+                Ip = context.ClientAddress()?.ToString(),
                 RequestId = context.TraceIdentifier,
             });
             await ProblemAsync(context, 403, "ip-not-allowed", "Not allowed from this address", "This key may not be used from the address the request came from.");

@@ -31,4 +31,10 @@ internal sealed class ApiKeyOptions
 
     /// <summary>The Redis channel on which the keys service announces revoked, rotated and updated key ids.</summary>
     public string InvalidationChannel { get; set; } = "platform:keys:invalidated";
+
+    /// <summary>How long an organization's IP allowlist is used without asking again; changes cut it short (Redis).</summary>
+    public TimeSpan PolicyCacheDuration { get; set; } = TimeSpan.FromSeconds(30);
+
+    /// <summary>The Redis channel on which the keys service announces organizations whose network policy changed.</summary>
+    public string NetworkPolicyChannel { get; set; } = "platform:organizations:network-policy-changed";
 }

@@ -1,4 +1,5 @@
 using Microsoft.Extensions.Options;
+using Platform.Gateway.Organizations;
 using StackExchange.Redis;
 
 namespace Platform.Gateway.ApiKeys;
@@ -8,7 +9,8 @@ namespace Platform.Gateway.ApiKeys;
 /// reaches every gateway replica within a second. Redis is not part of readiness: while it is down, cached answers
 /// live at most <see cref="ApiKeyOptions.CacheDuration"/>.
 /// </summary>
-internal sealed partial class KeyInvalidationListener(ApiKeyVerifier verifier, IOptions<ApiKeyOptions> options, IConfiguration configuration, ILogger<KeyInvalidationListener> logger)
+internal sealed partial class KeyInvalidationListener(
+    ApiKeyVerifier verifier, NetworkPolicies policies, IOptions<ApiKeyOptions> options, IConfiguration configuration, ILogger<KeyInvalidationListener> logger)
     : BackgroundService
 {
     private ConnectionMultiplexer? redis;
@@ -27,6 +29,12 @@ internal sealed partial class KeyInvalidationListener(ApiKeyVerifier verifier, I
         {
             var keyId = (string?)message.Message;
             if (keyId is { Length: > 0 and <= 64 }) verifier.Invalidate(keyId);
+        });
+        var organizations = await redis.GetSubscriber().SubscribeAsync(RedisChannel.Literal(options.Value.NetworkPolicyChannel));
+        organizations.OnMessage(message =>
+        {
+            var organizationId = (string?)message.Message;
+            if (organizationId is { Length: > 0 and <= 128 }) policies.Invalidate(organizationId);
         });
         LogListening(logger, options.Value.InvalidationChannel);
         await Task.Delay(Timeout.Infinite, stoppingToken).ContinueWith(_ => { }, TaskScheduler.Default);

@@ -10,7 +10,8 @@ internal sealed record KeyVerification(
     IReadOnlyList<KeyScope>? Scopes,
     IReadOnlyList<string>? AllowedCidrs,
     int? RateLimitPerMinute,
-    DateTimeOffset? ExpiresAt)
+    DateTimeOffset? ExpiresAt,
+    KeyRateLimit? RateLimit = null)
 {
     public static readonly KeyVerification Malformed = new(false, "malformed", null, null, null, null, null, null, null);
 
@@ -19,3 +20,6 @@ internal sealed record KeyVerification(
 }
 
 internal sealed record KeyScope(string Permission, string Level);
+
+/// <summary>The key's own limit, which overrides its organization's plan.</summary>
+internal sealed record KeyRateLimit(int Requests, int WindowSeconds);

@@ -1,4 +1,5 @@
 using Microsoft.Extensions.Options;
+using Platform.Gateway.ClientAddresses;
 using Platform.Gateway.Events;
 
 namespace Platform.Gateway.Auditing;
@@ -47,7 +48,7 @@ internal sealed class AuditMiddleware(RequestDelegate next, AuditSpool spool, Ti
             Action = "http.request",
             Target = route is null ? path : Cap(route),
             Outcome = status switch { < 400 => "success", 401 or 403 => "denied", < 500 => "rejected", _ => "error" },
-            Ip = context.Connection.RemoteIpAddress?.ToString(),
+            Ip = context.ClientAddress()?.ToString(),
             RequestId = context.TraceIdentifier,
             UserAgent = Cap(context.Request.Headers.UserAgent.ToString()) is { Length: > 0 } agent ? agent : null,
             Region = region,

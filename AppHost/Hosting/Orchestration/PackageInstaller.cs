@@ -11,10 +11,14 @@ internal sealed class PackageInstaller(ResourceOutput output)
 {
     private static readonly string[] extraSearchPaths = ["/usr/lib/rabbitmq/bin", "/usr/sbin", "/usr/bin", "/usr/local/bin"];
 
-    public async Task EnsureAsync(IEnumerable<ContainerResource> resources, CancellationToken cancellationToken)
+    public Task EnsureAsync(IEnumerable<ContainerResource> resources, CancellationToken cancellationToken) =>
+        EnsureAsync(resources.SelectMany(r => r.Packages.Select(p => (r.Name, p))), cancellationToken);
+
+    /// <summary>Installs each package whose programs are not all found; <c>Who</c> names what needs it, for the messages.</summary>
+    public async Task EnsureAsync(IEnumerable<(string Who, RequiredPackage Package)> required, CancellationToken cancellationToken)
     {
-        var missing = resources
-            .SelectMany(r => r.Packages.Select(p => (Resource: r.Name, Package: p)))
+        var missing = required
+            .Select(x => (Resource: x.Who, x.Package))
             .Where(x => !x.Package.Programs.All(program => FindProgram(program) is not null))
             .ToList();
         if (missing.Count == 0) return;

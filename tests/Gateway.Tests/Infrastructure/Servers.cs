@@ -43,6 +43,12 @@ public sealed class Servers : IAsyncLifetime
         Directory.Delete(WorkDirectory, recursive: true);
     }
 
+    /// <summary>Stops the Redis server (the gateway's rate limits then fall back to its local limiter).</summary>
+    public Task StopRedisAsync() => _app!.Application.StopResourceAsync("redis");
+
+    /// <summary>Starts Redis again, on the same port and data, and returns once it answers.</summary>
+    public Task StartRedisAsync() => _app!.Application.StartResourceAsync("redis");
+
     /// <summary>A fresh folder under <see cref="WorkDirectory"/> for one test's files.</summary>
     public string NewFolder()
     {

@@ -1,0 +1,54 @@
+namespace Platform.Gateway.RateLimiting;
+
+/// <summary>One limit applied to one subject: the Redis key of its bucket, and its policy's name for the headers.</summary>
+internal sealed record Bucket(string Name, string Subject, int Requests, int WindowSeconds)
+{
+    /// <summary>The emission interval T: one request's share of the window, in microseconds.</summary>
+    public long IntervalMicroseconds => WindowMicroseconds / Requests;
+
+    public long WindowMicroseconds => WindowSeconds * 1_000_000L;
+}
+
+/// <summary>What a bucket has left after the decision, for the <c>RateLimit</c> field.</summary>
+internal readonly record struct BucketState(long Remaining, long ResetMicroseconds);
+
+/// <summary>The decision over all of a request's buckets: allowed only if every bucket allows.</summary>
+internal sealed record Decision(bool Allowed, long RetryAfterMicroseconds, IReadOnlyList<BucketState> States, bool Local);
+
+/// <summary>
+/// The generic cell rate algorithm, over several buckets at once: a bucket stores its theoretical arrival time (TAT);
+/// a request is allowed when TAT + T − now ≤ window, and then moves TAT on by T. A request refused by one bucket
+/// is charged to none. This is the in-memory twin of <see cref="RedisRateLimiter"/>'s Lua script, used while Redis
+/// is unreachable; both are tested against the same cases.
+/// </summary>
+internal static class Gcra
+{
+    public static Decision Decide(IReadOnlyList<Bucket> buckets, long now, Func<string, long?> read, Action<string, long, long> write)
+    {
+        var current = new long[buckets.Count];
+        var next = new long[buckets.Count];
+        long retry = 0;
+        for (var i = 0; i < buckets.Count; i++)
+        {
+            var bucket = buckets[i];
+            current[i] = Math.Max(read(bucket.Subject) ?? now, now);
+            next[i] = current[i] + bucket.IntervalMicroseconds;
+            var allowAt = next[i] - bucket.WindowMicroseconds;
+            if (now < allowAt) retry = Math.Max(retry, allowAt - now);
+        }
+
+        var allowed = retry == 0;
+        var states = new BucketState[buckets.Count];
+        for (var i = 0; i < buckets.Count; i++)
+        {
+            var tat = allowed ? next[i] : current[i];
+            if (allowed) write(buckets[i].Subject, tat, tat - now);
+            states[i] = State(buckets[i], tat, now);
+        }
+
+        return new Decision(allowed, retry, states, Local: false);
+    }
+
+    public static BucketState State(Bucket bucket, long tat, long now) =>
+        new(Math.Max(0, (bucket.WindowMicroseconds - (tat - now)) / bucket.IntervalMicroseconds), Math.Max(0, tat - now));
+}

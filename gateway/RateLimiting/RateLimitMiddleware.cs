@@ -1,0 +1,111 @@
+using System.Globalization;
+using System.Net;
+using System.Net.Sockets;
+using Microsoft.Extensions.Options;
+using Platform.Gateway.ApiKeys;
+using Platform.Gateway.ClientAddresses;
+using Yarp.ReverseProxy.Model;
+
+namespace Platform.Gateway.RateLimiting;
+
+/// <summary>
+/// Applies the request's limits (SPEC GW-RATE) after authentication: a key's own bucket and its organization's, or,
+/// without credentials, the client address's (an IPv6 client by its /64, which one host can otherwise walk through).
+/// Every answer carries <c>RateLimit-Policy</c> and <c>RateLimit</c> (draft-ietf-httpapi-ratelimit-headers); a
+/// refusal is a 429 problem with <c>Retry-After</c>.
+/// </summary>
+internal sealed class RateLimitMiddleware(RequestDelegate next, RateLimiter limiter, IOptions<RateLimitOptions> options)
+{
+    private readonly RateLimitOptions settings = options.Value;
+
+    public async Task InvokeAsync(HttpContext context)
+    {
+        // Only proxied routes: probes, security.txt and unmatched paths cost the gateway nothing worth limiting.
+        if (!settings.Enabled || context.GetEndpoint()?.Metadata.GetMetadata<RouteModel>() is null)
+        {
+            await next(context);
+            return;
+        }
+
+        var buckets = Buckets(context);
+        var decision = await limiter.DecideAsync(buckets);
+        var (policy, state) = Fields(buckets, decision);
+        context.Response.OnStarting(static value =>
+        {
+            var (response, policy, state) = ((HttpResponse, string, string))value;
+            response.Headers["RateLimit-Policy"] = policy;
+            response.Headers["RateLimit"] = state;
+            return Task.CompletedTask;
+        }, (context.Response, policy, state));
+
+        if (decision.Allowed)
+        {
+            await next(context);
+            return;
+        }
+
+        var seconds = Math.Max(1, (decision.RetryAfterMicroseconds + 999_999) / 1_000_000);
+        context.Response.StatusCode = StatusCodes.Status429TooManyRequests;
+        context.Response.Headers.RetryAfter = seconds.ToString(CultureInfo.InvariantCulture);
+        await Results.Problem(
+            statusCode: StatusCodes.Status429TooManyRequests,
+            type: ApiKeyMiddleware.ProblemBase + "rate-limited",
+            title: "Too many requests",
+            detail: $"The rate limit was reached. Try again in {seconds} s.").ExecuteAsync(context);
+    }
+
+    private List<Bucket> Buckets(HttpContext context)
+    {
+        var buckets = new List<Bucket>(2);
+        var organization = context.Items.TryGetValue("platform.organization", out var o) ? o as string : null;
+        var key = context.Features.Get<KeyVerification>();
+        var plan = Plan(organization);
+        if (key is { Valid: true, KeyId: { } keyId })
+        {
+            var (requests, window) = key switch
+            {
+                { RateLimit: { Requests: > 0, WindowSeconds: > 0 } own } => (own.Requests, own.WindowSeconds),
+                { RateLimitPerMinute: > 0 and var perMinute } => (perMinute, 60),
+                _ => (plan.Key.Requests, plan.Key.WindowSeconds),
+            };
+            buckets.Add(new Bucket("key", "key:" + keyId, requests, window));
+        }
+
+        if (organization is not null)
+        {
+            buckets.Add(new Bucket("organization", "org:" + organization, plan.Organization.Requests, plan.Organization.WindowSeconds));
+        }
+
+        if (buckets.Count == 0)
+        {
+            buckets.Add(new Bucket("ip", "ip:" + AddressSubject(context.ClientAddress()), settings.Anonymous.Requests, settings.Anonymous.WindowSeconds));
+        }
+
+        return buckets;
+    }
+
+    private PlanLimits Plan(string? organization)
+    {
+        var name = organization is not null && settings.OrganizationPlans.TryGetValue(organization, out var assigned) ? assigned : settings.DefaultPlan;
+        return settings.Plans[name];
+    }
+
+    /// <summary>IPv4 by address, IPv6 by its /64 prefix.</summary>
+    public static string AddressSubject(IPAddress? address)
+    {
+        if (address is null) return "unknown";
+        if (address.AddressFamily != AddressFamily.InterNetworkV6) return address.ToString();
+        var bytes = address.GetAddressBytes();
+        Array.Clear(bytes, 8, 8);
+        return new IPAddress(bytes) + "/64";
+    }
+
+    /// <summary>The two header fields, one item per bucket: <c>"key";q=600;w=60</c> and <c>"key";r=599;t=1</c>.</summary>
+    public static (string Policy, string State) Fields(IReadOnlyList<Bucket> buckets, Decision decision)
+    {
+        var policy = string.Join(", ", buckets.Select(b => $"\"{b.Name}\";q={b.Requests};w={b.WindowSeconds}"));
+        var state = string.Join(", ", buckets.Select((b, i) =>
+            $"\"{b.Name}\";r={decision.States[i].Remaining};t={(decision.States[i].ResetMicroseconds + 999_999) / 1_000_000}"));
+        return (policy, state);
+    }
+}

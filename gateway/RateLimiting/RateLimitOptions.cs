@@ -1,0 +1,57 @@
+namespace Platform.Gateway.RateLimiting;
+
+/// <summary>
+/// <c>Gateway:RateLimits</c> (SPEC GW-RATE): limits per key, per organization and, for requests without credentials,
+/// per client address. Plans give the defaults; a key's own limit (set at the keys service) overrides its plan's.
+/// </summary>
+internal sealed class RateLimitOptions
+{
+    public const string SectionName = "Gateway:RateLimits";
+
+    public bool Enabled { get; set; } = true;
+
+    /// <summary>The plan of organizations that <see cref="OrganizationPlans"/> does not name.</summary>
+    public string DefaultPlan { get; set; } = "standard";
+
+    public Dictionary<string, PlanLimits> Plans { get; set; } = new(StringComparer.Ordinal)
+    {
+        ["standard"] = new() { Key = new() { Requests = 600, WindowSeconds = 60 }, Organization = new() { Requests = 3_000, WindowSeconds = 60 } },
+    };
+
+    /// <summary>Organization id → plan name.</summary>
+    public Dictionary<string, string> OrganizationPlans { get; set; } = new(StringComparer.Ordinal);
+
+    /// <summary>Requests without a key or token, per client address.</summary>
+    public Limit Anonymous { get; set; } = new() { Requests = 120, WindowSeconds = 60 };
+
+    /// <summary>How long one Redis decision may take before the local limiter decides instead.</summary>
+    public TimeSpan RedisTimeout { get; set; } = TimeSpan.FromMilliseconds(250);
+
+    /// <summary>After Redis fails, how long the local limiter decides alone before Redis is tried again.</summary>
+    public TimeSpan RedisRetryInterval { get; set; } = TimeSpan.FromSeconds(2);
+
+    /// <summary>
+    /// While Redis is unreachable each replica enforces the limits divided by this number, so that the replicas
+    /// together stay near the limit. Set it to the number of gateway replicas.
+    /// </summary>
+    public int Replicas { get; set; } = 1;
+
+    public string KeyPrefix { get; set; } = "platform:ratelimit:";
+}
+
+internal sealed class PlanLimits
+{
+    public Limit Key { get; set; } = new();
+
+    public Limit Organization { get; set; } = new();
+}
+
+/// <summary>At most <see cref="Requests"/> per <see cref="WindowSeconds"/>, all of which may come at once.</summary>
+internal sealed class Limit
+{
+    public int Requests { get; set; }
+
+    public int WindowSeconds { get; set; }
+
+    public bool IsValid => Requests is >= 1 and <= 10_000_000 && WindowSeconds is >= 1 and <= 86_400;
+}

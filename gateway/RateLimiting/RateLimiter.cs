@@ -1,0 +1,82 @@
+using System.Diagnostics.Metrics;
+using Microsoft.Extensions.Options;
+using StackExchange.Redis;
+
+namespace Platform.Gateway.RateLimiting;
+
+/// <summary>
+/// Decides with Redis when it answers and with the per-replica <see cref="LocalRateLimiter"/> when it does not.
+/// After a failure the local limiter decides alone for <c>RedisRetryInterval</c>, then Redis is tried again, so the
+/// gateway goes back to shared limits by itself. Local decisions are counted in
+/// <c>platform.gateway.rate_limit.local_decisions</c>.
+/// </summary>
+internal sealed partial class RateLimiter
+{
+    public const string MeterName = "Platform.Gateway.RateLimiting";
+
+    private readonly EdgeRedis redis;
+    private readonly RateLimitOptions settings;
+    private readonly TimeProvider time;
+    private readonly ILogger<RateLimiter> logger;
+    private readonly LocalRateLimiter local;
+    private readonly Counter<long> localDecisions;
+    private readonly Counter<long> refusals;
+    private long redisRetryAt;
+    private int usingLocal;
+
+    public RateLimiter(EdgeRedis redis, IOptions<RateLimitOptions> options, TimeProvider time, IMeterFactory meters, ILogger<RateLimiter> logger)
+    {
+        this.redis = redis;
+        settings = options.Value;
+        this.time = time;
+        this.logger = logger;
+        local = new LocalRateLimiter(time, settings.Replicas);
+        var meter = meters.Create(MeterName);
+        localDecisions = meter.CreateCounter<long>("platform.gateway.rate_limit.local_decisions", description: "Rate-limit decisions taken by the per-replica limiter because Redis was unreachable.");
+        refusals = meter.CreateCounter<long>("platform.gateway.rate_limit.refusals", description: "Requests refused with 429.");
+    }
+
+    /// <summary>Local decisions so far (also the metric); for tests and the README's promise.</summary>
+    public long LocalDecisions => Interlocked.Read(ref localDecisionCount);
+
+    private long localDecisionCount;
+
+    public async Task<Decision> DecideAsync(IReadOnlyList<Bucket> buckets)
+    {
+        var decision = await DecideWithRedisAsync(buckets) ?? DecideLocally(buckets);
+        if (!decision.Allowed) refusals.Add(1);
+        return decision;
+    }
+
+    private async Task<Decision?> DecideWithRedisAsync(IReadOnlyList<Bucket> buckets)
+    {
+        var now = time.GetTimestamp();
+        if (now < Interlocked.Read(ref redisRetryAt)) return null;
+        if (redis.Current is not { } connection) return null;
+        try
+        {
+            var decision = await new RedisRateLimiter(connection).DecideAsync(buckets, settings.KeyPrefix).WaitAsync(settings.RedisTimeout, time);
+            if (Interlocked.Exchange(ref usingLocal, 0) == 1) LogBackOnRedis(logger);
+            return decision;
+        }
+        catch (Exception exception) when (exception is RedisException or TimeoutException)
+        {
+            Interlocked.Exchange(ref redisRetryAt, now + (long)(settings.RedisRetryInterval.TotalSeconds * time.TimestampFrequency));
+            if (Interlocked.Exchange(ref usingLocal, 1) == 0) LogFallingBack(logger, exception.GetType().Name);
+            return null;
+        }
+    }
+
+    private Decision DecideLocally(IReadOnlyList<Bucket> buckets)
+    {
+        Interlocked.Increment(ref localDecisionCount);
+        localDecisions.Add(1);
+        return local.Decide(buckets);
+    }
+
+    [LoggerMessage(EventId = 4102, Level = LogLevel.Warning, Message = "Redis did not answer a rate-limit decision ({ErrorType}); each replica limits on its own until it does")]
+    private static partial void LogFallingBack(ILogger logger, string errorType);
+
+    [LoggerMessage(EventId = 4103, Level = LogLevel.Information, Message = "Rate limits are shared through Redis again")]
+    private static partial void LogBackOnRedis(ILogger logger);
+}

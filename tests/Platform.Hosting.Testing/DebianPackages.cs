@@ -1,0 +1,29 @@
+using Platform.Hosting;
+using Platform.Hosting.Orchestration;
+
+namespace Platform.Hosting.Testing;
+
+/// <summary>
+/// Tools that tests drive (testssl.sh, wrk, SoftHSM, Chromium…), installed with apt-get when missing, exactly as the
+/// AppHost installs its servers: the test command works on a fresh Debian machine with only the .NET SDK.
+/// </summary>
+public static class DebianPackages
+{
+    private static readonly SemaphoreSlim gate = new(1, 1);
+
+    /// <summary>Installs <paramref name="package"/> unless all of <paramref name="programs"/> are found; returns the first program's path.</summary>
+    public static async Task<string> EnsureAsync(string package, string[] programs, CancellationToken cancellationToken = default)
+    {
+        await gate.WaitAsync(cancellationToken);
+        try
+        {
+            var output = new ResourceOutput((_, line) => Console.WriteLine(line));
+            await new PackageInstaller(output).EnsureAsync([("tests", new RequiredPackage(package, programs))], cancellationToken);
+            return PackageInstaller.FindProgram(programs[0]) ?? throw new InvalidOperationException($"{programs[0]} is not found after installing {package}.");
+        }
+        finally
+        {
+            gate.Release();
+        }
+    }
+}
