@@ -1,0 +1,145 @@
+using Microsoft.Extensions.Options;
+using Npgsql;
+using Platform.Identity.Events;
+using Platform.Identity.Mail;
+using Platform.Identity.Model;
+using Platform.Identity.Passwords;
+using Platform.Messaging;
+
+namespace Platform.Identity.Accounts;
+
+/// <summary>
+/// Sign-up, email verification and password reset (ID-USER). Answers never tell whether an address has an account:
+/// sign-up and reset requests answer alike for known and unknown addresses, and do the same expensive work.
+/// </summary>
+internal sealed class AccountService(
+    NpgsqlDataSource dataSource,
+    PasswordHasher hasher,
+    PasswordPolicy policy,
+    MailOutbox mail,
+    IOutbox outbox,
+    TimeProvider clock,
+    IOptions<IdentityOptions> options)
+{
+    public const string VerifyPurpose = "verify-email";
+    public const string ResetPurpose = "reset-password";
+
+    /// <returns>Null when accepted (a mail is on its way either way), else the field and why it was refused.</returns>
+    public async Task<(string Field, string Reason)?> SignUpAsync(string? email, string? password, RequestInfo request, CancellationToken cancellationToken)
+    {
+        if (!EmailAddress.TryNormalize(email, out var normalized)) return ("email", "This is not a valid email address.");
+        if (policy.Check(password, normalized) is { } weak) return ("password", weak);
+
+        var hash = hasher.Hash(password!);
+        var now = clock.GetUtcNow();
+        await using var connection = await dataSource.OpenConnectionAsync(cancellationToken);
+        await using var transaction = await connection.BeginTransactionAsync(cancellationToken);
+        var userId = Ids.NewUser();
+        await using var insert = new NpgsqlCommand(
+            "INSERT INTO users (id, email, email_normalized, password_hash, created_at) VALUES ($1, $2, $3, $4, $5) ON CONFLICT (email_normalized) DO NOTHING",
+            connection, transaction);
+        insert.Parameters.AddWithValue(userId);
+        insert.Parameters.AddWithValue(email!.Trim());
+        insert.Parameters.AddWithValue(normalized);
+        insert.Parameters.AddWithValue(hash);
+        insert.Parameters.AddWithValue(now);
+        var created = await insert.ExecuteNonQueryAsync(cancellationToken) == 1;
+        if (created)
+        {
+            var token = SecretTokens.New();
+            await UserStore.InsertTokenAsync(transaction, userId, VerifyPurpose, token, now, options.Value.Tokens.EmailTokenLifetime, cancellationToken);
+            await mail.EnqueueAsync(transaction, normalized, "Verify your email address",
+                $"""
+                Welcome to Platform.
+
+                To verify your email address, open {Link("verify-email")} and enter this code:
+
+                {token}
+
+                The code works once, for {options.Value.Tokens.EmailTokenLifetime.TotalMinutes:0} minutes.
+                """, cancellationToken);
+            await outbox.EnqueueAsync(request.Audit(now, userId, AuditActions.SignedUp, "success", userId), transaction, cancellationToken);
+        }
+        else
+        {
+            // The address has an account: tell its owner, not the caller.
+            await mail.EnqueueAsync(transaction, normalized, "Someone tried to sign up with your address",
+                $"""
+                Someone tried to create a Platform account with this address, which already has one.
+                If it was you, sign in at {Link("signin")} or reset your password at {Link("password/forgot")}.
+                """, cancellationToken);
+        }
+
+        await transaction.CommitAsync(cancellationToken);
+        return null;
+    }
+
+    public async Task<bool> VerifyEmailAsync(string? token, RequestInfo request, CancellationToken cancellationToken)
+    {
+        if (!SecretTokens.IsWellFormed(token)) return false;
+        var now = clock.GetUtcNow();
+        await using var connection = await dataSource.OpenConnectionAsync(cancellationToken);
+        await using var transaction = await connection.BeginTransactionAsync(cancellationToken);
+        var userId = await UserStore.ConsumeTokenAsync(transaction, VerifyPurpose, token!, now, cancellationToken);
+        if (userId is null) return false;
+        await using var update = new NpgsqlCommand("UPDATE users SET email_verified_at = COALESCE(email_verified_at, $2) WHERE id = $1", connection, transaction);
+        update.Parameters.AddWithValue(userId);
+        update.Parameters.AddWithValue(now);
+        await update.ExecuteNonQueryAsync(cancellationToken);
+        await outbox.EnqueueAsync(request.Audit(now, userId, AuditActions.EmailVerified, "success", userId), transaction, cancellationToken);
+        await transaction.CommitAsync(cancellationToken);
+        return true;
+    }
+
+    /// <summary>Sends a reset code when the address has an account; the caller is told the same either way.</summary>
+    public async Task RequestPasswordResetAsync(string? email, CancellationToken cancellationToken)
+    {
+        if (!EmailAddress.TryNormalize(email, out var normalized)) return;
+        var now = clock.GetUtcNow();
+        await using var connection = await dataSource.OpenConnectionAsync(cancellationToken);
+        await using var transaction = await connection.BeginTransactionAsync(cancellationToken);
+        await using var find = new NpgsqlCommand("SELECT id FROM users WHERE email_normalized = $1", connection, transaction);
+        find.Parameters.AddWithValue(normalized);
+        if (await find.ExecuteScalarAsync(cancellationToken) is string userId)
+        {
+            var token = SecretTokens.New();
+            await UserStore.InsertTokenAsync(transaction, userId, ResetPurpose, token, now, options.Value.Tokens.EmailTokenLifetime, cancellationToken);
+            await mail.EnqueueAsync(transaction, normalized, "Reset your password",
+                $"""
+                To choose a new password, open {Link("password/reset")} and enter this code:
+
+                {token}
+
+                The code works once, for {options.Value.Tokens.EmailTokenLifetime.TotalMinutes:0} minutes. If you did not ask for it, ignore this mail.
+                """, cancellationToken);
+        }
+
+        await transaction.CommitAsync(cancellationToken);
+    }
+
+    /// <returns>Null on success, else why not (a bad or spent code, or a weak password: nothing changed).</returns>
+    public async Task<(string Field, string Reason)?> ResetPasswordAsync(string? token, string? password, RequestInfo request, CancellationToken cancellationToken)
+    {
+        if (!SecretTokens.IsWellFormed(token)) return ("token", "The code is invalid or has expired.");
+        if (policy.Check(password, null) is { } weak) return ("password", weak);
+        var hash = hasher.Hash(password!);
+        var now = clock.GetUtcNow();
+        await using var connection = await dataSource.OpenConnectionAsync(cancellationToken);
+        await using var transaction = await connection.BeginTransactionAsync(cancellationToken);
+        var userId = await UserStore.ConsumeTokenAsync(transaction, ResetPurpose, token!, now, cancellationToken);
+        if (userId is null) return ("token", "The code is invalid or has expired.");
+        // Holding the mailbox proves the address too; a reset also lifts a lockout.
+        await using var update = new NpgsqlCommand(
+            "UPDATE users SET password_hash = $2, failed_attempts = 0, locked_until = NULL, email_verified_at = COALESCE(email_verified_at, $3) WHERE id = $1",
+            connection, transaction);
+        update.Parameters.AddWithValue(userId);
+        update.Parameters.AddWithValue(hash);
+        update.Parameters.AddWithValue(now);
+        await update.ExecuteNonQueryAsync(cancellationToken);
+        await outbox.EnqueueAsync(request.Audit(now, userId, AuditActions.PasswordReset, "success", userId), transaction, cancellationToken);
+        await transaction.CommitAsync(cancellationToken);
+        return null;
+    }
+
+    private string Link(string path) => new Uri(new Uri(options.Value.Issuer), path).ToString();
+}

@@ -1,0 +1,108 @@
+using Microsoft.Extensions.Options;
+using Npgsql;
+using Platform.Identity.Events;
+using Platform.Identity.Model;
+using Platform.Identity.Passwords;
+using Platform.Messaging;
+
+namespace Platform.Identity.Accounts;
+
+internal enum SignInStatus
+{
+    /// <summary>Unknown address, wrong password or locked account: one answer for all three (no enumeration).</summary>
+    Failed,
+    Throttled,
+    EmailNotVerified,
+    Succeeded,
+}
+
+internal sealed record SignInResult(SignInStatus Status, User? User = null, TimeSpan? RetryAfter = null, bool HasTotp = false, bool MfaEnrolmentRequired = false);
+
+/// <summary>Password sign-in (ID-USER): per-IP throttle, per-account lockout with backoff, constant work for unknown accounts.</summary>
+internal sealed partial class SignInService(
+    NpgsqlDataSource dataSource,
+    UserStore users,
+    PasswordHasher hasher,
+    Throttle throttle,
+    IOutbox outbox,
+    TimeProvider clock,
+    IOptions<IdentityOptions> options,
+    ILogger<SignInService> logger)
+{
+    public async Task<SignInResult> PasswordSignInAsync(string? email, string? password, RequestInfo request, CancellationToken cancellationToken)
+    {
+        if (await throttle.TryAcquireAsync(request.Ip, cancellationToken) is { } retryAfter)
+        {
+            await AuditAsync(request.Audit(clock.GetUtcNow(), "anonymous", AuditActions.SignInFailed, "failure", details: Reason("throttled")), cancellationToken);
+            return new SignInResult(SignInStatus.Throttled, RetryAfter: retryAfter);
+        }
+
+        password ??= "";
+        if (password.Length > options.Value.Passwords.MaxLength) password = password[..options.Value.Passwords.MaxLength];
+        var user = EmailAddress.TryNormalize(email, out var normalized) ? await users.FindByEmailAsync(normalized, cancellationToken) : null;
+        if (user is null)
+        {
+            hasher.VerifyDummy(password);
+            await AuditAsync(request.Audit(clock.GetUtcNow(), "anonymous", AuditActions.SignInFailed, "failure", details: Reason("unknown-account")), cancellationToken);
+            return new SignInResult(SignInStatus.Failed);
+        }
+
+        var failures = await users.ReserveAttemptAsync(user.Id, clock.GetUtcNow(), cancellationToken);
+        if (failures is null)
+        {
+            hasher.VerifyDummy(password);
+            await AuditAsync(request.Audit(clock.GetUtcNow(), user.Id, AuditActions.SignInFailed, "failure", user.Id, details: Reason("locked")), cancellationToken);
+            return new SignInResult(SignInStatus.Failed);
+        }
+
+        if (!hasher.Verify(password, user.PasswordHash, out var needsRehash))
+        {
+            var events = new List<IntegrationEvent> { request.Audit(clock.GetUtcNow(), user.Id, AuditActions.SignInFailed, "failure", user.Id, details: Reason("wrong-password")) };
+            if (failures >= options.Value.Lockout.Threshold)
+            {
+                LogLocked(logger, user.Id, failures.Value);
+                events.Add(request.Audit(clock.GetUtcNow(), user.Id, AuditActions.AccountLocked, "success", user.Id,
+                    details: new Dictionary<string, string> { ["failures"] = failures.Value.ToString(System.Globalization.CultureInfo.InvariantCulture) }));
+            }
+
+            await AuditAsync(events, cancellationToken);
+            return new SignInResult(SignInStatus.Failed);
+        }
+
+        await users.ResetFailuresAsync(user.Id, needsRehash ? hasher.Hash(password) : null, cancellationToken);
+        if (user.EmailVerifiedAt is null)
+        {
+            await AuditAsync(request.Audit(clock.GetUtcNow(), user.Id, AuditActions.SignInFailed, "failure", user.Id, details: Reason("email-not-verified")), cancellationToken);
+            return new SignInResult(SignInStatus.EmailNotVerified, user);
+        }
+
+        var hasTotp = user.TotpSecret is not null;
+        var enrolmentRequired = !hasTotp && await OrganizationRequiresMfaAsync(user.Id, cancellationToken);
+        await AuditAsync(request.Audit(clock.GetUtcNow(), user.Id, AuditActions.SignInSucceeded, "success", user.Id,
+            details: new Dictionary<string, string> { ["method"] = "pwd", ["mfa"] = hasTotp ? "pending" : "none" }), cancellationToken);
+        return new SignInResult(SignInStatus.Succeeded, user, HasTotp: hasTotp, MfaEnrolmentRequired: enrolmentRequired);
+    }
+
+    public async Task<bool> OrganizationRequiresMfaAsync(string userId, CancellationToken cancellationToken)
+    {
+        await using var command = dataSource.CreateCommand(
+            "SELECT EXISTS (SELECT 1 FROM memberships m JOIN organizations o ON o.id = m.org_id WHERE m.user_id = $1 AND o.require_mfa)");
+        command.Parameters.AddWithValue(userId);
+        return (bool)(await command.ExecuteScalarAsync(cancellationToken))!;
+    }
+
+    private static Dictionary<string, string> Reason(string reason) => new() { ["reason"] = reason };
+
+    private Task AuditAsync(IntegrationEvent audit, CancellationToken cancellationToken) => AuditAsync([audit], cancellationToken);
+
+    private async Task AuditAsync(IReadOnlyList<IntegrationEvent> events, CancellationToken cancellationToken)
+    {
+        await using var connection = await dataSource.OpenConnectionAsync(cancellationToken);
+        await using var transaction = await connection.BeginTransactionAsync(cancellationToken);
+        await outbox.EnqueueAsync(events, transaction, cancellationToken);
+        await transaction.CommitAsync(cancellationToken);
+    }
+
+    [LoggerMessage(EventId = 5001, Level = LogLevel.Warning, Message = "Account {UserId} locked after {Failures} failed sign-ins")]
+    private static partial void LogLocked(ILogger logger, string userId, int failures);
+}

@@ -1,0 +1,9 @@
+namespace Platform.Identity.Accounts;
+
+internal sealed record User(
+    string Id,
+    string Email,
+    string PasswordHash,
+    DateTimeOffset? EmailVerifiedAt,
+    byte[]? TotpSecret,
+    long? TotpLastStep);

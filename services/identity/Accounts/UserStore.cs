@@ -1,0 +1,103 @@
+using Microsoft.Extensions.Options;
+using Npgsql;
+
+namespace Platform.Identity.Accounts;
+
+/// <summary>SQL for users, their single-use tokens and the lockout counter.</summary>
+internal sealed class UserStore(NpgsqlDataSource dataSource, IOptions<IdentityOptions> options)
+{
+    private const string Columns = "id, email, password_hash, email_verified_at, totp_secret, totp_last_step";
+
+    public async Task<User?> FindByEmailAsync(string normalizedEmail, CancellationToken cancellationToken)
+    {
+        await using var command = dataSource.CreateCommand($"SELECT {Columns} FROM users WHERE email_normalized = $1");
+        command.Parameters.AddWithValue(normalizedEmail);
+        return await ReadAsync(command, cancellationToken);
+    }
+
+    public async Task<User?> FindAsync(string id, CancellationToken cancellationToken)
+    {
+        await using var command = dataSource.CreateCommand($"SELECT {Columns} FROM users WHERE id = $1");
+        command.Parameters.AddWithValue(id);
+        return await ReadAsync(command, cancellationToken);
+    }
+
+    private static async Task<User?> ReadAsync(NpgsqlCommand command, CancellationToken cancellationToken)
+    {
+        await using var reader = await command.ExecuteReaderAsync(cancellationToken);
+        if (!await reader.ReadAsync(cancellationToken)) return null;
+        return new User(reader.GetString(0), reader.GetString(1), reader.GetString(2),
+            reader.IsDBNull(3) ? null : reader.GetFieldValue<DateTimeOffset>(3),
+            reader.IsDBNull(4) ? null : reader.GetFieldValue<byte[]>(4),
+            reader.IsDBNull(5) ? null : reader.GetInt64(5));
+    }
+
+    /// <summary>
+    /// Counts an attempt before the password is checked, in one atomic UPDATE: parallel guesses queue on the row lock,
+    /// and once the threshold is reached the row is locked with a doubling backoff, so at most <c>Threshold</c>
+    /// guesses are ever checked per lock period. A correct password resets the counter (<see cref="ResetFailuresAsync"/>).
+    /// </summary>
+    /// <returns>The failure count including this attempt, or null when the account is locked.</returns>
+    public async Task<int?> ReserveAttemptAsync(string userId, DateTimeOffset now, CancellationToken cancellationToken)
+    {
+        var lockout = options.Value.Lockout;
+        await using var command = dataSource.CreateCommand(
+            """
+            UPDATE users SET failed_attempts = failed_attempts + 1,
+                locked_until = CASE WHEN failed_attempts + 1 >= $3
+                    THEN $2 + make_interval(secs => LEAST($5, $4 * power(2, LEAST(failed_attempts + 1 - $3, 20))))
+                    ELSE locked_until END
+            WHERE id = $1 AND (locked_until IS NULL OR locked_until <= $2)
+            RETURNING failed_attempts
+            """);
+        command.Parameters.AddWithValue(userId);
+        command.Parameters.AddWithValue(now);
+        command.Parameters.AddWithValue(lockout.Threshold);
+        command.Parameters.AddWithValue(lockout.BaseLock.TotalSeconds);
+        command.Parameters.AddWithValue(lockout.MaxLock.TotalSeconds);
+        return await command.ExecuteScalarAsync(cancellationToken) is int failures ? failures : null;
+    }
+
+    public async Task ResetFailuresAsync(string userId, string? newHash, CancellationToken cancellationToken)
+    {
+        await using var command = dataSource.CreateCommand(
+            "UPDATE users SET failed_attempts = 0, locked_until = NULL, password_hash = COALESCE($2, password_hash) WHERE id = $1");
+        command.Parameters.AddWithValue(userId);
+        command.Parameters.AddWithValue((object?)newHash ?? DBNull.Value);
+        await command.ExecuteNonQueryAsync(cancellationToken);
+    }
+
+    public static async Task InsertTokenAsync(NpgsqlTransaction transaction, string userId, string purpose, string token, DateTimeOffset now, TimeSpan lifetime, CancellationToken cancellationToken)
+    {
+        // A new token of a purpose replaces the older ones (only the latest mail works).
+        await using (var expire = new NpgsqlCommand("UPDATE user_tokens SET used_at = $3 WHERE user_id = $1 AND purpose = $2 AND used_at IS NULL", transaction.Connection, transaction))
+        {
+            expire.Parameters.AddWithValue(userId);
+            expire.Parameters.AddWithValue(purpose);
+            expire.Parameters.AddWithValue(now);
+            await expire.ExecuteNonQueryAsync(cancellationToken);
+        }
+
+        await using var command = new NpgsqlCommand(
+            "INSERT INTO user_tokens (hash, user_id, purpose, created_at, expires_at) VALUES ($1, $2, $3, $4, $5)", transaction.Connection, transaction);
+        command.Parameters.AddWithValue(SecretTokens.Hash(token));
+        command.Parameters.AddWithValue(userId);
+        command.Parameters.AddWithValue(purpose);
+        command.Parameters.AddWithValue(now);
+        command.Parameters.AddWithValue(now + lifetime);
+        await command.ExecuteNonQueryAsync(cancellationToken);
+    }
+
+    /// <summary>Spends a token once: the UPDATE matches only an unused, unexpired token of that purpose.</summary>
+    /// <returns>The user id, or null.</returns>
+    public static async Task<string?> ConsumeTokenAsync(NpgsqlTransaction transaction, string purpose, string token, DateTimeOffset now, CancellationToken cancellationToken)
+    {
+        await using var command = new NpgsqlCommand(
+            "UPDATE user_tokens SET used_at = $3 WHERE hash = $1 AND purpose = $2 AND used_at IS NULL AND expires_at > $3 RETURNING user_id",
+            transaction.Connection, transaction);
+        command.Parameters.AddWithValue(SecretTokens.Hash(token));
+        command.Parameters.AddWithValue(purpose);
+        command.Parameters.AddWithValue(now);
+        return await command.ExecuteScalarAsync(cancellationToken) as string;
+    }
+}

@@ -1,0 +1,124 @@
+using Npgsql;
+
+namespace Platform.Identity.Data;
+
+/// <summary>The service's own tables (the OpenIddict ones are created by <see cref="OidcDbContext"/>), idempotent.</summary>
+internal static class IdentitySchema
+{
+    public const string Sql = """
+        CREATE TABLE IF NOT EXISTS users (
+            id text PRIMARY KEY,
+            email text NOT NULL,
+            email_normalized text NOT NULL UNIQUE,
+            password_hash text NOT NULL,
+            email_verified_at timestamptz,
+            created_at timestamptz NOT NULL,
+            failed_attempts integer NOT NULL DEFAULT 0,
+            locked_until timestamptz,
+            totp_secret bytea,
+            totp_pending_secret bytea,
+            totp_enrolled_at timestamptz,
+            totp_last_step bigint
+        );
+        CREATE TABLE IF NOT EXISTS user_tokens (
+            hash bytea PRIMARY KEY,
+            user_id text NOT NULL REFERENCES users(id) ON DELETE CASCADE,
+            purpose text NOT NULL,
+            created_at timestamptz NOT NULL,
+            expires_at timestamptz NOT NULL,
+            used_at timestamptz
+        );
+        CREATE INDEX IF NOT EXISTS user_tokens_user ON user_tokens (user_id, purpose);
+        CREATE TABLE IF NOT EXISTS recovery_codes (
+            user_id text NOT NULL REFERENCES users(id) ON DELETE CASCADE,
+            hash bytea NOT NULL,
+            used_at timestamptz,
+            PRIMARY KEY (user_id, hash)
+        );
+        CREATE TABLE IF NOT EXISTS ip_throttle (
+            ip text NOT NULL,
+            window_start timestamptz NOT NULL,
+            attempts integer NOT NULL,
+            PRIMARY KEY (ip, window_start)
+        );
+        CREATE TABLE IF NOT EXISTS outgoing_mail (
+            id bigint GENERATED ALWAYS AS IDENTITY PRIMARY KEY,
+            recipient text NOT NULL,
+            subject text NOT NULL,
+            body text NOT NULL,
+            created_at timestamptz NOT NULL,
+            attempts integer NOT NULL DEFAULT 0,
+            next_attempt_at timestamptz NOT NULL,
+            last_error text,
+            sent_at timestamptz
+        );
+        CREATE INDEX IF NOT EXISTS outgoing_mail_unsent ON outgoing_mail (next_attempt_at) WHERE sent_at IS NULL;
+        CREATE TABLE IF NOT EXISTS organizations (
+            id text PRIMARY KEY,
+            name text NOT NULL,
+            require_mfa boolean NOT NULL DEFAULT false,
+            created_at timestamptz NOT NULL
+        );
+        CREATE TABLE IF NOT EXISTS memberships (
+            org_id text NOT NULL REFERENCES organizations(id) ON DELETE CASCADE,
+            user_id text NOT NULL REFERENCES users(id) ON DELETE CASCADE,
+            role text NOT NULL,
+            created_at timestamptz NOT NULL,
+            PRIMARY KEY (org_id, user_id)
+        );
+        CREATE INDEX IF NOT EXISTS memberships_user ON memberships (user_id);
+        CREATE TABLE IF NOT EXISTS invitations (
+            id text PRIMARY KEY,
+            org_id text NOT NULL REFERENCES organizations(id) ON DELETE CASCADE,
+            email_normalized text NOT NULL,
+            role text NOT NULL,
+            token_hash bytea NOT NULL UNIQUE,
+            invited_by text NOT NULL,
+            created_at timestamptz NOT NULL,
+            expires_at timestamptz NOT NULL,
+            accepted_at timestamptz
+        );
+        CREATE TABLE IF NOT EXISTS resource_grants (
+            org_id text NOT NULL REFERENCES organizations(id) ON DELETE CASCADE,
+            resource_type text NOT NULL,
+            resource_id text NOT NULL,
+            user_id text NOT NULL REFERENCES users(id) ON DELETE CASCADE,
+            role text NOT NULL,
+            granted_by text NOT NULL,
+            created_at timestamptz NOT NULL,
+            PRIMARY KEY (org_id, resource_type, resource_id, user_id)
+        );
+        CREATE TABLE IF NOT EXISTS signing_keys (
+            id text PRIMARY KEY,
+            encrypted_key bytea NOT NULL,
+            created_at timestamptz NOT NULL
+        );
+        CREATE TABLE IF NOT EXISTS client_owners (
+            client_id text PRIMARY KEY,
+            org_id text NOT NULL REFERENCES organizations(id) ON DELETE CASCADE,
+            created_by text NOT NULL,
+            created_at timestamptz NOT NULL
+        );
+        """;
+
+    public static async Task ApplyAsync(NpgsqlDataSource dataSource, CancellationToken cancellationToken)
+    {
+        await using var connection = await dataSource.OpenConnectionAsync(cancellationToken);
+        // One migrator at a time when replicas start together.
+        await using (var lockCommand = new NpgsqlCommand("SELECT pg_advisory_lock(7305001)", connection))
+        {
+            await lockCommand.ExecuteNonQueryAsync(cancellationToken);
+        }
+
+        try
+        {
+            await using var command = new NpgsqlCommand(Sql, connection);
+            await command.ExecuteNonQueryAsync(cancellationToken);
+        }
+        finally
+        {
+            await using var unlock = new NpgsqlCommand("SELECT pg_advisory_unlock(7305001)", connection);
+            await unlock.ExecuteNonQueryAsync(CancellationToken.None);
+        }
+    }
+}

@@ -1,0 +1,26 @@
+namespace Platform.Identity.Events;
+
+/// <summary>The actions identity writes to the audit trail (issue #5 item 6). Never a password, token or code.</summary>
+internal static class AuditActions
+{
+    public const string SignInSucceeded = "identity.sign_in.succeeded";
+    public const string SignInFailed = "identity.sign_in.failed";
+    public const string AccountLocked = "identity.account.locked";
+    public const string SignedUp = "identity.user.signed_up";
+    public const string EmailVerified = "identity.user.email_verified";
+    public const string PasswordReset = "identity.user.password_reset";
+    public const string MfaEnrolled = "identity.mfa.enrolled";
+    public const string MfaRemoved = "identity.mfa.removed";
+    public const string MfaFailed = "identity.mfa.failed";
+    public const string RecoveryCodeUsed = "identity.mfa.recovery_code_used";
+    public const string OrganizationCreated = "identity.organization.created";
+    public const string OrganizationSettingsChanged = "identity.organization.settings_changed";
+    public const string MemberInvited = "identity.member.invited";
+    public const string MemberJoined = "identity.member.joined";
+    public const string MemberRemoved = "identity.member.removed";
+    public const string RoleChanged = "identity.member.role_changed";
+    public const string ResourceGranted = "identity.resource.granted";
+    public const string ResourceRevoked = "identity.resource.revoked";
+    public const string ClientCreated = "identity.client.created";
+    public const string TokenFamilyRevoked = "identity.token_family.revoked";
+}

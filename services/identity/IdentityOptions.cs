@@ -1,0 +1,80 @@
+namespace Platform.Identity;
+
+/// <summary>The <c>Identity</c> section; checked at start-up by <see cref="IdentityOptionsValidator"/>.</summary>
+public sealed class IdentityOptions
+{
+    public const string Section = "Identity";
+
+    /// <summary>The issuer (and public base URL) of tokens and links, e.g. https://localhost:8443/ behind the gateway.</summary>
+    public string Issuer { get; set; } = "";
+
+    /// <summary>Base64 of 32 random bytes: the AES-256-GCM key for TOTP secrets and signing keys at rest. Never in the database.</summary>
+    public string DataKey { get; set; } = "";
+
+    public PasswordSettings Passwords { get; set; } = new();
+
+    public LockoutSettings Lockout { get; set; } = new();
+
+    public TokenSettings Tokens { get; set; } = new();
+
+    public MailSettings Mail { get; set; } = new();
+
+    /// <summary>Addresses whose X-Forwarded-For is believed (the gateway); "*" believes any hop (tests only).</summary>
+    public List<string> TrustedProxies { get; set; } = [];
+}
+
+public sealed class PasswordSettings
+{
+    public int MinLength { get; set; } = 12;
+
+    public int MaxLength { get; set; } = 256;
+
+    /// <summary>Argon2id memory in KiB (OWASP minimum 19 MiB = 19456).</summary>
+    public int MemoryKiB { get; set; } = 19456;
+
+    public int Iterations { get; set; } = 2;
+}
+
+public sealed class LockoutSettings
+{
+    /// <summary>Wrong passwords in a row before the account locks.</summary>
+    public int Threshold { get; set; } = 5;
+
+    /// <summary>The first lock; each further failure doubles it, up to <see cref="MaxLock"/>.</summary>
+    public TimeSpan BaseLock { get; set; } = TimeSpan.FromMinutes(1);
+
+    public TimeSpan MaxLock { get; set; } = TimeSpan.FromHours(1);
+
+    /// <summary>Sign-in, sign-up and reset attempts per client IP per minute.</summary>
+    public int AttemptsPerIpPerMinute { get; set; } = 30;
+}
+
+public sealed class TokenSettings
+{
+    public TimeSpan AccessTokenLifetime { get; set; } = TimeSpan.FromMinutes(10);
+
+    public TimeSpan RefreshTokenLifetime { get; set; } = TimeSpan.FromDays(14);
+
+    public TimeSpan SigningKeyRotation { get; set; } = TimeSpan.FromDays(30);
+
+    public TimeSpan StepUpWindow { get; set; } = TimeSpan.FromMinutes(15);
+
+    public TimeSpan EmailTokenLifetime { get; set; } = TimeSpan.FromHours(1);
+
+    public TimeSpan InvitationLifetime { get; set; } = TimeSpan.FromDays(7);
+
+    /// <summary>The audience of access tokens: the platform's APIs behind the gateway.</summary>
+    public string Audience { get; set; } = "platform-api";
+}
+
+public sealed class MailSettings
+{
+    /// <summary>Development: each mail becomes a .eml file in this folder (relative to the content root).</summary>
+    public string? Folder { get; set; }
+
+    public string? SmtpHost { get; set; }
+
+    public int SmtpPort { get; set; } = 587;
+
+    public string From { get; set; } = "no-reply@platform.local";
+}

@@ -1,0 +1,188 @@
+using System.Security.Cryptography;
+using Npgsql;
+using OtpNet;
+using Platform.Identity.Accounts;
+using Platform.Identity.Events;
+using Platform.Messaging;
+using QRCoder;
+
+namespace Platform.Identity.Mfa;
+
+internal sealed record TotpEnrolment(string ManualKey, string OtpAuthUri, string QrPngDataUri);
+
+internal enum MfaCheck
+{
+    Passed,
+    PassedWithRecoveryCode,
+    Failed,
+    Locked,
+}
+
+/// <summary>
+/// TOTP (RFC 6238: SHA-1, 6 digits, 30 s) with a ±1 step window (RFC 6238 section 5.2) and no reuse: the last accepted
+/// time step is stored and only a later one is accepted. Ten single-use recovery codes, stored as SHA-256.
+/// Secrets are encrypted at rest (<see cref="DataProtector"/>).
+/// </summary>
+internal sealed class TotpService(NpgsqlDataSource dataSource, DataProtector protector, UserStore users, IOutbox outbox, TimeProvider clock)
+{
+    public const int RecoveryCodeCount = 10;
+    private const string Issuer = "Platform";
+
+    public async Task<TotpEnrolment> BeginEnrolmentAsync(User user, CancellationToken cancellationToken)
+    {
+        var secret = KeyGeneration.GenerateRandomKey(20);
+        await using var command = dataSource.CreateCommand("UPDATE users SET totp_pending_secret = $2 WHERE id = $1");
+        command.Parameters.AddWithValue(user.Id);
+        command.Parameters.AddWithValue(protector.Protect(secret, Context(user.Id)));
+        await command.ExecuteNonQueryAsync(cancellationToken);
+
+        var manualKey = Base32Encoding.ToString(secret).TrimEnd('=');
+        var uri = $"otpauth://totp/{Uri.EscapeDataString(Issuer)}:{Uri.EscapeDataString(user.Email)}?secret={manualKey}&issuer={Uri.EscapeDataString(Issuer)}&algorithm=SHA1&digits=6&period=30";
+        using var generator = new QRCodeGenerator();
+        using var data = generator.CreateQrCode(uri, QRCodeGenerator.ECCLevel.M);
+        var png = new PngByteQRCode(data).GetGraphic(5);
+        return new TotpEnrolment(manualKey, uri, "data:image/png;base64," + Convert.ToBase64String(png));
+    }
+
+    /// <returns>The recovery codes (shown once), or null when the code does not match the pending secret.</returns>
+    public async Task<IReadOnlyList<string>?> ConfirmEnrolmentAsync(string userId, string? code, RequestInfo request, CancellationToken cancellationToken)
+    {
+        if (!IsCodeShaped(code)) return null;
+        await using var connection = await dataSource.OpenConnectionAsync(cancellationToken);
+        await using var transaction = await connection.BeginTransactionAsync(cancellationToken);
+        byte[]? pending;
+        await using (var select = new NpgsqlCommand("SELECT totp_pending_secret FROM users WHERE id = $1 FOR UPDATE", connection, transaction))
+        {
+            select.Parameters.AddWithValue(userId);
+            pending = await select.ExecuteScalarAsync(cancellationToken) as byte[];
+        }
+
+        if (pending is null) return null;
+        var secret = protector.Unprotect(pending, Context(userId));
+        if (!new Totp(secret).VerifyTotp(clock.GetUtcNow().UtcDateTime, code!, out var step, new VerificationWindow(1, 1))) return null;
+
+        var now = clock.GetUtcNow();
+        await using (var enable = new NpgsqlCommand(
+            "UPDATE users SET totp_secret = totp_pending_secret, totp_pending_secret = NULL, totp_enrolled_at = $2, totp_last_step = $3 WHERE id = $1",
+            connection, transaction))
+        {
+            enable.Parameters.AddWithValue(userId);
+            enable.Parameters.AddWithValue(now);
+            enable.Parameters.AddWithValue(step);
+            await enable.ExecuteNonQueryAsync(cancellationToken);
+        }
+
+        var codes = await ReplaceRecoveryCodesAsync(transaction, userId, cancellationToken);
+        await outbox.EnqueueAsync(request.Audit(now, userId, AuditActions.MfaEnrolled, "success", userId,
+            details: new Dictionary<string, string> { ["method"] = "totp" }), transaction, cancellationToken);
+        await transaction.CommitAsync(cancellationToken);
+        return codes;
+    }
+
+    /// <summary>Checks a TOTP code or a recovery code; attempts count against the account's lockout like passwords.</summary>
+    public async Task<MfaCheck> VerifyAsync(User user, string? code, string? recoveryCode, RequestInfo request, CancellationToken cancellationToken)
+    {
+        if (user.TotpSecret is null) return MfaCheck.Failed;
+        var now = clock.GetUtcNow();
+        if (await users.ReserveAttemptAsync(user.Id, now, cancellationToken) is null)
+        {
+            await AuditAsync(request.Audit(now, user.Id, AuditActions.MfaFailed, "failure", user.Id, details: new Dictionary<string, string> { ["reason"] = "locked" }), cancellationToken);
+            return MfaCheck.Locked;
+        }
+
+        await using var connection = await dataSource.OpenConnectionAsync(cancellationToken);
+        await using var transaction = await connection.BeginTransactionAsync(cancellationToken);
+        var result = MfaCheck.Failed;
+        if (IsCodeShaped(code))
+        {
+            var secret = protector.Unprotect(user.TotpSecret, Context(user.Id));
+            if (new Totp(secret).VerifyTotp(now.UtcDateTime, code!, out var step, new VerificationWindow(1, 1)))
+            {
+                // Only a step later than the last one used: a code cannot be replayed, even within its window.
+                await using var use = new NpgsqlCommand(
+                    "UPDATE users SET totp_last_step = $2 WHERE id = $1 AND (totp_last_step IS NULL OR totp_last_step < $2)", connection, transaction);
+                use.Parameters.AddWithValue(user.Id);
+                use.Parameters.AddWithValue(step);
+                if (await use.ExecuteNonQueryAsync(cancellationToken) == 1) result = MfaCheck.Passed;
+            }
+        }
+        else if (recoveryCode is { Length: > 0 and <= 32 })
+        {
+            await using var use = new NpgsqlCommand(
+                "UPDATE recovery_codes SET used_at = $3 WHERE user_id = $1 AND hash = $2 AND used_at IS NULL", connection, transaction);
+            use.Parameters.AddWithValue(user.Id);
+            use.Parameters.AddWithValue(HashRecoveryCode(recoveryCode));
+            use.Parameters.AddWithValue(now);
+            if (await use.ExecuteNonQueryAsync(cancellationToken) == 1)
+            {
+                result = MfaCheck.PassedWithRecoveryCode;
+                await outbox.EnqueueAsync(request.Audit(now, user.Id, AuditActions.RecoveryCodeUsed, "success", user.Id), transaction, cancellationToken);
+            }
+        }
+
+        if (result == MfaCheck.Failed)
+        {
+            await outbox.EnqueueAsync(request.Audit(now, user.Id, AuditActions.MfaFailed, "failure", user.Id,
+                details: new Dictionary<string, string> { ["reason"] = "wrong-code" }), transaction, cancellationToken);
+        }
+
+        await transaction.CommitAsync(cancellationToken);
+        if (result != MfaCheck.Failed) await users.ResetFailuresAsync(user.Id, null, cancellationToken);
+        return result;
+    }
+
+    public async Task<bool> RemoveAsync(string userId, RequestInfo request, CancellationToken cancellationToken)
+    {
+        await using var connection = await dataSource.OpenConnectionAsync(cancellationToken);
+        await using var transaction = await connection.BeginTransactionAsync(cancellationToken);
+        await using var remove = new NpgsqlCommand(
+            "UPDATE users SET totp_secret = NULL, totp_pending_secret = NULL, totp_enrolled_at = NULL, totp_last_step = NULL WHERE id = $1 AND totp_secret IS NOT NULL",
+            connection, transaction);
+        remove.Parameters.AddWithValue(userId);
+        if (await remove.ExecuteNonQueryAsync(cancellationToken) == 0) return false;
+        await using var codes = new NpgsqlCommand("DELETE FROM recovery_codes WHERE user_id = $1", connection, transaction);
+        codes.Parameters.AddWithValue(userId);
+        await codes.ExecuteNonQueryAsync(cancellationToken);
+        await outbox.EnqueueAsync(request.Audit(clock.GetUtcNow(), userId, AuditActions.MfaRemoved, "success", userId), transaction, cancellationToken);
+        await transaction.CommitAsync(cancellationToken);
+        return true;
+    }
+
+    private static async Task<IReadOnlyList<string>> ReplaceRecoveryCodesAsync(NpgsqlTransaction transaction, string userId, CancellationToken cancellationToken)
+    {
+        await using (var delete = new NpgsqlCommand("DELETE FROM recovery_codes WHERE user_id = $1", transaction.Connection, transaction))
+        {
+            delete.Parameters.AddWithValue(userId);
+            await delete.ExecuteNonQueryAsync(cancellationToken);
+        }
+
+        var codes = new List<string>();
+        for (var index = 0; index < RecoveryCodeCount; index++)
+        {
+            var raw = Base32Encoding.ToString(RandomNumberGenerator.GetBytes(10)).ToLowerInvariant()[..16];
+            var code = $"{raw[..8]}-{raw[8..]}";
+            codes.Add(code);
+            await using var insert = new NpgsqlCommand("INSERT INTO recovery_codes (user_id, hash) VALUES ($1, $2)", transaction.Connection, transaction);
+            insert.Parameters.AddWithValue(userId);
+            insert.Parameters.AddWithValue(HashRecoveryCode(code));
+            await insert.ExecuteNonQueryAsync(cancellationToken);
+        }
+
+        return codes;
+    }
+
+    private static byte[] HashRecoveryCode(string code) =>
+        SHA256.HashData(System.Text.Encoding.UTF8.GetBytes(code.Trim().ToLowerInvariant().Replace(" ", "", StringComparison.Ordinal)));
+
+    private static bool IsCodeShaped(string? code) => code is { Length: 6 } && code.All(char.IsAsciiDigit);
+
+    private static string Context(string userId) => "totp:" + userId;
+
+    private async Task AuditAsync(IntegrationEvent audit, CancellationToken cancellationToken)
+    {
+        await using var connection = await dataSource.OpenConnectionAsync(cancellationToken);
+        await using var transaction = await connection.BeginTransactionAsync(cancellationToken);
+        await outbox.EnqueueAsync(audit, transaction, cancellationToken);
+        await transaction.CommitAsync(cancellationToken);
+    }
+}

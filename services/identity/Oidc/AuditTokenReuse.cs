@@ -1,0 +1,39 @@
+using Npgsql;
+using OpenIddict.Abstractions;
+using OpenIddict.Server;
+using Platform.Identity.Accounts;
+using Platform.Identity.Events;
+using Platform.Messaging;
+using static OpenIddict.Server.OpenIddictServerEvents;
+
+namespace Platform.Identity.Oidc;
+
+/// <summary>
+/// A refresh token presented after it was already redeemed makes OpenIddict revoke its authorization and every
+/// token issued under it (the family; OAuth 2.0 Security BCP, RFC 9700 section 4.14.2). This records that in the
+/// audit trail.
+/// </summary>
+internal sealed class AuditTokenReuse(NpgsqlDataSource dataSource, IOutbox outbox, TimeProvider clock, IHttpContextAccessor accessor, Microsoft.Extensions.Options.IOptions<IdentityOptions> options)
+    : IOpenIddictServerHandler<ApplyTokenResponseContext>
+{
+    public static OpenIddictServerHandlerDescriptor Descriptor { get; } =
+        OpenIddictServerHandlerDescriptor.CreateBuilder<ApplyTokenResponseContext>()
+            .UseScopedHandler<AuditTokenReuse>()
+            .SetOrder(int.MinValue + 100_000)
+            .SetType(OpenIddictServerHandlerType.Custom)
+            .Build();
+
+    public async ValueTask HandleAsync(ApplyTokenResponseContext context)
+    {
+        if (context.Request is not { } request || !request.IsRefreshTokenGrantType()) return;
+        if (context.Response.Error != OpenIddictConstants.Errors.InvalidGrant) return;
+        if (context.Response.ErrorDescription?.Contains("already been redeemed", StringComparison.OrdinalIgnoreCase) != true) return;
+        var http = accessor.HttpContext;
+        var info = http is null ? new RequestInfo("unknown", "", null) : RequestInfo.From(http, options.Value.TrustedProxies);
+        await using var connection = await dataSource.OpenConnectionAsync(context.CancellationToken);
+        await using var transaction = await connection.BeginTransactionAsync(context.CancellationToken);
+        await outbox.EnqueueAsync(info.Audit(clock.GetUtcNow(), request.ClientId ?? "unknown-client", AuditActions.TokenFamilyRevoked, "success", request.ClientId,
+            details: new Dictionary<string, string> { ["reason"] = "refresh-token-reuse" }), transaction, context.CancellationToken);
+        await transaction.CommitAsync(context.CancellationToken);
+    }
+}

@@ -1,0 +1,99 @@
+using Npgsql;
+using OpenIddict.Abstractions;
+using Platform.Identity.Accounts;
+using Platform.Identity.Events;
+using Platform.Identity.Model;
+using Platform.Messaging;
+using static OpenIddict.Abstractions.OpenIddictConstants;
+
+namespace Platform.Identity.Oidc;
+
+internal sealed record NewClient(string ClientId, string? ClientSecret, string Type);
+
+/// <summary>
+/// OAuth clients of an organization. Types: <c>machine</c> (client credentials, confidential), <c>web</c>
+/// (code + PKCE + refresh, confidential) and <c>spa</c> (code + PKCE + refresh, public). Redirect URIs must match
+/// exactly (RFC 9700 section 2.1); user-facing clients ask for consent once.
+/// </summary>
+internal sealed class ClientService(IOpenIddictApplicationManager applications, NpgsqlDataSource dataSource, IOutbox outbox, TimeProvider clock)
+{
+    public static readonly IReadOnlyList<string> Types = ["machine", "web", "spa"];
+
+    /// <returns>Null and the reason when the request is invalid.</returns>
+    public static string? Validate(string? name, string? type, IReadOnlyList<string>? redirectUris, IReadOnlyList<string>? scopes)
+    {
+        if (name is not { Length: > 0 and <= 100 } || name.Any(char.IsControl)) return "name must be 1 to 100 characters.";
+        if (type is null || !Types.Contains(type)) return "type must be one of: machine, web, spa.";
+        if (scopes is null || scopes.Count is 0 or > 10 || scopes.Any(s => !OidcScopes.ClientSelectable.Contains(s)))
+        {
+            return $"scopes must be 1 to 10 of: {string.Join(", ", OidcScopes.ClientSelectable)}.";
+        }
+
+        if (type == "machine" && scopes.Any(s => s != OidcScopes.Platform)) return "A machine client can only have the 'platform' scope.";
+        if (type == "machine" && redirectUris is { Count: > 0 }) return "A machine client has no redirect URIs.";
+        if (type != "machine")
+        {
+            if (redirectUris is null || redirectUris.Count is 0 or > 10) return "redirectUris needs 1 to 10 absolute URIs.";
+            foreach (var uri in redirectUris)
+            {
+                if (uri.Length > 2000 || !Uri.TryCreate(uri, UriKind.Absolute, out var parsed) || parsed.Fragment.Length > 0
+                    || !(parsed.Scheme == Uri.UriSchemeHttps || (parsed.Scheme == Uri.UriSchemeHttp && parsed.IsLoopback)))
+                {
+                    return "Each redirect URI must be an absolute https URI (http only on loopback) without a fragment.";
+                }
+            }
+        }
+
+        return null;
+    }
+
+    public async Task<NewClient> CreateAsync(string orgId, string actorId, string name, string type, IReadOnlyList<string> redirectUris, IReadOnlyList<string> scopes, RequestInfo request, CancellationToken cancellationToken)
+    {
+        var clientId = Ids.NewClient();
+        var secret = type == "spa" ? null : SecretTokens.New();
+        var descriptor = new OpenIddictApplicationDescriptor
+        {
+            ClientId = clientId,
+            ClientSecret = secret,
+            DisplayName = name,
+            ClientType = secret is null ? ClientTypes.Public : ClientTypes.Confidential,
+            ConsentType = type == "machine" ? ConsentTypes.Implicit : ConsentTypes.Explicit,
+        };
+        descriptor.Permissions.Add(Permissions.Endpoints.Token);
+        descriptor.Permissions.Add(Permissions.Endpoints.Revocation);
+        if (secret is not null) descriptor.Permissions.Add(Permissions.Endpoints.Introspection);
+        if (type == "machine")
+        {
+            descriptor.Permissions.Add(Permissions.GrantTypes.ClientCredentials);
+        }
+        else
+        {
+            descriptor.Permissions.Add(Permissions.Endpoints.Authorization);
+            descriptor.Permissions.Add(Permissions.GrantTypes.AuthorizationCode);
+            descriptor.Permissions.Add(Permissions.GrantTypes.RefreshToken);
+            descriptor.Permissions.Add(Permissions.ResponseTypes.Code);
+            descriptor.Requirements.Add(Requirements.Features.ProofKeyForCodeExchange);
+            foreach (var uri in redirectUris) descriptor.RedirectUris.Add(new Uri(uri));
+        }
+
+        foreach (var scope in scopes.Where(s => s != Scopes.OpenId)) descriptor.Permissions.Add(Permissions.Prefixes.Scope + scope);
+        await applications.CreateAsync(descriptor, cancellationToken);
+
+        var now = clock.GetUtcNow();
+        await using var connection = await dataSource.OpenConnectionAsync(cancellationToken);
+        await using var transaction = await connection.BeginTransactionAsync(cancellationToken);
+        await using (var owner = new NpgsqlCommand("INSERT INTO client_owners (client_id, org_id, created_by, created_at) VALUES ($1, $2, $3, $4)", connection, transaction))
+        {
+            owner.Parameters.AddWithValue(clientId);
+            owner.Parameters.AddWithValue(orgId);
+            owner.Parameters.AddWithValue(actorId);
+            owner.Parameters.AddWithValue(now);
+            await owner.ExecuteNonQueryAsync(cancellationToken);
+        }
+
+        await outbox.EnqueueAsync(request.Audit(now, actorId, AuditActions.ClientCreated, "success", clientId, orgId,
+            new Dictionary<string, string> { ["type"] = type, ["scopes"] = string.Join(' ', scopes) }), transaction, cancellationToken);
+        await transaction.CommitAsync(cancellationToken);
+        return new NewClient(clientId, secret, type);
+    }
+}

@@ -1,0 +1,162 @@
+using System.Security.Claims;
+using Microsoft.AspNetCore;
+using Microsoft.AspNetCore.Authentication;
+using Microsoft.Extensions.Options;
+using Npgsql;
+using OpenIddict.Abstractions;
+using OpenIddict.Server.AspNetCore;
+using Platform.Identity.Accounts;
+using Platform.Identity.Organizations;
+using Platform.Identity.Pages;
+using Platform.Identity.Sessions;
+using static OpenIddict.Abstractions.OpenIddictConstants;
+
+namespace Platform.Identity.Oidc;
+
+/// <summary>The authorization and token endpoints (passthrough): who the user is, what they consented to, what goes in the tokens.</summary>
+internal static class OidcEndpoints
+{
+    public static IEndpointRouteBuilder MapOidc(this IEndpointRouteBuilder app)
+    {
+        app.MapGet(OidcSetup.AuthorizePath, Authorize);
+        app.MapPost(OidcSetup.TokenPath, Token);
+        app.MapGet(OidcSetup.UserInfoPath, UserInfo);
+        return app;
+    }
+
+    private static async Task<IResult> Authorize(
+        HttpContext http,
+        UserStore users,
+        OrganizationService organizations,
+        IOpenIddictApplicationManager applications,
+        IOpenIddictAuthorizationManager authorizations,
+        TimeProvider clock,
+        IOptions<IdentityOptions> options)
+    {
+        var request = http.GetOpenIddictServerRequest() ?? throw new InvalidOperationException("Not an OpenID Connect request.");
+        var returnUrl = http.Request.Path + http.Request.QueryString;
+        var caller = await SessionIssuer.SessionAsync(http);
+        var now = clock.GetUtcNow();
+        var tooOld = caller is not null && request.MaxAge is { } maxAge && now - caller.AuthTime > TimeSpan.FromSeconds(maxAge);
+        if (caller is null || tooOld || request.HasPromptValue(PromptValues.Login))
+        {
+            if (request.HasPromptValue(PromptValues.None)) return Refuse(Errors.LoginRequired, "The user is not signed in.");
+            if (caller is not null) await SessionIssuer.SignOutAsync(http);
+            return Results.Redirect(PageLinks.WithReturn("/signin", returnUrl));
+        }
+
+        if (caller.MfaEnrolmentRequired) return Results.Redirect(PageLinks.WithReturn("/mfa/enrol", returnUrl));
+        var user = await users.FindAsync(caller.UserId, http.RequestAborted);
+        if (user is null)
+        {
+            await SessionIssuer.SignOutAsync(http);
+            return Results.Redirect(PageLinks.WithReturn("/signin", returnUrl));
+        }
+
+        var application = await applications.FindByClientIdAsync(request.ClientId!, http.RequestAborted)
+            ?? throw new InvalidOperationException("OpenIddict validated the client before passthrough.");
+        var applicationId = await applications.GetIdAsync(application, http.RequestAborted);
+        var scopes = request.GetScopes();
+        var consented = false;
+        await foreach (var _ in authorizations.FindAsync(user.Id, applicationId, Statuses.Valid, AuthorizationTypes.Permanent, scopes, http.RequestAborted))
+        {
+            consented = true;
+            break;
+        }
+
+        if (!consented && http.Request.Query["platform_consent"] == "denied") return Refuse(Errors.AccessDenied, "The user denied access.");
+        if (!consented && await applications.HasConsentTypeAsync(application, ConsentTypes.Explicit, http.RequestAborted))
+        {
+            if (request.HasPromptValue(PromptValues.None)) return Refuse(Errors.ConsentRequired, "The user has not consented to this client.");
+            return Results.Redirect(PageLinks.WithReturn("/consent", returnUrl));
+        }
+
+        var memberships = await organizations.ListForUserAsync(user.Id, http.RequestAborted);
+        var organization = memberships.FirstOrDefault();
+        var identity = TokenClaims.NewIdentity();
+        identity.SetClaim(Claims.Subject, user.Id).SetClaim(Claims.Email, user.Email);
+        if (organization is not null) identity.SetClaim(TokenClaims.OrganizationId, organization.Id);
+        TokenClaims.SetArray(identity, TokenClaims.Roles, organization is null ? [] : [organization.Role]);
+        TokenClaims.SetArray(identity, Claims.AuthenticationMethodReference, caller.Amr);
+        TokenClaims.SetAuthTime(identity, caller.AuthTime);
+        identity.SetScopes(scopes);
+        identity.SetResources(options.Value.Tokens.Audience);
+
+        // Each sign-in starts its own token family: an ad-hoc authorization that reuse detection can revoke whole.
+        var family = await authorizations.CreateAsync(identity, user.Id, applicationId!, AuthorizationTypes.AdHoc, scopes, http.RequestAborted);
+        identity.SetAuthorizationId(await authorizations.GetIdAsync(family, http.RequestAborted));
+        identity.SetDestinations(TokenClaims.DestinationsOf);
+        return Results.SignIn(new ClaimsPrincipal(identity), null, OpenIddictServerAspNetCoreDefaults.AuthenticationScheme);
+    }
+
+    private static async Task<IResult> Token(
+        HttpContext http,
+        UserStore users,
+        OrganizationService organizations,
+        NpgsqlDataSource dataSource,
+        IOptions<IdentityOptions> options)
+    {
+        var request = http.GetOpenIddictServerRequest() ?? throw new InvalidOperationException("Not an OpenID Connect request.");
+        if (request.IsClientCredentialsGrantType())
+        {
+            var identity = TokenClaims.NewIdentity();
+            identity.SetClaim(Claims.Subject, request.ClientId);
+            await using var command = dataSource.CreateCommand("SELECT org_id FROM client_owners WHERE client_id = $1");
+            command.Parameters.AddWithValue(request.ClientId!);
+            if (await command.ExecuteScalarAsync(http.RequestAborted) is string orgId) identity.SetClaim(TokenClaims.OrganizationId, orgId);
+            TokenClaims.SetArray(identity, TokenClaims.Roles, []);
+            identity.SetScopes(request.GetScopes());
+            identity.SetResources(options.Value.Tokens.Audience);
+            identity.SetDestinations(TokenClaims.DestinationsOf);
+            return Results.SignIn(new ClaimsPrincipal(identity), null, OpenIddictServerAspNetCoreDefaults.AuthenticationScheme);
+        }
+
+        if (request.IsAuthorizationCodeGrantType() || request.IsRefreshTokenGrantType())
+        {
+            var result = await http.AuthenticateAsync(OpenIddictServerAspNetCoreDefaults.AuthenticationScheme);
+            var principal = result.Principal ?? throw new InvalidOperationException("OpenIddict validated the grant before passthrough.");
+            var userId = principal.GetClaim(Claims.Subject);
+            var user = userId is null ? null : await users.FindAsync(userId, http.RequestAborted);
+            if (user is null) return Refuse(Errors.InvalidGrant, "The user no longer exists.");
+
+            // Roles are read again on every refresh: a role change reaches the next access token.
+            var identity = (ClaimsIdentity)principal.Identity!;
+            var orgId = principal.GetClaim(TokenClaims.OrganizationId);
+            if (orgId is not null)
+            {
+                var role = await organizations.RoleOfAsync(orgId, user.Id, http.RequestAborted);
+                if (role is null) return Refuse(Errors.InvalidGrant, "The user is no longer a member of the organization.");
+                TokenClaims.SetArray(identity, TokenClaims.Roles, [role]);
+            }
+
+            identity.SetDestinations(TokenClaims.DestinationsOf);
+            return Results.SignIn(principal, null, OpenIddictServerAspNetCoreDefaults.AuthenticationScheme);
+        }
+
+        return Refuse(Errors.UnsupportedGrantType, "This grant type is not supported.");
+    }
+
+    private static async Task<IResult> UserInfo(HttpContext http, UserStore users)
+    {
+        var result = await http.AuthenticateAsync(OpenIddictServerAspNetCoreDefaults.AuthenticationScheme);
+        var userId = result.Principal?.GetClaim(Claims.Subject);
+        var user = userId is null ? null : await users.FindAsync(userId, http.RequestAborted);
+        if (user is null) return Results.Challenge(null, [OpenIddictServerAspNetCoreDefaults.AuthenticationScheme]);
+        var claims = new Dictionary<string, object> { [Claims.Subject] = user.Id };
+        if (result.Principal!.HasScope(Scopes.Email))
+        {
+            claims[Claims.Email] = user.Email;
+            claims[Claims.EmailVerified] = user.EmailVerifiedAt is not null;
+        }
+
+        return Results.Ok(claims);
+    }
+
+    private static IResult Refuse(string error, string description) => Results.Forbid(
+        new AuthenticationProperties(new Dictionary<string, string?>
+        {
+            [OpenIddictServerAspNetCoreConstants.Properties.Error] = error,
+            [OpenIddictServerAspNetCoreConstants.Properties.ErrorDescription] = description,
+        }),
+        [OpenIddictServerAspNetCoreDefaults.AuthenticationScheme]);
+}

@@ -1,0 +1,20 @@
+namespace Platform.Identity.Organizations;
+
+internal enum OrgOutcome
+{
+    Done,
+    NotFound,
+    Forbidden,
+    LastOwner,
+    Invalid,
+    Conflict,
+}
+
+internal sealed record Organization(string Id, string Name, bool RequireMfa, string Role);
+
+internal sealed record Member(string UserId, string Email, string Role, bool MfaEnrolled);
+
+/// <summary>One user's access to a resource and every path it comes through (ID-ORG "who has access to this").</summary>
+internal sealed record ResourceAccess(string UserId, string Email, string EffectiveRole, IReadOnlyList<AccessPath> Through);
+
+internal sealed record AccessPath(string Kind, string Role);

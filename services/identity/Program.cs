@@ -1,0 +1,29 @@
+using Platform.Identity;
+using Platform.Identity.Apis;
+using Platform.Identity.Oidc;
+using Platform.Identity.Pages;
+
+var builder = WebApplication.CreateBuilder(args);
+
+builder.AddServiceDefaults();
+builder.AddIdentityServices();
+
+var app = builder.Build();
+if (!app.ValidateConfiguration()) return 1;
+
+app.UseExceptionHandler();
+app.UseStatusCodePages();
+app.UseAuthentication();
+app.UseAuthorization();
+app.UseAntiforgery();
+app.MapDefaultEndpoints();
+app.MapSessionApi();
+app.MapOrganizationsApi();
+app.MapOidc();
+app.MapAccountPages();
+app.MapOidcPages();
+
+app.Run();
+return 0;
+
+public partial class Program;

@@ -1,0 +1,88 @@
+using System.Globalization;
+using System.Security.Claims;
+using Microsoft.AspNetCore.Authentication;
+using Microsoft.AspNetCore.Authentication.Cookies;
+
+namespace Platform.Identity.Sessions;
+
+/// <summary>
+/// The browser session: an encrypted, HttpOnly, Secure, SameSite=Lax cookie. After a correct password a user with
+/// TOTP first gets only the short "MFA pending" cookie; the session cookie comes with the second factor.
+/// </summary>
+internal sealed class SessionIssuer(TimeProvider clock)
+{
+    public const string Scheme = "Identity.Session";
+    public const string MfaScheme = "Identity.MfaPending";
+    public const string ApiScheme = "Identity.Api";
+
+    public static void ConfigureCookies(AuthenticationBuilder authentication)
+    {
+        authentication.AddCookie(Scheme, cookie =>
+        {
+            cookie.Cookie.Name = "__Host-platform-session";
+            cookie.Cookie.HttpOnly = true;
+            cookie.Cookie.SecurePolicy = CookieSecurePolicy.Always;
+            cookie.Cookie.SameSite = SameSiteMode.Lax;
+            cookie.Cookie.Path = "/";
+            cookie.ExpireTimeSpan = TimeSpan.FromHours(8);
+            cookie.SlidingExpiration = false;
+            cookie.Events.OnRedirectToLogin = context => Refuse(context, 401);
+            cookie.Events.OnRedirectToAccessDenied = context => Refuse(context, 403);
+        });
+        authentication.AddCookie(MfaScheme, cookie =>
+        {
+            cookie.Cookie.Name = "__Host-platform-mfa";
+            cookie.Cookie.HttpOnly = true;
+            cookie.Cookie.SecurePolicy = CookieSecurePolicy.Always;
+            cookie.Cookie.SameSite = SameSiteMode.Lax;
+            cookie.Cookie.Path = "/";
+            cookie.ExpireTimeSpan = TimeSpan.FromMinutes(5);
+            cookie.Events.OnRedirectToLogin = context => Refuse(context, 401);
+        });
+    }
+
+    private static Task Refuse(RedirectContext<CookieAuthenticationOptions> context, int status)
+    {
+        context.Response.StatusCode = status;
+        return Task.CompletedTask;
+    }
+
+    public async Task SignInAsync(HttpContext http, string userId, string email, IReadOnlyList<string> amr, bool enrolmentRequired)
+    {
+        var identity = new ClaimsIdentity(Scheme, SessionClaims.Subject, SessionClaims.Roles);
+        identity.AddClaim(new Claim(SessionClaims.Subject, userId));
+        identity.AddClaim(new Claim(SessionClaims.Email, email));
+        foreach (var method in amr) identity.AddClaim(new Claim(SessionClaims.Amr, method));
+        identity.AddClaim(new Claim(SessionClaims.AuthTime, clock.GetUtcNow().ToUnixTimeSeconds().ToString(CultureInfo.InvariantCulture)));
+        if (enrolmentRequired) identity.AddClaim(new Claim(SessionClaims.MfaEnrolmentRequired, "true"));
+        await http.SignOutAsync(MfaScheme);
+        await http.SignInAsync(Scheme, new ClaimsPrincipal(identity));
+    }
+
+    public async Task MfaPendingAsync(HttpContext http, string userId)
+    {
+        var identity = new ClaimsIdentity(MfaScheme, SessionClaims.Subject, SessionClaims.Roles);
+        identity.AddClaim(new Claim(SessionClaims.Subject, userId));
+        identity.AddClaim(new Claim(SessionClaims.PasswordTime, clock.GetUtcNow().ToUnixTimeSeconds().ToString(CultureInfo.InvariantCulture)));
+        await http.SignOutAsync(Scheme);
+        await http.SignInAsync(MfaScheme, new ClaimsPrincipal(identity));
+    }
+
+    public static async Task<string?> PendingUserAsync(HttpContext http)
+    {
+        var result = await http.AuthenticateAsync(MfaScheme);
+        return result.Succeeded ? result.Principal.FindFirst(SessionClaims.Subject)?.Value : null;
+    }
+
+    public static async Task<Caller?> SessionAsync(HttpContext http)
+    {
+        var result = await http.AuthenticateAsync(Scheme);
+        return result.Succeeded ? Caller.From(result.Principal) : null;
+    }
+
+    public static async Task SignOutAsync(HttpContext http)
+    {
+        await http.SignOutAsync(Scheme);
+        await http.SignOutAsync(MfaScheme);
+    }
+}

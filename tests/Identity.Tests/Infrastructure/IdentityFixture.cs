@@ -1,0 +1,200 @@
+using System.Net;
+using System.Security.Cryptography;
+using System.Security.Cryptography.X509Certificates;
+using Microsoft.AspNetCore.Hosting;
+using Microsoft.AspNetCore.Mvc.Testing;
+using Microsoft.AspNetCore.TestHost;
+using Microsoft.Extensions.Configuration;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Time.Testing;
+using Npgsql;
+using Platform.Hosting.Testing;
+
+namespace Platform.Identity.Tests.Infrastructure;
+
+/// <summary>
+/// The identity service against the real PostgreSQL and RabbitMQ that the harness starts, twice: in-process on a
+/// fake clock for the API tests (TOTP steps, lockout and step-up windows are moved, not waited for), and on Kestrel
+/// over HTTPS with a self-signed certificate on the real clock for the independent Node.js clients and Chromium.
+/// </summary>
+public sealed class IdentityFixture : IAsyncLifetime
+{
+    public const int IpLimit = 10;
+    public const int Threshold = 5;
+
+    public FakeTimeProvider Clock { get; } = new(DateTimeOffset.UtcNow);
+
+    public CapturedLogs Logs { get; } = new();
+
+    public string DataKey { get; } = Convert.ToBase64String(RandomNumberGenerator.GetBytes(32));
+
+    public string MailFolder { get; } = Path.Combine(Path.GetTempPath(), $"identity-mail-{Guid.NewGuid():n}");
+
+    public TestingApplication Servers { get; private set; } = null!;
+
+    public WebApplicationFactory<Program> Service { get; private set; } = null!;
+
+    public EventTap Events { get; private set; } = null!;
+
+    public NpgsqlDataSource Database { get; private set; } = null!;
+
+    private WebApplicationFactory<Program>? https;
+    private readonly SemaphoreSlim httpsGate = new(1, 1);
+
+    public Uri? HttpsAddress { get; private set; }
+
+    public string CertificatePath { get; } = Path.Combine(Path.GetTempPath(), $"identity-cert-{Guid.NewGuid():n}.pem");
+
+    public async Task InitializeAsync()
+    {
+        Servers = await DistributedApplicationTestingBuilder.CreateAsync();
+        Servers.KeepOnly("identitydb", "messaging");
+        await Servers.StartAsync();
+        Events = await EventTap.StartAsync(Servers.GetConnectionString("messaging"));
+        Database = NpgsqlDataSource.Create(Servers.GetConnectionString("identitydb"));
+
+        Service = new WebApplicationFactory<Program>().WithWebHostBuilder(web =>
+        {
+            Configure(web, "https://localhost/", IpLimit);
+            web.ConfigureLogging(logging =>
+            {
+                logging.ClearProviders();
+                logging.AddProvider(Logs);
+            });
+            web.ConfigureTestServices(services => services.AddSingleton<TimeProvider>(Clock));
+        });
+        Service.ClientOptions.BaseAddress = new Uri("https://localhost/");
+        _ = Service.Server;
+    }
+
+    private void Configure(IWebHostBuilder web, string issuer, int ipLimit)
+    {
+        web.UseEnvironment("Development");
+        web.ConfigureAppConfiguration((_, configuration) => configuration.AddInMemoryCollection(new Dictionary<string, string?>
+        {
+            ["ConnectionStrings:identitydb"] = Servers.GetConnectionString("identitydb"),
+            ["ConnectionStrings:messaging"] = Servers.GetConnectionString("messaging"),
+            ["Identity:Issuer"] = issuer,
+            ["Identity:DataKey"] = DataKey,
+            ["Identity:Mail:Folder"] = MailFolder,
+            ["Identity:Lockout:AttemptsPerIpPerMinute"] = ipLimit.ToString(System.Globalization.CultureInfo.InvariantCulture),
+            ["Identity:Lockout:Threshold"] = Threshold.ToString(System.Globalization.CultureInfo.InvariantCulture),
+            ["Identity:TrustedProxies:0"] = "*",
+            ["Logging:LogLevel:Default"] = "Trace",
+            ["Logging:LogLevel:Microsoft.AspNetCore"] = "Trace",
+            ["Logging:LogLevel:OpenIddict"] = "Trace",
+            ["Logging:LogLevel:Npgsql"] = "Trace",
+        }));
+    }
+
+    /// <summary>A client with its own cookies, coming from its own address (X-Forwarded-For, trusted in tests).</summary>
+    public HttpClient Client(string? ip = null)
+    {
+        var client = Service.CreateClient(new WebApplicationFactoryClientOptions { BaseAddress = new Uri("https://localhost/"), HandleCookies = true, AllowAutoRedirect = false });
+        client.DefaultRequestHeaders.Add("X-Forwarded-For", ip ?? NewIp());
+        return client;
+    }
+
+    private static int nextIp;
+
+    public static string NewIp()
+    {
+        var n = Interlocked.Increment(ref nextIp);
+        return $"198.18.{n / 250}.{(n % 250) + 1}";
+    }
+
+    /// <summary>The service on Kestrel over HTTPS (real clock), for the Node.js clients and Chromium; started once.</summary>
+    public async Task<Uri> StartHttpsAsync()
+    {
+        await httpsGate.WaitAsync();
+        try
+        {
+            if (HttpsAddress is not null) return HttpsAddress;
+            var port = FreePort();
+            var address = new Uri($"https://localhost:{port}/");
+            using var key = RSA.Create(2048);
+            var request = new CertificateRequest("CN=localhost", key, HashAlgorithmName.SHA256, RSASignaturePadding.Pkcs1);
+            var names = new SubjectAlternativeNameBuilder();
+            names.AddDnsName("localhost");
+            names.AddIpAddress(IPAddress.Loopback);
+            request.CertificateExtensions.Add(names.Build());
+            request.CertificateExtensions.Add(new X509BasicConstraintsExtension(true, false, 0, true));
+            request.CertificateExtensions.Add(new X509EnhancedKeyUsageExtension([new Oid("1.3.6.1.5.5.7.3.1")], false));
+            var now = DateTimeOffset.UtcNow;
+            using var created = request.CreateSelfSigned(now.AddDays(-1), now.AddDays(7));
+            var certificate = X509CertificateLoader.LoadPkcs12(created.Export(X509ContentType.Pkcs12), null);
+            await File.WriteAllTextAsync(CertificatePath, created.ExportCertificatePem());
+
+            https = new WebApplicationFactory<Program>().WithWebHostBuilder(web =>
+            {
+                Configure(web, address.ToString(), 1000);
+                web.ConfigureLogging(logging =>
+                {
+                    logging.ClearProviders();
+                    logging.AddProvider(Logs);
+                });
+            });
+            https.UseKestrel(kestrel => kestrel.Listen(IPAddress.Loopback, port, listen => listen.UseHttps(certificate)));
+            https.StartServer();
+            HttpsAddress = address;
+            return address;
+        }
+        finally
+        {
+            httpsGate.Release();
+        }
+    }
+
+    private static int FreePort()
+    {
+        using var listener = new System.Net.Sockets.TcpListener(IPAddress.Loopback, 0);
+        listener.Start();
+        return ((IPEndPoint)listener.LocalEndpoint).Port;
+    }
+
+    /// <summary>The newest mail to an address, from the development mail folder, waiting up to 10 s for the relay.</summary>
+    public async Task<string> MailToAsync(string address, string subjectContains)
+    {
+        var elapsed = System.Diagnostics.Stopwatch.StartNew();
+        while (elapsed.Elapsed < TimeSpan.FromSeconds(10))
+        {
+            if (Directory.Exists(MailFolder))
+            {
+                foreach (var file in Directory.GetFiles(MailFolder, "*.eml").OrderByDescending(f => f, StringComparer.Ordinal))
+                {
+                    var text = await File.ReadAllTextAsync(file);
+                    if (text.Contains($"To: {address}\r\n", StringComparison.Ordinal) && text.Contains(subjectContains, StringComparison.Ordinal)) return text;
+                }
+            }
+
+            await Task.Delay(50);
+        }
+
+        Assert.Fail($"No mail '{subjectContains}' to {address} within 10 s.");
+        return "";
+    }
+
+    /// <summary>The code (a 43-character token) in a mail.</summary>
+    public static string CodeIn(string mail) =>
+        mail.Split('\n').Select(l => l.Trim()).First(l => l.Length == 43 && l.All(c => char.IsAsciiLetterOrDigit(c) || c is '-' or '_'));
+
+    public async Task DisposeAsync()
+    {
+        if (https is not null) await https.DisposeAsync();
+        if (Service is not null) await Service.DisposeAsync();
+        var folder = Path.Combine(AppContext.BaseDirectory, "platform-logs");
+        Directory.CreateDirectory(folder);
+        await File.WriteAllLinesAsync(Path.Combine(folder, "identity-service.log"), Logs.Lines);
+        if (Events is not null) await Events.DisposeAsync();
+        if (Database is not null) await Database.DisposeAsync();
+        if (Servers is not null) await Servers.DisposeAsync();
+        if (Directory.Exists(MailFolder)) Directory.Delete(MailFolder, recursive: true);
+    }
+}
+
+[CollectionDefinition(Name)]
+public sealed class IdentityCollection : ICollectionFixture<IdentityFixture>
+{
+    public const string Name = "identity-service";
+}
