@@ -42,6 +42,8 @@ internal static class Extensions
         // The certificate is loaded (in development, made) now, so that an unusable one stops the start-up rather
         // than the first handshake, and only now, so that a start refused for its configuration leaves no file behind.
         app.Services.GetRequiredService<ServerCertificateStore>();
+        // Rate limits are shared through Redis from the first request on; until it answers, each replica limits alone.
+        _ = app.Services.GetRequiredService<EdgeRedis>().StartConnecting();
 
         // First, so that every answer — refusals included — carries a request id and is audited.
         app.UseMiddleware<RequestIdMiddleware>();

@@ -18,9 +18,15 @@ internal sealed partial class EdgeRedis(IConfiguration configuration, Microsoft.
     {
         get
         {
-            lock (gate) connecting ??= ConnectAsync();
-            return connecting.IsCompletedSuccessfully ? connecting.Result : null;
+            var task = StartConnecting();
+            return task.IsCompletedSuccessfully ? task.Result : null;
         }
+    }
+
+    /// <summary>Starts the first connection (at start-up, so that the first requests already share their limits).</summary>
+    public Task<IConnectionMultiplexer?> StartConnecting()
+    {
+        lock (gate) return connecting ??= ConnectAsync();
     }
 
     private async Task<IConnectionMultiplexer?> ConnectAsync()

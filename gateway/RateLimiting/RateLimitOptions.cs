@@ -25,7 +25,7 @@ internal sealed class RateLimitOptions
     public Limit Anonymous { get; set; } = new() { Requests = 120, WindowSeconds = 60 };
 
     /// <summary>How long one Redis decision may take before the local limiter decides instead.</summary>
-    public TimeSpan RedisTimeout { get; set; } = TimeSpan.FromMilliseconds(250);
+    public TimeSpan RedisTimeout { get; set; } = TimeSpan.FromMilliseconds(500);
 
     /// <summary>After Redis fails, how long the local limiter decides alone before Redis is tried again.</summary>
     public TimeSpan RedisRetryInterval { get; set; } = TimeSpan.FromSeconds(2);

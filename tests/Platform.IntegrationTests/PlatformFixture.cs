@@ -18,6 +18,13 @@ public sealed class PlatformFixture : IAsyncLifetime
         App.WithReplicas("gateway", 2);
         foreach (var (name, value) in ProductRoutes(Product.Address)) App.WithEnvironment("gateway", name, value);
         App.WithEnvironment("gateway", "Gateway__Keys__UsageFlushInterval", "00:00:01");
+        App.WithEnvironment("gateway", "Gateway__RateLimits__Replicas", "2");
+        // The test machine is small and busy: a slow Redis answer must not look like an outage here.
+        App.WithEnvironment("gateway", "Gateway__RateLimits__RedisTimeout", "00:00:02");
+        // Operator tokens (audit reader, keys administrator) are checked by the services, so to the gateway those
+        // calls are anonymous; the tests make many of them from one address. EdgeTests in Gateway.Tests cover the
+        // anonymous limit itself.
+        App.WithEnvironment("gateway", "Gateway__RateLimits__Anonymous__Requests", "1000000");
         await App.StartAsync();
     }
 

@@ -37,6 +37,7 @@ public sealed class EdgeGateways(Servers servers) : IAsyncLifetime
                 ["Gateway__RateLimits__Anonymous__Requests"] = AnonymousLimit.ToString(System.Globalization.CultureInfo.InvariantCulture),
                 ["Gateway__RateLimits__Anonymous__WindowSeconds"] = "60",
                 ["Gateway__RateLimits__Replicas"] = "2",
+                ["Gateway__RateLimits__RedisTimeout"] = "00:00:02",
                 ["Gateway__RateLimits__KeyPrefix"] = $"edge-tests:{Guid.NewGuid():n}:",
                 ["Gateway__Limits__MaxRequestBodySize"] = "65536",
                 ["Gateway__Limits__RequestHeadersTimeout"] = "00:00:02",
