@@ -8,7 +8,7 @@ public sealed record SignInRequest(string Email, string Password);
 
 public sealed record SignInResponse(string Status, string? UserId);
 
-public sealed record MfaRequest(string? Code, string? RecoveryCode);
+public sealed record MfaRequest(string? Code = null, string? RecoveryCode = null);
 
 public sealed record CodeRequest(string Token);
 
@@ -44,6 +44,6 @@ public sealed record AccessEntry(string UserId, string Email, string Role, IRead
 
 public sealed record AccessVia(string Kind, string Role);
 
-public sealed record CreateClientRequest(string Name, string Type, IReadOnlyList<string>? RedirectUris, IReadOnlyList<string> Scopes);
+public sealed record CreateClientRequest(string Name, string Type, IReadOnlyList<string> Scopes, IReadOnlyList<string>? RedirectUris = null);
 
 public sealed record ClientResponse(string ClientId, string? ClientSecret, string Type);

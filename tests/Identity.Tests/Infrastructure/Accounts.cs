@@ -60,7 +60,7 @@ public sealed class TestUser(IdentityFixture fixture, HttpClient client, string 
     /// <summary>Moves to the next TOTP step (codes are single-use) and passes the second factor.</summary>
     public async Task StepUpAsync()
     {
-        fixture.Clock.Advance(TimeSpan.FromSeconds(30));
+        await fixture.AdvanceAsync(TimeSpan.FromSeconds(30));
         var response = await Http.PostAsJsonAsync("/v1/session/mfa", new { code = Code() });
         Assert.Equal(HttpStatusCode.OK, response.StatusCode);
     }

@@ -88,6 +88,23 @@ public sealed class IdentityFixture : IAsyncLifetime
         }));
     }
 
+    /// <summary>
+    /// Moves the service's clock once every outbox event is confirmed: the event bus measures its own waits on the same
+    /// TimeProvider, so a jump while a publish is in flight would park the relay until the next jump.
+    /// </summary>
+    public async Task AdvanceAsync(TimeSpan by)
+    {
+        var elapsed = System.Diagnostics.Stopwatch.StartNew();
+        await using var unsent = Database.CreateCommand("SELECT count(*) FROM outbox WHERE sent_at IS NULL");
+        while ((long)(await unsent.ExecuteScalarAsync())! > 0)
+        {
+            if (elapsed.Elapsed > TimeSpan.FromSeconds(15)) Assert.Fail("The outbox did not drain within 15 s.");
+            await Task.Delay(20);
+        }
+
+        Clock.Advance(by);
+    }
+
     /// <summary>A client with its own cookies, coming from its own address (X-Forwarded-For, trusted in tests).</summary>
     public HttpClient Client(string? ip = null)
     {

@@ -117,12 +117,12 @@ public sealed class UserTests(IdentityFixture fixture)
         Assert.Equal(IdentityFixture.Threshold, (int)(await failures.ExecuteScalarAsync())!);
         Assert.Equal(HttpStatusCode.Unauthorized, (await user.SignInAsync()).StatusCode);
 
-        fixture.Clock.Advance(TimeSpan.FromSeconds(61));
+        await fixture.AdvanceAsync(TimeSpan.FromSeconds(61));
         // One more wrong guess after the lock: locked again, for twice as long.
         Assert.Equal(HttpStatusCode.Unauthorized, (await fixture.Client().PostAsJsonAsync("/v1/session", new { email = user.Email, password = "wrong again 123456" })).StatusCode);
-        fixture.Clock.Advance(TimeSpan.FromSeconds(61));
+        await fixture.AdvanceAsync(TimeSpan.FromSeconds(61));
         Assert.Equal(HttpStatusCode.Unauthorized, (await user.SignInAsync()).StatusCode);
-        fixture.Clock.Advance(TimeSpan.FromSeconds(61));
+        await fixture.AdvanceAsync(TimeSpan.FromSeconds(61));
         Assert.Equal(HttpStatusCode.OK, (await user.SignInAsync()).StatusCode);
 
         var locked = await fixture.Events.WaitForAsync("audit.recorded", e => e.GetProperty("action").GetString() == "identity.account.locked" && e.GetProperty("target").GetString() == user.Id);
