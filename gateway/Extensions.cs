@@ -10,6 +10,7 @@ using Platform.Gateway.Organizations;
 using Platform.Gateway.RateLimiting;
 using Platform.Gateway.RequestIds;
 using Platform.Gateway.Tls;
+using Platform.Gateway.UserTokens;
 
 namespace Platform.Gateway;
 
@@ -30,6 +31,7 @@ internal static class Extensions
 
         builder.AddGatewayAuditing();
         builder.AddGatewayApiKeys();
+        builder.AddGatewayUserTokens();
         builder.AddGatewayRateLimits();
 
         builder.Services.AddReverseProxy()
@@ -57,7 +59,8 @@ internal static class Extensions
         app.UseListenerIsolation(app.Services.GetRequiredService<IOptions<GatewayOptions>>().Value.InternalPort);
         app.UseMiddleware<BodySizeLimitMiddleware>();
         app.UseMiddleware<ApiKeyMiddleware>();
-        // Once the organization is known, by key (or, later, by user token).
+        app.UseMiddleware<UserTokenMiddleware>();
+        // Once the organization is known, by key or by user token.
         app.UseMiddleware<OrganizationAllowlistMiddleware>();
         app.UseMiddleware<RateLimitMiddleware>();
         return app;

@@ -39,7 +39,8 @@ internal sealed partial class ApiKeyMiddleware(
         var key = TakeKey(context.Request);
         if (key is null)
         {
-            if (requirement is null) { await next(context); return; }
+            // A user's access token is the next middleware's to judge (UserTokenMiddleware).
+            if (requirement is null || UserTokens.UserTokenMiddleware.IsUserToken(context.Request, out _)) { await next(context); return; }
             await ProblemAsync(context, 401, "api-key-required", "An API key is required", "Send a key as 'Authorization: Bearer sk_…' or 'X-Api-Key'.");
             return;
         }

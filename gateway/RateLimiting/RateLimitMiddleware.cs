@@ -71,6 +71,11 @@ internal sealed class RateLimitMiddleware(RequestDelegate next, RateLimiter limi
             buckets.Add(new Bucket("key", "key:" + keyId, requests, window));
         }
 
+        if (context.Features.Get<UserTokens.UserPrincipal>() is { } user)
+        {
+            buckets.Add(new Bucket("user", "user:" + user.Subject, plan.Key.Requests, plan.Key.WindowSeconds));
+        }
+
         if (organization is not null)
         {
             buckets.Add(new Bucket("organization", "org:" + organization, plan.Organization.Requests, plan.Organization.WindowSeconds));
