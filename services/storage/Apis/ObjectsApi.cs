@@ -1,0 +1,154 @@
+using Microsoft.AspNetCore.Http.Features;
+using Microsoft.AspNetCore.Http.HttpResults;
+using Microsoft.Extensions.Options;
+using Microsoft.Net.Http.Headers;
+using Platform.Storage.Crypto;
+using Platform.Storage.Keys;
+using Platform.Storage.Model;
+using Platform.Storage.Objects;
+
+namespace Platform.Storage.Apis;
+
+/// <summary>
+/// Objects of a dataset (SPEC ENC-BLOB): streamed up and down through the streaming AEAD, with single HTTP byte
+/// ranges on reads. <c>/objects/{name}</c> takes any name that <see cref="ObjectNames"/> accepts, '/' included.
+/// </summary>
+internal static class ObjectsApi
+{
+    private const int MaxContentTypeLength = 127;
+
+    public static void MapObjectsApi(this IEndpointRouteBuilder app, RouteGroupBuilder datasets)
+    {
+        datasets.MapGet("/{datasetId}/objects", ListObjects).WithName("ListObjects");
+        datasets.MapPut("/{datasetId}/objects/{**name}", PutObject).WithName("PutObject");
+        datasets.MapMethods("/{datasetId}/objects/{**name}", ["GET", "HEAD"], GetObject).WithName("GetObject");
+        datasets.MapDelete("/{datasetId}/objects/{**name}", DeleteObject).WithName("DeleteObject");
+    }
+
+    internal static async Task<Results<Created<ObjectResponse>, ProblemHttpResult>> PutObject(
+        string organizationId, string datasetId, string name, string? dataClass, HttpContext http, ObjectCatalog catalog, ObjectUploads uploads,
+        IOptions<StorageOptions> options, CancellationToken cancellationToken)
+    {
+        var (principal, denied) = GatewayPrincipal.For(http, organizationId);
+        if (denied is not null) return denied;
+        if (!DataClasses.IsKnown(dataClass)) return Problems.Invalid($"The query parameter dataClass must be one of: {string.Join(", ", DataClasses.All)}.");
+        if (!principal!.MayWrite(dataClass)) return Problems.Denied("Storing this object needs the 'dataset:full' scope.");
+        name = Decode(name);
+        if (ObjectNames.Problem(name) is { } nameProblem) return Problems.Invalid(nameProblem);
+        if (!DatasetIds.IsWellFormed(datasetId)) return Problems.Missing("dataset");
+
+        var contentType = http.Request.ContentType ?? "application/octet-stream";
+        if (contentType.Length > MaxContentTypeLength || !MediaTypeHeaderValue.TryParse(contentType, out _))
+        {
+            return Problems.Invalid($"Content-Type must be a media type of at most {MaxContentTypeLength} characters.");
+        }
+
+        if (http.Request.ContentLength is not { } length)
+        {
+            return TypedResults.Problem(statusCode: 411, type: Problems.LengthRequired, title: "Content-Length is required",
+                detail: "Send the object with a Content-Length header (not chunked), so its size is known before it is stored.");
+        }
+
+        var limit = options.Value.MaxObjectBytes;
+        if (length > limit)
+        {
+            return TypedResults.Problem(statusCode: 413, type: Problems.TooLarge, title: "The object is too large", detail: $"Objects have at most {limit} bytes.");
+        }
+
+        if (await catalog.GetDatasetAsync(organizationId, datasetId, cancellationToken) is not { } dataset) return Problems.Missing("dataset");
+        if (http.Features.Get<IHttpMaxRequestBodySizeFeature>() is { IsReadOnly: false } bodyLimit) bodyLimit.MaxRequestBodySize = limit;
+
+        StoredObject? stored;
+        try
+        {
+            stored = await uploads.UploadAsync(dataset, name, dataClass!, contentType, length, http.Request.Body, principal.Actor, cancellationToken);
+        }
+        catch (PlaintextLengthMismatchException exception)
+        {
+            return Problems.Invalid($"{exception.Message} Nothing was stored.");
+        }
+        catch (BadHttpRequestException exception)
+        {
+            return TypedResults.Problem(statusCode: exception.StatusCode, type: Problems.InvalidRequest, title: "The body could not be read", detail: "Nothing was stored.");
+        }
+        catch (KeyUnavailableException exception)
+        {
+            return Problems.Unavailable(exception);
+        }
+
+        if (stored is null) return Problems.Missing("dataset");
+        return TypedResults.Created($"/v1/organizations/{organizationId}/datasets/{datasetId}/objects/{Uri.EscapeDataString(name).Replace("%2F", "/", StringComparison.Ordinal)}", ToResponse(stored));
+    }
+
+    internal static async Task<IResult> GetObject(
+        string organizationId, string datasetId, string name, HttpContext http, ObjectCatalog catalog, ObjectReads reads, CancellationToken cancellationToken)
+    {
+        var (principal, denied) = GatewayPrincipal.For(http, organizationId);
+        if (denied is not null) return denied;
+        if (!principal!.MayRead) return Problems.Denied("Reading objects needs a 'dataset' scope.");
+        name = Decode(name);
+        if (ObjectNames.Problem(name) is { } nameProblem) return Problems.Invalid(nameProblem);
+        if (!DatasetIds.IsWellFormed(datasetId)) return Problems.Missing("dataset");
+
+        if (await catalog.GetObjectAsync(organizationId, datasetId, name, cancellationToken) is not { } stored) return Problems.Missing("object");
+        if (stored.KeysDestroyed) return Problems.Unavailable(new KeyUnavailableException(KeyUnavailableReason.Destroyed));
+
+        var range = ByteRange.Parse(http.Request.Headers.Range, stored.Size);
+        if (range.Kind == RangeKind.Unsatisfiable)
+        {
+            http.Response.Headers.ContentRange = $"bytes */{stored.Size}";
+            return TypedResults.Problem(statusCode: 416, type: Problems.RangeNotSatisfiable, title: "Range not satisfiable", detail: $"The object has {stored.Size} bytes.");
+        }
+
+        try
+        {
+            return await reads.OpenAsync(stored, range, cancellationToken);
+        }
+        catch (KeyUnavailableException exception)
+        {
+            return Problems.Unavailable(exception);
+        }
+        catch (ObjectIntegrityException exception)
+        {
+            var logger = http.RequestServices.GetRequiredService<ILogger<ObjectReads>>();
+            StorageLog.IntegrityFailure(logger, stored.Id, exception.Message);
+            return Problems.Integrity();
+        }
+    }
+
+    internal static async Task<Results<Ok<Page<ObjectResponse>>, ProblemHttpResult>> ListObjects(
+        string organizationId, string datasetId, string? after, int? limit, HttpContext http, ObjectCatalog catalog, CancellationToken cancellationToken)
+    {
+        var (principal, denied) = GatewayPrincipal.For(http, organizationId);
+        if (denied is not null) return denied;
+        if (!principal!.MayRead) return Problems.Denied("Reading objects needs a 'dataset' scope.");
+        if (limit is < 1 or > DatasetsApi.MaxPageSize) return Problems.Invalid($"limit must be from 1 to {DatasetsApi.MaxPageSize}.");
+        if (!DatasetIds.IsWellFormed(datasetId) || await catalog.GetDatasetAsync(organizationId, datasetId, cancellationToken) is null) return Problems.Missing("dataset");
+
+        var size = limit ?? 50;
+        var objects = await catalog.ListObjectsAsync(organizationId, datasetId, after, size + 1, cancellationToken);
+        var items = objects.Take(size).Select(ToResponse).ToList();
+        return TypedResults.Ok(new Page<ObjectResponse>(items, objects.Count > size ? items[^1].Name : null));
+    }
+
+    internal static async Task<Results<NoContent, ProblemHttpResult>> DeleteObject(
+        string organizationId, string datasetId, string name, HttpContext http, ObjectCatalog catalog, Blobs.IBlobStore blobs, CancellationToken cancellationToken)
+    {
+        var (principal, denied) = GatewayPrincipal.For(http, organizationId);
+        if (denied is not null) return denied;
+        if (!principal!.MayWrite()) return Problems.Denied("Deleting objects needs the 'dataset:full' scope.");
+        name = Decode(name);
+        if (ObjectNames.Problem(name) is { } nameProblem) return Problems.Invalid(nameProblem);
+        if (!DatasetIds.IsWellFormed(datasetId)) return Problems.Missing("dataset");
+
+        if (await catalog.DeleteObjectAsync(organizationId, datasetId, name, principal.Actor, cancellationToken) is not { } blobKey) return Problems.Missing("object");
+        await blobs.DeleteAsync(blobKey, CancellationToken.None);
+        return TypedResults.NoContent();
+    }
+
+    /// <summary>A catch-all route value keeps "%2F" encoded; a name is the same name however its slashes were sent.</summary>
+    private static string Decode(string name) => name.Replace("%2F", "/", StringComparison.OrdinalIgnoreCase);
+
+    internal static ObjectResponse ToResponse(StoredObject stored) =>
+        new(stored.Id, stored.DatasetId, stored.Name, stored.DataClass, stored.Size, stored.ContentType, stored.KeyVersion, stored.CreatedAt, stored.CreatedBy);
+}

@@ -1,0 +1,108 @@
+using Microsoft.Extensions.Options;
+using Platform.Storage.Model;
+
+namespace Platform.Storage.Blobs;
+
+/// <summary>
+/// Blobs as files under <c>&lt;BlobRoot&gt;/&lt;Region&gt;/</c>. A blob is written to <c>.incoming/</c>, flushed to disk,
+/// then renamed into place, so a reader never sees a partial object. Keys are made by the service from validated
+/// ids only (<see cref="BlobKeys"/>); a key that is anything else is refused rather than resolved.
+/// </summary>
+internal sealed class FileSystemBlobStore : IBlobStore
+{
+    private readonly string root;
+    private readonly string incoming;
+
+    public FileSystemBlobStore(IOptions<StorageOptions> options)
+    {
+        root = Path.Combine(options.Value.BlobRoot, options.Value.Region);
+        incoming = Path.Combine(root, ".incoming");
+        Directory.CreateDirectory(incoming);
+    }
+
+    public string Root => root;
+
+    public Task<IBlobWriter> CreateAsync(string key, CancellationToken cancellationToken)
+    {
+        var final = PathOf(key);
+        Directory.CreateDirectory(Path.GetDirectoryName(final)!);
+        var temporary = Path.Combine(incoming, Guid.NewGuid().ToString("N"));
+        var stream = new FileStream(temporary, new FileStreamOptions
+        {
+            Mode = FileMode.CreateNew,
+            Access = FileAccess.Write,
+            Share = FileShare.None,
+            BufferSize = 0,
+            Options = FileOptions.Asynchronous,
+            UnixCreateMode = UnixFileMode.UserRead | UnixFileMode.UserWrite,
+        });
+        return Task.FromResult<IBlobWriter>(new Writer(stream, temporary, final));
+    }
+
+    public Task<Stream?> OpenReadAsync(string key, CancellationToken cancellationToken)
+    {
+        var path = PathOf(key);
+        if (!File.Exists(path)) return Task.FromResult<Stream?>(null);
+        try
+        {
+            return Task.FromResult<Stream?>(new FileStream(path, new FileStreamOptions
+            {
+                Mode = FileMode.Open, Access = FileAccess.Read, Share = FileShare.Read | FileShare.Delete, BufferSize = 0, Options = FileOptions.Asynchronous,
+            }));
+        }
+        catch (FileNotFoundException)
+        {
+            // Deleted between the check and the open: the same as not there.
+            return Task.FromResult<Stream?>(null);
+        }
+    }
+
+    public Task<bool> DeleteAsync(string key, CancellationToken cancellationToken)
+    {
+        var path = PathOf(key);
+        if (!File.Exists(path)) return Task.FromResult(false);
+        File.Delete(path);
+        return Task.FromResult(true);
+    }
+
+    private string PathOf(string key)
+    {
+        if (!BlobKeys.IsWellFormed(key)) throw new ArgumentException("Not a blob key this service makes.", nameof(key));
+        var path = Path.GetFullPath(Path.Combine(root, key));
+        return path.StartsWith(root + Path.DirectorySeparatorChar, StringComparison.Ordinal)
+            ? path
+            : throw new ArgumentException("The blob key leaves the region's root.", nameof(key));
+    }
+
+    private sealed class Writer(FileStream stream, string temporary, string final) : IBlobWriter
+    {
+        private bool committed;
+
+        public Stream Stream => stream;
+
+        public async Task CommitAsync(CancellationToken cancellationToken)
+        {
+            await stream.FlushAsync(cancellationToken);
+            stream.Flush(flushToDisk: true);
+            await stream.DisposeAsync();
+            File.Move(temporary, final, overwrite: false);
+            committed = true;
+        }
+
+        public async ValueTask DisposeAsync()
+        {
+            await stream.DisposeAsync();
+            if (!committed) File.Delete(temporary);
+        }
+    }
+}
+
+/// <summary>Blob keys: <c>&lt;organization&gt;/&lt;dataset&gt;/&lt;object id&gt;</c>, all validated ids.</summary>
+internal static class BlobKeys
+{
+    public static string For(string organizationId, string datasetId, string objectId) => $"{organizationId}/{datasetId}/{objectId}";
+
+    public static bool IsWellFormed(string key) =>
+        key.Split('/') is [var organization, var dataset, var obj]
+        && OrganizationIds.IsWellFormed(organization) && DatasetIds.IsWellFormed(dataset) && ObjectIds.IsWellFormed(obj);
+}

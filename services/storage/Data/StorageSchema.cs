@@ -1,0 +1,72 @@
+using Npgsql;
+
+namespace Platform.Storage.Data;
+
+/// <summary>The storage database's tables; applied at start-up only when Migrations:ApplyOnStartup is set.</summary>
+internal static class StorageSchema
+{
+    // Key material appears only wrapped: wrapped_key under the root key, wrapped_dek under an organization key.
+    // Destroying an organization's keys (crypto-shredding) sets wrapped_key to NULL for every version.
+    private const string Sql = """
+        SELECT pg_advisory_xact_lock(hashtext('platform.storage.schema'));
+        CREATE TABLE IF NOT EXISTS organization_keys (
+            organization_id        text        PRIMARY KEY,
+            region                 text        NOT NULL,
+            current_version        integer     NOT NULL,
+            min_decryption_version integer     NOT NULL DEFAULT 1,
+            rotation_period        interval,
+            rotated_at             timestamptz NOT NULL,
+            created_at             timestamptz NOT NULL,
+            destroyed_at           timestamptz,
+            destroyed_by           text
+        );
+        CREATE TABLE IF NOT EXISTS organization_key_versions (
+            organization_id text        NOT NULL REFERENCES organization_keys (organization_id),
+            version         integer     NOT NULL CHECK (version >= 1),
+            root_key        text        NOT NULL,
+            wrapped_key     bytea,
+            usage_count     bigint      NOT NULL DEFAULT 0,
+            created_at      timestamptz NOT NULL,
+            reason          text        NOT NULL,
+            PRIMARY KEY (organization_id, version)
+        );
+        CREATE TABLE IF NOT EXISTS datasets (
+            id              text        PRIMARY KEY,
+            organization_id text        NOT NULL,
+            region          text        NOT NULL,
+            name            text        NOT NULL,
+            created_at      timestamptz NOT NULL,
+            created_by      text        NOT NULL
+        );
+        CREATE INDEX IF NOT EXISTS datasets_organization ON datasets (organization_id, id);
+        CREATE TABLE IF NOT EXISTS objects (
+            id              text        PRIMARY KEY,
+            dataset_id      text        NOT NULL REFERENCES datasets (id),
+            organization_id text        NOT NULL,
+            name            text        NOT NULL,
+            data_class      text        NOT NULL CHECK (data_class IN ('image', 'annotation', 'artifact', 'model_weights', 'heatmap')),
+            size            bigint      NOT NULL CHECK (size >= 0),
+            content_type    text        NOT NULL,
+            key_version     integer     NOT NULL,
+            wrapped_dek     bytea       NOT NULL,
+            blob_key        text        NOT NULL,
+            created_at      timestamptz NOT NULL,
+            created_by      text        NOT NULL,
+            UNIQUE (dataset_id, name)
+        );
+        CREATE INDEX IF NOT EXISTS objects_rewrap ON objects (organization_id, key_version);
+        """;
+
+    public static async Task ApplyAsync(NpgsqlDataSource dataSource, CancellationToken cancellationToken)
+    {
+        await using var connection = await dataSource.OpenConnectionAsync(cancellationToken);
+        await using var transaction = await connection.BeginTransactionAsync(cancellationToken);
+        // Two replicas starting together would race on "IF NOT EXISTS"; the advisory lock in Sql serialises them.
+        await using (var command = new NpgsqlCommand(Sql, connection, transaction))
+        {
+            await command.ExecuteNonQueryAsync(cancellationToken);
+        }
+
+        await transaction.CommitAsync(cancellationToken);
+    }
+}

@@ -1,0 +1,56 @@
+using System.Text.Json.Serialization;
+using Microsoft.Extensions.Options;
+using Platform.Storage.Apis;
+using Platform.Storage.Blobs;
+using Platform.Storage.Data;
+using Platform.Storage.Keys;
+using Platform.Storage.Objects;
+
+namespace Platform.Storage;
+
+internal static class Extensions
+{
+    public static IHostApplicationBuilder AddStorageServices(this IHostApplicationBuilder builder)
+    {
+        builder.AddNpgsqlDataSource("storagedb");
+
+        builder.Services.AddOptions<StorageOptions>()
+            .Bind(builder.Configuration.GetSection(StorageOptions.Section))
+            .ValidateOnStart();
+        builder.Services.AddSingleton<IValidateOptions<StorageOptions>, StorageOptionsValidator>();
+
+        builder.Services.AddProblemDetails();
+        builder.Services.AddExceptionHandler<UnhandledExceptionHandler>();
+        builder.Services.ConfigureHttpJsonOptions(json =>
+        {
+            // A misspelt or missing field is an error, not a silent default.
+            json.SerializerOptions.UnmappedMemberHandling = JsonUnmappedMemberHandling.Disallow;
+            json.SerializerOptions.RespectNullableAnnotations = true;
+            json.SerializerOptions.RespectRequiredConstructorParameters = true;
+            json.SerializerOptions.Converters.Add(new UtcTimestampConverter());
+        });
+
+        builder.Services.AddSingleton<IRootKeyProvider>(services =>
+        {
+            var root = services.GetRequiredService<IOptions<StorageOptions>>().Value.RootKey;
+            return root.Provider == "Pkcs11" ? new Pkcs11RootKeyProvider(root.Pkcs11) : new KeyFileRootKeyProvider(root);
+        });
+        builder.Services.AddSingleton<ServiceCallers>();
+        builder.Services.AddSingleton<IBlobStore, FileSystemBlobStore>();
+        builder.Services.AddSingleton<OrganizationKeyRing>();
+        builder.Services.AddSingleton<KeyAdministration>();
+        builder.Services.AddSingleton<DataKeys>();
+        builder.Services.AddSingleton<DataKeyRewrapper>();
+        builder.Services.AddSingleton<TransitCipher>();
+        builder.Services.AddSingleton<ObjectCatalog>();
+        builder.Services.AddSingleton<ObjectUploads>();
+        builder.Services.AddSingleton<ObjectReads>();
+        builder.Services.AddHostedService<SchemaMigrator>();
+
+        // Registered after the migrator, so neither the relay nor key maintenance looks for a missing table.
+        builder.AddEventBus("messaging", "storage").AddOutbox();
+        builder.Services.AddSingleton<KeyMaintenanceService>();
+        builder.Services.AddHostedService(services => services.GetRequiredService<KeyMaintenanceService>());
+        return builder;
+    }
+}

@@ -1,0 +1,225 @@
+using System.Collections.Concurrent;
+using System.Security.Cryptography;
+using Microsoft.Extensions.Options;
+using Npgsql;
+using Platform.Messaging;
+using Platform.Storage.Crypto;
+using Platform.Storage.Events;
+
+namespace Platform.Storage.Keys;
+
+/// <summary>
+/// Per-organization key-encryption keys (SPEC ENC-KMS, ENC-ROTATE): versioned, wrapped by the root key, created on
+/// first use, rotated on schedule, on demand, and before a version reaches <see cref="StorageOptions.KeyUsageLimit"/>
+/// encryptions (NIST SP 800-38D section 8.3). Every encryption counts against its version in the database, so the
+/// bound holds across replicas and restarts. Unwrapped keys are cached in memory only; the database row is read on
+/// every use, so retirement and destruction take effect at once.
+/// </summary>
+internal sealed partial class OrganizationKeyRing(
+    NpgsqlDataSource dataSource, IRootKeyProvider root, IOutbox outbox, TimeProvider time, IOptions<StorageOptions> options,
+    ILogger<OrganizationKeyRing> logger)
+{
+    private readonly StorageOptions settings = options.Value;
+    private readonly ConcurrentDictionary<(string Organization, int Version), byte[]> unwrapped = new();
+
+    /// <summary>The current key of the organization, counted as one use; creates the first version when there is none.</summary>
+    public async Task<(int Version, byte[] Key)> ForEncryptionAsync(string organizationId, CancellationToken cancellationToken)
+    {
+        for (var attempt = 0; attempt < 5; attempt++)
+        {
+            // A use is counted only while the version is under its bound, so no version is ever used more often.
+            await using var command = dataSource.CreateCommand("""
+                UPDATE organization_key_versions v SET usage_count = v.usage_count + 1
+                FROM organization_keys o
+                WHERE o.organization_id = $1 AND v.organization_id = o.organization_id AND v.version = o.current_version
+                  AND o.destroyed_at IS NULL AND v.usage_count < $3 AND o.rotated_at + COALESCE(o.rotation_period, $2) > $4
+                RETURNING v.version, v.wrapped_key
+                """);
+            command.Parameters.Add(new() { Value = organizationId });
+            command.Parameters.Add(new() { Value = settings.RotationPeriod });
+            command.Parameters.Add(new() { Value = settings.KeyUsageLimit });
+            command.Parameters.Add(new() { Value = time.GetUtcNow() });
+            await using (var reader = await command.ExecuteReaderAsync(cancellationToken))
+            {
+                if (await reader.ReadAsync(cancellationToken))
+                {
+                    var version = reader.GetInt32(0);
+                    return (version, Unwrap(organizationId, version, reader.GetFieldValue<byte[]>(1)));
+                }
+            }
+
+            await MakeUsableAsync(organizationId, cancellationToken);
+        }
+
+        throw new InvalidOperationException("The organization key kept changing while it was being read.");
+    }
+
+    /// <summary>Why the current version could not be used, fixed: no keys yet, usage bound reached, or period over.</summary>
+    private async Task MakeUsableAsync(string organizationId, CancellationToken cancellationToken)
+    {
+        await using var command = dataSource.CreateCommand("""
+            SELECT o.destroyed_at IS NOT NULL, o.current_version, v.usage_count >= $2
+            FROM organization_keys o JOIN organization_key_versions v ON v.organization_id = o.organization_id AND v.version = o.current_version
+            WHERE o.organization_id = $1
+            """);
+        command.Parameters.Add(new() { Value = organizationId });
+        command.Parameters.Add(new() { Value = settings.KeyUsageLimit });
+        bool destroyed, exhausted;
+        int current;
+        await using (var reader = await command.ExecuteReaderAsync(cancellationToken))
+        {
+            if (!await reader.ReadAsync(cancellationToken))
+            {
+                await reader.DisposeAsync();
+                await EnsureOrganizationAsync(organizationId, cancellationToken);
+                return;
+            }
+
+            (destroyed, current, exhausted) = (reader.GetBoolean(0), reader.GetInt32(1), reader.GetBoolean(2));
+        }
+
+        if (destroyed) throw new KeyUnavailableException(KeyUnavailableReason.Destroyed);
+        // The scheduler would get to an expired period within its interval; an encryption does not wait for it.
+        await RotateAsync(organizationId, exhausted ? "usage-limit" : "scheduled", current, cancellationToken);
+    }
+
+    /// <summary>Key <paramref name="version"/> of the organization, if it may still decrypt.</summary>
+    public async Task<byte[]> ForDecryptionAsync(string organizationId, int version, CancellationToken cancellationToken)
+    {
+        await using var command = dataSource.CreateCommand("""
+            SELECT o.destroyed_at IS NOT NULL, o.min_decryption_version, v.wrapped_key
+            FROM organization_keys o
+            LEFT JOIN organization_key_versions v ON v.organization_id = o.organization_id AND v.version = $2
+            WHERE o.organization_id = $1
+            """);
+        command.Parameters.Add(new() { Value = organizationId });
+        command.Parameters.Add(new() { Value = version });
+        await using var reader = await command.ExecuteReaderAsync(cancellationToken);
+        if (!await reader.ReadAsync(cancellationToken)) throw new KeyUnavailableException(KeyUnavailableReason.UnknownOrganization);
+        if (reader.GetBoolean(0)) throw new KeyUnavailableException(KeyUnavailableReason.Destroyed);
+        if (reader.IsDBNull(2)) throw new KeyUnavailableException(KeyUnavailableReason.UnknownVersion);
+        if (version < reader.GetInt32(1)) throw new KeyUnavailableException(KeyUnavailableReason.Retired);
+        return Unwrap(organizationId, version, reader.GetFieldValue<byte[]>(2));
+    }
+
+    /// <summary>Makes a new current version, unless <paramref name="expectedCurrent"/> is given and no longer current.</summary>
+    public async Task<int> RotateAsync(string organizationId, string reason, int? expectedCurrent, CancellationToken cancellationToken)
+    {
+        await using var connection = await dataSource.OpenConnectionAsync(cancellationToken);
+        await using var transaction = await connection.BeginTransactionAsync(cancellationToken);
+        int current;
+        await using (var select = new NpgsqlCommand(
+            "SELECT current_version, destroyed_at IS NOT NULL FROM organization_keys WHERE organization_id = $1 FOR UPDATE", connection, transaction))
+        {
+            select.Parameters.Add(new() { Value = organizationId });
+            await using var reader = await select.ExecuteReaderAsync(cancellationToken);
+            if (!await reader.ReadAsync(cancellationToken)) throw new KeyUnavailableException(KeyUnavailableReason.UnknownOrganization);
+            if (reader.GetBoolean(1)) throw new KeyUnavailableException(KeyUnavailableReason.Destroyed);
+            current = reader.GetInt32(0);
+        }
+
+        if (expectedCurrent is { } expected && expected != current) return current;
+
+        var next = current + 1;
+        var now = time.GetUtcNow();
+        await InsertVersionAsync(connection, transaction, organizationId, next, reason, now, cancellationToken);
+        await using (var update = new NpgsqlCommand(
+            "UPDATE organization_keys SET current_version = $2, rotated_at = $3 WHERE organization_id = $1", connection, transaction))
+        {
+            update.Parameters.Add(new() { Value = organizationId });
+            update.Parameters.Add(new() { Value = next });
+            update.Parameters.Add(new() { Value = now });
+            await update.ExecuteNonQueryAsync(cancellationToken);
+        }
+
+        await outbox.EnqueueAsync(new EncryptionKeyRotated { OrganizationId = organizationId, OccurredAt = now, Version = next, Reason = reason }, transaction, cancellationToken);
+        await transaction.CommitAsync(cancellationToken);
+        LogRotated(logger, organizationId, next, reason);
+        return next;
+    }
+
+    /// <summary>Organizations whose current version is older than their rotation period.</summary>
+    public async Task<IReadOnlyList<(string Organization, int Version)>> DueForRotationAsync(CancellationToken cancellationToken)
+    {
+        await using var command = dataSource.CreateCommand("""
+            SELECT organization_id, current_version FROM organization_keys
+            WHERE destroyed_at IS NULL AND region = $1 AND rotated_at + COALESCE(rotation_period, $2) <= $3
+            """);
+        command.Parameters.Add(new() { Value = settings.Region });
+        command.Parameters.Add(new() { Value = settings.RotationPeriod });
+        command.Parameters.Add(new() { Value = time.GetUtcNow() });
+        var due = new List<(string, int)>();
+        await using var reader = await command.ExecuteReaderAsync(cancellationToken);
+        while (await reader.ReadAsync(cancellationToken)) due.Add((reader.GetString(0), reader.GetInt32(1)));
+        return due;
+    }
+
+    public void Forget(string organizationId)
+    {
+        foreach (var entry in unwrapped.Keys.Where(k => k.Organization == organizationId).ToList())
+        {
+            if (unwrapped.TryRemove(entry, out var key)) CryptographicOperations.ZeroMemory(key);
+        }
+    }
+
+    private byte[] Unwrap(string organizationId, int version, byte[] wrapped)
+    {
+        if (unwrapped.TryGetValue((organizationId, version), out var cached)) return cached;
+        var key = root.Unwrap(wrapped, AssociatedData.For(Purposes.OrganizationKey, organizationId, "-", version))
+            ?? throw new InvalidOperationException($"The root key '{root.Name}' cannot unwrap key version {version} of {organizationId}: wrong root key, or the row was altered.");
+        return unwrapped.GetOrAdd((organizationId, version), key);
+    }
+
+    private async Task EnsureOrganizationAsync(string organizationId, CancellationToken cancellationToken)
+    {
+        await using var connection = await dataSource.OpenConnectionAsync(cancellationToken);
+        await using var transaction = await connection.BeginTransactionAsync(cancellationToken);
+        var now = time.GetUtcNow();
+        await using (var insert = new NpgsqlCommand("""
+            INSERT INTO organization_keys (organization_id, region, current_version, rotated_at, created_at)
+            VALUES ($1, $2, 1, $3, $3) ON CONFLICT (organization_id) DO NOTHING
+            """, connection, transaction))
+        {
+            insert.Parameters.Add(new() { Value = organizationId });
+            insert.Parameters.Add(new() { Value = settings.Region });
+            insert.Parameters.Add(new() { Value = now });
+            if (await insert.ExecuteNonQueryAsync(cancellationToken) == 0)
+            {
+                // Someone else created it, or it was destroyed: the caller's next read says which.
+                await using var destroyed = new NpgsqlCommand("SELECT destroyed_at IS NOT NULL FROM organization_keys WHERE organization_id = $1", connection, transaction);
+                destroyed.Parameters.Add(new() { Value = organizationId });
+                if (await destroyed.ExecuteScalarAsync(cancellationToken) is true) throw new KeyUnavailableException(KeyUnavailableReason.Destroyed);
+                return;
+            }
+        }
+
+        await InsertVersionAsync(connection, transaction, organizationId, 1, "created", now, cancellationToken);
+        await transaction.CommitAsync(cancellationToken);
+        LogCreated(logger, organizationId);
+    }
+
+    private async Task InsertVersionAsync(
+        NpgsqlConnection connection, NpgsqlTransaction transaction, string organizationId, int version, string reason, DateTimeOffset now, CancellationToken cancellationToken)
+    {
+        var key = RandomNumberGenerator.GetBytes(Aead.KeyBytes);
+        var wrapped = root.Wrap(key, AssociatedData.For(Purposes.OrganizationKey, organizationId, "-", version));
+        CryptographicOperations.ZeroMemory(key);
+        await using var insert = new NpgsqlCommand("""
+            INSERT INTO organization_key_versions (organization_id, version, root_key, wrapped_key, created_at, reason)
+            VALUES ($1, $2, $3, $4, $5, $6)
+            """, connection, transaction);
+        insert.Parameters.Add(new() { Value = organizationId });
+        insert.Parameters.Add(new() { Value = version });
+        insert.Parameters.Add(new() { Value = root.Name });
+        insert.Parameters.Add(new() { Value = wrapped });
+        insert.Parameters.Add(new() { Value = now });
+        insert.Parameters.Add(new() { Value = reason });
+        await insert.ExecuteNonQueryAsync(cancellationToken);
+    }
+
+    [LoggerMessage(EventId = 5001, Level = LogLevel.Information, Message = "Created key version 1 of {OrganizationId}")]
+    private static partial void LogCreated(ILogger logger, string organizationId);
+
+    [LoggerMessage(EventId = 5002, Level = LogLevel.Information, Message = "Rotated the key of {OrganizationId} to version {Version} ({Reason})")]
+    private static partial void LogRotated(ILogger logger, string organizationId, int version, string reason);
+}

@@ -1,0 +1,181 @@
+using Microsoft.Extensions.Options;
+using Npgsql;
+using Platform.Messaging;
+using Platform.Storage.Events;
+
+namespace Platform.Storage.Objects;
+
+/// <summary>Datasets and object metadata in storagedb; every change commits with its event (transactional outbox).</summary>
+internal sealed class ObjectCatalog(NpgsqlDataSource dataSource, IOutbox outbox, TimeProvider time, IOptions<StorageOptions> options)
+{
+    private const string ObjectColumns = "o.id, o.dataset_id, o.organization_id, o.name, o.data_class, o.size, o.content_type, o.key_version, o.wrapped_dek, o.blob_key, o.created_at, o.created_by";
+    private readonly string region = options.Value.Region;
+
+    public async Task<Dataset> CreateDatasetAsync(string organizationId, string name, string actor, CancellationToken cancellationToken)
+    {
+        var dataset = new Dataset(Model.DatasetIds.New(), organizationId, region, name, time.GetUtcNow(), actor);
+        await using var command = dataSource.CreateCommand("INSERT INTO datasets (id, organization_id, region, name, created_at, created_by) VALUES ($1, $2, $3, $4, $5, $6)");
+        foreach (var value in new object[] { dataset.Id, organizationId, region, name, dataset.CreatedAt, actor }) command.Parameters.Add(new() { Value = value });
+        await command.ExecuteNonQueryAsync(cancellationToken);
+        return dataset;
+    }
+
+    public async Task<Dataset?> GetDatasetAsync(string organizationId, string datasetId, CancellationToken cancellationToken)
+    {
+        await using var command = dataSource.CreateCommand(
+            "SELECT id, organization_id, region, name, created_at, created_by FROM datasets WHERE id = $1 AND organization_id = $2 AND region = $3");
+        command.Parameters.Add(new() { Value = datasetId });
+        command.Parameters.Add(new() { Value = organizationId });
+        command.Parameters.Add(new() { Value = region });
+        await using var reader = await command.ExecuteReaderAsync(cancellationToken);
+        return await reader.ReadAsync(cancellationToken) ? ReadDataset(reader) : null;
+    }
+
+    public async Task<List<Dataset>> ListDatasetsAsync(string organizationId, string? after, int limit, CancellationToken cancellationToken)
+    {
+        await using var command = dataSource.CreateCommand("""
+            SELECT id, organization_id, region, name, created_at, created_by FROM datasets
+            WHERE organization_id = $1 AND region = $2 AND id > $3 ORDER BY id LIMIT $4
+            """);
+        foreach (var value in new object[] { organizationId, region, after ?? "", limit }) command.Parameters.Add(new() { Value = value });
+        var datasets = new List<Dataset>();
+        await using var reader = await command.ExecuteReaderAsync(cancellationToken);
+        while (await reader.ReadAsync(cancellationToken)) datasets.Add(ReadDataset(reader));
+        return datasets;
+    }
+
+    /// <summary>Deletes the dataset's metadata and returns the blob keys to remove; null when there is no such dataset.</summary>
+    public async Task<List<string>?> DeleteDatasetAsync(string organizationId, string datasetId, string actor, CancellationToken cancellationToken)
+    {
+        await using var connection = await dataSource.OpenConnectionAsync(cancellationToken);
+        await using var transaction = await connection.BeginTransactionAsync(cancellationToken);
+        await using (var lockRow = new NpgsqlCommand("SELECT 1 FROM datasets WHERE id = $1 AND organization_id = $2 AND region = $3 FOR UPDATE", connection, transaction))
+        {
+            foreach (var value in new object[] { datasetId, organizationId, region }) lockRow.Parameters.Add(new() { Value = value });
+            if (await lockRow.ExecuteScalarAsync(cancellationToken) is null) return null;
+        }
+
+        var blobs = new List<string>();
+        await using (var delete = new NpgsqlCommand("DELETE FROM objects WHERE dataset_id = $1 RETURNING blob_key", connection, transaction))
+        {
+            delete.Parameters.Add(new() { Value = datasetId });
+            await using var reader = await delete.ExecuteReaderAsync(cancellationToken);
+            while (await reader.ReadAsync(cancellationToken)) blobs.Add(reader.GetString(0));
+        }
+
+        await using (var delete = new NpgsqlCommand("DELETE FROM datasets WHERE id = $1", connection, transaction))
+        {
+            delete.Parameters.Add(new() { Value = datasetId });
+            await delete.ExecuteNonQueryAsync(cancellationToken);
+        }
+
+        await outbox.EnqueueAsync(new DatasetDeleted
+        {
+            OrganizationId = organizationId, OccurredAt = time.GetUtcNow(), DatasetId = datasetId, ObjectsDeleted = blobs.Count, Region = region, DeletedBy = actor,
+        }, transaction, cancellationToken);
+        await transaction.CommitAsync(cancellationToken);
+        return blobs;
+    }
+
+    public async Task<StoredObject?> GetObjectAsync(string organizationId, string datasetId, string name, CancellationToken cancellationToken)
+    {
+        await using var command = dataSource.CreateCommand($"""
+            SELECT {ObjectColumns}, k.destroyed_at IS NOT NULL
+            FROM objects o JOIN datasets d ON d.id = o.dataset_id
+            LEFT JOIN organization_keys k ON k.organization_id = o.organization_id
+            WHERE o.dataset_id = $1 AND o.organization_id = $2 AND o.name = $3 AND d.region = $4
+            """);
+        foreach (var value in new object[] { datasetId, organizationId, name, region }) command.Parameters.Add(new() { Value = value });
+        await using var reader = await command.ExecuteReaderAsync(cancellationToken);
+        return await reader.ReadAsync(cancellationToken) ? ReadObject(reader) with { KeysDestroyed = !reader.IsDBNull(12) && reader.GetBoolean(12) } : null;
+    }
+
+    public async Task<List<StoredObject>> ListObjectsAsync(string organizationId, string datasetId, string? after, int limit, CancellationToken cancellationToken)
+    {
+        await using var command = dataSource.CreateCommand($"""
+            SELECT {ObjectColumns} FROM objects o
+            WHERE o.dataset_id = $1 AND o.organization_id = $2 AND o.name COLLATE "C" > $3 ORDER BY o.name COLLATE "C" LIMIT $4
+            """);
+        foreach (var value in new object[] { datasetId, organizationId, after ?? "", limit }) command.Parameters.Add(new() { Value = value });
+        var objects = new List<StoredObject>();
+        await using var reader = await command.ExecuteReaderAsync(cancellationToken);
+        while (await reader.ReadAsync(cancellationToken)) objects.Add(ReadObject(reader));
+        return objects;
+    }
+
+    /// <summary>
+    /// Records a fully written object, replacing any object of the same name; returns the replaced object's blob key
+    /// (to remove), or false when the dataset vanished meanwhile.
+    /// </summary>
+    public async Task<(bool Stored, string? ReplacedBlob)> InsertObjectAsync(StoredObject stored, CancellationToken cancellationToken)
+    {
+        await using var connection = await dataSource.OpenConnectionAsync(cancellationToken);
+        await using var transaction = await connection.BeginTransactionAsync(cancellationToken);
+        await using (var lockRow = new NpgsqlCommand("SELECT 1 FROM datasets WHERE id = $1 FOR SHARE", connection, transaction))
+        {
+            lockRow.Parameters.Add(new() { Value = stored.DatasetId });
+            if (await lockRow.ExecuteScalarAsync(cancellationToken) is null) return (false, null);
+        }
+
+        string? replacedId = null, replacedBlob = null;
+        await using (var delete = new NpgsqlCommand("DELETE FROM objects WHERE dataset_id = $1 AND name = $2 RETURNING id, blob_key", connection, transaction))
+        {
+            delete.Parameters.Add(new() { Value = stored.DatasetId });
+            delete.Parameters.Add(new() { Value = stored.Name });
+            await using var reader = await delete.ExecuteReaderAsync(cancellationToken);
+            if (await reader.ReadAsync(cancellationToken)) (replacedId, replacedBlob) = (reader.GetString(0), reader.GetString(1));
+        }
+
+        await using (var insert = new NpgsqlCommand("""
+            INSERT INTO objects (id, dataset_id, organization_id, name, data_class, size, content_type, key_version, wrapped_dek, blob_key, created_at, created_by)
+            VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12)
+            """, connection, transaction))
+        {
+            foreach (var value in new object[] { stored.Id, stored.DatasetId, stored.OrganizationId, stored.Name, stored.DataClass, stored.Size, stored.ContentType,
+                         stored.KeyVersion, stored.WrappedDataKey, stored.BlobKey, stored.CreatedAt, stored.CreatedBy })
+            {
+                insert.Parameters.Add(new() { Value = value });
+            }
+
+            await insert.ExecuteNonQueryAsync(cancellationToken);
+        }
+
+        await outbox.EnqueueAsync(new ObjectStored
+        {
+            OrganizationId = stored.OrganizationId, OccurredAt = stored.CreatedAt, DatasetId = stored.DatasetId, ObjectId = stored.Id,
+            DataClass = stored.DataClass, Size = stored.Size, Region = region, StoredBy = stored.CreatedBy, ReplacedObjectId = replacedId,
+        }, transaction, cancellationToken);
+        await transaction.CommitAsync(cancellationToken);
+        return (true, replacedBlob);
+    }
+
+    /// <summary>Deletes the object's metadata (its wrapped data key with it) and returns its blob key; null when there is none.</summary>
+    public async Task<string?> DeleteObjectAsync(string organizationId, string datasetId, string name, string actor, CancellationToken cancellationToken)
+    {
+        await using var connection = await dataSource.OpenConnectionAsync(cancellationToken);
+        await using var transaction = await connection.BeginTransactionAsync(cancellationToken);
+        string objectId, blob, dataClass;
+        await using (var delete = new NpgsqlCommand(
+            "DELETE FROM objects WHERE dataset_id = $1 AND organization_id = $2 AND name = $3 RETURNING id, blob_key, data_class", connection, transaction))
+        {
+            foreach (var value in new object[] { datasetId, organizationId, name }) delete.Parameters.Add(new() { Value = value });
+            await using var reader = await delete.ExecuteReaderAsync(cancellationToken);
+            if (!await reader.ReadAsync(cancellationToken)) return null;
+            (objectId, blob, dataClass) = (reader.GetString(0), reader.GetString(1), reader.GetString(2));
+        }
+
+        await outbox.EnqueueAsync(new ObjectDeleted
+        {
+            OrganizationId = organizationId, OccurredAt = time.GetUtcNow(), DatasetId = datasetId, ObjectId = objectId, DataClass = dataClass, Region = region, DeletedBy = actor,
+        }, transaction, cancellationToken);
+        await transaction.CommitAsync(cancellationToken);
+        return blob;
+    }
+
+    private static Dataset ReadDataset(NpgsqlDataReader reader) =>
+        new(reader.GetString(0), reader.GetString(1), reader.GetString(2), reader.GetString(3), reader.GetFieldValue<DateTimeOffset>(4), reader.GetString(5));
+
+    private static StoredObject ReadObject(NpgsqlDataReader reader) =>
+        new(reader.GetString(0), reader.GetString(1), reader.GetString(2), reader.GetString(3), reader.GetString(4), reader.GetInt64(5), reader.GetString(6),
+            reader.GetInt32(7), reader.GetFieldValue<byte[]>(8), reader.GetString(9), reader.GetFieldValue<DateTimeOffset>(10), reader.GetString(11));
+}

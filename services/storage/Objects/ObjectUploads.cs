@@ -1,0 +1,61 @@
+using System.Security.Cryptography;
+using Microsoft.Extensions.Options;
+using Platform.Storage.Blobs;
+using Platform.Storage.Crypto;
+using Platform.Storage.Keys;
+using Platform.Storage.Model;
+
+namespace Platform.Storage.Objects;
+
+/// <summary>
+/// Stores an object: a fresh data key wrapped by the organization's current key, the body encrypted segment by
+/// segment straight into an invisible blob, the blob committed, and only then the metadata row with its event. Any
+/// failure before the row commits leaves no blob and no row behind.
+/// </summary>
+internal sealed partial class ObjectUploads(
+    IBlobStore blobs, DataKeys dataKeys, ObjectCatalog catalog, TimeProvider time, IOptions<StorageOptions> options, ILogger<ObjectUploads> logger)
+{
+    public async Task<StoredObject?> UploadAsync(
+        Dataset dataset, string name, string dataClass, string contentType, long length, Stream body, string actor, CancellationToken cancellationToken)
+    {
+        var objectId = ObjectIds.New();
+        var (dataKey, version, wrapped) = await dataKeys.NewAsync(dataset.OrganizationId, objectId, cancellationToken);
+        var blobKey = BlobKeys.For(dataset.OrganizationId, dataset.Id, objectId);
+        try
+        {
+            await using var writer = await blobs.CreateAsync(blobKey, cancellationToken);
+            await StreamEncryptor.EncryptAsync(body, length, writer.Stream, dataKey, dataset.OrganizationId, objectId, options.Value.SegmentSize, cancellationToken);
+            await writer.CommitAsync(cancellationToken);
+        }
+        finally
+        {
+            CryptographicOperations.ZeroMemory(dataKey);
+        }
+
+        var stored = new StoredObject(objectId, dataset.Id, dataset.OrganizationId, name, dataClass, length, contentType, version, wrapped, blobKey, time.GetUtcNow(), actor);
+        bool recorded;
+        string? replaced;
+        try
+        {
+            (recorded, replaced) = await catalog.InsertObjectAsync(stored, cancellationToken);
+        }
+        catch (Exception)
+        {
+            await blobs.DeleteAsync(blobKey, CancellationToken.None);
+            throw;
+        }
+
+        if (!recorded)
+        {
+            await blobs.DeleteAsync(blobKey, CancellationToken.None);
+            return null;
+        }
+
+        if (replaced is not null) await blobs.DeleteAsync(replaced, CancellationToken.None);
+        LogStored(logger, objectId, dataset.Id, length);
+        return stored;
+    }
+
+    [LoggerMessage(EventId = 5101, Level = LogLevel.Information, Message = "Stored object {ObjectId} in {DatasetId} ({Size} bytes)")]
+    private static partial void LogStored(ILogger logger, string objectId, string datasetId, long size);
+}

@@ -1,0 +1,22 @@
+using Platform.Storage;
+using Platform.Storage.Apis;
+
+var builder = WebApplication.CreateBuilder(args);
+
+builder.AddServiceDefaults();
+builder.AddStorageServices();
+
+var app = builder.Build();
+if (!app.ValidateConfiguration()) return 1;
+
+app.UseExceptionHandler();
+app.UseStatusCodePages();
+app.MapDefaultEndpoints();
+app.MapDatasetsApi();
+app.MapTransitApi();
+app.MapKeyManagementApi();
+
+app.Run();
+return 0;
+
+public partial class Program;

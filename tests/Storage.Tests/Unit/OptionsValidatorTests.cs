@@ -1,0 +1,62 @@
+using System.Security.Cryptography;
+using Microsoft.Extensions.FileProviders;
+using Microsoft.Extensions.Hosting;
+
+namespace Platform.Storage.Tests.Unit;
+
+public sealed class OptionsValidatorTests
+{
+    private static StorageOptions Valid() => new()
+    {
+        Region = "eu",
+        BlobRoot = "/var/lib/platform/blobs",
+        RootKey = new RootKeyOptions { Provider = "File", Key = Convert.ToBase64String(RandomNumberGenerator.GetBytes(32)) },
+        ServiceTokens = [new ServiceCaller { Name = "retention", Token = new string('t', 40), Organizations = ["*"] }],
+    };
+
+    [Fact]
+    public void A_complete_development_configuration_passes()
+    {
+        Assert.True(new StorageOptionsValidator(new Environment("Development")).Validate(null, Valid()).Succeeded);
+    }
+
+    [Fact]
+    public void The_key_file_provider_is_refused_in_production_unless_explicitly_allowed()
+    {
+        var production = new StorageOptionsValidator(new Environment("Production"));
+        var result = production.Validate(null, Valid());
+        Assert.True(result.Failed);
+        Assert.Contains(result.Failures!, f => f.Contains("AllowFileProviderInProduction", StringComparison.Ordinal));
+
+        var allowed = Valid();
+        allowed.RootKey.AllowFileProviderInProduction = true;
+        Assert.True(production.Validate(null, allowed).Succeeded);
+    }
+
+    [Fact]
+    public void Every_error_is_reported_at_once_without_secret_values()
+    {
+        var options = Valid();
+        options.Region = "EU!";
+        options.BlobRoot = "relative";
+        options.RootKey.Key = "c2hvcnQ=";
+        options.KeyUsageLimit = (1L << 32) + 1;
+        options.ServiceTokens.Add(new ServiceCaller { Name = "x", Token = "short", Organizations = ["nope"] });
+
+        var failures = new StorageOptionsValidator(new Environment("Development")).Validate(null, options).Failures!.ToList();
+
+        Assert.True(failures.Count >= 6, string.Join("\n", failures));
+        Assert.DoesNotContain(failures, f => f.Contains("c2hvcnQ=", StringComparison.Ordinal) || f.Contains("short", StringComparison.Ordinal));
+    }
+
+    private sealed class Environment(string name) : IHostEnvironment
+    {
+        public string EnvironmentName { get; set; } = name;
+
+        public string ApplicationName { get; set; } = "storage";
+
+        public string ContentRootPath { get; set; } = "/";
+
+        public IFileProvider ContentRootFileProvider { get; set; } = new NullFileProvider();
+    }
+}
