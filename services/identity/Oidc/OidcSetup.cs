@@ -73,8 +73,7 @@ internal static class OidcSetup
                 server.UseAspNetCore()
                     .EnableAuthorizationEndpointPassthrough()
                     .EnableTokenEndpointPassthrough()
-                    .EnableUserInfoEndpointPassthrough()
-                    .EnableStatusCodePagesIntegration();
+                    .EnableUserInfoEndpointPassthrough();
             });
 
         // Runs before OpenIddict's own checks (which need a signing key) on the first read of the options.
