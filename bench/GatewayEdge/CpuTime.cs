@@ -10,6 +10,30 @@ internal static class CpuTime
 {
     public static double Seconds(int pid) => Read(pid) is { } stat ? stat.Ticks / 100.0 : 0;
 
+    /// <summary>
+    /// CPU seconds of a .NET process's background tiered-compilation thread (it exits when idle, so this can fall).
+    /// </summary>
+    public static double TieredCompilationSeconds(int pid)
+    {
+        var ticks = 0L;
+        foreach (var task in Directory.EnumerateDirectories($"/proc/{pid}/task"))
+        {
+            try
+            {
+                if (!File.ReadAllText(Path.Combine(task, "comm")).StartsWith(".NET Tiered Com", StringComparison.Ordinal)) continue;
+                var stat = File.ReadAllText(Path.Combine(task, "stat"));
+                var fields = stat[(stat.LastIndexOf(')') + 2)..].Split(' ');
+                ticks += long.Parse(fields[11], CultureInfo.InvariantCulture) + long.Parse(fields[12], CultureInfo.InvariantCulture);
+            }
+            catch (IOException)
+            {
+                // The thread ended meanwhile.
+            }
+        }
+
+        return ticks / 100.0;
+    }
+
     /// <summary>Per process of the tree under this one: its CPU seconds so far.</summary>
     public static Dictionary<int, double> Descendants()
     {
@@ -30,6 +54,23 @@ internal static class CpuTime
     /// <summary>CPU seconds the processes of <paramref name="after"/> used since <paramref name="before"/>, except <paramref name="excluded"/>.</summary>
     public static double Used(Dictionary<int, double> before, Dictionary<int, double> after, IReadOnlySet<int> excluded) =>
         after.Where(p => !excluded.Contains(p.Key)).Sum(p => p.Value - before.GetValueOrDefault(p.Key));
+
+    /// <summary>
+    /// Waits until the processes this bench started (but <paramref name="excluded"/>) use under 10% of a core — the
+    /// audit pipeline has caught up — so that one run's backlog does not slow the next; at most <paramref name="limit"/>.
+    /// </summary>
+    public static async Task<TimeSpan> WaitForQuietAsync(IReadOnlySet<int> excluded, TimeSpan limit)
+    {
+        var waited = System.Diagnostics.Stopwatch.StartNew();
+        while (waited.Elapsed < limit)
+        {
+            var before = Descendants();
+            await Task.Delay(TimeSpan.FromSeconds(1));
+            if (Used(before, Descendants(), excluded) < 0.1) break;
+        }
+
+        return waited.Elapsed;
+    }
 
     private sealed record Stat(int Pid, int ParentPid, long Ticks);
 
