@@ -4,27 +4,32 @@ using Platform.Storage.Model;
 namespace Platform.Storage.Apis;
 
 /// <summary>
-/// Who is calling the public API, as the gateway verified it (gateway ApiKeyMiddleware): <c>X-Platform-Organization</c>,
-/// <c>X-Platform-Key-Id</c> and <c>X-Platform-Scopes</c> (<c>permission:level</c>, space-separated). The gateway strips
-/// these headers from clients, so the service trusts them; it must only be reachable through the gateway.
+/// Who is calling the public API, as the gateway verified it: <c>X-Platform-Organization</c> and either an API key
+/// (<c>X-Platform-Key-Id</c>, <c>X-Platform-Scopes</c> as space-separated <c>permission:level</c>; ApiKeyMiddleware) or a
+/// user (<c>X-Platform-User</c>, <c>X-Platform-Roles</c>; UserTokenMiddleware). The gateway strips these headers from
+/// clients, so the service trusts them; it must only be reachable through the gateway.
 /// </summary>
-internal sealed record GatewayPrincipal(string OrganizationId, string Actor, IReadOnlyList<string> Scopes)
+internal sealed record GatewayPrincipal(string OrganizationId, string Actor, IReadOnlyList<string> Scopes, IReadOnlyList<string> Roles)
 {
     public const string OrganizationHeader = "X-Platform-Organization";
     public const string KeyIdHeader = "X-Platform-Key-Id";
     public const string ScopesHeader = "X-Platform-Scopes";
+    public const string UserHeader = "X-Platform-User";
+    public const string RolesHeader = "X-Platform-Roles";
+    private static readonly string[] writerRoles = ["Owner", "Admin", "Developer"];
 
-    /// <summary>Any dataset scope reads; writing needs <c>dataset:full</c>, or <c>dataset:labeler_only</c> for annotations.</summary>
-    public bool MayRead => Scopes.Any(s => s.StartsWith("dataset:", StringComparison.Ordinal));
+    /// <summary>Any dataset scope or organization role reads; writing needs <c>dataset:full</c> (or <c>dataset:labeler_only</c> for annotations) or a role above Viewer.</summary>
+    public bool MayRead => Scopes.Any(s => s.StartsWith("dataset:", StringComparison.Ordinal)) || Roles.Count > 0;
 
     public bool MayWrite(string? dataClass = null) =>
-        Scopes.Contains("dataset:full") || (dataClass == "annotation" && Scopes.Contains("dataset:labeler_only"));
+        Scopes.Contains("dataset:full") || (dataClass == "annotation" && Scopes.Contains("dataset:labeler_only")) || Roles.Any(writerRoles.Contains);
 
     /// <summary>The principal allowed to act on <paramref name="organizationId"/>, or the problem to answer.</summary>
     public static (GatewayPrincipal? Principal, ProblemHttpResult? Problem) For(HttpContext http, string organizationId)
     {
         var headers = http.Request.Headers;
-        if (headers[OrganizationHeader] is not [{ Length: > 0 } organization] || headers[KeyIdHeader] is not [{ Length: > 0 and <= 100 } actor])
+        var actor = headers[KeyIdHeader] is [{ Length: > 0 and <= 100 } key] ? key : headers[UserHeader] is [{ Length: > 0 and <= 100 } user] ? user : null;
+        if (headers[OrganizationHeader] is not [{ Length: > 0 } organization] || actor is null)
         {
             return (null, Problems.Unauthorized(http, "Call this API through the gateway with an API key."));
         }
@@ -32,6 +37,7 @@ internal sealed record GatewayPrincipal(string OrganizationId, string Actor, IRe
         if (organization != organizationId) return (null, Problems.Denied("The API key belongs to another organization."));
         if (!OrganizationIds.IsWellFormed(organizationId)) return (null, Problems.Missing("organization"));
         var scopes = headers[ScopesHeader].ToString().Split(' ', StringSplitOptions.RemoveEmptyEntries);
-        return (new GatewayPrincipal(organization, actor, scopes), null);
+        var roles = headers[KeyIdHeader].Count == 0 ? headers[RolesHeader].ToString().Split(' ', StringSplitOptions.RemoveEmptyEntries) : [];
+        return (new GatewayPrincipal(organization, actor, scopes, roles), null);
     }
 }

@@ -137,6 +137,25 @@ public sealed class ObjectStorageTests(StorageServiceFixture fixture)
     }
 
     [Fact]
+    public async Task Signed_in_users_read_as_viewers_and_write_as_developers()
+    {
+        var organization = StorageApi.NewOrganization();
+        var dataset = await fixture.Gateway(organization).CreateDatasetAsync(organization);
+        HttpClient User(string roles)
+        {
+            var client = fixture.Service.CreateClient();
+            client.DefaultRequestHeaders.Add("X-Platform-Organization", organization);
+            client.DefaultRequestHeaders.Add("X-Platform-User", "usr_0123456789abcdef0123456789abcdef");
+            client.DefaultRequestHeaders.Add("X-Platform-Roles", roles);
+            return client;
+        }
+
+        await (await User("Developer").PutObjectAsync(organization, dataset, "a.png", [1, 2], "image")).JsonAsync(HttpStatusCode.Created);
+        Assert.Equal([1, 2], await User("Viewer").GetObjectBytesAsync(organization, dataset, "a.png"));
+        await (await User("Viewer").PutObjectAsync(organization, dataset, "b.png", [1], "image")).ProblemAsync(HttpStatusCode.Forbidden);
+    }
+
+    [Fact]
     public async Task Labelers_may_store_annotations_only()
     {
         var organization = StorageApi.NewOrganization();
