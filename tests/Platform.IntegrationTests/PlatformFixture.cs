@@ -19,6 +19,8 @@ public sealed class PlatformFixture : IAsyncLifetime
         foreach (var (name, value) in ProductRoutes(Product.Address)) App.WithEnvironment("gateway", name, value);
         App.WithEnvironment("gateway", "Gateway__Keys__UsageFlushInterval", "00:00:01");
         App.WithEnvironment("gateway", "Gateway__RateLimits__Replicas", "2");
+        App.WithEnvironment("gateway", "Gateway__Identity__Issuer", ProductUpstream.TokenIssuer);
+        App.WithEnvironment("gateway", "Gateway__Identity__JwksUrl", new Uri(Product.Address, "/.well-known/jwks").ToString());
         // The test machine is small and busy: a slow Redis answer must not look like an outage here.
         App.WithEnvironment("gateway", "Gateway__RateLimits__RedisTimeout", "00:00:02");
         // Operator tokens (audit reader, keys administrator) are checked by the services, so to the gateway those
@@ -37,6 +39,9 @@ public sealed class PlatformFixture : IAsyncLifetime
     private static IEnumerable<(string, string)> ProductRoutes(Uri upstream)
     {
         yield return ("ReverseProxy__Clusters__product__Destinations__primary__Address", upstream.ToString());
+        // Open to signed-in users of any role.
+        yield return ("ReverseProxy__Routes__projects__ClusterId", "product");
+        yield return ("ReverseProxy__Routes__projects__Match__Path", "/v1/projects/{**rest}");
         foreach (var (route, method, levels) in new[] { ("datasets-read", "GET", "full,read_only"), ("datasets-write", "POST", "full") })
         {
             yield return ($"ReverseProxy__Routes__{route}__ClusterId", "product");
