@@ -4,7 +4,7 @@ using Platform.Hosting;
 var builder = DistributedApplication.CreateBuilder(args);
 
 var postgres = builder.AddPostgres("postgres");
-postgres.AddDatabase("identitydb");
+var identityDb = postgres.AddDatabase("identitydb");
 var keysDb = postgres.AddDatabase("keysdb");
 postgres.AddDatabase("storagedb");
 postgres.AddDatabase("retentiondb");
@@ -43,6 +43,20 @@ var keys = builder.AddProject("keys", "../services/keys/Keys.csproj")
     .WithEnvironment("Keys__Administrators__0__Organizations__0", "*")
     .WithEnvironment("Keys__ServiceTokens__0", keysGatewayToken);
 
+// Identity's data key (TOTP secrets and signing keys at rest, base64 of 33 bytes). Its public address is the
+// gateway's: tokens are issued for https://localhost:8443/, and the gateway (loopback) is its trusted proxy.
+var identityDataKey = builder.AddParameter("identity-data-key", secret: true, generateMinLength: 44);
+
+var identity = builder.AddProject("identity", "../services/identity/Identity.csproj")
+    .WithHttpEndpoint(targetPort: 8080, name: "http")
+    .WithHttpHealthCheck("/health", endpointName: "http")
+    .WithReference(identityDb).WaitFor(identityDb)
+    .WithReference(messaging).WaitFor(messaging)
+    .WithEnvironment("Identity__Issuer", "https://localhost:8443/")
+    .WithEnvironment("Identity__DataKey", identityDataKey)
+    .WithEnvironment("Identity__TrustedProxies__0", "127.0.0.1")
+    .WithEnvironment("Identity__TrustedProxies__1", "::1");
+
 builder.AddProject("gateway", "../gateway/Gateway.csproj")
     .WithHttpsEndpoint(port: 8443, targetPort: 8443, name: "https", env: "Gateway__HttpsPort")
     .WithHttpEndpoint(targetPort: 8081, name: "internal", env: "Gateway__InternalPort")
@@ -56,6 +70,8 @@ builder.AddProject("gateway", "../gateway/Gateway.csproj")
     .WithEnvironment("ReverseProxy__Clusters__audit__Destinations__primary__Address", audit.GetEndpoint("http"))
     .WithReference(keys)
     .WithEnvironment("ReverseProxy__Clusters__keys__Destinations__primary__Address", keys.GetEndpoint("http"))
+    .WithReference(identity)
+    .WithEnvironment("ReverseProxy__Clusters__identity__Destinations__primary__Address", identity.GetEndpoint("http"))
     .WithEnvironment("Gateway__Keys__Url", keys.GetEndpoint("http"))
     .WithEnvironment("Gateway__Keys__ServiceToken", keysGatewayToken)
     .WithReplicas(1);

@@ -14,9 +14,9 @@ internal sealed class IdentityOptionsValidator : IValidateOptions<IdentityOption
         }
 
         var buffer = new byte[Math.Max(options.DataKey.Length, 1)];
-        if (!Convert.TryFromBase64String(options.DataKey, buffer, out var length) || length != 32)
+        if (!Convert.TryFromBase64String(options.DataKey, buffer, out var length) || length < 32)
         {
-            errors.Add("Identity:DataKey must be base64 of exactly 32 random bytes (e.g. 'openssl rand -base64 32').");
+            errors.Add("Identity:DataKey must be base64 of at least 32 random bytes (e.g. 'openssl rand -base64 32').");
         }
 
         Array.Clear(buffer);

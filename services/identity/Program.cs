@@ -2,6 +2,7 @@ using Platform.Identity;
 using Platform.Identity.Apis;
 using Platform.Identity.Oidc;
 using Platform.Identity.Pages;
+using Platform.Identity.Sessions;
 
 var builder = WebApplication.CreateBuilder(args);
 
@@ -11,6 +12,7 @@ builder.AddIdentityServices();
 var app = builder.Build();
 if (!app.ValidateConfiguration()) return 1;
 
+app.UseTrustedForwardedScheme();
 app.UseExceptionHandler();
 app.UseStatusCodePages();
 app.UseAuthentication();

@@ -4,14 +4,15 @@ using Microsoft.Extensions.Options;
 namespace Platform.Identity.Mfa;
 
 /// <summary>
-/// AES-256-GCM under <c>Identity:DataKey</c> for secrets identity must read back (TOTP secrets, signing keys).
+/// AES-256-GCM under a key derived from <c>Identity:DataKey</c> for secrets identity must read back (TOTP secrets, signing keys).
 /// Layout: version byte, 12-byte nonce, ciphertext, 16-byte tag. The associated data binds a ciphertext to its row
 /// (e.g. <c>totp:usr_…</c>), so a ciphertext copied to another row does not decrypt.
 /// </summary>
 internal sealed class DataProtector(IOptions<IdentityOptions> options)
 {
     private const byte Version = 1;
-    private readonly byte[] key = Convert.FromBase64String(options.Value.DataKey);
+    // The configured secret is key material, not the key: HKDF gives each use its own key (RFC 5869).
+    private readonly byte[] key = HKDF.DeriveKey(HashAlgorithmName.SHA256, Convert.FromBase64String(options.Value.DataKey), 32, salt: [], info: "platform-identity/data"u8.ToArray());
 
     public byte[] Protect(ReadOnlySpan<byte> plaintext, string context)
     {

@@ -83,8 +83,9 @@ internal static class OidcSetup
 
     private static byte[] DeriveEncryptionKey(string dataKey)
     {
+        // An invalid key fails start-up validation first; the random stand-in only lets configuration reach it.
         var buffer = new byte[Math.Max(dataKey.Length, 1)];
-        var key = Convert.TryFromBase64String(dataKey, buffer, out var length) && length == 32 ? buffer[..32] : RandomNumberGenerator.GetBytes(32);
+        var key = Convert.TryFromBase64String(dataKey, buffer, out var length) && length >= 32 ? buffer[..length] : RandomNumberGenerator.GetBytes(32);
         return HKDF.DeriveKey(HashAlgorithmName.SHA256, key, 32, salt: [], info: "platform-identity/openiddict-encryption"u8.ToArray());
     }
 

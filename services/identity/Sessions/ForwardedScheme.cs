@@ -1,0 +1,24 @@
+using Microsoft.Extensions.Options;
+
+namespace Platform.Identity.Sessions;
+
+/// <summary>
+/// Behind the gateway, TLS ends at the gateway: a request from a trusted proxy that says X-Forwarded-Proto: https is
+/// treated as HTTPS (Secure cookies, OpenIddict's transport security requirement). From anyone else the header is ignored.
+/// </summary>
+internal static class ForwardedScheme
+{
+    public static IApplicationBuilder UseTrustedForwardedScheme(this IApplicationBuilder app) => app.Use((http, next) =>
+    {
+        var proxies = http.RequestServices.GetRequiredService<IOptions<IdentityOptions>>().Value.TrustedProxies;
+        var address = http.Connection.RemoteIpAddress;
+        if (address is { IsIPv4MappedToIPv6: true }) address = address.MapToIPv4();
+        if (proxies.Count > 0 && (proxies.Contains("*") || (address is not null && proxies.Contains(address.ToString())))
+            && string.Equals(http.Request.Headers["X-Forwarded-Proto"].ToString().Split(',')[^1].Trim(), "https", StringComparison.OrdinalIgnoreCase))
+        {
+            http.Request.Scheme = "https";
+        }
+
+        return next(http);
+    });
+}
