@@ -16,9 +16,9 @@ internal sealed class GatewayOptionsValidator : IValidateOptions<GatewayOptions>
 
         ValidatePorts(options, errors);
 
-        if (!IPAddress.TryParse(options.BindAddress, out _))
+        if (!IPAddress.TryParse(options.BindAddress, out _) && !string.Equals(options.BindAddress, "localhost", StringComparison.OrdinalIgnoreCase))
         {
-            errors.Add($"Gateway:BindAddress '{options.BindAddress}' is not an IPv4 or IPv6 address.");
+            errors.Add($"Gateway:BindAddress '{options.BindAddress}' is not an IPv4 or IPv6 address (or 'localhost' for both loopbacks).");
         }
 
         foreach (var range in options.TrustedProxies.Where(r => !IPNetwork.TryParse(r, out _)))

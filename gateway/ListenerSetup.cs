@@ -35,8 +35,15 @@ internal sealed class ListenerSetup(IOptions<GatewayOptions> options, IServicePr
         }
 
         gateway.Limits.ApplyTo(kestrel);
-        var address = IPAddress.Parse(gateway.BindAddress);
-        kestrel.Listen(address, gateway.HttpsPort, listener =>
+        // "localhost": both loopbacks, 127.0.0.1 and ::1 (local development); else one address, such as 0.0.0.0 or ::.
+        var localhost = string.Equals(gateway.BindAddress, "localhost", StringComparison.OrdinalIgnoreCase);
+        void Listen(int port, Action<ListenOptions> configure)
+        {
+            if (localhost) kestrel.ListenLocalhost(port, configure);
+            else kestrel.Listen(IPAddress.Parse(gateway.BindAddress), port, configure);
+        }
+
+        Listen(gateway.HttpsPort, listener =>
         {
             listener.Protocols = HttpProtocols.Http1AndHttp2;
             // Per connection, so a renewed certificate is picked up by the next handshake. The store is loaded at
@@ -48,6 +55,6 @@ internal sealed class ListenerSetup(IOptions<GatewayOptions> options, IServicePr
             });
         });
 
-        kestrel.Listen(address, gateway.InternalPort, listener => listener.Protocols = HttpProtocols.Http1);
+        Listen(gateway.InternalPort, listener => listener.Protocols = HttpProtocols.Http1);
     }
 }

@@ -20,7 +20,7 @@ public sealed class GatewayOptionsValidatorTests : IDisposable
         var options = Valid();
         options.HttpsPort = 0;
         options.InternalPort = 70000;
-        options.BindAddress = "localhost";
+        options.BindAddress = "my-host";
         options.TrustedProxies = ["10.0.0.0/8", "not-a-range"];
         options.Certificate.Path = "/nonexistent/server.pem";
         options.Certificate.ReloadCheckInterval = TimeSpan.Zero;
@@ -31,7 +31,7 @@ public sealed class GatewayOptionsValidatorTests : IDisposable
 
         Assert.Contains("Gateway:HttpsPort is required and must be between 1 and 65535.", failures);
         Assert.Contains("Gateway:InternalPort is required and must be between 1 and 65535.", failures);
-        Assert.Contains("Gateway:BindAddress 'localhost' is not an IPv4 or IPv6 address.", failures);
+        Assert.Contains("Gateway:BindAddress 'my-host' is not an IPv4 or IPv6 address (or 'localhost' for both loopbacks).", failures);
         Assert.Contains(failures, failure => failure.Contains("'not-a-range'", StringComparison.Ordinal));
         Assert.Contains("Gateway:DevelopmentCertificatePath must not be set together with Gateway:Certificate:Path.", failures);
         Assert.Contains("Gateway:Certificate:Path '/nonexistent/server.pem' does not exist.", failures);
@@ -78,7 +78,7 @@ public sealed class GatewayOptionsValidatorTests : IDisposable
     }
 
     [Theory]
-    [InlineData("localhost")]
+    [InlineData("my-host")]
     [InlineData("")]
     [InlineData("256.0.0.1")]
     [InlineData("example.com")]
@@ -87,7 +87,7 @@ public sealed class GatewayOptionsValidatorTests : IDisposable
         var options = Valid();
         options.BindAddress = address;
 
-        Assert.Equal([$"Gateway:BindAddress '{address}' is not an IPv4 or IPv6 address."], Failures(options));
+        Assert.Equal([$"Gateway:BindAddress '{address}' is not an IPv4 or IPv6 address (or 'localhost' for both loopbacks)."], Failures(options));
     }
 
     [Theory]

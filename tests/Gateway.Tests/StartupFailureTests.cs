@@ -16,7 +16,7 @@ public sealed class StartupFailureTests : IDisposable
         {
             ["Gateway__HttpsPort"] = "0",
             ["Gateway__InternalPort"] = "70000",
-            ["Gateway__BindAddress"] = "localhost",
+            ["Gateway__BindAddress"] = "my-host",
             ["Gateway__TrustedProxies__0"] = "not-a-range",
             ["Gateway__DevelopmentCertificatePath"] = developmentCertificate,
             ["Gateway__Certificate__Path"] = "/nonexistent/tls.crt",
@@ -32,7 +32,7 @@ public sealed class StartupFailureTests : IDisposable
         AssertNoStackTrace(output);
         Assert.Contains("Gateway:HttpsPort is required and must be between 1 and 65535.", output);
         Assert.Contains("Gateway:InternalPort is required and must be between 1 and 65535.", output);
-        Assert.Contains("Gateway:BindAddress 'localhost' is not an IPv4 or IPv6 address.", output);
+        Assert.Contains("Gateway:BindAddress 'my-host' is not an IPv4 or IPv6 address (or 'localhost' for both loopbacks).", output);
         Assert.Contains("Gateway:TrustedProxies entry 'not-a-range'", output);
         Assert.Contains("Gateway:DevelopmentCertificatePath must not be set together with Gateway:Certificate:Path.", output);
         Assert.Contains("Gateway:Certificate:Path '/nonexistent/tls.crt' does not exist.", output);

@@ -60,6 +60,29 @@ public sealed class EdgeTests(PlatformFixture fixture)
     }
 
     [Fact]
+    public async Task Allowlists_tell_ipv6_from_ipv4_clients()
+    {
+        var key = await CreateKeyAsync(rateLimit: null);
+        using var overIpv4 = app.CreateHttpClient("gateway");
+        var port = app.GetEndpoint("gateway").Port;
+        using var overIpv6 = new HttpClient(app.CreateHandler("gateway")) { BaseAddress = new Uri($"https://[::1]:{port}") };
+
+        await SetAllowlistAsync("::1/128");
+        (await WaitForStatusAsync(overIpv4, key, HttpStatusCode.Forbidden)).Dispose();
+        using (var allowed = await SendAsync(overIpv6, key))
+        {
+            Assert.Equal(HttpStatusCode.OK, allowed.StatusCode);
+            var headers = (await allowed.Content.ReadFromJsonAsync<JsonElement>()).GetProperty("headers");
+            Assert.Equal("::1", headers.GetProperty("x-platform-client-address").GetString());
+        }
+
+        await SetAllowlistAsync("2001:db8::/32", "127.0.0.1/32");
+        (await WaitForStatusAsync(overIpv6, key, HttpStatusCode.Forbidden)).Dispose();
+        using var ipv4 = await SendAsync(overIpv4, key);
+        Assert.Equal(HttpStatusCode.OK, ipv4.StatusCode);
+    }
+
+    [Fact]
     public async Task An_organization_allowlist_applies_to_its_users_tokens_too()
     {
         var token = ProductUpstream.UserToken(organization);
