@@ -1,0 +1,109 @@
+using System.Diagnostics;
+using System.Net.Http.Headers;
+using System.Net.Http.Json;
+using System.Security.Cryptography;
+using System.Text.Json;
+using Platform.Bench.StorageThroughput;
+using Platform.Hosting.Testing;
+
+// Upload and download MB/s through the storage service over HTTP for 64 KiB, 16 MiB and 1 GiB objects, divided by raw
+// AES-256-GCM on 64 KiB segments in the same run on this machine; the service's peak RSS for a 4 GiB object; transit
+// encrypt operations/s for 1 KiB payloads. The service runs as its own process against the harness's PostgreSQL and
+// RabbitMQ. Usage: dotnet run -c Release --project bench/StorageThroughput [-- largeGiB]
+var largeGiB = args.Length > 0 ? int.Parse(args[0], System.Globalization.CultureInfo.InvariantCulture) : 4;
+const double MB = 1_000_000;
+
+var raw = RawAesGcm(1L << 30);
+Console.WriteLine($"raw AES-256-GCM, 64 KiB segments, one core: encrypt {raw.Encrypt / MB:N0} MB/s, decrypt {raw.Decrypt / MB:N0} MB/s");
+
+await using var app = await DistributedApplicationTestingBuilder.CreateAsync();
+app.KeepOnly("storagedb", "messaging");
+await app.StartAsync();
+await using var service = await StorageProcess.StartAsync(app.GetConnectionString("storagedb"), app.GetConnectionString("messaging"));
+
+var organization = "org_bench" + Guid.NewGuid().ToString("N")[..12];
+using var client = new HttpClient(new SocketsHttpHandler()) { BaseAddress = service.Address, Timeout = TimeSpan.FromMinutes(30) };
+client.DefaultRequestHeaders.Add("X-Platform-Organization", organization);
+client.DefaultRequestHeaders.Add("X-Platform-Key-Id", "key_bench");
+client.DefaultRequestHeaders.Add("X-Platform-Scopes", "dataset:full");
+var created = await client.PostAsJsonAsync($"/v1/organizations/{organization}/datasets", new { name = "bench" });
+if (!created.IsSuccessStatusCode) throw new InvalidOperationException($"create dataset: {(int)created.StatusCode} {await created.Content.ReadAsStringAsync()}");
+var dataset = (await created.Content.ReadFromJsonAsync<JsonElement>()).GetProperty("id").GetString()!;
+
+foreach (var (label, size, count) in new[] { ("64 KiB", 64L << 10, 300), ("16 MiB", 16L << 20, 12), ("1 GiB", 1L << 30, 1) })
+{
+    await UploadAsync(size, "warm");
+    var up = Stopwatch.StartNew();
+    for (var i = 0; i < count; i++) await UploadAsync(size, $"o{i}");
+    var upload = size * count / up.Elapsed.TotalSeconds;
+    var down = Stopwatch.StartNew();
+    for (var i = 0; i < count; i++) await DownloadAsync(size, $"o{i}");
+    var download = size * count / down.Elapsed.TotalSeconds;
+    Console.WriteLine($"{label,-7} x{count,-4} upload {upload / MB,7:N0} MB/s ({upload / raw.Encrypt:0.00} of raw encrypt)   download {download / MB,7:N0} MB/s ({download / raw.Decrypt:0.00} of raw decrypt)");
+}
+
+service.ResetPeak();
+var large = (long)largeGiB << 30;
+var clock = Stopwatch.StartNew();
+await UploadAsync(large, "large");
+var largeUp = clock.Elapsed;
+await DownloadAsync(large, "large");
+Console.WriteLine($"{largeGiB} GiB object: upload {largeUp.TotalSeconds:0.0} s, download {(clock.Elapsed - largeUp).TotalSeconds:0.0} s; service peak RSS {service.PeakRssBytes() / (1 << 20):N0} MiB (target: flat, under 200 MB)");
+
+using var transit = new HttpClient(new SocketsHttpHandler()) { BaseAddress = service.Address };
+transit.DefaultRequestHeaders.Authorization = new AuthenticationHeaderValue("Bearer", StorageProcess.ServiceToken);
+var payload = new { plaintext = Convert.ToBase64String(RandomNumberGenerator.GetBytes(1024)), context = new { bench = "1" } };
+(await transit.PostAsJsonAsync($"/internal/v1/transit/{organization}/encrypt", payload)).EnsureSuccessStatusCode();
+long operations = 0;
+var transitClock = Stopwatch.StartNew();
+await Task.WhenAll(Enumerable.Range(0, 16).Select(async _ =>
+{
+    while (transitClock.Elapsed < TimeSpan.FromSeconds(10))
+    {
+        (await transit.PostAsJsonAsync($"/internal/v1/transit/{organization}/encrypt", payload)).EnsureSuccessStatusCode();
+        Interlocked.Increment(ref operations);
+    }
+}));
+Console.WriteLine($"transit encrypt, 1 KiB, 16 concurrent callers: {operations / transitClock.Elapsed.TotalSeconds:N0} ops/s (each counted against the key version's usage bound in PostgreSQL)");
+
+async Task UploadAsync(long size, string name)
+{
+    var content = new StreamContent(new Pattern(size), 64 * 1024);
+    content.Headers.ContentLength = size;
+    var response = await client.PutAsync($"/v1/organizations/{organization}/datasets/{dataset}/objects/{name}?dataClass=artifact", content);
+    if (!response.IsSuccessStatusCode) throw new InvalidOperationException($"upload {name}: {(int)response.StatusCode} {await response.Content.ReadAsStringAsync()}");
+}
+
+async Task DownloadAsync(long size, string name)
+{
+    using var response = await client.GetAsync($"/v1/organizations/{organization}/datasets/{dataset}/objects/{name}", HttpCompletionOption.ResponseHeadersRead);
+    response.EnsureSuccessStatusCode();
+    await using var body = await response.Content.ReadAsStreamAsync();
+    var buffer = new byte[256 * 1024];
+    long total = 0;
+    int read;
+    while ((read = await body.ReadAsync(buffer)) > 0) total += read;
+    if (total != size) throw new InvalidOperationException($"download {name}: {total} of {size} bytes");
+}
+
+static (double Encrypt, double Decrypt) RawAesGcm(long bytes)
+{
+    const int Segment = 64 * 1024;
+    using var aes = new AesGcm(RandomNumberGenerator.GetBytes(32), 16);
+    var plaintext = RandomNumberGenerator.GetBytes(Segment);
+    var ciphertext = new byte[Segment];
+    var tag = new byte[16];
+    var nonce = new byte[12];
+    var segments = bytes / Segment;
+    var clock = Stopwatch.StartNew();
+    for (long i = 0; i < segments; i++)
+    {
+        System.Buffers.Binary.BinaryPrimitives.WriteInt64BigEndian(nonce.AsSpan(4), i);
+        aes.Encrypt(nonce, plaintext, ciphertext, tag);
+    }
+
+    var encrypt = bytes / clock.Elapsed.TotalSeconds;
+    clock.Restart();
+    for (long i = 0; i < segments; i++) aes.Decrypt(nonce, ciphertext, tag, plaintext);
+    return (encrypt, bytes / clock.Elapsed.TotalSeconds);
+}
