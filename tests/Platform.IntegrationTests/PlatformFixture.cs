@@ -18,7 +18,8 @@ public sealed class PlatformFixture : IAsyncLifetime
         App.WithReplicas("gateway", 2);
         foreach (var (name, value) in ProductRoutes(Product.Address)) App.WithEnvironment("gateway", name, value);
         App.WithEnvironment("gateway", "Gateway__Keys__UsageFlushInterval", "00:00:01");
-        App.WithEnvironment("gateway", "Gateway__RateLimits__Replicas", "2");
+        // More than the 2 running, so that a replica limiting alone (limit / 4) can never pass for the shared limit.
+        App.WithEnvironment("gateway", "Gateway__RateLimits__Replicas", "4");
         App.WithEnvironment("gateway", "Gateway__Identity__Issuer", ProductUpstream.TokenIssuer);
         App.WithEnvironment("gateway", "Gateway__Identity__JwksUrl", new Uri(Product.Address, "/.well-known/jwks").ToString());
         // The test machine is small and busy: a slow Redis answer must not look like an outage here.

@@ -28,6 +28,8 @@ public sealed class EdgeGateways(Servers servers) : IAsyncLifetime
     public async Task InitializeAsync()
     {
         Upstream = await EchoUpstream.StartAsync();
+        // Shared by both replicas (their buckets are the same keys), apart from other test classes'.
+        var prefix = $"edge-tests:{Guid.NewGuid():n}:";
         for (var replica = 0; replica < 2; replica++)
         {
             var settings = new Dictionary<string, string>(servers.ConnectionStrings)
@@ -36,9 +38,10 @@ public sealed class EdgeGateways(Servers servers) : IAsyncLifetime
                 ["Gateway__TrustedProxies__0"] = "127.0.0.0/8",
                 ["Gateway__RateLimits__Anonymous__Requests"] = AnonymousLimit.ToString(System.Globalization.CultureInfo.InvariantCulture),
                 ["Gateway__RateLimits__Anonymous__WindowSeconds"] = "60",
-                ["Gateway__RateLimits__Replicas"] = "2",
+                // Told there are 4 replicas, so that a local decision (10 / 4 = 2 each) is never mistaken for a shared one.
+                ["Gateway__RateLimits__Replicas"] = "4",
                 ["Gateway__RateLimits__RedisTimeout"] = "00:00:02",
-                ["Gateway__RateLimits__KeyPrefix"] = $"edge-tests:{Guid.NewGuid():n}:",
+                ["Gateway__RateLimits__KeyPrefix"] = prefix,
                 ["Gateway__Limits__MaxRequestBodySize"] = "65536",
                 ["Gateway__Limits__RequestHeadersTimeout"] = "00:00:02",
                 ["ReverseProxy__Clusters__echo__Destinations__primary__Address"] = Upstream.Address.ToString(),
