@@ -6,7 +6,7 @@ var builder = DistributedApplication.CreateBuilder(args);
 var postgres = builder.AddPostgres("postgres");
 var identityDb = postgres.AddDatabase("identitydb");
 var keysDb = postgres.AddDatabase("keysdb");
-postgres.AddDatabase("storagedb");
+var storageDb = postgres.AddDatabase("storagedb");
 postgres.AddDatabase("retentiondb");
 var auditDb = postgres.AddDatabase("auditdb");
 postgres.AddDatabase("residencydb");
@@ -57,6 +57,23 @@ var identity = builder.AddProject("identity", "../services/identity/Identity.csp
     .WithEnvironment("Identity__TrustedProxies__0", "127.0.0.1")
     .WithEnvironment("Identity__TrustedProxies__1", "::1");
 
+// The storage service's development root key material (base64 of 33 bytes; the key-file provider is refused outside
+// Development, where an HSM holds the root over PKCS#11) and the credential other services use for its transit API.
+var storageRootKey = builder.AddParameter("storage-root-key", secret: true, generateMinLength: 44);
+var storageServiceToken = builder.AddParameter("storage-service-token", secret: true, generateMinLength: 40);
+
+var storage = builder.AddProject("storage", "../services/storage/Storage.csproj")
+    .WithHttpEndpoint(targetPort: 8080, name: "http")
+    .WithHttpHealthCheck("/health", endpointName: "http")
+    .WithReference(storageDb).WaitFor(storageDb)
+    .WithReference(messaging).WaitFor(messaging)
+    .WithLocalBlobRoot()
+    .WithEnvironment("Storage__RootKey__Provider", "File")
+    .WithEnvironment("Storage__RootKey__Key", storageRootKey)
+    .WithEnvironment("Storage__ServiceTokens__0__Name", "operator")
+    .WithEnvironment("Storage__ServiceTokens__0__Token", storageServiceToken)
+    .WithEnvironment("Storage__ServiceTokens__0__Organizations__0", "*");
+
 builder.AddProject("gateway", "../gateway/Gateway.csproj")
     .WithHttpsEndpoint(port: 8443, targetPort: 8443, name: "https", env: "Gateway__HttpsPort")
     .WithHttpEndpoint(targetPort: 8081, name: "internal", env: "Gateway__InternalPort")
@@ -72,6 +89,8 @@ builder.AddProject("gateway", "../gateway/Gateway.csproj")
     .WithEnvironment("ReverseProxy__Clusters__keys__Destinations__primary__Address", keys.GetEndpoint("http"))
     .WithReference(identity)
     .WithEnvironment("ReverseProxy__Clusters__identity__Destinations__primary__Address", identity.GetEndpoint("http"))
+    .WithReference(storage)
+    .WithEnvironment("ReverseProxy__Clusters__storage__Destinations__primary__Address", storage.GetEndpoint("http"))
     .WithEnvironment("Gateway__Keys__Url", keys.GetEndpoint("http"))
     .WithEnvironment("Gateway__Keys__ServiceToken", keysGatewayToken)
     .WithReplicas(1);

@@ -1,0 +1,18 @@
+using Platform.Hosting;
+
+namespace Platform.AppHost;
+
+internal static class StorageExtensions
+{
+    /// <summary>
+    /// Where the storage service keeps encrypted blobs: in the state folder locally, on a volume (the default path in
+    /// the service's appsettings) when deployed.
+    /// </summary>
+    public static IResourceBuilder<ProjectResource> WithLocalBlobRoot(this IResourceBuilder<ProjectResource> builder) =>
+        builder.WithEnvironment(context =>
+        {
+            if (!context.ExecutionContext.IsRunMode) return;
+            var blobs = Path.Combine(context.ExecutionContext.StateDirectory, builder.Resource.Name, "blobs");
+            context.EnvironmentVariables["Storage__BlobRoot"] = ReferenceExpression.Literal(blobs);
+        });
+}
