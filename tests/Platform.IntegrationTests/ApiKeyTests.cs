@@ -99,7 +99,7 @@ public sealed class ApiKeyTests(PlatformFixture fixture)
         Assert.Equal(HttpStatusCode.OK, (await SendAsync(first, HttpMethod.Get, "/v1/datasets/ds_1", key)).StatusCode);
         Assert.Equal(HttpStatusCode.OK, (await SendAsync(second, HttpMethod.Get, "/v1/datasets/ds_1", key)).StatusCode);
 
-        using var admin = Administrator();
+        using var admin = app.KeysAdministrator();
         using var revoked = await admin.PostAsync($"/v1/organizations/{organization}/keys/{keyId}/revoke", null);
         Assert.Equal(HttpStatusCode.OK, revoked.StatusCode);
         var since = Stopwatch.StartNew();
@@ -149,7 +149,7 @@ public sealed class ApiKeyTests(PlatformFixture fixture)
         using var client = app.CreateHttpClient("gateway");
         Assert.Equal(HttpStatusCode.OK, (await SendAsync(client, HttpMethod.Get, "/v1/datasets/ds_1", old)).StatusCode);
 
-        using var admin = Administrator();
+        using var admin = app.KeysAdministrator();
         using var rotated = await admin.PostAsJsonAsync($"/v1/organizations/{organization}/keys/{keyId}/rotate", new { overlapSeconds = 3 });
         Assert.Equal(HttpStatusCode.Created, rotated.StatusCode);
         var fresh = (await rotated.Content.ReadFromJsonAsync<JsonElement>()).GetProperty("key").GetString()!;
@@ -194,7 +194,7 @@ public sealed class ApiKeyTests(PlatformFixture fixture)
         using var client = app.CreateHttpClient("gateway");
         for (var i = 0; i < 3; i++) (await SendAsync(client, HttpMethod.Get, "/v1/datasets/ds_1", key)).Dispose();
 
-        using var admin = Administrator();
+        using var admin = app.KeysAdministrator();
         var since = Stopwatch.StartNew();
         JsonElement shown;
         do
@@ -212,7 +212,7 @@ public sealed class ApiKeyTests(PlatformFixture fixture)
     [Fact]
     public async Task Key_changes_and_refused_addresses_reach_the_audit_trail_with_actor_and_request_id()
     {
-        using var admin = Administrator();
+        using var admin = app.KeysAdministrator();
         using var created = await admin.PostAsJsonAsync($"/v1/organizations/{organization}/keys", new
         {
             name = "audited",
@@ -226,11 +226,11 @@ public sealed class ApiKeyTests(PlatformFixture fixture)
         using var client = app.CreateHttpClient("gateway");
         Assert.Equal(HttpStatusCode.Forbidden, (await SendAsync(client, HttpMethod.Get, "/v1/datasets/ds_1", body.GetProperty("key").GetString()!)).StatusCode);
 
-        var createdEntry = await AuditEntryAsync($"action=key.created&target={keyId}");
+        var createdEntry = await app.AuditEntryAsync($"action=key.created&target={keyId}");
         Assert.Equal("operator", createdEntry.GetProperty("actor").GetString());
         Assert.Equal(requestId, createdEntry.GetProperty("requestId").GetString());
         Assert.Equal(organization, createdEntry.GetProperty("organizationId").GetString());
-        var refused = await AuditEntryAsync($"action=key.used-from-disallowed-ip&target={keyId}");
+        var refused = await app.AuditEntryAsync($"action=key.used-from-disallowed-ip&target={keyId}");
         Assert.Equal(keyId, refused.GetProperty("actor").GetString());
         Assert.Equal("127.0.0.1", refused.GetProperty("ip").GetString());
     }
@@ -249,25 +249,9 @@ public sealed class ApiKeyTests(PlatformFixture fixture)
         Assert.DoesNotContain(key[8..], everything);
     }
 
-    private async Task<JsonElement> AuditEntryAsync(string query)
-    {
-        using var reader = app.CreateHttpClient("gateway");
-        reader.DefaultRequestHeaders.Authorization = new AuthenticationHeaderValue("Bearer", app.Application.GetParameterValue("audit-reader-token"));
-        var since = Stopwatch.StartNew();
-        while (since.Elapsed < TimeSpan.FromSeconds(30))
-        {
-            var page = await reader.GetFromJsonAsync<JsonElement>($"/v1/audit/events?{query}");
-            if (page.GetProperty("items").GetArrayLength() > 0) return page.GetProperty("items")[0];
-            await Task.Delay(250);
-        }
-
-        Assert.Fail($"No audit entry for {query}.");
-        return default;
-    }
-
     private async Task<(string KeyId, string Key)> CreateKeyAsync(string level, string permission = "dataset", string[]? allowedCidrs = null, string environment = "live", DateTimeOffset? expiresAt = null)
     {
-        using var admin = Administrator();
+        using var admin = app.KeysAdministrator();
         using var created = await admin.PostAsJsonAsync($"/v1/organizations/{organization}/keys", new
         {
             name = "integration",
@@ -292,12 +276,5 @@ public sealed class ApiKeyTests(PlatformFixture fixture)
     {
         Assert.Equal("application/problem+json", response.Content.Headers.ContentType?.MediaType);
         return await response.Content.ReadFromJsonAsync<JsonElement>();
-    }
-
-    private HttpClient Administrator()
-    {
-        var client = app.CreateHttpClient("gateway");
-        client.DefaultRequestHeaders.Authorization = new AuthenticationHeaderValue("Bearer", app.Application.GetParameterValue("keys-admin-token"));
-        return client;
     }
 }

@@ -53,7 +53,7 @@ public sealed class AuditTrailTests(PlatformFixture fixture)
     [InlineData("colour=blue")]
     public async Task Malformed_audit_queries_get_a_400_problem(string query)
     {
-        using var client = ReaderClient();
+        using var client = app.AuditReader();
         using var response = await client.GetAsync($"/v1/audit/events?{query}");
         Assert.Equal(HttpStatusCode.BadRequest, response.StatusCode);
         var problem = await response.Content.ReadFromJsonAsync<JsonElement>();
@@ -152,7 +152,7 @@ public sealed class AuditTrailTests(PlatformFixture fixture)
 
     private async Task AssertAuditedExactlyOnceAsync(string marker, DateTimeOffset since, IReadOnlyCollection<string> ids)
     {
-        using var client = ReaderClient();
+        using var client = app.AuditReader();
         var deadline = DateTimeOffset.UtcNow.AddSeconds(90);
         List<JsonElement> entries;
         do
@@ -189,12 +189,5 @@ public sealed class AuditTrailTests(PlatformFixture fixture)
         }
         while (cursor is not null);
         return entries;
-    }
-
-    private HttpClient ReaderClient()
-    {
-        var client = app.CreateHttpClient("gateway");
-        client.DefaultRequestHeaders.Authorization = new AuthenticationHeaderValue("Bearer", app.Application.GetParameterValue("audit-reader-token"));
-        return client;
     }
 }

@@ -50,7 +50,7 @@ public sealed class EdgeTests(PlatformFixture fixture)
             Assert.Equal("https://platform.dev/problems/ip-not-allowed", problem.RootElement.GetProperty("type").GetString());
         }
 
-        var entry = await AuditEntryAsync($"organization={organization}&action=organization.request-from-disallowed-ip&requestId={refused.Headers.GetValues("X-Request-Id").Single()}");
+        var entry = await app.AuditEntryAsync($"organization={organization}&action=organization.request-from-disallowed-ip&requestId={refused.Headers.GetValues("X-Request-Id").Single()}");
         Assert.Equal("denied", entry.GetProperty("outcome").GetString());
         refused.Dispose();
 
@@ -145,7 +145,7 @@ public sealed class EdgeTests(PlatformFixture fixture)
     public async Task A_malformed_allowlist_is_a_400_and_changes_nothing(string allowedCidrs)
     {
         await SetAllowlistAsync("127.0.0.1/32");
-        using var admin = Administrator();
+        using var admin = app.KeysAdministrator();
         using var content = new StringContent($"{{\"allowedCidrs\":{allowedCidrs}}}", System.Text.Encoding.UTF8, "application/json");
         using var response = await admin.PutAsync($"/v1/organizations/{organization}/network-policy", content);
         Assert.Equal(HttpStatusCode.BadRequest, response.StatusCode);
@@ -170,14 +170,14 @@ public sealed class EdgeTests(PlatformFixture fixture)
 
     private async Task SetAllowlistAsync(params string[] cidrs)
     {
-        using var admin = Administrator();
+        using var admin = app.KeysAdministrator();
         using var response = await admin.PutAsJsonAsync($"/v1/organizations/{organization}/network-policy", new { allowedCidrs = cidrs });
         Assert.Equal(HttpStatusCode.OK, response.StatusCode);
     }
 
     private async Task<string> CreateKeyAsync(object? rateLimit, string[]? allowedCidrs = null)
     {
-        using var admin = Administrator();
+        using var admin = app.KeysAdministrator();
         using var created = await admin.PostAsJsonAsync($"/v1/organizations/{organization}/keys", new
         {
             name = "edge",
@@ -195,28 +195,5 @@ public sealed class EdgeTests(PlatformFixture fixture)
         using var request = new HttpRequestMessage(HttpMethod.Get, "/v1/datasets/ds_1");
         request.Headers.TryAddWithoutValidation("X-Api-Key", key);
         return await client.SendAsync(request);
-    }
-
-    private async Task<JsonElement> AuditEntryAsync(string query)
-    {
-        using var reader = app.CreateHttpClient("gateway");
-        reader.DefaultRequestHeaders.Authorization = new AuthenticationHeaderValue("Bearer", app.Application.GetParameterValue("audit-reader-token"));
-        var since = Stopwatch.StartNew();
-        while (since.Elapsed < TimeSpan.FromSeconds(30))
-        {
-            var page = await reader.GetFromJsonAsync<JsonElement>($"/v1/audit/events?{query}");
-            if (page.GetProperty("items").GetArrayLength() > 0) return page.GetProperty("items")[0];
-            await Task.Delay(250);
-        }
-
-        Assert.Fail($"No audit entry for {query}.");
-        return default;
-    }
-
-    private HttpClient Administrator()
-    {
-        var client = app.CreateHttpClient("gateway");
-        client.DefaultRequestHeaders.Authorization = new AuthenticationHeaderValue("Bearer", app.Application.GetParameterValue("keys-admin-token"));
-        return client;
     }
 }

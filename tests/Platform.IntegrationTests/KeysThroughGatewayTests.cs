@@ -14,7 +14,7 @@ public sealed class KeysThroughGatewayTests(PlatformFixture fixture)
     [Fact]
     public async Task An_administrator_creates_a_key_through_the_gateway_and_sees_it_exactly_once()
     {
-        using var client = Administrator();
+        using var client = app.KeysAdministrator();
         var organization = $"org_{Guid.NewGuid():n}";
         using var created = await client.PostAsJsonAsync($"/v1/organizations/{organization}/keys", new
         {
@@ -49,12 +49,5 @@ public sealed class KeysThroughGatewayTests(PlatformFixture fixture)
         using var client = app.CreateHttpClient("gateway");
         using var response = await client.GetAsync("/v1/organizations/org_abc/keys");
         Assert.Equal(HttpStatusCode.Unauthorized, response.StatusCode);
-    }
-
-    private HttpClient Administrator()
-    {
-        var client = app.CreateHttpClient("gateway");
-        client.DefaultRequestHeaders.Authorization = new AuthenticationHeaderValue("Bearer", app.Application.GetParameterValue("keys-admin-token"));
-        return client;
     }
 }

@@ -1,0 +1,40 @@
+using System.Diagnostics;
+using System.Net.Http.Headers;
+using System.Net.Http.Json;
+using System.Text.Json;
+using Platform.Hosting.Testing;
+
+namespace Platform.IntegrationTests;
+
+/// <summary>The operator credentials the AppHost generates, as clients of the gateway.</summary>
+internal static class OperatorClients
+{
+    /// <summary>The keys service's administrator (any organization), through the gateway.</summary>
+    public static HttpClient KeysAdministrator(this TestingApplication app) => WithToken(app, "keys-admin-token");
+
+    /// <summary>The audit log's operator reader (any organization), through the gateway.</summary>
+    public static HttpClient AuditReader(this TestingApplication app) => WithToken(app, "audit-reader-token");
+
+    /// <summary>The first audit entry matching <paramref name="query"/>, waiting up to 30 s for it to be stored.</summary>
+    public static async Task<JsonElement> AuditEntryAsync(this TestingApplication app, string query)
+    {
+        using var reader = app.AuditReader();
+        var since = Stopwatch.StartNew();
+        while (since.Elapsed < TimeSpan.FromSeconds(30))
+        {
+            var page = await reader.GetFromJsonAsync<JsonElement>($"/v1/audit/events?{query}");
+            if (page.GetProperty("items").GetArrayLength() > 0) return page.GetProperty("items")[0];
+            await Task.Delay(250);
+        }
+
+        Assert.Fail($"No audit entry for {query}.");
+        return default;
+    }
+
+    private static HttpClient WithToken(TestingApplication app, string parameter)
+    {
+        var client = app.CreateHttpClient("gateway");
+        client.DefaultRequestHeaders.Authorization = new AuthenticationHeaderValue("Bearer", app.Application.GetParameterValue(parameter));
+        return client;
+    }
+}
