@@ -75,6 +75,11 @@ internal static class ObjectsApi
         {
             return Problems.Unavailable(exception);
         }
+        catch (Exception exception) when (exception is IOException or OperationCanceledException && http.RequestAborted.IsCancellationRequested)
+        {
+            // The client went away mid-upload: the unfinished blob is already gone, and nobody is left to answer.
+            return Problems.Invalid("The upload was interrupted. Nothing was stored.");
+        }
 
         if (stored is null) return Problems.Missing("dataset");
         return TypedResults.Created($"/v1/organizations/{organizationId}/datasets/{datasetId}/objects/{Uri.EscapeDataString(name).Replace("%2F", "/", StringComparison.Ordinal)}", ToResponse(stored));

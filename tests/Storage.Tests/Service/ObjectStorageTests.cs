@@ -137,6 +137,24 @@ public sealed class ObjectStorageTests(StorageServiceFixture fixture)
     }
 
     [Fact]
+    public async Task A_client_that_breaks_off_mid_upload_leaves_no_object_and_no_partial_file()
+    {
+        var organization = StorageApi.NewOrganization();
+        var client = fixture.Gateway(organization, service: fixture.Kestrel);
+        var dataset = await client.CreateDatasetAsync(organization);
+        await (await client.PutObjectAsync(organization, dataset, "kept.bin", [1, 2, 3])).JsonAsync(HttpStatusCode.Created);
+
+        var length = 8L * 1024 * 1024;
+        await Assert.ThrowsAnyAsync<Exception>(() => client.PutObjectAsync(organization, dataset, "kept.bin", new FailingStream(length, length / 2), length));
+
+        var elapsed = System.Diagnostics.Stopwatch.StartNew();
+        while (Directory.GetFiles(Path.Combine(fixture.RegionRoot, ".incoming")).Length > 0 && elapsed.Elapsed < TimeSpan.FromSeconds(10)) await Task.Delay(50);
+        Assert.Empty(Directory.GetFiles(Path.Combine(fixture.RegionRoot, ".incoming")));
+        Assert.Equal([1, 2, 3], await client.GetObjectBytesAsync(organization, dataset, "kept.bin"));
+        Assert.Single(Directory.GetFiles(Path.Combine(fixture.RegionRoot, organization, dataset)));
+    }
+
+    [Fact]
     public async Task Signed_in_users_read_as_viewers_and_write_as_developers()
     {
         var organization = StorageApi.NewOrganization();
