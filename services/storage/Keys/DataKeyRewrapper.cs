@@ -30,9 +30,11 @@ internal sealed partial class DataKeyRewrapper(NpgsqlDataSource dataSource, Data
                     update.Parameters.Add(new() { Value = rewrapped });
                     moved += await update.ExecuteNonQueryAsync(cancellationToken);
                 }
-                catch (Exception exception) when (exception is KeyUnavailableException or Crypto.ObjectIntegrityException)
+                catch (Exception exception) when (exception is not OperationCanceledException)
                 {
-                    LogSkipped(logger, objectId, exception.Message);
+                    // One object that cannot move (retired, destroyed, altered, or wrapped under a root this instance
+                    // does not hold) must not hold back every other; it is retried on the next pass.
+                    LogSkipped(logger, objectId, exception.GetType().Name);
                 }
             }
 
@@ -68,6 +70,6 @@ internal sealed partial class DataKeyRewrapper(NpgsqlDataSource dataSource, Data
     [LoggerMessage(EventId = 5020, Level = LogLevel.Information, Message = "Rewrapped {Count} object key(s) of {Scope} to the newest key version")]
     private static partial void LogRewrapped(ILogger logger, int count, string scope);
 
-    [LoggerMessage(EventId = 5021, Level = LogLevel.Warning, Message = "Object {ObjectId} could not be rewrapped: {Reason}")]
+    [LoggerMessage(EventId = 5021, Level = LogLevel.Warning, Message = "Object {ObjectId} could not be rewrapped ({Reason}); retrying on the next pass")]
     private static partial void LogSkipped(ILogger logger, string objectId, string reason);
 }

@@ -6,6 +6,11 @@ using Platform.Storage.Tests.Infrastructure;
 namespace Platform.Storage.Tests.Unit;
 
 /// <summary>Both root key providers wrap and unwrap, and refuse what they did not wrap or what was bound elsewhere.</summary>
+/// <remarks>
+/// In the service collection, so that it never runs beside <c>HsmRootKeyTests</c>: a PKCS#11 module is initialized once
+/// per process, and SOFTHSM2_CONF is process-wide.
+/// </remarks>
+[Collection(StorageServiceCollection.Name)]
 public sealed class RootKeyProviderTests
 {
     [Fact]
