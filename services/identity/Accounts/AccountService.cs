@@ -30,7 +30,7 @@ internal sealed class AccountService(
         if (!EmailAddress.TryNormalize(email, out var normalized)) return ("email", "This is not a valid email address.");
         if (policy.Check(password, normalized) is { } weak) return ("password", weak);
 
-        var hash = hasher.Hash(password!);
+        var hash = await hasher.HashAsync(password!);
         var now = clock.GetUtcNow();
         await using var connection = await dataSource.OpenConnectionAsync(cancellationToken);
         await using var transaction = await connection.BeginTransactionAsync(cancellationToken);
@@ -122,7 +122,7 @@ internal sealed class AccountService(
     {
         if (!SecretTokens.IsWellFormed(token)) return ("token", "The code is invalid or has expired.");
         if (policy.Check(password, null) is { } weak) return ("password", weak);
-        var hash = hasher.Hash(password!);
+        var hash = await hasher.HashAsync(password!);
         var now = clock.GetUtcNow();
         await using var connection = await dataSource.OpenConnectionAsync(cancellationToken);
         await using var transaction = await connection.BeginTransactionAsync(cancellationToken);

@@ -42,7 +42,7 @@ internal sealed partial class SignInService(
         var user = EmailAddress.TryNormalize(email, out var normalized) ? await users.FindByEmailAsync(normalized, cancellationToken) : null;
         if (user is null)
         {
-            hasher.VerifyDummy(password);
+            await hasher.VerifyDummyAsync(password);
             await AuditAsync(request.Audit(clock.GetUtcNow(), "anonymous", AuditActions.SignInFailed, "failure", details: Reason("unknown-account")), cancellationToken);
             return new SignInResult(SignInStatus.Failed);
         }
@@ -50,12 +50,13 @@ internal sealed partial class SignInService(
         var failures = await users.ReserveAttemptAsync(user.Id, clock.GetUtcNow(), cancellationToken);
         if (failures is null)
         {
-            hasher.VerifyDummy(password);
+            await hasher.VerifyDummyAsync(password);
             await AuditAsync(request.Audit(clock.GetUtcNow(), user.Id, AuditActions.SignInFailed, "failure", user.Id, details: Reason("locked")), cancellationToken);
             return new SignInResult(SignInStatus.Failed);
         }
 
-        if (!hasher.Verify(password, user.PasswordHash, out var needsRehash))
+        var (ok, needsRehash) = await hasher.VerifyAsync(password, user.PasswordHash);
+        if (!ok)
         {
             var events = new List<IntegrationEvent> { request.Audit(clock.GetUtcNow(), user.Id, AuditActions.SignInFailed, "failure", user.Id, details: Reason("wrong-password")) };
             if (failures >= options.Value.Lockout.Threshold)
@@ -69,7 +70,7 @@ internal sealed partial class SignInService(
             return new SignInResult(SignInStatus.Failed);
         }
 
-        await users.ResetFailuresAsync(user.Id, needsRehash ? hasher.Hash(password) : null, cancellationToken);
+        await users.ResetFailuresAsync(user.Id, needsRehash ? await hasher.HashAsync(password) : null, cancellationToken);
         if (user.EmailVerifiedAt is null)
         {
             await AuditAsync(request.Audit(clock.GetUtcNow(), user.Id, AuditActions.SignInFailed, "failure", user.Id, details: Reason("email-not-verified")), cancellationToken);

@@ -22,7 +22,7 @@ internal static class OidcSetup
     public static void AddOidc(this IHostApplicationBuilder builder)
     {
         var settings = builder.Configuration.GetSection(IdentityOptions.Section).Get<IdentityOptions>() ?? new IdentityOptions();
-        builder.Services.AddDbContext<OidcDbContext>((services, options) =>
+        builder.Services.AddDbContextPool<OidcDbContext>((services, options) =>
         {
             options.UseNpgsql(services.GetRequiredService<NpgsqlDataSource>());
             options.UseOpenIddict();

@@ -72,7 +72,8 @@ internal sealed class OrganizationService(NpgsqlDataSource dataSource, MailOutbo
             $"""
             You were invited to join an organization on Platform as {role}.
 
-            Sign in (or sign up with this address) and accept the invitation at {new Uri(new Uri(options.Value.Issuer), "invitations/accept")} with this code:
+            Sign in at {new Uri(new Uri(options.Value.Issuer), "signin")} (or sign up with this address) and accept the invitation
+            (POST /v1/invitations/accept) with this code:
 
             {token}
 

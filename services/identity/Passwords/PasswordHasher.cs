@@ -17,6 +17,10 @@ internal sealed class PasswordHasher
     private readonly int iterations;
     private readonly Lazy<string> dummy;
 
+    // At most one Argon2id per core at a time: more would only queue in the CPU, hold 19 MiB each, and starve the
+    // thread pool of the threads that finish the database work of other requests.
+    private static readonly SemaphoreSlim cores = new(Environment.ProcessorCount, Environment.ProcessorCount);
+
     public PasswordHasher(IOptions<IdentityOptions> options)
     {
         memoryKiB = options.Value.Passwords.MemoryKiB;
@@ -47,11 +51,32 @@ internal sealed class PasswordHasher
         return ok;
     }
 
+    public Task<string> HashAsync(string password) => GatedAsync(() => Hash(password));
+
+    public async Task<(bool Ok, bool NeedsRehash)> VerifyAsync(string password, string phc) =>
+        await GatedAsync(() => (Verify(password, phc, out var rehash), rehash));
+
+    public Task VerifyDummyAsync(string password) => GatedAsync(() => Verify(password, dummy.Value, out _));
+
+    private static async Task<T> GatedAsync<T>(Func<T> work)
+    {
+        await cores.WaitAsync();
+        try
+        {
+            return work();
+        }
+        finally
+        {
+            cores.Release();
+        }
+    }
+
     /// <summary>Spends the same work as a real check, for unknown or locked accounts (no enumeration by timing).</summary>
     public void VerifyDummy(string password) => Verify(password, dummy.Value, out _);
 
     private static byte[] Derive(string password, byte[] salt, int memory, int passes, int length = HashBytes)
     {
+
         var algorithm = PasswordBasedKeyDerivationAlgorithm.Argon2id(new Argon2Parameters
         {
             DegreeOfParallelism = 1,

@@ -54,5 +54,8 @@ public sealed class IndependentClientTests(IdentityFixture fixture)
         Assert.Equal("platform-api", audience.ValueKind == JsonValueKind.Array ? audience[0].GetString() : audience.GetString());
         Assert.Contains("platform", claims.GetProperty("scope").GetString()!.Split(' '));
         Assert.DoesNotContain("email", claims.EnumerateObject().Select(p => p.Name));
+
+        // The reused refresh token revoked its family, and the audit trail says so.
+        await fixture.Events.WaitForAsync("audit.recorded", e => e.GetProperty("action").GetString() == "identity.token_family.revoked");
     }
 }

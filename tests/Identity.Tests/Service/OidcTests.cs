@@ -85,6 +85,7 @@ public sealed class OidcTests(IdentityFixture fixture)
         var token = (await response.Content.ReadFromJsonAsync<JsonElement>()).GetProperty("access_token").GetString()!;
         var header = Header(token);
         Assert.Equal("ES256", header.GetProperty("alg").GetString());
+        Assert.Equal("at+jwt", header.GetProperty("typ").GetString());
         var payload = Payload(token);
         Assert.Equal("https://localhost/", payload.GetProperty("iss").GetString());
         Assert.Equal(clientId, payload.GetProperty("sub").GetString());
