@@ -45,6 +45,7 @@ var keys = builder.AddProject("keys", "../services/keys/Keys.csproj")
 
 // Identity's data key (TOTP secrets and signing keys at rest, base64 of 33 bytes). Its public address is the
 // gateway's: tokens are issued for https://localhost:8443/, and the gateway (loopback) is its trusted proxy.
+const string publicAddress = "https://localhost:8443/";
 var identityDataKey = builder.AddParameter("identity-data-key", secret: true, generateMinLength: 44);
 
 var identity = builder.AddProject("identity", "../services/identity/Identity.csproj")
@@ -52,7 +53,7 @@ var identity = builder.AddProject("identity", "../services/identity/Identity.csp
     .WithHttpHealthCheck("/health", endpointName: "http")
     .WithReference(identityDb).WaitFor(identityDb)
     .WithReference(messaging).WaitFor(messaging)
-    .WithEnvironment("Identity__Issuer", "https://localhost:8443/")
+    .WithEnvironment("Identity__Issuer", publicAddress)
     .WithEnvironment("Identity__DataKey", identityDataKey)
     .WithEnvironment("Identity__TrustedProxies__0", "127.0.0.1")
     .WithEnvironment("Identity__TrustedProxies__1", "::1");
@@ -93,6 +94,9 @@ builder.AddProject("gateway", "../gateway/Gateway.csproj")
     .WithEnvironment("ReverseProxy__Clusters__storage__Destinations__primary__Address", storage.GetEndpoint("http"))
     .WithEnvironment("Gateway__Keys__Url", keys.GetEndpoint("http"))
     .WithEnvironment("Gateway__Keys__ServiceToken", keysGatewayToken)
+    // Access tokens from identity are validated at the gateway from identity's signing keys.
+    .WithEnvironment("Gateway__Identity__Issuer", publicAddress)
+    .WithEnvironment("Gateway__Identity__JwksUrl", ReferenceExpression.Create($"{identity.GetEndpoint("http")}/.well-known/jwks"))
     .WithReplicas(1);
 
 builder.Build().Run();

@@ -4,7 +4,8 @@ namespace Platform.Gateway.RateLimiting;
 internal sealed record Bucket(string Name, string Subject, int Requests, int WindowSeconds)
 {
     /// <summary>The emission interval T: one request's share of the window, in microseconds.</summary>
-    public long IntervalMicroseconds => WindowMicroseconds / Requests;
+    /// <remarks>At least 1 µs: more than a million requests a second cannot be told apart, and T must never be 0.</remarks>
+    public long IntervalMicroseconds => Math.Max(1, WindowMicroseconds / Math.Max(1, Requests));
 
     public long WindowMicroseconds => WindowSeconds * 1_000_000L;
 }

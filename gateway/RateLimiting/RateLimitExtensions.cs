@@ -26,8 +26,8 @@ internal sealed class RateLimitOptionsValidator : IValidateOptions<RateLimitOpti
         if (!options.Plans.ContainsKey(options.DefaultPlan)) errors.Add($"{section}:DefaultPlan '{options.DefaultPlan}' is not one of {section}:Plans.");
         foreach (var (plan, limits) in options.Plans)
         {
-            if (!limits.Key.IsValid) errors.Add($"{section}:Plans:{plan}:Key needs Requests (1 to 10,000,000) and WindowSeconds (1 to 86,400).");
-            if (!limits.Organization.IsValid) errors.Add($"{section}:Plans:{plan}:Organization needs Requests (1 to 10,000,000) and WindowSeconds (1 to 86,400).");
+            if (!limits.Key.IsValid) errors.Add($"{section}:Plans:{plan}:Key needs Requests (1 to 10,000,000, at most a million a second) and WindowSeconds (1 to 86,400).");
+            if (!limits.Organization.IsValid) errors.Add($"{section}:Plans:{plan}:Organization needs Requests (1 to 10,000,000, at most a million a second) and WindowSeconds (1 to 86,400).");
         }
 
         foreach (var (organization, plan) in options.OrganizationPlans.Where(p => !options.Plans.ContainsKey(p.Value)))
@@ -35,7 +35,7 @@ internal sealed class RateLimitOptionsValidator : IValidateOptions<RateLimitOpti
             errors.Add($"{section}:OrganizationPlans:{organization} names the unknown plan '{plan}'.");
         }
 
-        if (!options.Anonymous.IsValid) errors.Add($"{section}:Anonymous needs Requests (1 to 10,000,000) and WindowSeconds (1 to 86,400).");
+        if (!options.Anonymous.IsValid) errors.Add($"{section}:Anonymous needs Requests (1 to 10,000,000, at most a million a second) and WindowSeconds (1 to 86,400).");
         if (options.RedisTimeout <= TimeSpan.Zero || options.RedisTimeout > TimeSpan.FromSeconds(5)) errors.Add($"{section}:RedisTimeout must be between 0 and 5 seconds.");
         if (options.RedisRetryInterval < TimeSpan.FromMilliseconds(100) || options.RedisRetryInterval > TimeSpan.FromMinutes(5)) errors.Add($"{section}:RedisRetryInterval must be between 100 ms and 5 minutes.");
         if (options.Replicas is < 1 or > 1000) errors.Add($"{section}:Replicas must be between 1 and 1,000.");

@@ -53,5 +53,6 @@ internal sealed class Limit
 
     public int WindowSeconds { get; set; }
 
-    public bool IsValid => Requests is >= 1 and <= 10_000_000 && WindowSeconds is >= 1 and <= 86_400;
+    /// <summary>At most a million requests a second: the algorithm counts in microseconds.</summary>
+    public bool IsValid => Requests is >= 1 and <= 10_000_000 && WindowSeconds is >= 1 and <= 86_400 && Requests <= WindowSeconds * 1_000_000L;
 }

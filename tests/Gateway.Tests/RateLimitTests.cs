@@ -60,6 +60,17 @@ public sealed class GcraTests
     }
 
     [Fact]
+    public void More_than_a_million_a_second_is_refused_as_a_setting_and_never_divides_by_zero()
+    {
+        Assert.False(new Limit { Requests = 10_000_000, WindowSeconds = 1 }.IsValid);
+        Assert.True(new Limit { Requests = 1_000_000, WindowSeconds = 1 }.IsValid);
+
+        var extreme = new Bucket("key", "k", Requests: 10_000_000, WindowSeconds: 1);
+        Assert.Equal(1, extreme.IntervalMicroseconds);
+        Assert.True(Decide(0, extreme).Allowed);
+    }
+
+    [Fact]
     public void The_local_limiter_gives_each_replica_its_share()
     {
         var time = new FakeTimeProvider(DateTimeOffset.Parse("2026-11-23T10:00:00Z", System.Globalization.CultureInfo.InvariantCulture));
