@@ -4,7 +4,8 @@ namespace Platform.Identity.Sessions;
 
 /// <summary>
 /// Behind the gateway, TLS ends at the gateway: a request from a trusted proxy that says X-Forwarded-Proto: https is
-/// treated as HTTPS (Secure cookies, OpenIddict's transport security requirement). From anyone else the header is ignored.
+/// treated as HTTPS (Secure cookies, OpenIddict's transport security requirement), and X-Forwarded-Host names the
+/// public host. From anyone else both headers are ignored.
 /// </summary>
 internal static class ForwardedScheme
 {
@@ -13,10 +14,19 @@ internal static class ForwardedScheme
         var proxies = http.RequestServices.GetRequiredService<IOptions<IdentityOptions>>().Value.TrustedProxies;
         var address = http.Connection.RemoteIpAddress;
         if (address is { IsIPv4MappedToIPv6: true }) address = address.MapToIPv4();
-        if (proxies.Count > 0 && (proxies.Contains("*") || (address is not null && proxies.Contains(address.ToString())))
-            && string.Equals(http.Request.Headers["X-Forwarded-Proto"].ToString().Split(',')[^1].Trim(), "https", StringComparison.OrdinalIgnoreCase))
+        if (proxies.Count > 0 && (proxies.Contains("*") || (address is not null && proxies.Contains(address.ToString()))))
         {
-            http.Request.Scheme = "https";
+            if (string.Equals(http.Request.Headers["X-Forwarded-Proto"].ToString().Split(',')[^1].Trim(), "https", StringComparison.OrdinalIgnoreCase))
+            {
+                http.Request.Scheme = "https";
+            }
+
+            // The public host (the gateway's), so that discovery lists the endpoints clients can reach.
+            var host = http.Request.Headers["X-Forwarded-Host"].ToString().Split(',')[^1].Trim();
+            if (host.Length is > 0 and <= 255 && !host.Any(c => char.IsWhiteSpace(c) || char.IsControl(c) || c is '/' or '@'))
+            {
+                http.Request.Host = new HostString(host);
+            }
         }
 
         return next(http);
