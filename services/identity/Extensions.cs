@@ -26,6 +26,10 @@ internal static class Extensions
         // Bodies are small forms and JSON documents; anything bigger is refused before it is read.
         builder.Services.Configure<KestrelServerOptions>(kestrel => kestrel.Limits.MaxRequestBodySize = 64 * 1024);
 
+        // OpenIddict's Trace level prints whole tokens; never below Debug, whatever the configuration says (this rule
+        // is added after the configured ones, so it wins for the "OpenIddict" category).
+        builder.Services.PostConfigure<LoggerFilterOptions>(filters => filters.Rules.Add(new LoggerFilterRule(null, "OpenIddict", LogLevel.Debug, null)));
+
         builder.Services.AddProblemDetails();
         builder.Services.AddExceptionHandler<UnhandledExceptionHandler>();
         builder.Services.ConfigureHttpJsonOptions(json =>

@@ -55,6 +55,9 @@ public sealed class IndependentClientTests(IdentityFixture fixture)
         Assert.Contains("platform", claims.GetProperty("scope").GetString()!.Split(' '));
         Assert.DoesNotContain("email", claims.EnumerateObject().Select(p => p.Name));
 
+        // No token (JWS or JWE: codes, access, refresh and identity tokens all start with a JOSE header) in any log line.
+        Assert.DoesNotContain(fixture.Logs.Lines, line => line.Contains("eyJhbGci", StringComparison.Ordinal));
+
         // The reused refresh token revoked its family, and the audit trail says so.
         await fixture.Events.WaitForAsync("audit.recorded", e => e.GetProperty("action").GetString() == "identity.token_family.revoked");
     }

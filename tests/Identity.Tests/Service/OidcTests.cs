@@ -103,6 +103,10 @@ public sealed class OidcTests(IdentityFixture fixture)
         var unknownScope = await ClientCredentialsAsync(clientId, secret, "platform admin");
         Assert.Equal("invalid_scope", (await unknownScope.Content.ReadFromJsonAsync<JsonElement>()).GetProperty("error").GetString());
 
+        // Neither the secret nor the token reaches any log line (everything is logged at Trace in these tests).
+        Assert.DoesNotContain(fixture.Logs.Lines, line => line.Contains(secret, StringComparison.Ordinal));
+        Assert.DoesNotContain(fixture.Logs.Lines, line => line.Contains(token, StringComparison.Ordinal));
+
         // The client secret is stored as a hash only.
         await using var stored = fixture.Database.CreateCommand("SELECT \"ClientSecret\" FROM oidc.\"OpenIddictApplications\" WHERE \"ClientId\" = $1");
         stored.Parameters.AddWithValue(clientId);
