@@ -1,18 +1,20 @@
 using Microsoft.AspNetCore.Diagnostics;
+using Microsoft.AspNetCore.Http;
+using Microsoft.Extensions.Logging;
 
-namespace Platform.Storage.Apis;
+namespace Platform.ServiceDefaults.Http;
 
 /// <summary>
 /// Whatever escapes a handler becomes a bare RFC 9457 problem: its status when it is a bad request, otherwise 500,
 /// and never the message or stack trace, which can carry internals.
 /// </summary>
-internal sealed partial class UnhandledExceptionHandler(IProblemDetailsService problemDetails, ILogger<UnhandledExceptionHandler> logger)
+public sealed partial class UnhandledExceptionHandler(IProblemDetailsService problemDetails, ILogger<UnhandledExceptionHandler> logger)
     : IExceptionHandler
 {
     public async ValueTask<bool> TryHandleAsync(HttpContext httpContext, Exception exception, CancellationToken cancellationToken)
     {
         var (status, type, title) = exception is BadHttpRequestException bad
-            ? (bad.StatusCode, Problems.InvalidRequest, "The request could not be read")
+            ? (bad.StatusCode, ProblemTypes.InvalidRequest, "The request could not be read")
             : (StatusCodes.Status500InternalServerError, "https://tools.ietf.org/html/rfc9110#section-15.6.1", "An unexpected error occurred");
         if (status >= 500)
         {

@@ -2,13 +2,13 @@ using System.Globalization;
 using System.Text.Json;
 using System.Text.Json.Serialization;
 
-namespace Platform.Storage.Apis;
+namespace Platform.ServiceDefaults.Http;
 
 /// <summary>
 /// Timestamps are ISO 8601 in UTC on the way out (<c>2026-11-23T10:00:00.123456Z</c>); on the way in they must say
 /// their offset (<c>Z</c> or <c>+02:00</c>): a time without one would be read in the server's zone, a silent guess.
 /// </summary>
-internal sealed class UtcTimestampConverter : JsonConverter<DateTimeOffset>
+public sealed class UtcTimestampConverter : JsonConverter<DateTimeOffset>
 {
     public override DateTimeOffset Read(ref Utf8JsonReader reader, Type typeToConvert, JsonSerializerOptions options)
     {

@@ -1,15 +1,17 @@
 using System.Text.Json;
+using Microsoft.AspNetCore.Http;
 using Microsoft.AspNetCore.Http.HttpResults;
+using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Options;
 using JsonOptions = Microsoft.AspNetCore.Http.Json.JsonOptions;
 
-namespace Platform.Keys.Apis;
+namespace Platform.ServiceDefaults.Http;
 
 /// <summary>
 /// Reads a JSON request body after the caller is authenticated (model binding would parse it before), within a size
 /// limit, and turns every way it can be wrong into a problem that never echoes what was sent.
 /// </summary>
-internal static class JsonBody
+public static class JsonBody
 {
     public static async Task<(T? Value, bool Present, ProblemHttpResult? Problem)> ReadAsync<T>(
         HttpRequest request, int maxBytes, CancellationToken cancellationToken)
@@ -21,7 +23,7 @@ internal static class JsonBody
 
         if (!request.HasJsonContentType())
         {
-            return (default, true, TypedResults.Problem(statusCode: 415, type: Problems.UnsupportedMediaType,
+            return (default, true, TypedResults.Problem(statusCode: 415, type: ProblemTypes.UnsupportedMediaType,
                 title: "Unsupported media type", detail: "Send the body as application/json."));
         }
 
@@ -41,7 +43,7 @@ internal static class JsonBody
         }
         catch (BadHttpRequestException exception)
         {
-            return (default, true, TypedResults.Problem(statusCode: exception.StatusCode, type: Problems.InvalidRequest, title: "The body could not be read"));
+            return (default, true, TypedResults.Problem(statusCode: exception.StatusCode, type: ProblemTypes.InvalidRequest, title: "The body could not be read"));
         }
 
         var options = request.HttpContext.RequestServices.GetRequiredService<IOptions<JsonOptions>>().Value.SerializerOptions;
@@ -49,12 +51,12 @@ internal static class JsonBody
         {
             var value = JsonSerializer.Deserialize<T>(buffer.GetBuffer().AsSpan(0, (int)buffer.Length), options);
             return value is null
-                ? (default, true, Problems.Invalid("The body must be a JSON object."))
+                ? (default, true, ProblemTypes.Invalid("The body must be a JSON object."))
                 : (value, true, null);
         }
         catch (JsonException exception)
         {
-            return (default, true, Problems.Invalid(Describe(exception)));
+            return (default, true, ProblemTypes.Invalid(Describe(exception)));
         }
     }
 
@@ -72,5 +74,5 @@ internal static class JsonBody
     }
 
     private static ProblemHttpResult TooLarge(int maxBytes) =>
-        TypedResults.Problem(statusCode: 413, type: Problems.TooLarge, title: "The body is too large", detail: $"At most {maxBytes} bytes.");
+        TypedResults.Problem(statusCode: 413, type: ProblemTypes.TooLarge, title: "The body is too large", detail: $"At most {maxBytes} bytes.");
 }
