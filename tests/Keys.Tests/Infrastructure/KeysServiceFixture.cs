@@ -42,7 +42,7 @@ public sealed class KeysServiceFixture : IAsyncLifetime
         Servers = await DistributedApplicationTestingBuilder.CreateAsync();
         Servers.KeepOnly("keysdb", "redis", "messaging");
         await Servers.StartAsync();
-        Events = await EventTap.StartAsync(Servers.GetConnectionString("messaging"));
+        Events = await EventTap.StartAsync(Servers.GetConnectionString("messaging"), "key.#", "audit.recorded", "organization.#");
         Redis = await ConnectionMultiplexer.ConnectAsync(Servers.GetConnectionString("redis"));
 
         Service = new WebApplicationFactory<Program>().WithWebHostBuilder(web =>

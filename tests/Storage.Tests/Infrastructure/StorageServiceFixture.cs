@@ -52,7 +52,7 @@ public sealed class StorageServiceFixture : IAsyncLifetime
         Servers = await DistributedApplicationTestingBuilder.CreateAsync();
         Servers.KeepOnly("storagedb", "messaging");
         await Servers.StartAsync();
-        Events = await EventTap.StartAsync(Servers.GetConnectionString("messaging"));
+        Events = await EventTap.StartAsync(Servers.GetConnectionString("messaging"), "object.#", "dataset.#", "encryption-key.#");
         Service = Create(new Dictionary<string, string?>());
         _ = Service.Server;
     }

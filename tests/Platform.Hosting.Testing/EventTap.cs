@@ -4,16 +4,16 @@ using System.Text.Json;
 using RabbitMQ.Client;
 using RabbitMQ.Client.Events;
 
-namespace Platform.Storage.Tests.Infrastructure;
+namespace Platform.Hosting.Testing;
 
-/// <summary>A private queue bound to <c>platform.events</c> for what storage publishes: what other services would receive.</summary>
+/// <summary>A private queue bound to <c>platform.events</c> for the routing patterns a test names: what other services would receive.</summary>
 public sealed class EventTap : IAsyncDisposable
 {
     private readonly ConcurrentQueue<(string RoutingKey, string Body)> received = new();
     private IConnection connection = null!;
     private IChannel channel = null!;
 
-    public static async Task<EventTap> StartAsync(string connectionString)
+    public static async Task<EventTap> StartAsync(string connectionString, params string[] patterns)
     {
         var tap = new EventTap();
         tap.connection = await new ConnectionFactory { Uri = new Uri(connectionString) }.CreateConnectionAsync();
@@ -21,7 +21,7 @@ public sealed class EventTap : IAsyncDisposable
         // The same declaration as the service's own (Messaging Topology): durable topic exchange, no arguments.
         await tap.channel.ExchangeDeclareAsync("platform.events", ExchangeType.Topic, durable: true, autoDelete: false);
         var queue = await tap.channel.QueueDeclareAsync("", durable: false, exclusive: true, autoDelete: true);
-        foreach (var pattern in new[] { "object.#", "dataset.#", "encryption-key.#" })
+        foreach (var pattern in patterns)
         {
             await tap.channel.QueueBindAsync(queue.QueueName, "platform.events", pattern);
         }
@@ -54,8 +54,7 @@ public sealed class EventTap : IAsyncDisposable
             await Task.Delay(50);
         }
 
-        Assert.Fail($"No {routingKey} event arrived that matched; got {received.Count} events: {string.Join(", ", received.Select(r => r.RoutingKey))}.");
-        return default;
+        throw new TimeoutException($"No {routingKey} event arrived that matched; got {received.Count} events: {string.Join(", ", received.Select(r => r.RoutingKey))}.");
     }
 
     public async ValueTask DisposeAsync()

@@ -1,7 +1,7 @@
 using System.Collections.Concurrent;
 using Microsoft.Extensions.Logging;
 
-namespace Platform.Storage.Tests.Infrastructure;
+namespace Platform.Hosting.Testing;
 
 /// <summary>Every log line of the service at every level, with its structured values and exceptions, to search for secrets.</summary>
 public sealed class CapturedLogs : ILoggerProvider
