@@ -26,9 +26,8 @@ internal static class Extensions
         // Bodies are small forms and JSON documents; anything bigger is refused before it is read.
         builder.Services.Configure<KestrelServerOptions>(kestrel => kestrel.Limits.MaxRequestBodySize = 64 * 1024);
 
-        // OpenIddict's Trace level prints whole tokens; never below Debug, whatever the configuration says (this rule
-        // is added after the configured ones, so it wins for the "OpenIddict" category).
-        builder.Services.PostConfigure<LoggerFilterOptions>(filters => filters.Rules.Add(new LoggerFilterRule(null, "OpenIddict", LogLevel.Debug, null)));
+        // OpenIddict's Trace level prints whole tokens: whatever the configuration says, it logs at Debug at most.
+        builder.Services.PostConfigure<LoggerFilterOptions>(CapOpenIddictLogging);
 
         builder.Services.AddProblemDetails();
         builder.Services.AddExceptionHandler<UnhandledExceptionHandler>();
@@ -68,6 +67,34 @@ internal static class Extensions
         builder.Services.AddHostedService<MailRelay>();
         builder.AddEventBus("messaging", "identity").AddOutbox();
         return builder;
+    }
+
+    private static void CapOpenIddictLogging(LoggerFilterOptions filters)
+    {
+        const string category = "OpenIddict";
+        static bool Below(LogLevel? level) => level is < LogLevel.Debug;
+        for (var index = 0; index < filters.Rules.Count; index++)
+        {
+            var rule = filters.Rules[index];
+            if (rule.CategoryName?.StartsWith(category, StringComparison.Ordinal) == true && Below(rule.LogLevel))
+            {
+                filters.Rules[index] = new LoggerFilterRule(rule.ProviderName, rule.CategoryName, LogLevel.Debug, rule.Filter);
+            }
+        }
+
+        // A broader rule (the default, or a prefix such as "Open") below Debug would reach OpenIddict when no rule of its
+        // own does: give it one, per provider, at Debug. A configured OpenIddict level at or above Debug is left alone.
+        var providers = filters.Rules
+            .Where(r => Below(r.LogLevel) && (r.CategoryName is null || category.StartsWith(r.CategoryName, StringComparison.Ordinal)))
+            .Select(r => r.ProviderName).Distinct().ToList();
+        if (Below(filters.MinLevel) && !providers.Contains(null)) providers.Add(null);
+        foreach (var provider in providers)
+        {
+            if (!filters.Rules.Any(r => r.ProviderName == provider && r.CategoryName?.StartsWith(category, StringComparison.Ordinal) == true))
+            {
+                filters.Rules.Add(new LoggerFilterRule(provider, category, LogLevel.Debug, null));
+            }
+        }
     }
 
     private static IMailSender CreateMailSender(IServiceProvider services)
