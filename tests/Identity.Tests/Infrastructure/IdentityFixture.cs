@@ -51,7 +51,7 @@ public sealed class IdentityFixture : IAsyncLifetime
         Servers = await DistributedApplicationTestingBuilder.CreateAsync();
         Servers.KeepOnly("identitydb", "messaging");
         await Servers.StartAsync();
-        Events = await EventTap.StartAsync(Servers.GetConnectionString("messaging"));
+        Events = await EventTap.StartAsync(Servers.GetConnectionString("messaging"), "identity.#", "audit.recorded", "organization.#");
         Database = NpgsqlDataSource.Create(Servers.GetConnectionString("identitydb"));
 
         Service = new WebApplicationFactory<Program>().WithWebHostBuilder(web =>
