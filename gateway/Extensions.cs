@@ -58,6 +58,7 @@ internal static class Extensions
         app.UseStatusCodePages();
         app.UseListenerIsolation(app.Services.GetRequiredService<IOptions<GatewayOptions>>().Value.InternalPort);
         app.UseMiddleware<BodySizeLimitMiddleware>();
+        app.UseMiddleware<AuthenticationFailureThrottle>();
         app.UseMiddleware<ApiKeyMiddleware>();
         app.UseMiddleware<UserTokenMiddleware>();
         // Once the organization is known, by key or by user token.

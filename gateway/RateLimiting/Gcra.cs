@@ -24,7 +24,8 @@ internal sealed record Decision(bool Allowed, long RetryAfterMicroseconds, IRead
 /// </summary>
 internal static class Gcra
 {
-    public static Decision Decide(IReadOnlyList<Bucket> buckets, long now, Func<string, long?> read, Action<string, long, long> write)
+    /// <param name="dryRun">Decide without charging: whether a request would be allowed now.</param>
+    public static Decision Decide(IReadOnlyList<Bucket> buckets, long now, Func<string, long?> read, Action<string, long, long> write, bool dryRun = false)
     {
         var current = new long[buckets.Count];
         var next = new long[buckets.Count];
@@ -42,8 +43,9 @@ internal static class Gcra
         var states = new BucketState[buckets.Count];
         for (var i = 0; i < buckets.Count; i++)
         {
-            var tat = allowed ? next[i] : current[i];
-            if (allowed) write(buckets[i].Subject, tat, tat - now);
+            var charged = allowed && !dryRun;
+            var tat = charged ? next[i] : current[i];
+            if (charged) write(buckets[i].Subject, tat, tat - now);
             states[i] = State(buckets[i], tat, now);
         }
 

@@ -14,14 +14,14 @@ internal sealed class LocalRateLimiter(TimeProvider time, int replicas)
 
     public int Buckets => tats.Count;
 
-    public Decision Decide(IReadOnlyList<Bucket> buckets)
+    public Decision Decide(IReadOnlyList<Bucket> buckets, bool dryRun = false)
     {
         var shares = buckets.Select(b => b with { Requests = Math.Max(1, b.Requests / Math.Max(1, replicas)) }).ToArray();
         var now = time.GetUtcNow().ToUnixTimeMilliseconds() * 1000;
         lock (gate)
         {
             if (tats.Count > SweepThreshold) Sweep(now);
-            return Gcra.Decide(shares, now, subject => tats.TryGetValue(subject, out var tat) ? tat : null, (subject, tat, _) => tats[subject] = tat)
+            return Gcra.Decide(shares, now, subject => tats.TryGetValue(subject, out var tat) ? tat : null, (subject, tat, _) => tats[subject] = tat, dryRun)
                 with { Local = true };
         }
     }

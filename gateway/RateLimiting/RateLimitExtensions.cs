@@ -35,6 +35,7 @@ internal sealed class RateLimitOptionsValidator : IValidateOptions<RateLimitOpti
             errors.Add($"{section}:OrganizationPlans:{organization} names the unknown plan '{plan}'.");
         }
 
+        if (!options.AuthenticationFailures.IsValid) errors.Add($"{section}:AuthenticationFailures needs Requests (1 to 10,000,000, at most a million a second) and WindowSeconds (1 to 86,400).");
         if (!options.Anonymous.IsValid) errors.Add($"{section}:Anonymous needs Requests (1 to 10,000,000, at most a million a second) and WindowSeconds (1 to 86,400).");
         if (options.RedisTimeout <= TimeSpan.Zero || options.RedisTimeout > TimeSpan.FromSeconds(5)) errors.Add($"{section}:RedisTimeout must be between 0 and 5 seconds.");
         if (options.RedisRetryInterval < TimeSpan.FromMilliseconds(100) || options.RedisRetryInterval > TimeSpan.FromMinutes(5)) errors.Add($"{section}:RedisRetryInterval must be between 100 ms and 5 minutes.");

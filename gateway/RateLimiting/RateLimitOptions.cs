@@ -24,6 +24,12 @@ internal sealed class RateLimitOptions
     /// <summary>Requests without a key or token, per client address.</summary>
     public Limit Anonymous { get; set; } = new() { Requests = 120, WindowSeconds = 60 };
 
+    /// <summary>
+    /// Refused credentials (401 for a key or token) per client address. Past it, requests from that address that carry
+    /// a credential get 429 before any verification, so guessing keys or replaying forged tokens is slowed to this rate.
+    /// </summary>
+    public Limit AuthenticationFailures { get; set; } = new() { Requests = 30, WindowSeconds = 60 };
+
     /// <summary>How long one Redis decision may take before the local limiter decides instead.</summary>
     public TimeSpan RedisTimeout { get; set; } = TimeSpan.FromMilliseconds(500);
 

@@ -41,21 +41,22 @@ internal sealed partial class RateLimiter
 
     private long localDecisionCount;
 
-    public async Task<Decision> DecideAsync(IReadOnlyList<Bucket> buckets)
+    /// <param name="dryRun">Only ask whether the buckets would allow a request now; charge nothing.</param>
+    public async Task<Decision> DecideAsync(IReadOnlyList<Bucket> buckets, bool dryRun = false)
     {
-        var decision = await DecideWithRedisAsync(buckets) ?? DecideLocally(buckets);
+        var decision = await DecideWithRedisAsync(buckets, dryRun) ?? DecideLocally(buckets, dryRun);
         if (!decision.Allowed) refusals.Add(1);
         return decision;
     }
 
-    private async Task<Decision?> DecideWithRedisAsync(IReadOnlyList<Bucket> buckets)
+    private async Task<Decision?> DecideWithRedisAsync(IReadOnlyList<Bucket> buckets, bool dryRun)
     {
         var now = time.GetTimestamp();
         if (now < Interlocked.Read(ref redisRetryAt)) return null;
         if (redis.Current is not { } connection) return null;
         try
         {
-            var decision = await new RedisRateLimiter(connection).DecideAsync(buckets, settings.KeyPrefix).WaitAsync(settings.RedisTimeout, time);
+            var decision = await new RedisRateLimiter(connection).DecideAsync(buckets, settings.KeyPrefix, dryRun).WaitAsync(settings.RedisTimeout, time);
             if (Interlocked.Exchange(ref usingLocal, 0) == 1) LogBackOnRedis(logger);
             return decision;
         }
@@ -67,11 +68,11 @@ internal sealed partial class RateLimiter
         }
     }
 
-    private Decision DecideLocally(IReadOnlyList<Bucket> buckets)
+    private Decision DecideLocally(IReadOnlyList<Bucket> buckets, bool dryRun)
     {
         Interlocked.Increment(ref localDecisionCount);
         localDecisions.Add(1);
-        return local.Decide(buckets);
+        return local.Decide(buckets, dryRun);
     }
 
     [LoggerMessage(EventId = 4102, Level = LogLevel.Warning, Message = "Redis did not answer a rate-limit decision ({ErrorType}); each replica limits on its own until it does")]

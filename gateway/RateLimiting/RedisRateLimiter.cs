@@ -8,7 +8,8 @@ namespace Platform.Gateway.RateLimiting;
 /// </summary>
 internal sealed class RedisRateLimiter(IConnectionMultiplexer redis)
 {
-    // KEYS: the buckets. ARGV: per bucket, the emission interval T and the window, in microseconds.
+    // KEYS: the buckets. ARGV: per bucket, the emission interval T and the window, in microseconds; then 1 for a dry
+    // run (decide, charge nothing).
     // Returns: allowed (0/1), retry-after, then per bucket the TAT after the decision; all in microseconds.
     internal const string Script = """
         local time = redis.call('TIME')
@@ -28,7 +29,7 @@ internal sealed class RedisRateLimiter(IConnectionMultiplexer redis)
         local result = { retry == 0 and 1 or 0, retry, now }
         for i = 1, #KEYS do
           local tat = current[i]
-          if retry == 0 then
+          if retry == 0 and ARGV[2 * #KEYS + 1] ~= '1' then
             tat = nxt[i]
             redis.call('SET', KEYS[i], tat, 'PX', math.floor((tat - now) / 1000) + 1)
           end
@@ -37,10 +38,11 @@ internal sealed class RedisRateLimiter(IConnectionMultiplexer redis)
         return result
         """;
 
-    public async Task<Decision> DecideAsync(IReadOnlyList<Bucket> buckets, string prefix)
+    public async Task<Decision> DecideAsync(IReadOnlyList<Bucket> buckets, string prefix, bool dryRun = false)
     {
         var keys = new RedisKey[buckets.Count];
-        var values = new RedisValue[buckets.Count * 2];
+        var values = new RedisValue[buckets.Count * 2 + 1];
+        values[^1] = dryRun ? 1 : 0;
         for (var i = 0; i < buckets.Count; i++)
         {
             keys[i] = prefix + buckets[i].Subject;

@@ -118,6 +118,41 @@ public sealed class EdgeTests(EdgeGateways edge) : IClassFixture<EdgeGateways>
     }
 
     [Fact]
+    public async Task Refused_credentials_are_counted_per_address_across_replicas_and_then_nothing_is_verified()
+    {
+        var guesser = NewClient();
+        using var first = edge.Client(edge.First);
+        using var second = edge.Client(edge.Second);
+
+        for (var n = 0; n < EdgeGateways.AuthenticationFailureLimit; n++)
+        {
+            using var guess = EdgeGateways.From(guesser, HttpMethod.Get, "/open/guess");
+            guess.Headers.TryAddWithoutValidation("X-Api-Key", $"sk_live_guess{n}");
+            using var refused = await (n % 2 == 0 ? first : second).SendAsync(guess);
+            Assert.Equal(HttpStatusCode.Unauthorized, refused.StatusCode);
+        }
+
+        // Past the limit, on either replica, any credential from that address is turned away before verification.
+        foreach (var client in new[] { first, second })
+        {
+            using var another = EdgeGateways.From(guesser, HttpMethod.Get, "/open/guess");
+            another.Headers.Authorization = new System.Net.Http.Headers.AuthenticationHeaderValue("Bearer", "eyJhbGciOiJFUzI1NiJ9.e30.c2ln");
+            using var throttled = await client.SendAsync(another);
+            Assert.Equal(HttpStatusCode.TooManyRequests, throttled.StatusCode);
+            Assert.NotNull(throttled.Headers.RetryAfter);
+            using var problem = JsonDocument.Parse(await throttled.Content.ReadAsStringAsync());
+            Assert.Equal("https://platform.dev/problems/too-many-failed-attempts", problem.RootElement.GetProperty("type").GetString());
+        }
+
+        // The same address without a credential, and another address with one, are not affected.
+        using var anonymous = EdgeGateways.From(guesser, HttpMethod.Get, "/open/anonymous");
+        using (var response = await first.SendAsync(anonymous)) Assert.Equal(HttpStatusCode.OK, response.StatusCode);
+        using var elsewhere = EdgeGateways.From(NewClient(), HttpMethod.Get, "/open/guess");
+        elsewhere.Headers.TryAddWithoutValidation("X-Api-Key", "sk_live_guess");
+        using (var response = await first.SendAsync(elsewhere)) Assert.Equal(HttpStatusCode.Unauthorized, response.StatusCode);
+    }
+
+    [Fact]
     public async Task The_client_address_comes_from_the_trusted_proxy_and_spoofed_entries_left_of_it_are_ignored()
     {
         using var http = edge.Client(edge.First);

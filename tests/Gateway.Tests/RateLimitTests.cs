@@ -36,6 +36,20 @@ public sealed class GcraTests
     }
 
     [Fact]
+    public void A_dry_run_tells_whether_a_request_would_pass_and_charges_nothing()
+    {
+        var bucket = new Bucket("auth", "a", 2, 60);
+        Assert.True(Decide(0, bucket).Allowed);
+        for (var n = 0; n < 5; n++)
+        {
+            Assert.True(Gcra.Decide([bucket], 0, s => tats.TryGetValue(s, out var t) ? t : null, (s, t, _) => tats[s] = t, dryRun: true).Allowed);
+        }
+
+        Assert.True(Decide(0, bucket).Allowed);
+        Assert.False(Gcra.Decide([bucket], 0, s => tats.TryGetValue(s, out var t) ? t : null, (s, t, _) => tats[s] = t, dryRun: true).Allowed);
+    }
+
+    [Fact]
     public void A_request_refused_by_one_bucket_is_charged_to_none()
     {
         var key = new Bucket("key", "k", 100, 60);
@@ -154,6 +168,21 @@ public sealed class RedisRateLimiterTests(Servers servers)
         var ttl = await redis.GetDatabase().KeyTimeToLiveAsync(prefix + "o");
         Assert.NotNull(ttl);
         Assert.InRange(ttl.Value.TotalSeconds, 58, 61);
+    }
+
+    [Fact]
+    public async Task A_dry_run_in_Redis_charges_nothing()
+    {
+        await using var redis = await ConnectionMultiplexer.ConnectAsync(servers.Redis);
+        var limiter = new RedisRateLimiter(redis);
+        var prefix = $"tests:{Guid.NewGuid():n}:";
+        Bucket[] buckets = [new("auth", "a", 2, 60)];
+
+        for (var n = 0; n < 5; n++) Assert.True((await limiter.DecideAsync(buckets, prefix, dryRun: true)).Allowed);
+        Assert.False(await redis.GetDatabase().KeyExistsAsync(prefix + "a"));
+        Assert.True((await limiter.DecideAsync(buckets, prefix)).Allowed);
+        Assert.True((await limiter.DecideAsync(buckets, prefix)).Allowed);
+        Assert.False((await limiter.DecideAsync(buckets, prefix, dryRun: true)).Allowed);
     }
 
     [Fact]

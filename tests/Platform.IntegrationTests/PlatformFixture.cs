@@ -28,6 +28,8 @@ public sealed class PlatformFixture : IAsyncLifetime
         // calls are anonymous; the tests make many of them from one address. EdgeTests in Gateway.Tests cover the
         // anonymous limit itself.
         App.WithEnvironment("gateway", "Gateway__RateLimits__Anonymous__Requests", "1000000");
+        // Likewise, the tests send many refused credentials on purpose, all from loopback.
+        App.WithEnvironment("gateway", "Gateway__RateLimits__AuthenticationFailures__Requests", "1000000");
         await App.StartAsync();
     }
 

@@ -13,6 +13,8 @@ public sealed class EdgeGateways(Servers servers) : IAsyncLifetime
 {
     public const int AnonymousLimit = 10;
 
+    public const int AuthenticationFailureLimit = 5;
+
     private readonly List<GatewayProcess> _gateways = [];
 
     public EchoUpstream Upstream { get; private set; } = null!;
@@ -41,6 +43,8 @@ public sealed class EdgeGateways(Servers servers) : IAsyncLifetime
                 // Told there are 4 replicas, so that a local decision (10 / 4 = 2 each) is never mistaken for a shared one.
                 ["Gateway__RateLimits__Replicas"] = "4",
                 ["Gateway__RateLimits__RedisTimeout"] = "00:00:02",
+                ["Gateway__RateLimits__AuthenticationFailures__Requests"] = AuthenticationFailureLimit.ToString(System.Globalization.CultureInfo.InvariantCulture),
+                ["Gateway__RateLimits__AuthenticationFailures__WindowSeconds"] = "60",
                 ["Gateway__RateLimits__KeyPrefix"] = prefix,
                 ["Gateway__Limits__MaxRequestBodySize"] = "65536",
                 ["Gateway__Limits__RequestHeadersTimeout"] = "00:00:02",
