@@ -38,10 +38,9 @@ internal static class Extensions
         builder.Services.AddSingleton<KeyStore>();
         builder.Services.AddSingleton<KeyVerifier>();
         builder.Services.AddSingleton<KeyManager>();
-        builder.Services.AddSingleton<KeyInvalidations>();
+        builder.Services.AddSingleton<GatewayInvalidations>();
         builder.Services.AddSingleton<NetworkPolicyStore>();
         builder.Services.AddSingleton<NetworkPolicyManager>();
-        builder.Services.AddSingleton<NetworkPolicyInvalidations>();
         builder.Services.AddHostedService<SchemaMigrator>();
 
         // Registered after the migrator, so the relay never looks for a missing outbox table.

@@ -41,7 +41,7 @@ public sealed class UserTokenTests(TokenGateway fixture) : IClassFixture<TokenGa
     {
         var token = kind switch
         {
-            "expired" => issuer.Token(expires: DateTimeOffset.UtcNow.AddMinutes(-5)),
+            "expired" => issuer.Token(expires: TimeProvider.System.GetUtcNow().AddMinutes(-5)),
             "audience" => issuer.Token(audience: "another-api"),
             "issuer" => issuer.Token(issuer: "https://evil.test/"),
             "unpublished" => issuer.Token(key: TokenIssuer.Unpublished()),
@@ -78,7 +78,7 @@ public sealed class UserTokenTests(TokenGateway fixture) : IClassFixture<TokenGa
     [Fact]
     public async Task An_administrative_route_needs_the_role_and_a_recent_mfa()
     {
-        var now = DateTimeOffset.UtcNow;
+        var now = TimeProvider.System.GetUtcNow();
         using var viewer = await SendAsync("/admin/roles", issuer.Token(roles: ["Viewer"], amr: ["pwd", "mfa"]));
         using var passwordOnly = await SendAsync("/admin/roles", issuer.Token(roles: ["Admin"], amr: ["pwd"]));
         using var staleMfa = await SendAsync("/admin/roles", issuer.Token(roles: ["Admin"], amr: ["pwd", "mfa"], authTime: now.AddMinutes(-20)));

@@ -36,9 +36,9 @@ public sealed class ProductUpstream : IAsyncDisposable
             Claims = new Dictionary<string, object>
             {
                 ["sub"] = subject, ["org_id"] = organization, ["roles"] = roles.Length == 0 ? new[] { "Developer" } : roles,
-                ["amr"] = new[] { "pwd", "mfa" }, ["auth_time"] = DateTimeOffset.UtcNow.ToUnixTimeSeconds(),
+                ["amr"] = new[] { "pwd", "mfa" }, ["auth_time"] = TimeProvider.System.GetUtcNow().ToUnixTimeSeconds(),
             },
-            Expires = DateTime.UtcNow.AddMinutes(10),
+            Expires = TimeProvider.System.GetUtcNow().UtcDateTime.AddMinutes(10),
             SigningCredentials = new Microsoft.IdentityModel.Tokens.SigningCredentials(SigningKey, Microsoft.IdentityModel.Tokens.SecurityAlgorithms.EcdsaSha256),
         });
 

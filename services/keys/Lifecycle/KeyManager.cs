@@ -17,7 +17,7 @@ internal sealed partial class KeyManager(
     NpgsqlDataSource dataSource,
     KeyHasher hasher,
     IOutbox outbox,
-    KeyInvalidations invalidations,
+    GatewayInvalidations invalidations,
     TimeProvider time,
     ILogger<KeyManager> logger)
 {
@@ -61,7 +61,7 @@ internal sealed partial class KeyManager(
             transaction, cancellationToken);
         await transaction.CommitAsync(cancellationToken);
 
-        await invalidations.PublishAsync(stored.Id);
+        await invalidations.KeyChangedAsync(stored.Id);
         LogUpdated(logger, stored.Id, string.Join(',', fields), context.Actor);
         return stored;
     }
@@ -107,7 +107,7 @@ internal sealed partial class KeyManager(
             transaction, cancellationToken);
         await transaction.CommitAsync(cancellationToken);
 
-        await invalidations.PublishAsync(old.Id);
+        await invalidations.KeyChangedAsync(old.Id);
         LogRotated(logger, old.Id, stored.Id, stored.DisplayPrefix, oldEnd, context.Actor);
         return new IssuedKey(secret, stored);
     }
@@ -131,7 +131,7 @@ internal sealed partial class KeyManager(
             transaction, cancellationToken);
         await transaction.CommitAsync(cancellationToken);
 
-        await invalidations.PublishAsync(stored.Id);
+        await invalidations.KeyChangedAsync(stored.Id);
         LogRevoked(logger, stored.Id, stored.DisplayPrefix, context.Actor);
         return stored;
     }

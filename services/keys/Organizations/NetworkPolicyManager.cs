@@ -14,7 +14,7 @@ namespace Platform.Keys.Organizations;
 internal sealed partial class NetworkPolicyManager(
     NpgsqlDataSource dataSource,
     IOutbox outbox,
-    NetworkPolicyInvalidations invalidations,
+    GatewayInvalidations invalidations,
     TimeProvider time,
     ILogger<NetworkPolicyManager> logger)
 {
@@ -40,7 +40,7 @@ internal sealed partial class NetworkPolicyManager(
             transaction, cancellationToken);
         await transaction.CommitAsync(cancellationToken);
 
-        await invalidations.PublishAsync(organizationId);
+        await invalidations.NetworkPolicyChangedAsync(organizationId);
         LogChanged(logger, organizationId, current.AllowedCidrs.Count, stored.AllowedCidrs.Count, context.Actor);
         return stored;
     }

@@ -16,7 +16,7 @@ internal static class TestCertificates
         names.AddIpAddress(IPAddress.Loopback);
         request.CertificateExtensions.Add(names.Build());
         request.CertificateExtensions.Add(new X509EnhancedKeyUsageExtension([new Oid("1.3.6.1.5.5.7.3.1")], critical: false));
-        var now = DateTimeOffset.UtcNow;
+        var now = TimeProvider.System.GetUtcNow();
         return request.CreateSelfSigned(now.AddHours(-1), now.AddDays(30));
     }
 
@@ -26,7 +26,7 @@ internal static class TestCertificates
     /// </summary>
     public static (X509Certificate2 Authority, X509Certificate2 Server) CreateIssued(string commonName)
     {
-        var now = DateTimeOffset.UtcNow;
+        var now = TimeProvider.System.GetUtcNow();
         using var authorityKey = ECDsa.Create(ECCurve.NamedCurves.nistP384);
         var authorityRequest = new CertificateRequest($"CN={commonName} test CA", authorityKey, HashAlgorithmName.SHA384);
         authorityRequest.CertificateExtensions.Add(new X509BasicConstraintsExtension(true, false, 0, critical: true));

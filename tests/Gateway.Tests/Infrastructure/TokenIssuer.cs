@@ -72,7 +72,7 @@ public sealed class TokenIssuer : IAsyncDisposable
         string subject = "usr_1", string? organization = "org_1", string[]? roles = null, string[]? amr = null, DateTimeOffset? authTime = null,
         DateTimeOffset? expires = null, string issuer = Issuer, string audience = Audience, SecurityKey? key = null)
     {
-        var now = DateTimeOffset.UtcNow;
+        var now = TimeProvider.System.GetUtcNow();
         var claims = new Dictionary<string, object>
         {
             ["sub"] = subject,
@@ -99,7 +99,7 @@ public sealed class TokenIssuer : IAsyncDisposable
     public static string Unsigned(string subject = "usr_1")
     {
         static string Encode(object value) => Base64UrlEncoder.Encode(JsonSerializer.SerializeToUtf8Bytes(value));
-        var now = DateTimeOffset.UtcNow.ToUnixTimeSeconds();
+        var now = TimeProvider.System.GetUtcNow().ToUnixTimeSeconds();
         return Encode(new { alg = "none", typ = "JWT" }) + "." + Encode(new { iss = Issuer, aud = Audience, sub = subject, org_id = "org_1", exp = now + 600, nbf = now - 60 }) + ".";
     }
 
