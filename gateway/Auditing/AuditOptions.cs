@@ -18,20 +18,6 @@ internal sealed class AuditOptions
     /// <summary>How often appended events are forced to disk (fsync); between syncs they are in the OS page cache.</summary>
     public TimeSpan SyncInterval { get; set; } = TimeSpan.FromMilliseconds(200);
 
-    /// <summary>
-    /// How long the publisher lets events gather after sending a batch that was not full. Every publish costs a
-    /// confirm round trip, and the broker, the audit service and its database each pay per batch: a few large
-    /// batches cost far less CPU than a batch per request. Events are on disk meanwhile; only their delivery waits.
-    /// </summary>
-    public TimeSpan PublishInterval { get; set; } = TimeSpan.FromMilliseconds(100);
-
-    /// <summary>
-    /// How often the position of what RabbitMQ confirmed is saved (also when a segment is finished and when the
-    /// gateway stops). After a crash, events confirmed since are sent again; the audit service ignores an event id
-    /// it already has, so this costs duplicates on the wire, never in the trail.
-    /// </summary>
-    public TimeSpan CheckpointInterval { get; set; } = TimeSpan.FromSeconds(1);
-
     /// <summary>The region this gateway serves, recorded with every event.</summary>
     public string? Region { get; set; }
 }

@@ -50,7 +50,6 @@ internal sealed partial class AuditSpool(IOptions<AuditOptions> options, IEventP
         var segment = folder.Segments().DefaultIfEmpty(0).Max() + 1;
         var stream = Open(folder, segment);
         var buffer = new ArrayBufferWriter<byte>(64 * 1024);
-        using var writer = new Utf8JsonWriter(buffer);
         var lastSync = time.GetTimestamp();
         try
         {
@@ -60,8 +59,7 @@ internal sealed partial class AuditSpool(IOptions<AuditOptions> options, IEventP
                 var count = 0;
                 while (count < 2000 && queue.Reader.TryRead(out var @event))
                 {
-                    writer.Reset(buffer);
-                    JsonSerializer.Serialize(writer, @event, json);
+                    using (var writer = new Utf8JsonWriter(buffer)) JsonSerializer.Serialize(writer, @event, json);
                     buffer.Write("\n"u8);
                     count++;
                 }
@@ -105,8 +103,6 @@ internal sealed partial class AuditSpool(IOptions<AuditOptions> options, IEventP
     private async Task PublishAsync(SpoolFolder folder, CancellationToken stoppingToken)
     {
         var reader = new SpoolReader(folder);
-        // Pacing I/O, not business time: the real clock, so a fake TimeProvider in a test cannot park the publisher.
-        var lastCheckpoint = System.Diagnostics.Stopwatch.GetTimestamp();
         try
         {
             while (!stoppingToken.IsCancellationRequested)
@@ -128,20 +124,8 @@ internal sealed partial class AuditSpool(IOptions<AuditOptions> options, IEventP
                 }
 
                 await PublishWithRetryAsync(batch, stoppingToken);
-                reader.Confirmed();
+                reader.Commit();
                 published.Add(batch.Count);
-                if (System.Diagnostics.Stopwatch.GetElapsedTime(lastCheckpoint) >= settings.CheckpointInterval)
-                {
-                    reader.SaveCheckpoint();
-                    lastCheckpoint = System.Diagnostics.Stopwatch.GetTimestamp();
-                }
-
-                // A batch that was not full means the spool is drained: let the next one gather instead of sending a
-                // batch per request. A full one means a backlog, which goes out at once.
-                if (batch.Count < settings.PublishBatchSize && settings.PublishInterval > TimeSpan.Zero)
-                {
-                    await Task.Delay(settings.PublishInterval, stoppingToken);
-                }
             }
         }
         catch (OperationCanceledException) when (stoppingToken.IsCancellationRequested)
@@ -150,8 +134,6 @@ internal sealed partial class AuditSpool(IOptions<AuditOptions> options, IEventP
         }
         finally
         {
-            // What was confirmed is not sent again by the next start.
-            reader.SaveCheckpoint();
             reader.Dispose();
         }
     }

@@ -18,8 +18,6 @@ internal static class AuditingExtensions
             .Validate(o => o.MaxSegmentBytes >= 64 * 1024, "Gateway:Audit:MaxSegmentBytes must be at least 65536.")
             .Validate(o => o.PublishBatchSize is >= 1 and <= 5000, "Gateway:Audit:PublishBatchSize must be between 1 and 5000.")
             .Validate(o => o.SyncInterval > TimeSpan.Zero && o.SyncInterval <= TimeSpan.FromSeconds(10), "Gateway:Audit:SyncInterval must be between 0 and 10 seconds.")
-            .Validate(o => o.PublishInterval >= TimeSpan.Zero && o.PublishInterval <= TimeSpan.FromSeconds(5), "Gateway:Audit:PublishInterval must be between 0 and 5 seconds.")
-            .Validate(o => o.CheckpointInterval >= TimeSpan.Zero && o.CheckpointInterval <= TimeSpan.FromMinutes(1), "Gateway:Audit:CheckpointInterval must be between 0 and 1 minute.")
             .ValidateOnStart();
         builder.Services.AddSingleton<AuditSpool>();
         builder.Services.AddHostedService(provider => provider.GetRequiredService<AuditSpool>());

@@ -16,15 +16,12 @@ internal sealed class SpoolReader : IDisposable
     private long segment;
     private long offset;
     private long pendingOffset;
-    private long savedSegment;
-    private long savedOffset;
     private FileStream? stream;
 
     public SpoolReader(SpoolFolder folder)
     {
         this.folder = folder;
         (segment, offset) = folder.ReadCheckpoint();
-        (savedSegment, savedOffset) = (segment, offset);
         pendingOffset = offset;
     }
 
@@ -59,22 +56,11 @@ internal sealed class SpoolReader : IDisposable
         return events;
     }
 
-    /// <summary>Records that everything read so far was confirmed, and saves the checkpoint.</summary>
+    /// <summary>Records that everything read so far was confirmed.</summary>
     public void Commit()
     {
-        Confirmed();
-        SaveCheckpoint();
-    }
-
-    /// <summary>Records that everything read so far was confirmed; the checkpoint file is written by <see cref="SaveCheckpoint"/>.</summary>
-    public void Confirmed() => offset = pendingOffset;
-
-    /// <summary>Writes the checkpoint if it moved since it was last written.</summary>
-    public void SaveCheckpoint()
-    {
-        if (segment == savedSegment && offset == savedOffset) return;
+        offset = pendingOffset;
         folder.WriteCheckpoint(segment, offset);
-        (savedSegment, savedOffset) = (segment, offset);
     }
 
     /// <summary>
@@ -106,9 +92,7 @@ internal sealed class SpoolReader : IDisposable
 
         segment = next;
         offset = pendingOffset = 0;
-        // At once: the checkpoint must never name a deleted segment with an offset that belongs to it.
         folder.WriteCheckpoint(segment, offset);
-        (savedSegment, savedOffset) = (segment, offset);
         return true;
     }
 
