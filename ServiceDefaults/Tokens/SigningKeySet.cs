@@ -1,17 +1,16 @@
-using Microsoft.Extensions.Options;
+using Microsoft.Extensions.Logging;
 using Microsoft.IdentityModel.Tokens;
 
-namespace Platform.Gateway.UserTokens;
+namespace Platform.ServiceDefaults.Tokens;
 
 /// <summary>
 /// The identity service's signing keys, from its JWKS: fetched at most every <c>MinimumJwksRefresh</c>, again every
-/// <c>JwksRefreshInterval</c>, and at once (within that minimum) when a token names a key the gateway has not seen,
+/// <c>JwksRefreshInterval</c>, and at once (within that minimum) when a token names a key not seen yet,
 /// which is how a rotated key is picked up. A failed fetch keeps the keys already known.
 /// </summary>
-internal sealed partial class SigningKeys(HttpClient http, IOptions<UserTokenOptions> options, TimeProvider time, ILogger<SigningKeys> logger)
+public sealed partial class SigningKeySet(HttpClient http, AccessTokenOptions settings, TimeProvider time, ILogger<SigningKeySet> logger)
 {
     private readonly SemaphoreSlim fetching = new(1, 1);
-    private readonly UserTokenOptions settings = options.Value;
     private IReadOnlyList<SecurityKey> keys = [];
     private DateTimeOffset fetchedAt = DateTimeOffset.MinValue;
 
