@@ -26,23 +26,6 @@ var audit = builder.AddProject("audit", "../services/audit/Audit.csproj")
     .WithEnvironment("Audit__Readers__0__Token", auditReaderToken)
     .WithEnvironment("Audit__Readers__0__Organizations__0", "*");
 
-// The keys service's HMAC pepper (base64 of 33 bytes), its first administrator and the gateway's credential.
-var keysPepper = builder.AddParameter("keys-pepper", secret: true, generateMinLength: 44);
-var keysAdminToken = builder.AddParameter("keys-admin-token", secret: true, generateMinLength: 40);
-var keysGatewayToken = builder.AddParameter("keys-gateway-token", secret: true, generateMinLength: 40);
-
-var keys = builder.AddProject("keys", "../services/keys/Keys.csproj")
-    .WithHttpEndpoint(targetPort: 8080, name: "http")
-    .WithHttpHealthCheck("/health", endpointName: "http")
-    .WithReference(keysDb).WaitFor(keysDb)
-    .WithReference(redis).WaitFor(redis)
-    .WithReference(messaging).WaitFor(messaging)
-    .WithEnvironment("Keys__Pepper", keysPepper)
-    .WithEnvironment("Keys__Administrators__0__Name", "operator")
-    .WithEnvironment("Keys__Administrators__0__Token", keysAdminToken)
-    .WithEnvironment("Keys__Administrators__0__Organizations__0", "*")
-    .WithEnvironment("Keys__ServiceTokens__0", keysGatewayToken);
-
 // Identity's data key (TOTP secrets and signing keys at rest, base64 of 33 bytes). Its public address is the
 // gateway's: tokens are issued for https://localhost:8443/, and the gateway (loopback) is its trusted proxy.
 const string publicAddress = "https://localhost:8443/";
@@ -74,6 +57,27 @@ var storage = builder.AddProject("storage", "../services/storage/Storage.csproj"
     .WithEnvironment("Storage__ServiceTokens__0__Name", "operator")
     .WithEnvironment("Storage__ServiceTokens__0__Token", storageServiceToken)
     .WithEnvironment("Storage__ServiceTokens__0__Organizations__0", "*");
+
+// The keys service's HMAC pepper (base64 of 33 bytes), its first administrator and the gateway's credential.
+var keysPepper = builder.AddParameter("keys-pepper", secret: true, generateMinLength: 44);
+var keysAdminToken = builder.AddParameter("keys-admin-token", secret: true, generateMinLength: 40);
+var keysGatewayToken = builder.AddParameter("keys-gateway-token", secret: true, generateMinLength: 40);
+
+var keys = builder.AddProject("keys", "../services/keys/Keys.csproj")
+    .WithHttpEndpoint(targetPort: 8080, name: "http")
+    .WithHttpHealthCheck("/health", endpointName: "http")
+    .WithReference(keysDb).WaitFor(keysDb)
+    .WithReference(redis).WaitFor(redis)
+    .WithReference(messaging).WaitFor(messaging)
+    .WithEnvironment("Keys__Pepper", keysPepper)
+    .WithEnvironment("Keys__Administrators__0__Name", "operator")
+    .WithEnvironment("Keys__Administrators__0__Token", keysAdminToken)
+    .WithEnvironment("Keys__Administrators__0__Organizations__0", "*")
+    .WithEnvironment("Keys__ServiceTokens__0", keysGatewayToken)
+    // Owners and Admins of an organization manage its keys with their identity access tokens, validated here too.
+    .WithReference(identity)
+    .WithEnvironment("Keys__Identity__Issuer", publicAddress)
+    .WithEnvironment("Keys__Identity__JwksUrl", ReferenceExpression.Create($"{identity.GetEndpoint("http")}/.well-known/jwks"));
 
 builder.AddProject("gateway", "../gateway/Gateway.csproj")
     .WithHttpsEndpoint(port: 8443, targetPort: 8443, name: "https", env: "Gateway__HttpsPort")

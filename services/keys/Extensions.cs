@@ -32,6 +32,7 @@ internal static class Extensions
             json.SerializerOptions.Converters.Add(new UtcTimestampConverter());
         });
 
+        builder.AddAccessTokenValidation<KeysIdentityOptions>(KeysIdentityOptions.SectionName);
         builder.Services.AddSingleton<Administrators>();
         builder.Services.AddSingleton<ServiceCredentials>();
         builder.Services.AddSingleton<KeyHasher>();

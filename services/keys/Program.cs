@@ -12,6 +12,7 @@ if (!app.ValidateConfiguration()) return 1;
 app.UseExceptionHandler();
 app.UseStatusCodePages();
 app.MapDefaultEndpoints();
+app.UseMiddleware<SignedInUserMiddleware>();
 app.MapKeysApi();
 app.MapInternalKeysApi();
 app.MapNetworkPolicyApi();

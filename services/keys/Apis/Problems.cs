@@ -13,6 +13,9 @@ internal static class Problems
     public const string KeyStateConflict = "https://platform.dev/problems/key-state-conflict";
     public const string UnsupportedMediaType = "https://platform.dev/problems/unsupported-media-type";
     public const string TooLarge = "https://platform.dev/problems/request-too-large";
+    public const string InvalidToken = "https://platform.dev/problems/invalid-token";
+    public const string InsufficientRole = "https://platform.dev/problems/insufficient-role";
+    public const string StepUpRequired = "https://platform.dev/problems/step-up-required";
 
     public static ProblemHttpResult Unauthorized(HttpContext http, string detail)
     {

@@ -61,6 +61,11 @@ public sealed class KeysServiceFixture : IAsyncLifetime
                 ["Keys:Administrators:1:Token"] = TenantToken,
                 ["Keys:Administrators:1:Organizations:0"] = TenantOrganization,
                 ["Keys:ServiceTokens:0"] = ServiceToken,
+                // Secrets need storage's transit API; these tests never store one (SecretsServiceFixture does).
+                ["services:storage:http:0"] = "http://storage.invalid",
+                ["Keys:Secrets:StorageToken"] = "storage-transit-token-0123456789-0123456789",
+                ["Keys:Identity:Issuer"] = AccessTokens.Issuer,
+                ["Keys:Identity:JwksUrl"] = AccessTokens.JwksUrl,
                 // Everything is logged, at every level, so that the secrecy test can search all of it.
                 ["Logging:LogLevel:Default"] = "Trace",
                 ["Logging:LogLevel:Microsoft.AspNetCore"] = "Trace",
@@ -71,7 +76,13 @@ public sealed class KeysServiceFixture : IAsyncLifetime
                 logging.ClearProviders();
                 logging.AddProvider(Logs);
             });
-            web.ConfigureTestServices(services => services.AddSingleton<TimeProvider>(Clock));
+            web.ConfigureTestServices(services =>
+            {
+                services.AddSingleton<TimeProvider>(Clock);
+                // The identity service's JWKS, served by the test's own signing key without a network hop.
+                services.AddHttpClient(nameof(Platform.ServiceDefaults.Tokens.SigningKeySet))
+                    .ConfigurePrimaryHttpMessageHandler(() => new AccessTokens.JwksHandler());
+            });
         });
         _ = Service.Server;
     }
@@ -94,6 +105,10 @@ public sealed class KeysServiceFixture : IAsyncLifetime
 
         Clock.Advance(by);
     }
+
+    /// <summary>A client with an identity access token of <paramref name="organization"/> (see <see cref="AccessTokens"/>).</summary>
+    public HttpClient UserClient(string organization, string[] roles, bool mfa = true, TimeSpan? authenticatedAgo = null) =>
+        Client(AccessTokens.Create(Clock, organization, roles, mfa, authenticatedAgo ?? TimeSpan.FromMinutes(1)));
 
     public HttpClient Client(string? token = RootToken)
     {
