@@ -1,3 +1,4 @@
+using System.Globalization;
 using Microsoft.Extensions.Options;
 using Npgsql;
 using Platform.Identity.Events;
@@ -128,17 +129,51 @@ internal sealed class AccountService(
         await using var transaction = await connection.BeginTransactionAsync(cancellationToken);
         var userId = await UserStore.ConsumeTokenAsync(transaction, ResetPurpose, token!, now, cancellationToken);
         if (userId is null) return ("token", "The code is invalid or has expired.");
-        // Holding the mailbox proves the address too; a reset also lifts a lockout.
+        // Holding the mailbox proves the address too; a reset also lifts a lockout, and moves the session generation
+        // on so that every session cookie issued before it stops working.
         await using var update = new NpgsqlCommand(
-            "UPDATE users SET password_hash = $2, failed_attempts = 0, locked_until = NULL, email_verified_at = COALESCE(email_verified_at, $3) WHERE id = $1",
+            """
+            UPDATE users SET password_hash = $2, failed_attempts = 0, locked_until = NULL, email_verified_at = COALESCE(email_verified_at, $3),
+                session_generation = session_generation + 1
+            WHERE id = $1
+            """,
             connection, transaction);
         update.Parameters.AddWithValue(userId);
         update.Parameters.AddWithValue(hash);
         update.Parameters.AddWithValue(now);
         await update.ExecuteNonQueryAsync(cancellationToken);
-        await outbox.EnqueueAsync(request.Audit(now, userId, AuditActions.PasswordReset, "success", userId), transaction, cancellationToken);
+        var (authorizations, tokens) = await RevokeTokensAsync(transaction, userId, cancellationToken);
+        await outbox.EnqueueAsync(
+            [
+                request.Audit(now, userId, AuditActions.PasswordReset, "success", userId),
+                request.Audit(now, userId, AuditActions.SessionsRevoked, "success", userId, details: new Dictionary<string, string>
+                {
+                    ["reason"] = "password-reset",
+                    ["authorizations"] = authorizations.ToString(CultureInfo.InvariantCulture),
+                    ["tokens"] = tokens.ToString(CultureInfo.InvariantCulture),
+                }),
+            ], transaction, cancellationToken);
         await transaction.CommitAsync(cancellationToken);
         return null;
+    }
+
+    /// <summary>
+    /// Revokes every OpenIddict authorization (token family and consent) and every live token of the user, in the
+    /// reset's own transaction: a refresh after the reset fails with invalid_grant (RFC 6749 section 5.2), and
+    /// access tokens stop introspecting as active. Redeemed tokens keep their status, so reuse is still detected.
+    /// </summary>
+    private static async Task<(int Authorizations, int Tokens)> RevokeTokensAsync(NpgsqlTransaction transaction, string userId, CancellationToken cancellationToken)
+    {
+        await using var families = new NpgsqlCommand(
+            """UPDATE oidc."OpenIddictAuthorizations" SET "Status" = 'revoked', "ConcurrencyToken" = gen_random_uuid()::text WHERE "Subject" = $1 AND "Status" = 'valid'""",
+            transaction.Connection, transaction);
+        families.Parameters.AddWithValue(userId);
+        var authorizations = await families.ExecuteNonQueryAsync(cancellationToken);
+        await using var live = new NpgsqlCommand(
+            """UPDATE oidc."OpenIddictTokens" SET "Status" = 'revoked', "ConcurrencyToken" = gen_random_uuid()::text WHERE "Subject" = $1 AND "Status" IN ('valid', 'inactive')""",
+            transaction.Connection, transaction);
+        live.Parameters.AddWithValue(userId);
+        return (authorizations, await live.ExecuteNonQueryAsync(cancellationToken));
     }
 
     private string Link(string path) => new Uri(new Uri(options.Value.Issuer), path).ToString();

@@ -22,6 +22,14 @@ internal sealed class UserStore(NpgsqlDataSource dataSource, IOptions<IdentityOp
         return await ReadAsync(command, cancellationToken);
     }
 
+    /// <summary>The generation a session cookie must carry to be accepted (a password reset moves it on).</summary>
+    public async Task<int?> SessionGenerationAsync(string id, CancellationToken cancellationToken)
+    {
+        await using var command = dataSource.CreateCommand("SELECT session_generation FROM users WHERE id = $1");
+        command.Parameters.AddWithValue(id);
+        return await command.ExecuteScalarAsync(cancellationToken) is int generation ? generation : null;
+    }
+
     private static async Task<User?> ReadAsync(NpgsqlCommand command, CancellationToken cancellationToken)
     {
         await using var reader = await command.ExecuteReaderAsync(cancellationToken);

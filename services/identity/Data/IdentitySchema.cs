@@ -99,6 +99,14 @@ internal static class IdentitySchema
             created_by text NOT NULL,
             created_at timestamptz NOT NULL
         );
+        -- Bumped by a password reset: every session cookie carries the generation it was issued under.
+        ALTER TABLE users ADD COLUMN IF NOT EXISTS session_generation integer NOT NULL DEFAULT 0;
+        -- The ASP.NET Core Data Protection key ring, shared by every replica; each element AES-GCM encrypted.
+        CREATE TABLE IF NOT EXISTS data_protection_keys (
+            name text PRIMARY KEY,
+            encrypted_xml bytea NOT NULL,
+            created_at timestamptz NOT NULL
+        );
         """;
 
     public static async Task ApplyAsync(NpgsqlDataSource dataSource, CancellationToken cancellationToken)

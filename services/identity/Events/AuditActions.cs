@@ -9,6 +9,7 @@ internal static class AuditActions
     public const string SignedUp = "identity.user.signed_up";
     public const string EmailVerified = "identity.user.email_verified";
     public const string PasswordReset = "identity.user.password_reset";
+    public const string SessionsRevoked = "identity.user.sessions_revoked";
     public const string MfaEnrolled = "identity.mfa.enrolled";
     public const string MfaRemoved = "identity.mfa.removed";
     public const string MfaFailed = "identity.mfa.failed";

@@ -34,4 +34,5 @@ internal static class SessionClaims
     public const string Roles = "roles";
     public const string MfaEnrolmentRequired = "mfa_enrolment_required";
     public const string PasswordTime = "pwd_time";
+    public const string SessionGeneration = "sgen";
 }

@@ -9,7 +9,7 @@ namespace Platform.Identity.Sessions;
 /// The browser session: an encrypted, HttpOnly, Secure, SameSite=Lax cookie. After a correct password a user with
 /// TOTP first gets only the short "MFA pending" cookie; the session cookie comes with the second factor.
 /// </summary>
-internal sealed class SessionIssuer(TimeProvider clock)
+internal sealed class SessionIssuer(TimeProvider clock, Accounts.UserStore users)
 {
     public const string Scheme = "Identity.Session";
     public const string MfaScheme = "Identity.MfaPending";
@@ -28,6 +28,7 @@ internal sealed class SessionIssuer(TimeProvider clock)
             cookie.SlidingExpiration = false;
             cookie.Events.OnRedirectToLogin = context => Refuse(context, 401);
             cookie.Events.OnRedirectToAccessDenied = context => Refuse(context, 403);
+            cookie.Events.OnValidatePrincipal = SessionGeneration.ValidateAsync;
         });
         authentication.AddCookie(MfaScheme, cookie =>
         {
@@ -38,6 +39,7 @@ internal sealed class SessionIssuer(TimeProvider clock)
             cookie.Cookie.Path = "/";
             cookie.ExpireTimeSpan = TimeSpan.FromMinutes(5);
             cookie.Events.OnRedirectToLogin = context => Refuse(context, 401);
+            cookie.Events.OnValidatePrincipal = SessionGeneration.ValidateAsync;
         });
     }
 
@@ -55,6 +57,7 @@ internal sealed class SessionIssuer(TimeProvider clock)
         foreach (var method in amr) identity.AddClaim(new Claim(SessionClaims.Amr, method));
         identity.AddClaim(new Claim(SessionClaims.AuthTime, clock.GetUtcNow().ToUnixTimeSeconds().ToString(CultureInfo.InvariantCulture)));
         if (enrolmentRequired) identity.AddClaim(new Claim(SessionClaims.MfaEnrolmentRequired, "true"));
+        await AddGenerationAsync(identity, userId, http.RequestAborted);
         await http.SignOutAsync(MfaScheme);
         await http.SignInAsync(Scheme, new ClaimsPrincipal(identity));
     }
@@ -64,8 +67,15 @@ internal sealed class SessionIssuer(TimeProvider clock)
         var identity = new ClaimsIdentity(MfaScheme, SessionClaims.Subject, SessionClaims.Roles);
         identity.AddClaim(new Claim(SessionClaims.Subject, userId));
         identity.AddClaim(new Claim(SessionClaims.PasswordTime, clock.GetUtcNow().ToUnixTimeSeconds().ToString(CultureInfo.InvariantCulture)));
+        await AddGenerationAsync(identity, userId, http.RequestAborted);
         await http.SignOutAsync(Scheme);
         await http.SignInAsync(MfaScheme, new ClaimsPrincipal(identity));
+    }
+
+    private async Task AddGenerationAsync(ClaimsIdentity identity, string userId, CancellationToken cancellationToken)
+    {
+        var generation = await users.SessionGenerationAsync(userId, cancellationToken) ?? throw new InvalidOperationException("The user no longer exists.");
+        identity.AddClaim(new Claim(SessionClaims.SessionGeneration, generation.ToString(CultureInfo.InvariantCulture)));
     }
 
     public static async Task<string?> PendingUserAsync(HttpContext http)
