@@ -6,6 +6,7 @@ using Platform.Keys.Events;
 using Platform.Keys.Lifecycle;
 using Platform.Keys.Model;
 using Platform.Keys.Organizations;
+using Platform.Keys.Secrets;
 
 namespace Platform.Keys;
 
@@ -43,6 +44,7 @@ internal static class Extensions
         builder.Services.AddSingleton<NetworkPolicyStore>();
         builder.Services.AddSingleton<NetworkPolicyManager>();
         builder.Services.AddHostedService<SchemaMigrator>();
+        builder.AddKeySecrets();
 
         // Registered after the migrator, so the relay never looks for a missing outbox table.
         builder.AddEventBus("messaging", "keys").AddOutbox();

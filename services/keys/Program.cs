@@ -17,6 +17,8 @@ app.MapKeysApi();
 app.MapInternalKeysApi();
 app.MapNetworkPolicyApi();
 app.MapInternalNetworkPolicyApi();
+app.MapSecretsApi();
+app.MapSecretRevealApi();
 
 app.Run();
 return 0;

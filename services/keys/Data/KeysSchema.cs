@@ -56,6 +56,19 @@ internal static class KeysSchema
             updated_at      timestamptz NOT NULL,
             updated_by      text        NOT NULL
         );
+
+        -- Customer secrets (SPEC KEY-SECRETS): only storage's transit ciphertext ("pvt:v<N>:…"), sealed under the
+        -- organization's key with a context naming organization and secret; never the value or a hash of it.
+        CREATE TABLE IF NOT EXISTS organization_secrets (
+            organization_id text        NOT NULL,
+            name            text        NOT NULL CHECK (name ~ '^[a-z0-9_-]{1,64}$'),
+            version         integer     NOT NULL CHECK (version >= 1),
+            ciphertext      text        NOT NULL CHECK (ciphertext LIKE 'pvt:v%'),
+            created_at      timestamptz NOT NULL,
+            updated_at      timestamptz NOT NULL,
+            updated_by      text        NOT NULL,
+            PRIMARY KEY (organization_id, name)
+        );
         """;
 
     public static async Task ApplyAsync(NpgsqlDataSource dataSource, CancellationToken cancellationToken)

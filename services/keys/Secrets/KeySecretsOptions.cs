@@ -1,0 +1,33 @@
+namespace Platform.Keys.Secrets;
+
+/// <summary>
+/// The <c>Keys:Secrets</c> section (SPEC KEY-SECRETS); checked at start-up by <see cref="KeySecretsOptionsValidator"/>.
+/// Storage's address is not here: it comes from service discovery, <c>services:storage:http:0</c>, as the AppHost sets it.
+/// </summary>
+public sealed class KeySecretsOptions
+{
+    public const string Section = "Keys:Secrets";
+
+    /// <summary>The configuration key service discovery resolves <c>http://storage</c> from.</summary>
+    public const string StorageEndpointKey = "services:storage:http:0";
+
+    /// <summary>This service's bearer credential for storage's transit API (one of <c>Storage:ServiceTokens</c>).</summary>
+    public string StorageToken { get; set; } = "";
+
+    /// <summary>
+    /// The services that may have a secret's value revealed to them: <c>Keys:Secrets:Consumers:N:Name|Token|Organizations</c>.
+    /// Separate from <c>Keys:ServiceTokens</c> so that the gateway, which verifies API keys, cannot read secrets.
+    /// </summary>
+    public List<SecretConsumer> Consumers { get; set; } = [];
+}
+
+public sealed class SecretConsumer
+{
+    public string Name { get; set; } = "";
+
+    public string Token { get; set; } = "";
+
+    public List<string> Organizations { get; set; } = [];
+
+    public bool MayReveal(string organizationId) => Organizations.Contains("*") || Organizations.Contains(organizationId);
+}
