@@ -79,6 +79,21 @@ var keys = builder.AddProject("keys", "../services/keys/Keys.csproj")
     .WithEnvironment("Keys__Identity__Issuer", publicAddress)
     .WithEnvironment("Keys__Identity__JwksUrl", ReferenceExpression.Create($"{identity.GetEndpoint("http")}/.well-known/jwks"));
 
+// Keys seals customers' secrets (SPEC KEY-SECRETS) with storage's transit API, as storage's "keys" caller, and reveals
+// them only to its secret consumers; until services that use them exist, the operator is the one consumer.
+var keysStorageToken = builder.AddParameter("keys-storage-token", secret: true, generateMinLength: 40);
+var keysSecretsConsumerToken = builder.AddParameter("keys-secrets-consumer-token", secret: true, generateMinLength: 40);
+storage
+    .WithEnvironment("Storage__ServiceTokens__1__Name", "keys")
+    .WithEnvironment("Storage__ServiceTokens__1__Token", keysStorageToken)
+    .WithEnvironment("Storage__ServiceTokens__1__Organizations__0", "*");
+keys
+    .WithReference(storage)
+    .WithEnvironment("Keys__Secrets__StorageToken", keysStorageToken)
+    .WithEnvironment("Keys__Secrets__Consumers__0__Name", "operator")
+    .WithEnvironment("Keys__Secrets__Consumers__0__Token", keysSecretsConsumerToken)
+    .WithEnvironment("Keys__Secrets__Consumers__0__Organizations__0", "*");
+
 builder.AddProject("gateway", "../gateway/Gateway.csproj")
     .WithHttpsEndpoint(port: 8443, targetPort: 8443, name: "https", env: "Gateway__HttpsPort")
     .WithHttpEndpoint(targetPort: 8081, name: "internal", env: "Gateway__InternalPort")
