@@ -24,6 +24,7 @@ app.MapOrganizationsApi();
 app.MapOidc();
 app.MapAccountPages();
 app.MapOidcPages();
+app.MapOrganizationChoicePages();
 
 app.Run();
 return 0;

@@ -6,6 +6,7 @@ using Npgsql;
 using OpenIddict.Abstractions;
 using OpenIddict.Server.AspNetCore;
 using Platform.Identity.Accounts;
+using Platform.Identity.Model;
 using Platform.Identity.Organizations;
 using Platform.Identity.Pages;
 using Platform.Identity.Sessions;
@@ -16,6 +17,9 @@ namespace Platform.Identity.Oidc;
 /// <summary>The authorization and token endpoints (passthrough): who the user is, what they consented to, what goes in the tokens.</summary>
 internal static class OidcEndpoints
 {
+    /// <summary>Authorization request parameter naming the organization (<c>org_…</c>) the tokens are for.</summary>
+    public const string OrganizationParameter = "organization";
+
     public static IEndpointRouteBuilder MapOidc(this IEndpointRouteBuilder app)
     {
         app.MapGet(OidcSetup.AuthorizePath, Authorize);
@@ -53,6 +57,27 @@ internal static class OidcEndpoints
             return Results.Redirect(PageLinks.WithReturn("/signin", returnUrl));
         }
 
+        // The organization the tokens speak for: the one asked for (it must be one of the user's), else the user picks
+        // one when they have several, else their only (or first) membership.
+        var memberships = await organizations.ListForUserAsync(user.Id, http.RequestAborted);
+        var parameter = request.GetParameter(OrganizationParameter);
+        var chosen = (string?)parameter;
+        Organization? organization;
+        if (parameter is not null)
+        {
+            if (!Ids.IsWellFormed(chosen, "org_")) return Refuse(Errors.InvalidRequest, "The organization parameter is not an organization id.");
+            organization = memberships.FirstOrDefault(o => o.Id == chosen);
+            if (organization is null) return Refuse(Errors.AccessDenied, "The user is not a member of that organization.");
+        }
+        else if (memberships.Count > 1 && !request.HasPromptValue(PromptValues.None))
+        {
+            return Results.Redirect(PageLinks.WithReturn(OrganizationChoicePages.Path, returnUrl));
+        }
+        else
+        {
+            organization = memberships.FirstOrDefault();
+        }
+
         var application = await applications.FindByClientIdAsync(request.ClientId!, http.RequestAborted)
             ?? throw new InvalidOperationException("OpenIddict validated the client before passthrough.");
         var applicationId = await applications.GetIdAsync(application, http.RequestAborted);
@@ -71,8 +96,6 @@ internal static class OidcEndpoints
             return Results.Redirect(PageLinks.WithReturn("/consent", returnUrl));
         }
 
-        var memberships = await organizations.ListForUserAsync(user.Id, http.RequestAborted);
-        var organization = memberships.FirstOrDefault();
         var identity = TokenClaims.NewIdentity();
         identity.SetClaim(Claims.Subject, user.Id).SetClaim(Claims.Email, user.Email);
         if (organization is not null) identity.SetClaim(TokenClaims.OrganizationId, organization.Id);
@@ -119,7 +142,8 @@ internal static class OidcEndpoints
             var user = userId is null ? null : await users.FindAsync(userId, http.RequestAborted);
             if (user is null) return Refuse(Errors.InvalidGrant, "The user no longer exists.");
 
-            // Roles are read again on every refresh: a role change reaches the next access token.
+            // The membership is read again on every refresh: a role change reaches the next access token, and a member
+            // removed from the organization gets no more tokens for it.
             var identity = (ClaimsIdentity)principal.Identity!;
             var orgId = principal.GetClaim(TokenClaims.OrganizationId);
             if (orgId is not null)

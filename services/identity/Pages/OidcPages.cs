@@ -56,7 +56,7 @@ internal static class OidcPages
     }
 
     /// <summary>Only return URLs that are our own authorization endpoint, with a client and scopes.</summary>
-    private static bool TryParseAuthorize(string? returnUrl, out string clientId, out IReadOnlyList<string> scopes)
+    internal static bool TryParseAuthorize(string? returnUrl, out string clientId, out IReadOnlyList<string> scopes)
     {
         clientId = "";
         scopes = [];

@@ -49,7 +49,13 @@ public sealed partial class CodeFlow(HttpClient browser, string clientId, string
             ["code_challenge_method"] = "S256",
         };
         foreach (var (name, value) in extra ?? new Dictionary<string, string>()) query[name] = value;
-        var response = await Browser.GetAsync(QueryHelpers.AddQueryString("/connect/authorize", query));
+        return (await ContinueAsync(QueryHelpers.AddQueryString("/connect/authorize", query)), verifier);
+    }
+
+    /// <summary>Requests an authorize URL, gives the consent if asked, and returns where the service redirects to.</summary>
+    public async Task<Uri> ContinueAsync(string authorizeUrl)
+    {
+        var response = await Browser.GetAsync(authorizeUrl);
         var location = Location(response);
         if (location.AbsolutePath == "/consent")
         {
@@ -64,7 +70,7 @@ public sealed partial class CodeFlow(HttpClient browser, string clientId, string
             location = Location(response);
         }
 
-        return (location, verifier);
+        return location;
     }
 
     /// <summary>The whole flow: authorize (with consent) and redeem the code; fails the test unless tokens come back.</summary>
