@@ -25,6 +25,7 @@ app.MapOidc();
 app.MapAccountPages();
 app.MapOidcPages();
 app.MapOrganizationChoicePages();
+app.MapInvitationPages();
 
 app.Run();
 return 0;

@@ -72,8 +72,8 @@ internal sealed class OrganizationService(NpgsqlDataSource dataSource, MailOutbo
             $"""
             You were invited to join an organization on Platform as {role}.
 
-            Sign in at {new Uri(new Uri(options.Value.Issuer), "signin")} (or sign up with this address) and accept the invitation
-            (POST /v1/invitations/accept) with this code:
+            To accept, open {new Uri(new Uri(options.Value.Issuer), "invitations/accept")}, sign in with this address (or sign up
+            with it first at {new Uri(new Uri(options.Value.Issuer), "signup")}) and enter this code:
 
             {token}
 

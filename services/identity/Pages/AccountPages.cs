@@ -181,6 +181,7 @@ internal static class AccountPages
             <p>Signed in as <strong id="email">{E(user.Email)}</strong> (<span id="amr">{E(string.Join(" ", caller.Amr))}</span>).</p>
             <p>{mfa}</p>
             <h2>Organizations</h2><ul id="organizations">{list}</ul>
+            <p><a id="accept-invitation" href="/invitations/accept">Accept an invitation</a></p>
             """ + Form(http, af, "/account/organizations", Input("name", "New organization name"), "Create organization")
             + Form(http, af, "/signout", "", "Sign out"));
     }
