@@ -10,6 +10,7 @@ using Platform.Identity.Oidc;
 using Platform.Identity.Organizations;
 using Platform.Identity.Passwords;
 using Platform.Identity.Sessions;
+using Platform.Identity.Sessions.KeyRing;
 
 namespace Platform.Identity;
 
@@ -38,6 +39,7 @@ internal static class Extensions
             json.SerializerOptions.RespectRequiredConstructorParameters = true;
         });
 
+        builder.Services.AddSharedKeyRing();
         SessionIssuer.ConfigureCookies(builder.Services.AddAuthentication(SessionIssuer.Scheme));
         builder.Services.AddAuthorization();
         builder.Services.AddAntiforgery(antiforgery =>

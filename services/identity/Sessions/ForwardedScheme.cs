@@ -6,6 +6,9 @@ namespace Platform.Identity.Sessions;
 /// Behind the gateway, TLS ends at the gateway: a request from a trusted proxy that says X-Forwarded-Proto: https is
 /// treated as HTTPS (Secure cookies, OpenIddict's transport security requirement), and X-Forwarded-Host names the
 /// public host. From anyone else both headers are ignored.
+/// The one exception is a GET of the JWKS: the gateway and the services fetch the public signing keys from the
+/// internal address without TLS, and nothing confidential travels in either direction, so OpenIddict's HTTPS
+/// requirement (which protects credentials and tokens) is not applied to it.
 /// </summary>
 internal static class ForwardedScheme
 {
@@ -27,6 +30,11 @@ internal static class ForwardedScheme
             {
                 http.Request.Host = new HostString(host);
             }
+        }
+
+        if (HttpMethods.IsGet(http.Request.Method) && http.Request.Path.Equals(Oidc.OidcSetup.JwksPath, StringComparison.Ordinal))
+        {
+            http.Request.Scheme = "https";
         }
 
         return next(http);

@@ -23,7 +23,7 @@ public sealed class IdentityFixture : IAsyncLifetime
     public const int IpLimit = 10;
     public const int Threshold = 5;
 
-    public FakeTimeProvider Clock { get; } = new(DateTimeOffset.UtcNow);
+    public FakeTimeProvider Clock { get; } = new(TimeProvider.System.GetUtcNow());
 
     public CapturedLogs Logs { get; } = new();
 
@@ -88,6 +88,23 @@ public sealed class IdentityFixture : IAsyncLifetime
         }));
     }
 
+    /// <summary>A second replica of the in-process service: same database, configuration and clock; the caller disposes it.</summary>
+    public WebApplicationFactory<Program> NewReplica()
+    {
+        var replica = new WebApplicationFactory<Program>().WithWebHostBuilder(web =>
+        {
+            Configure(web, "https://localhost/", IpLimit);
+            web.ConfigureLogging(logging =>
+            {
+                logging.ClearProviders();
+                logging.AddProvider(Logs);
+            });
+            web.ConfigureTestServices(services => services.AddSingleton<TimeProvider>(Clock));
+        });
+        replica.ClientOptions.BaseAddress = new Uri("https://localhost/");
+        return replica;
+    }
+
     /// <summary>
     /// Moves the service's clock once every outbox event is confirmed: the event bus measures its own waits on the same
     /// TimeProvider, so a jump while a publish is in flight would park the relay until the next jump.
@@ -138,7 +155,7 @@ public sealed class IdentityFixture : IAsyncLifetime
             request.CertificateExtensions.Add(names.Build());
             request.CertificateExtensions.Add(new X509BasicConstraintsExtension(true, false, 0, true));
             request.CertificateExtensions.Add(new X509EnhancedKeyUsageExtension([new Oid("1.3.6.1.5.5.7.3.1")], false));
-            var now = DateTimeOffset.UtcNow;
+            var now = TimeProvider.System.GetUtcNow();
             using var created = request.CreateSelfSigned(now.AddDays(-1), now.AddDays(7));
             var certificate = X509CertificateLoader.LoadPkcs12(created.Export(X509ContentType.Pkcs12), null);
             await File.WriteAllTextAsync(CertificatePath, created.ExportCertificatePem());
