@@ -10,6 +10,28 @@ public sealed class PlatformFixture : IAsyncLifetime
     /// <summary>The customer's API behind the gateway, with routes that need API-key scopes.</summary>
     public ProductUpstream Product { get; private set; } = null!;
 
+    /// <summary>Where the identity service delivers its mail (one .eml file per mail).</summary>
+    public string MailFolder { get; } = Directory.CreateTempSubdirectory("platform-mail-").FullName;
+
+    /// <summary>The newest mail to <paramref name="address"/> whose text contains <paramref name="subject"/>, waiting up to 15 s.</summary>
+    public async Task<string> MailToAsync(string address, string subject)
+    {
+        var elapsed = System.Diagnostics.Stopwatch.StartNew();
+        while (elapsed.Elapsed < TimeSpan.FromSeconds(15))
+        {
+            foreach (var file in Directory.GetFiles(MailFolder, "*.eml").OrderByDescending(f => f, StringComparer.Ordinal))
+            {
+                var text = await File.ReadAllTextAsync(file);
+                if (text.Contains($"To: {address}\r\n", StringComparison.Ordinal) && text.Contains(subject, StringComparison.Ordinal)) return text;
+            }
+
+            await Task.Delay(100);
+        }
+
+        Assert.Fail($"No mail '{subject}' to {address} within 15 s.");
+        return "";
+    }
+
     public async Task InitializeAsync()
     {
         Product = await ProductUpstream.StartAsync();
@@ -20,8 +42,8 @@ public sealed class PlatformFixture : IAsyncLifetime
         App.WithEnvironment("gateway", "Gateway__Keys__UsageFlushInterval", "00:00:01");
         // More than the 2 running, so that a replica limiting alone (limit / 4) can never pass for the shared limit.
         App.WithEnvironment("gateway", "Gateway__RateLimits__Replicas", "4");
-        App.WithEnvironment("gateway", "Gateway__Identity__Issuer", ProductUpstream.TokenIssuer);
-        App.WithEnvironment("gateway", "Gateway__Identity__JwksUrl", new Uri(Product.Address, "/.well-known/jwks").ToString());
+        // Identity's mail (verification codes) lands here for the tests to read, as a user reads their inbox.
+        App.WithEnvironment("identity", "Identity__Mail__Folder", MailFolder);
         // The test machine is small and busy: a slow Redis answer must not look like an outage here.
         App.WithEnvironment("gateway", "Gateway__RateLimits__RedisTimeout", "00:00:02");
         // Operator tokens (audit reader, keys administrator) are checked by the services, so to the gateway those
@@ -37,6 +59,7 @@ public sealed class PlatformFixture : IAsyncLifetime
     {
         if (App is not null) await App.DisposeAsync();
         if (Product is not null) await Product.DisposeAsync();
+        Directory.Delete(MailFolder, recursive: true);
     }
 
     private static IEnumerable<(string, string)> ProductRoutes(Uri upstream)

@@ -1,0 +1,173 @@
+using System.Net;
+using System.Net.Http.Json;
+using System.Security.Cryptography;
+using System.Text;
+using System.Text.Json;
+using System.Text.RegularExpressions;
+using Microsoft.AspNetCore.WebUtilities;
+using OtpNet;
+using Platform.Hosting.Testing;
+
+namespace Platform.IntegrationTests;
+
+/// <summary>
+/// A person using the identity service through the gateway, as a browser without JavaScript would: signs up, reads
+/// the verification mail, signs in, and gets access tokens by authorization code + PKCE from a client of an
+/// organization.
+/// </summary>
+internal sealed partial class IdentityUser
+{
+    public const string Password = "correct horse battery staple 42";
+    public const string RedirectUri = "https://app.example/cb";
+
+    private readonly PlatformFixture fixture;
+    private List<string> recoveryCodes = [];
+
+    private IdentityUser(PlatformFixture fixture, HttpClient browser, string email)
+    {
+        this.fixture = fixture;
+        Browser = browser;
+        Email = email;
+    }
+
+    /// <summary>The user's browser: cookies kept, redirects not followed.</summary>
+    public HttpClient Browser { get; }
+
+    public string Email { get; }
+
+    /// <summary>A signed-up, verified, signed-in user (password only) who owns a new organization.</summary>
+    public static async Task<(IdentityUser User, string OrganizationId)> OwnerAsync(PlatformFixture fixture)
+    {
+        var handler = fixture.App.CreateHandler("gateway");
+        handler.AllowAutoRedirect = false;
+        handler.CookieContainer = new CookieContainer();
+        var user = new IdentityUser(fixture, fixture.App.CreateHttpClient("gateway", handler: handler), $"owner-{Guid.NewGuid():n}@example.com");
+
+        using (var signUp = await user.Browser.PostAsJsonAsync("/v1/accounts", new { email = user.Email, password = Password }))
+        {
+            Assert.Equal(HttpStatusCode.Accepted, signUp.StatusCode);
+        }
+
+        var code = CodeIn(await fixture.MailToAsync(user.Email, "Verify your email"));
+        using (var verify = await user.Browser.PostAsJsonAsync("/v1/accounts/verify-email", new { token = code }))
+        {
+            Assert.Equal(HttpStatusCode.NoContent, verify.StatusCode);
+        }
+
+        using (var signIn = await user.Browser.PostAsJsonAsync("/v1/session", new { email = user.Email, password = Password }))
+        {
+            Assert.Equal(HttpStatusCode.OK, signIn.StatusCode);
+        }
+
+        using var created = await user.Browser.PostAsJsonAsync("/v1/organizations", new { name = "Acme" });
+        Assert.Equal(HttpStatusCode.Created, created.StatusCode);
+        return (user, (await created.Content.ReadFromJsonAsync<JsonElement>()).GetProperty("id").GetString()!);
+    }
+
+    /// <summary>Enrols TOTP (codes from the manual key, as an authenticator app computes them) and keeps the recovery codes.</summary>
+    public async Task EnrolTotpAsync()
+    {
+        using var begin = await Browser.PostAsync("/v1/me/mfa/totp", null);
+        Assert.Equal(HttpStatusCode.OK, begin.StatusCode);
+        var secret = Base32Encoding.ToBytes((await begin.Content.ReadFromJsonAsync<JsonElement>()).GetProperty("manualKey").GetString()!);
+        using var confirm = await Browser.PostAsJsonAsync("/v1/me/mfa/totp/confirm", new { code = new Totp(secret).ComputeTotp(TimeProvider.System.GetUtcNow().UtcDateTime) });
+        Assert.Equal(HttpStatusCode.OK, confirm.StatusCode);
+        recoveryCodes = (await confirm.Content.ReadFromJsonAsync<JsonElement>()).GetProperty("recoveryCodes").EnumerateArray().Select(e => e.GetString()!).ToList();
+    }
+
+    /// <summary>
+    /// Passes the second factor on the signed-in session. A recovery code, because the TOTP code just used for the
+    /// enrolment cannot be used twice and the next one is up to 30 s away.
+    /// </summary>
+    public async Task StepUpAsync()
+    {
+        var recoveryCode = recoveryCodes[0];
+        recoveryCodes.RemoveAt(0);
+        using var response = await Browser.PostAsJsonAsync("/v1/session/mfa", new { recoveryCode });
+        Assert.Equal(HttpStatusCode.OK, response.StatusCode);
+    }
+
+    /// <summary>A confidential web client of <paramref name="organizationId"/> (needs a recent step-up): id and secret.</summary>
+    public async Task<(string Id, string Secret)> CreateClientAsync(string organizationId)
+    {
+        using var response = await Browser.PostAsJsonAsync($"/v1/organizations/{organizationId}/clients",
+            new { name = "console", type = "web", scopes = new[] { "openid", "platform" }, redirectUris = new[] { RedirectUri } });
+        Assert.Equal(HttpStatusCode.Created, response.StatusCode);
+        var client = await response.Content.ReadFromJsonAsync<JsonElement>();
+        return (client.GetProperty("clientId").GetString()!, client.GetProperty("clientSecret").GetString()!);
+    }
+
+    /// <summary>Authorization code + PKCE (S256) with the consent form if shown; the access token the client receives.</summary>
+    public async Task<string> AccessTokenAsync((string Id, string Secret) client)
+    {
+        var verifier = Base64Url(RandomNumberGenerator.GetBytes(32));
+        var query = new Dictionary<string, string?>
+        {
+            ["client_id"] = client.Id,
+            ["response_type"] = "code",
+            ["redirect_uri"] = RedirectUri,
+            ["scope"] = "openid platform",
+            ["state"] = "s1",
+            ["code_challenge"] = Base64Url(SHA256.HashData(Encoding.ASCII.GetBytes(verifier))),
+            ["code_challenge_method"] = "S256",
+        };
+        var location = await RedirectAsync(await Browser.GetAsync(QueryHelpers.AddQueryString("/connect/authorize", query)));
+        if (location.AbsolutePath == "/consent")
+        {
+            var page = await Browser.GetStringAsync(location.PathAndQuery);
+            using var consent = await Browser.PostAsync("/consent", new FormUrlEncodedContent(new Dictionary<string, string>
+            {
+                ["__RequestVerificationToken"] = Hidden(page, "__RequestVerificationToken"),
+                ["returnUrl"] = Hidden(page, "returnUrl"),
+                ["decision"] = "allow",
+            }));
+            location = await RedirectAsync(await Browser.GetAsync((await RedirectAsync(consent)).PathAndQuery));
+        }
+
+        Assert.StartsWith(RedirectUri, location.ToString(), StringComparison.Ordinal);
+        var code = QueryHelpers.ParseQuery(location.Query)["code"].ToString();
+        using var token = await Browser.PostAsync("/connect/token", new FormUrlEncodedContent(new Dictionary<string, string>
+        {
+            ["grant_type"] = "authorization_code",
+            ["code"] = code,
+            ["redirect_uri"] = RedirectUri,
+            ["code_verifier"] = verifier,
+            ["client_id"] = client.Id,
+            ["client_secret"] = client.Secret,
+        }));
+        Assert.True(token.IsSuccessStatusCode, $"token: {(int)token.StatusCode} {await token.Content.ReadAsStringAsync()}");
+        return (await token.Content.ReadFromJsonAsync<JsonElement>()).GetProperty("access_token").GetString()!;
+    }
+
+    /// <summary>The token's payload, decoded (not validated: the gateway and the services do that).</summary>
+    public static JsonElement Claims(string jwt)
+    {
+        var part = jwt.Split('.')[1];
+        return JsonDocument.Parse(Base64UrlTextEncoder.Decode(part)).RootElement;
+    }
+
+    private static async Task<Uri> RedirectAsync(HttpResponseMessage response)
+    {
+        using (response)
+        {
+            Assert.True(response.StatusCode is HttpStatusCode.Redirect or HttpStatusCode.Found or HttpStatusCode.SeeOther,
+                $"Expected a redirect, got {(int)response.StatusCode}: {await response.Content.ReadAsStringAsync()}");
+            return new Uri(new Uri("https://localhost/"), response.Headers.Location!);
+        }
+    }
+
+    private static string CodeIn(string mail) =>
+        mail.Split('\n').Select(l => l.Trim()).First(l => l.Length == 43 && l.All(c => char.IsAsciiLetterOrDigit(c) || c is '-' or '_'));
+
+    private static string Hidden(string page, string name)
+    {
+        var match = HiddenInput().Matches(page).FirstOrDefault(m => m.Groups["name"].Value == name);
+        Assert.True(match is not null, $"No hidden input {name} in the page.");
+        return WebUtility.HtmlDecode(match!.Groups["value"].Value);
+    }
+
+    private static string Base64Url(byte[] bytes) => Convert.ToBase64String(bytes).TrimEnd('=').Replace('+', '-').Replace('/', '_');
+
+    [GeneratedRegex("""<input type="hidden" name="(?<name>[^"]+)" value="(?<value>[^"]*)">""")]
+    private static partial Regex HiddenInput();
+}
