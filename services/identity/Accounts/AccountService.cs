@@ -92,29 +92,37 @@ internal sealed class AccountService(
         return true;
     }
 
-    /// <summary>Sends a reset code when the address has an account; the caller is told the same either way.</summary>
+    /// <summary>
+    /// Sends a reset code when the address has an account, else a notice that it has none. Both paths run the same
+    /// statements (the token INSERT inserts nothing for an unknown address) and write one mail, so neither the answer
+    /// nor its timing tells whether the address has an account.
+    /// </summary>
     public async Task RequestPasswordResetAsync(string? email, CancellationToken cancellationToken)
     {
         if (!EmailAddress.TryNormalize(email, out var normalized)) return;
         var now = clock.GetUtcNow();
+        var token = SecretTokens.New();
         await using var connection = await dataSource.OpenConnectionAsync(cancellationToken);
         await using var transaction = await connection.BeginTransactionAsync(cancellationToken);
         await using var find = new NpgsqlCommand("SELECT id FROM users WHERE email_normalized = $1", connection, transaction);
         find.Parameters.AddWithValue(normalized);
-        if (await find.ExecuteScalarAsync(cancellationToken) is string userId)
-        {
-            var token = SecretTokens.New();
-            await UserStore.InsertTokenAsync(transaction, userId, ResetPurpose, token, now, options.Value.Tokens.EmailTokenLifetime, cancellationToken);
-            await mail.EnqueueAsync(transaction, normalized, "Reset your password",
+        var userId = await find.ExecuteScalarAsync(cancellationToken) as string;
+        await UserStore.InsertTokenAsync(transaction, userId ?? "", ResetPurpose, token, now, options.Value.Tokens.EmailTokenLifetime, cancellationToken);
+        var (subject, body) = userId is not null
+            ? ("Reset your password",
                 $"""
                 To choose a new password, open {Link("password/reset")} and enter this code:
 
                 {token}
 
                 The code works once, for {options.Value.Tokens.EmailTokenLifetime.TotalMinutes:0} minutes. If you did not ask for it, ignore this mail.
-                """, cancellationToken);
-        }
-
+                """)
+            : ("Password reset requested for an address without an account",
+                $"""
+                Someone asked to reset the password of a Platform account with this address, but it has none.
+                If it was you, create an account at {Link("signup")}; otherwise ignore this mail.
+                """);
+        await mail.EnqueueAsync(transaction, normalized, subject, body, cancellationToken);
         await transaction.CommitAsync(cancellationToken);
     }
 

@@ -86,8 +86,9 @@ internal sealed class UserStore(NpgsqlDataSource dataSource, IOptions<IdentityOp
             await expire.ExecuteNonQueryAsync(cancellationToken);
         }
 
+        // INSERT … SELECT: for an id with no user (a reset asked for an unknown address) the same statement inserts nothing.
         await using var command = new NpgsqlCommand(
-            "INSERT INTO user_tokens (hash, user_id, purpose, created_at, expires_at) VALUES ($1, $2, $3, $4, $5)", transaction.Connection, transaction);
+            "INSERT INTO user_tokens (hash, user_id, purpose, created_at, expires_at) SELECT $1, id, $3, $4, $5 FROM users WHERE id = $2", transaction.Connection, transaction);
         command.Parameters.AddWithValue(SecretTokens.Hash(token));
         command.Parameters.AddWithValue(userId);
         command.Parameters.AddWithValue(purpose);
