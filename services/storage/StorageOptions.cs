@@ -49,6 +49,12 @@ public sealed class RootKeyOptions
     /// <summary>File provider: a file holding base64 of at least 32 random bytes.</summary>
     public string? KeyFile { get; set; }
 
+    /// <summary>
+    /// File provider: where each organization's own key is kept (wrapped by the root key), playing the HSM's part. A
+    /// crypto-shred deletes the organization's file, so keep this folder out of the database's backups.
+    /// </summary>
+    public string? OrganizationKeyFolder { get; set; }
+
     /// <summary>The file provider keeps the root key in process memory; outside Development it needs this explicit yes.</summary>
     public bool AllowFileProviderInProduction { get; set; }
 

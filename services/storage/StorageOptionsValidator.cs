@@ -67,6 +67,11 @@ internal sealed class StorageOptionsValidator(IHostEnvironment environment) : IV
                     errors.Add("Storage:RootKey:KeyFile does not name an existing file.");
                 }
 
+                if (root.OrganizationKeyFolder is not { Length: > 0 } folder || !Path.IsPathFullyQualified(folder))
+                {
+                    errors.Add("Storage:RootKey:OrganizationKeyFolder must be an absolute path (the file provider keeps each organization's own key there, outside the database's backups).");
+                }
+
                 break;
             case "Pkcs11":
                 if (!File.Exists(root.Pkcs11.LibraryPath)) errors.Add("Storage:RootKey:Pkcs11:LibraryPath must name the PKCS#11 module (.so) file.");

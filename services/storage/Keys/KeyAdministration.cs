@@ -9,7 +9,7 @@ internal sealed class PolicyConflictException(string message) : Exception(messag
 
 /// <summary>Status, rotation policy, retirement and destruction (crypto-shredding, SPEC ENC-SHRED) of organization keys.</summary>
 internal sealed partial class KeyAdministration(
-    NpgsqlDataSource dataSource, OrganizationKeyRing ring, IOutbox outbox, TimeProvider time, IOptions<StorageOptions> options,
+    NpgsqlDataSource dataSource, OrganizationKeyRing ring, IRootKeyProvider root, IOutbox outbox, TimeProvider time, IOptions<StorageOptions> options,
     ILogger<KeyAdministration> logger)
 {
     private readonly StorageOptions settings = options.Value;
@@ -104,8 +104,10 @@ internal sealed partial class KeyAdministration(
 
     /// <summary>
     /// Destroys every key version of the organization: the wrapped keys are overwritten with NULL in the same
-    /// transaction that writes the deletion receipt. Nothing the organization stored can be decrypted afterwards,
-    /// wherever copies of its bytes or wrapped data keys went. Null when the organization has no keys here.
+    /// transaction that writes the deletion receipt, and the organization's own key in the root key provider (HSM
+    /// object or key file) is destroyed just before that transaction commits. Nothing the organization stored can be
+    /// decrypted afterwards, wherever copies of its bytes, wrapped data keys or database backups went. Null when the
+    /// organization has no keys here.
     /// </summary>
     public async Task<EncryptionKeysDestroyed?> DestroyAsync(string organizationId, string actor, string reason, CancellationToken cancellationToken)
     {
@@ -168,6 +170,9 @@ internal sealed partial class KeyAdministration(
             Reason = reason,
         };
         await outbox.EnqueueAsync(receipt, transaction, cancellationToken);
+        // Before the commit: if the provider fails, nothing is marked destroyed and the call can be repeated; if the
+        // commit then fails, the keys are gone anyway and reads fail as destroyed.
+        root.DestroyOrganizationKey(organizationId);
         await transaction.CommitAsync(cancellationToken);
         ring.Forget(organizationId);
         LogDestroyed(logger, organizationId, versions.Count, objects, actor);

@@ -33,7 +33,7 @@ internal sealed partial class OrganizationKeyRing(
                 FROM organization_keys o
                 WHERE o.organization_id = $1 AND v.organization_id = o.organization_id AND v.version = o.current_version
                   AND o.destroyed_at IS NULL AND v.usage_count < $3 AND o.rotated_at + COALESCE(o.rotation_period, $2) > $4
-                RETURNING v.version, v.wrapped_key
+                RETURNING v.version, v.wrapped_key, v.root_key
                 """);
             command.Parameters.Add(new() { Value = organizationId });
             command.Parameters.Add(new() { Value = settings.RotationPeriod });
@@ -44,7 +44,7 @@ internal sealed partial class OrganizationKeyRing(
                 if (await reader.ReadAsync(cancellationToken))
                 {
                     var version = reader.GetInt32(0);
-                    return (version, Unwrap(organizationId, version, reader.GetFieldValue<byte[]>(1)));
+                    return (version, Unwrap(organizationId, version, reader.GetFieldValue<byte[]>(1), reader.GetString(2)));
                 }
             }
 
@@ -87,7 +87,7 @@ internal sealed partial class OrganizationKeyRing(
     public async Task<byte[]> ForDecryptionAsync(string organizationId, int version, CancellationToken cancellationToken)
     {
         await using var command = dataSource.CreateCommand("""
-            SELECT o.destroyed_at IS NOT NULL, o.min_decryption_version, v.wrapped_key
+            SELECT o.destroyed_at IS NOT NULL, o.min_decryption_version, v.wrapped_key, v.root_key
             FROM organization_keys o
             LEFT JOIN organization_key_versions v ON v.organization_id = o.organization_id AND v.version = $2
             WHERE o.organization_id = $1
@@ -99,7 +99,7 @@ internal sealed partial class OrganizationKeyRing(
         if (reader.GetBoolean(0)) throw new KeyUnavailableException(KeyUnavailableReason.Destroyed);
         if (reader.IsDBNull(2)) throw new KeyUnavailableException(KeyUnavailableReason.UnknownVersion);
         if (version < reader.GetInt32(1)) throw new KeyUnavailableException(KeyUnavailableReason.Retired);
-        return Unwrap(organizationId, version, reader.GetFieldValue<byte[]>(2));
+        return Unwrap(organizationId, version, reader.GetFieldValue<byte[]>(2), reader.GetString(3));
     }
 
     /// <summary>Makes a new current version, unless <paramref name="expectedCurrent"/> is given and no longer current.</summary>
@@ -162,10 +162,16 @@ internal sealed partial class OrganizationKeyRing(
         }
     }
 
-    private byte[] Unwrap(string organizationId, int version, byte[] wrapped)
+    /// <summary>
+    /// Versions made since organizations have their own provider key are wrapped by it (<c>root_key</c> names it);
+    /// older ones by the root key directly. A version whose organization key is gone from the provider — a database
+    /// restored from before a crypto-shred — is destroyed.
+    /// </summary>
+    private byte[] Unwrap(string organizationId, int version, byte[] wrapped, string wrappedBy)
     {
         if (unwrapped.TryGetValue((organizationId, version), out var cached)) return cached;
-        var key = root.Unwrap(wrapped, AssociatedData.For(Purposes.OrganizationKey, organizationId, "-", version))
+        var binding = AssociatedData.For(Purposes.OrganizationKey, organizationId, "-", version);
+        var key = (wrappedBy == root.OrganizationKeyName ? root.UnwrapForOrganization(organizationId, wrapped, binding) : root.Unwrap(wrapped, binding))
             ?? throw new InvalidOperationException($"The root key '{root.Name}' cannot unwrap key version {version} of {organizationId}: wrong root key, or the row was altered.");
         return unwrapped.GetOrAdd((organizationId, version), key);
     }
@@ -202,7 +208,7 @@ internal sealed partial class OrganizationKeyRing(
         NpgsqlConnection connection, NpgsqlTransaction transaction, string organizationId, int version, string reason, DateTimeOffset now, CancellationToken cancellationToken)
     {
         var key = RandomNumberGenerator.GetBytes(Aead.KeyBytes);
-        var wrapped = root.Wrap(key, AssociatedData.For(Purposes.OrganizationKey, organizationId, "-", version));
+        var wrapped = root.WrapForOrganization(organizationId, key, AssociatedData.For(Purposes.OrganizationKey, organizationId, "-", version));
         CryptographicOperations.ZeroMemory(key);
         await using var insert = new NpgsqlCommand("""
             INSERT INTO organization_key_versions (organization_id, version, root_key, wrapped_key, created_at, reason)
@@ -210,7 +216,7 @@ internal sealed partial class OrganizationKeyRing(
             """, connection, transaction);
         insert.Parameters.Add(new() { Value = organizationId });
         insert.Parameters.Add(new() { Value = version });
-        insert.Parameters.Add(new() { Value = root.Name });
+        insert.Parameters.Add(new() { Value = root.OrganizationKeyName });
         insert.Parameters.Add(new() { Value = wrapped });
         insert.Parameters.Add(new() { Value = now });
         insert.Parameters.Add(new() { Value = reason });

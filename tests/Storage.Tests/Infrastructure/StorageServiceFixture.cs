@@ -26,6 +26,9 @@ public sealed class StorageServiceFixture : IAsyncLifetime
 
     public string BlobRoot { get; } = Path.Combine(Path.GetTempPath(), $"platform-blobs-{Guid.NewGuid():n}");
 
+    /// <summary>The file provider's organization keys: outside the blob root and the database, as an HSM would be.</summary>
+    public string OrganizationKeyFolder { get; } = Path.Combine(Path.GetTempPath(), $"platform-organization-keys-{Guid.NewGuid():n}");
+
     public FakeTimeProvider Clock { get; } = new(DateTimeOffset.UtcNow);
 
     public CapturedLogs Logs { get; } = new();
@@ -72,6 +75,7 @@ public sealed class StorageServiceFixture : IAsyncLifetime
                     ["Storage:BlobRoot"] = BlobRoot,
                     ["Storage:RootKey:Provider"] = "File",
                     ["Storage:RootKey:Key"] = RootKey,
+                    ["Storage:RootKey:OrganizationKeyFolder"] = OrganizationKeyFolder,
                     ["Storage:MaxObjectBytes"] = (4L * 1024 * 1024 * 1024).ToString(System.Globalization.CultureInfo.InvariantCulture),
                     ["Storage:ServiceTokens:0:Name"] = "retention",
                     ["Storage:ServiceTokens:0:Token"] = OperatorToken,
@@ -158,6 +162,7 @@ public sealed class StorageServiceFixture : IAsyncLifetime
         if (Events is not null) await Events.DisposeAsync();
         if (Servers is not null) await Servers.DisposeAsync();
         if (Directory.Exists(BlobRoot)) Directory.Delete(BlobRoot, recursive: true);
+        if (Directory.Exists(OrganizationKeyFolder)) Directory.Delete(OrganizationKeyFolder, recursive: true);
     }
 }
 

@@ -58,4 +58,52 @@ public sealed class CryptoShreddingTests(StorageServiceFixture fixture)
         Assert.False(PlaintextScan.Contains(dump, marker), "The database dump holds the marker.");
         Assert.Empty(PlaintextScan.FilesContaining(fixture.BlobRoot, marker));
     }
+
+    [Fact]
+    public async Task A_database_backup_from_before_the_shred_restored_afterwards_decrypts_nothing()
+    {
+        var organization = StorageApi.NewOrganization();
+        var client = fixture.Gateway(organization);
+        var dataset = await client.CreateDatasetAsync(organization);
+        var body = Encoding.ASCII.GetBytes($"BACKUP-MARKER-{Guid.NewGuid():N}");
+        await (await client.PutObjectAsync(organization, dataset, "kept.txt", body, "artifact")).JsonAsync(HttpStatusCode.Created);
+        var service = fixture.ServiceClient();
+        var transit = await (await service.PostAsJsonAsync($"/internal/v1/transit/{organization}/encrypt", new { plaintext = Convert.ToBase64String(body) })).JsonAsync();
+        await using var database = Npgsql.NpgsqlDataSource.Create(fixture.Servers.GetConnectionString("storagedb"));
+        var backup = new List<(int Version, byte[] Wrapped)>();
+        await using (var select = database.CreateCommand("SELECT version, wrapped_key FROM organization_key_versions WHERE organization_id = $1"))
+        {
+            select.Parameters.Add(new() { Value = organization });
+            await using var rows = await select.ExecuteReaderAsync();
+            while (await rows.ReadAsync()) backup.Add((rows.GetInt32(0), rows.GetFieldValue<byte[]>(1)));
+        }
+
+        Assert.NotEmpty(backup);
+        await (await service.PostAsJsonAsync($"/internal/v1/organizations/{organization}/keys/destroy",
+            new { confirm = organization, requestedBy = "ops@example.com", reason = "account closure" })).JsonAsync();
+
+        // The backup's key rows come back as they were: wrapped keys present, the organization not marked destroyed.
+        foreach (var (version, wrapped) in backup)
+        {
+            await using var restore = database.CreateCommand("UPDATE organization_key_versions SET wrapped_key = $3 WHERE organization_id = $1 AND version = $2");
+            restore.Parameters.Add(new() { Value = organization });
+            restore.Parameters.Add(new() { Value = version });
+            restore.Parameters.Add(new() { Value = wrapped });
+            Assert.Equal(1, await restore.ExecuteNonQueryAsync());
+        }
+
+        await using (var undestroy = database.CreateCommand("UPDATE organization_keys SET destroyed_at = NULL, destroyed_by = NULL WHERE organization_id = $1"))
+        {
+            undestroy.Parameters.Add(new() { Value = organization });
+            Assert.Equal(1, await undestroy.ExecuteNonQueryAsync());
+        }
+
+        // A fresh instance, so no key cached in memory helps: the organization's key in the root key provider is gone.
+        await using var restarted = fixture.Create(new Dictionary<string, string?>());
+        var read = await fixture.Gateway(organization, service: restarted).GetAsync(StorageApi.ObjectPath(organization, dataset, "kept.txt"));
+        var gone = await read.ProblemAsync(HttpStatusCode.Gone);
+        Assert.Equal("https://platform.dev/problems/organization-keys-destroyed", gone.GetProperty("type").GetString());
+        await (await fixture.ServiceClient(service: restarted).PostAsJsonAsync($"/internal/v1/transit/{organization}/decrypt",
+            new { ciphertext = transit.GetProperty("ciphertext").GetString() })).ProblemAsync(HttpStatusCode.Gone);
+    }
 }

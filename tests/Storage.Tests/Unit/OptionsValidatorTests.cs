@@ -10,7 +10,7 @@ public sealed class OptionsValidatorTests
     {
         Region = "eu",
         BlobRoot = "/var/lib/platform/blobs",
-        RootKey = new RootKeyOptions { Provider = "File", Key = Convert.ToBase64String(RandomNumberGenerator.GetBytes(32)) },
+        RootKey = new RootKeyOptions { Provider = "File", Key = Convert.ToBase64String(RandomNumberGenerator.GetBytes(32)), OrganizationKeyFolder = "/var/lib/platform/organization-keys" },
         ServiceTokens = [new ServiceCaller { Name = "retention", Token = new string('t', 40), Organizations = ["*"] }],
     };
 
@@ -40,12 +40,14 @@ public sealed class OptionsValidatorTests
         options.Region = "EU!";
         options.BlobRoot = "relative";
         options.RootKey.Key = "c2hvcnQ=";
+        options.RootKey.OrganizationKeyFolder = "relative/keys";
         options.KeyUsageLimit = (1L << 32) + 1;
         options.ServiceTokens.Add(new ServiceCaller { Name = "x", Token = "short", Organizations = ["nope"] });
 
         var failures = new StorageOptionsValidator(new Environment("Development")).Validate(null, options).Failures!.ToList();
 
-        Assert.True(failures.Count >= 6, string.Join("\n", failures));
+        Assert.True(failures.Count >= 7, string.Join("\n", failures));
+        Assert.Contains(failures, f => f.Contains("OrganizationKeyFolder", StringComparison.Ordinal));
         Assert.DoesNotContain(failures, f => f.Contains("c2hvcnQ=", StringComparison.Ordinal) || f.Contains("short", StringComparison.Ordinal));
     }
 
