@@ -42,6 +42,7 @@ internal sealed class StorageProcess : IAsyncDisposable
             ["Storage__BlobRoot"] = blobRoot,
             ["Storage__RootKey__Provider"] = "File",
             ["Storage__RootKey__Key"] = Convert.ToBase64String(RandomNumberGenerator.GetBytes(32)),
+            ["Storage__RootKey__OrganizationKeyFolder"] = blobRoot + "-organization-keys",
             ["Storage__MaxObjectBytes"] = (8L << 30).ToString(System.Globalization.CultureInfo.InvariantCulture),
             ["Storage__ServiceTokens__0__Name"] = "bench",
             ["Storage__ServiceTokens__0__Token"] = ServiceToken,
@@ -113,5 +114,6 @@ internal sealed class StorageProcess : IAsyncDisposable
 
         process.Dispose();
         if (Directory.Exists(blobRoot)) Directory.Delete(blobRoot, recursive: true);
+        if (Directory.Exists(blobRoot + "-organization-keys")) Directory.Delete(blobRoot + "-organization-keys", recursive: true);
     }
 }
