@@ -36,7 +36,9 @@ internal static class Extensions
             return root.Provider == "Pkcs11" ? new Pkcs11RootKeyProvider(root.Pkcs11) : new KeyFileRootKeyProvider(root);
         });
         builder.Services.AddSingleton<ServiceCallers>();
-        builder.Services.AddSingleton<IBlobStore, FileSystemBlobStore>();
+        builder.Services.AddSingleton<FileSystemBlobStore>();
+        builder.Services.AddSingleton<IBlobStore>(services => services.GetRequiredService<FileSystemBlobStore>());
+        builder.Services.AddSingleton<UploadsInFlight>();
         builder.Services.AddSingleton<OrganizationKeyRing>();
         builder.Services.AddSingleton<KeyAdministration>();
         builder.Services.AddSingleton<DataKeys>();
@@ -51,6 +53,8 @@ internal static class Extensions
         builder.AddEventBus("messaging", "storage").AddOutbox();
         builder.Services.AddSingleton<KeyMaintenanceService>();
         builder.Services.AddHostedService(services => services.GetRequiredService<KeyMaintenanceService>());
+        builder.Services.AddSingleton<OrphanSweeper>();
+        builder.Services.AddHostedService(services => services.GetRequiredService<OrphanSweeper>());
         return builder;
     }
 }

@@ -34,6 +34,15 @@ public sealed class StorageOptions
     /// <summary>Wrapped data keys moved to the newest key version per rewrap batch.</summary>
     public int RewrapBatchSize { get; set; } = 500;
 
+    /// <summary>
+    /// How long a blob without a metadata row, or a file in <c>.incoming/</c>, is left alone after its last write before
+    /// the orphan sweeper removes it: longer than any upload takes from its last byte to its row's commit.
+    /// </summary>
+    public TimeSpan OrphanGracePeriod { get; set; } = TimeSpan.FromHours(1);
+
+    /// <summary>How often the orphan sweeper walks the blob root.</summary>
+    public TimeSpan OrphanSweepInterval { get; set; } = TimeSpan.FromHours(1);
+
     /// <summary>Services that call the transit and key management APIs, each limited to its organizations.</summary>
     public List<ServiceCaller> ServiceTokens { get; set; } = [];
 }

@@ -38,6 +38,8 @@ internal sealed class StorageOptionsValidator(IHostEnvironment environment) : IV
         if (options.MaintenanceInterval < TimeSpan.FromMilliseconds(100)) errors.Add("Storage:MaintenanceInterval must be at least 100 ms.");
         if (options.KeyUsageLimit is < 1 or > 1L << 32) errors.Add("Storage:KeyUsageLimit must be from 1 to 2^32 (NIST SP 800-38D section 8.3).");
         if (options.RewrapBatchSize is < 1 or > 10_000) errors.Add("Storage:RewrapBatchSize must be from 1 to 10000.");
+        if (options.OrphanGracePeriod < TimeSpan.FromMinutes(1)) errors.Add("Storage:OrphanGracePeriod must be at least 1 minute: an upload between its blob's rename and its row's commit must never look orphaned.");
+        if (options.OrphanSweepInterval < TimeSpan.FromMilliseconds(100)) errors.Add("Storage:OrphanSweepInterval must be at least 100 ms.");
 
         ValidateRootKey(options.RootKey, errors);
         ValidateServiceTokens(options.ServiceTokens, errors);

@@ -1,3 +1,4 @@
+using System.Collections.Concurrent;
 using Microsoft.Extensions.Options;
 using Platform.Storage.Model;
 
@@ -13,6 +14,9 @@ internal sealed class FileSystemBlobStore : IBlobStore
     private readonly string root;
     private readonly string incoming;
 
+    // The .incoming/ files this process has open for writing.
+    private readonly ConcurrentDictionary<string, byte> writing = new(StringComparer.Ordinal);
+
     public FileSystemBlobStore(IOptions<StorageOptions> options)
     {
         root = Path.Combine(options.Value.BlobRoot, options.Value.Region);
@@ -21,6 +25,11 @@ internal sealed class FileSystemBlobStore : IBlobStore
     }
 
     public string Root => root;
+
+    public string Incoming => incoming;
+
+    /// <summary>Whether this process is writing that <c>.incoming/</c> file right now.</summary>
+    public bool IsBeingWritten(string temporaryPath) => writing.ContainsKey(temporaryPath);
 
     public Task<IBlobWriter> CreateAsync(string key, CancellationToken cancellationToken)
     {
@@ -36,7 +45,8 @@ internal sealed class FileSystemBlobStore : IBlobStore
             Options = FileOptions.Asynchronous,
             UnixCreateMode = UnixFileMode.UserRead | UnixFileMode.UserWrite,
         });
-        return Task.FromResult<IBlobWriter>(new Writer(stream, temporary, final));
+        writing[temporary] = 0;
+        return Task.FromResult<IBlobWriter>(new Writer(stream, temporary, final, new Release(writing, temporary)));
     }
 
     public Task<Stream?> OpenReadAsync(string key, CancellationToken cancellationToken)
@@ -74,7 +84,12 @@ internal sealed class FileSystemBlobStore : IBlobStore
             : throw new ArgumentException("The blob key leaves the region's root.", nameof(key));
     }
 
-    private sealed class Writer(FileStream stream, string temporary, string final) : IBlobWriter
+    private sealed class Release(ConcurrentDictionary<string, byte> writing, string key) : IDisposable
+    {
+        public void Dispose() => writing.TryRemove(key, out _);
+    }
+
+    private sealed class Writer(FileStream stream, string temporary, string final, IDisposable writing) : IBlobWriter
     {
         private bool committed;
 
@@ -93,6 +108,7 @@ internal sealed class FileSystemBlobStore : IBlobStore
         {
             await stream.DisposeAsync();
             if (!committed) File.Delete(temporary);
+            writing.Dispose();
         }
     }
 }

@@ -13,7 +13,7 @@ namespace Platform.Storage.Objects;
 /// failure before the row commits leaves no blob and no row behind.
 /// </summary>
 internal sealed partial class ObjectUploads(
-    IBlobStore blobs, DataKeys dataKeys, ObjectCatalog catalog, TimeProvider time, IOptions<StorageOptions> options, ILogger<ObjectUploads> logger)
+    IBlobStore blobs, UploadsInFlight uploads, DataKeys dataKeys, ObjectCatalog catalog, TimeProvider time, IOptions<StorageOptions> options, ILogger<ObjectUploads> logger)
 {
     public async Task<StoredObject?> UploadAsync(
         Dataset dataset, string name, string dataClass, string contentType, long length, Stream body, string actor, CancellationToken cancellationToken)
@@ -21,6 +21,7 @@ internal sealed partial class ObjectUploads(
         var objectId = ObjectIds.New();
         var (dataKey, version, wrapped) = await dataKeys.NewAsync(dataset.OrganizationId, objectId, cancellationToken);
         var blobKey = BlobKeys.For(dataset.OrganizationId, dataset.Id, objectId);
+        using var inFlight = uploads.Begin(blobKey);
         try
         {
             await using var writer = await blobs.CreateAsync(blobKey, cancellationToken);
