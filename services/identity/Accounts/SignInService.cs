@@ -70,7 +70,7 @@ internal sealed partial class SignInService(
             return new SignInResult(SignInStatus.Failed);
         }
 
-        await users.ResetFailuresAsync(user.Id, needsRehash ? await hasher.HashAsync(password) : null, cancellationToken);
+        var organizationRequiresMfa = await users.ResetFailuresAsync(user.Id, needsRehash ? await hasher.HashAsync(password) : null, cancellationToken);
         if (user.EmailVerifiedAt is null)
         {
             await AuditAsync(request.Audit(clock.GetUtcNow(), user.Id, AuditActions.SignInFailed, "failure", user.Id, details: Reason("email-not-verified")), cancellationToken);
@@ -78,7 +78,7 @@ internal sealed partial class SignInService(
         }
 
         var hasTotp = user.TotpSecret is not null;
-        var enrolmentRequired = !hasTotp && await OrganizationRequiresMfaAsync(user.Id, cancellationToken);
+        var enrolmentRequired = !hasTotp && organizationRequiresMfa;
         await AuditAsync(request.Audit(clock.GetUtcNow(), user.Id, AuditActions.SignInSucceeded, "success", user.Id,
             details: new Dictionary<string, string> { ["method"] = "pwd", ["mfa"] = hasTotp ? "pending" : "none" }), cancellationToken);
         return new SignInResult(SignInStatus.Succeeded, user, HasTotp: hasTotp, MfaEnrolmentRequired: enrolmentRequired);

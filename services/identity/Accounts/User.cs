@@ -6,4 +6,5 @@ internal sealed record User(
     string PasswordHash,
     DateTimeOffset? EmailVerifiedAt,
     byte[]? TotpSecret,
-    long? TotpLastStep);
+    long? TotpLastStep,
+    int SessionGeneration);

@@ -6,7 +6,7 @@ namespace Platform.Identity.Accounts;
 /// <summary>SQL for users, their single-use tokens and the lockout counter.</summary>
 internal sealed class UserStore(NpgsqlDataSource dataSource, IOptions<IdentityOptions> options)
 {
-    private const string Columns = "id, email, password_hash, email_verified_at, totp_secret, totp_last_step";
+    private const string Columns = "id, email, password_hash, email_verified_at, totp_secret, totp_last_step, session_generation";
 
     public async Task<User?> FindByEmailAsync(string normalizedEmail, CancellationToken cancellationToken)
     {
@@ -37,7 +37,8 @@ internal sealed class UserStore(NpgsqlDataSource dataSource, IOptions<IdentityOp
         return new User(reader.GetString(0), reader.GetString(1), reader.GetString(2),
             reader.IsDBNull(3) ? null : reader.GetFieldValue<DateTimeOffset>(3),
             reader.IsDBNull(4) ? null : reader.GetFieldValue<byte[]>(4),
-            reader.IsDBNull(5) ? null : reader.GetInt64(5));
+            reader.IsDBNull(5) ? null : reader.GetInt64(5),
+            reader.GetInt32(6));
     }
 
     /// <summary>
@@ -66,13 +67,17 @@ internal sealed class UserStore(NpgsqlDataSource dataSource, IOptions<IdentityOp
         return await command.ExecuteScalarAsync(cancellationToken) is int failures ? failures : null;
     }
 
-    public async Task ResetFailuresAsync(string userId, string? newHash, CancellationToken cancellationToken)
+    /// <returns>Whether an organization of the user requires MFA (read in the same round trip).</returns>
+    public async Task<bool> ResetFailuresAsync(string userId, string? newHash, CancellationToken cancellationToken)
     {
         await using var command = dataSource.CreateCommand(
-            "UPDATE users SET failed_attempts = 0, locked_until = NULL, password_hash = COALESCE($2, password_hash) WHERE id = $1");
+            """
+            UPDATE users SET failed_attempts = 0, locked_until = NULL, password_hash = COALESCE($2, password_hash) WHERE id = $1
+            RETURNING EXISTS (SELECT 1 FROM memberships m JOIN organizations o ON o.id = m.org_id WHERE m.user_id = $1 AND o.require_mfa)
+            """);
         command.Parameters.AddWithValue(userId);
         command.Parameters.AddWithValue((object?)newHash ?? DBNull.Value);
-        await command.ExecuteNonQueryAsync(cancellationToken);
+        return await command.ExecuteScalarAsync(cancellationToken) is true;
     }
 
     public static async Task InsertTokenAsync(NpgsqlTransaction transaction, string userId, string purpose, string token, DateTimeOffset now, TimeSpan lifetime, CancellationToken cancellationToken)

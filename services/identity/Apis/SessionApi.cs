@@ -70,11 +70,11 @@ internal static class SessionApi
         var user = result.User!;
         if (result.HasTotp)
         {
-            await sessions.MfaPendingAsync(http, user.Id);
+            await sessions.MfaPendingAsync(http, user.Id, user.SessionGeneration);
             return Results.Ok(new SignInResponse("mfa-required", null));
         }
 
-        await sessions.SignInAsync(http, user.Id, user.Email, ["pwd"], result.MfaEnrolmentRequired);
+        await sessions.SignInAsync(http, user.Id, user.Email, ["pwd"], result.MfaEnrolmentRequired, user.SessionGeneration);
         return Results.Ok(new SignInResponse(result.MfaEnrolmentRequired ? "mfa-enrolment-required" : "signed-in", user.Id));
     }
 
@@ -93,7 +93,7 @@ internal static class SessionApi
         }
 
         string[] amr = check == MfaCheck.Passed ? ["pwd", "otp", "mfa"] : ["pwd", "mfa"];
-        await sessions.SignInAsync(http, user.Id, user.Email, amr, enrolmentRequired: false);
+        await sessions.SignInAsync(http, user.Id, user.Email, amr, enrolmentRequired: false, user.SessionGeneration);
         return Results.Ok(new SignInResponse("signed-in", user.Id));
     }
 

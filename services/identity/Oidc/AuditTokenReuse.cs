@@ -18,7 +18,8 @@ internal sealed class AuditTokenReuse(NpgsqlDataSource dataSource, IOutbox outbo
 {
     public static OpenIddictServerHandlerDescriptor Descriptor { get; } =
         OpenIddictServerHandlerDescriptor.CreateBuilder<ApplyTokenResponseContext>()
-            .UseScopedHandler<AuditTokenReuse>()
+            // Singleton: it runs on every token response, and resolving its dependencies per request was measurable.
+            .UseSingletonHandler<AuditTokenReuse>()
             .SetOrder(int.MinValue + 100_000)
             .SetType(OpenIddictServerHandlerType.Custom)
             .Build();

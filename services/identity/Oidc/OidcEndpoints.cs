@@ -2,7 +2,6 @@ using System.Security.Claims;
 using Microsoft.AspNetCore;
 using Microsoft.AspNetCore.Authentication;
 using Microsoft.Extensions.Options;
-using Npgsql;
 using OpenIddict.Abstractions;
 using OpenIddict.Server.AspNetCore;
 using Platform.Identity.Accounts;
@@ -116,7 +115,7 @@ internal static class OidcEndpoints
         HttpContext http,
         UserStore users,
         OrganizationService organizations,
-        NpgsqlDataSource dataSource,
+        ClientOwners owners,
         IOptions<IdentityOptions> options)
     {
         var request = http.GetOpenIddictServerRequest() ?? throw new InvalidOperationException("Not an OpenID Connect request.");
@@ -124,9 +123,7 @@ internal static class OidcEndpoints
         {
             var identity = TokenClaims.NewIdentity();
             identity.SetClaim(Claims.Subject, request.ClientId);
-            await using var command = dataSource.CreateCommand("SELECT org_id FROM client_owners WHERE client_id = $1");
-            command.Parameters.AddWithValue(request.ClientId!);
-            if (await command.ExecuteScalarAsync(http.RequestAborted) is string orgId) identity.SetClaim(TokenClaims.OrganizationId, orgId);
+            if (await owners.OrganizationOfAsync(request.ClientId!, http.RequestAborted) is { } orgId) identity.SetClaim(TokenClaims.OrganizationId, orgId);
             TokenClaims.SetArray(identity, TokenClaims.Roles, []);
             identity.SetScopes(request.GetScopes());
             identity.SetResources(options.Value.Tokens.Audience);

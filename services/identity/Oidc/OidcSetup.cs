@@ -29,6 +29,7 @@ internal static class OidcSetup
         });
 
         builder.Services.AddSingleton<SigningKeyRing>();
+        builder.Services.AddSingleton<ClientOwners>();
         builder.Services.AddSingleton<SigningKeyRotator>();
         builder.Services.AddHostedService(services => services.GetRequiredService<SigningKeyRotator>());
         builder.Services.AddHttpContextAccessor();
@@ -69,6 +70,7 @@ internal static class OidcSetup
                 server.AddEncryptionKey(new SymmetricSecurityKey(DeriveEncryptionKey(settings.DataKey)));
                 server.AddEventHandler(PublishRetainedKeys.Descriptor);
                 server.AddEventHandler(AuditTokenReuse.Descriptor);
+                server.AddEventHandler(StatelessClientAccessTokens.Descriptor);
 
                 server.UseAspNetCore()
                     .EnableAuthorizationEndpointPassthrough()

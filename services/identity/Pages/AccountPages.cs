@@ -76,11 +76,11 @@ internal static class AccountPages
         var user = result.User!;
         if (result.HasTotp)
         {
-            await sessions.MfaPendingAsync(http, user.Id);
+            await sessions.MfaPendingAsync(http, user.Id, user.SessionGeneration);
             return Results.Redirect(PageLinks.WithReturn("/mfa", returnUrl));
         }
 
-        await sessions.SignInAsync(http, user.Id, user.Email, ["pwd"], result.MfaEnrolmentRequired);
+        await sessions.SignInAsync(http, user.Id, user.Email, ["pwd"], result.MfaEnrolmentRequired, user.SessionGeneration);
         return Results.Redirect(result.MfaEnrolmentRequired ? PageLinks.WithReturn("/mfa/enrol", returnUrl) : PageLinks.Safe(returnUrl));
     }
 
@@ -101,7 +101,7 @@ internal static class AccountPages
         var check = await totp.VerifyAsync(user, string.IsNullOrWhiteSpace(code) ? null : code.Trim(), string.IsNullOrWhiteSpace(recoveryCode) ? null : recoveryCode.Trim(),
             RequestInfo.From(http, options.Value.TrustedProxies), http.RequestAborted);
         if (check is MfaCheck.Failed or MfaCheck.Locked) return MfaPage(http, af, returnUrl, "The code is wrong or already used; wait for the next code.", 401);
-        await sessions.SignInAsync(http, user.Id, user.Email, check == MfaCheck.Passed ? ["pwd", "otp", "mfa"] : ["pwd", "mfa"], enrolmentRequired: false);
+        await sessions.SignInAsync(http, user.Id, user.Email, check == MfaCheck.Passed ? ["pwd", "otp", "mfa"] : ["pwd", "mfa"], enrolmentRequired: false, user.SessionGeneration);
         return Results.Redirect(PageLinks.Safe(returnUrl));
     }
 

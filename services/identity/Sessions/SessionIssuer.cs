@@ -49,7 +49,8 @@ internal sealed class SessionIssuer(TimeProvider clock, Accounts.UserStore users
         return Task.CompletedTask;
     }
 
-    public async Task SignInAsync(HttpContext http, string userId, string email, IReadOnlyList<string> amr, bool enrolmentRequired)
+    /// <param name="generation">The user's session generation when the caller has just read the user row (saves a query).</param>
+    public async Task SignInAsync(HttpContext http, string userId, string email, IReadOnlyList<string> amr, bool enrolmentRequired, int? generation = null)
     {
         var identity = new ClaimsIdentity(Scheme, SessionClaims.Subject, SessionClaims.Roles);
         identity.AddClaim(new Claim(SessionClaims.Subject, userId));
@@ -57,24 +58,24 @@ internal sealed class SessionIssuer(TimeProvider clock, Accounts.UserStore users
         foreach (var method in amr) identity.AddClaim(new Claim(SessionClaims.Amr, method));
         identity.AddClaim(new Claim(SessionClaims.AuthTime, clock.GetUtcNow().ToUnixTimeSeconds().ToString(CultureInfo.InvariantCulture)));
         if (enrolmentRequired) identity.AddClaim(new Claim(SessionClaims.MfaEnrolmentRequired, "true"));
-        await AddGenerationAsync(identity, userId, http.RequestAborted);
+        await AddGenerationAsync(identity, userId, generation, http.RequestAborted);
         await http.SignOutAsync(MfaScheme);
         await http.SignInAsync(Scheme, new ClaimsPrincipal(identity));
     }
 
-    public async Task MfaPendingAsync(HttpContext http, string userId)
+    public async Task MfaPendingAsync(HttpContext http, string userId, int? generation = null)
     {
         var identity = new ClaimsIdentity(MfaScheme, SessionClaims.Subject, SessionClaims.Roles);
         identity.AddClaim(new Claim(SessionClaims.Subject, userId));
         identity.AddClaim(new Claim(SessionClaims.PasswordTime, clock.GetUtcNow().ToUnixTimeSeconds().ToString(CultureInfo.InvariantCulture)));
-        await AddGenerationAsync(identity, userId, http.RequestAborted);
+        await AddGenerationAsync(identity, userId, generation, http.RequestAborted);
         await http.SignOutAsync(Scheme);
         await http.SignInAsync(MfaScheme, new ClaimsPrincipal(identity));
     }
 
-    private async Task AddGenerationAsync(ClaimsIdentity identity, string userId, CancellationToken cancellationToken)
+    private async Task AddGenerationAsync(ClaimsIdentity identity, string userId, int? known, CancellationToken cancellationToken)
     {
-        var generation = await users.SessionGenerationAsync(userId, cancellationToken) ?? throw new InvalidOperationException("The user no longer exists.");
+        var generation = known ?? await users.SessionGenerationAsync(userId, cancellationToken) ?? throw new InvalidOperationException("The user no longer exists.");
         identity.AddClaim(new Claim(SessionClaims.SessionGeneration, generation.ToString(CultureInfo.InvariantCulture)));
     }
 

@@ -15,8 +15,9 @@ public sealed class IndependentClientTests(IdentityFixture fixture)
         "signup-weak-password-refused", "signup-page", "verify-email-page", "signin-page", "organization-created",
         "enrol-page-has-qr-code", "mfa-enrolled-with-ten-recovery-codes", "step-up-required", "step-up-completed",
         "clients-created", "discovery", "consent-page", "redirected-with-code", "code-pkce-tokens", "refresh-rotated",
-        "refresh-reuse-refused", "family-revoked-after-reuse", "family-access-token-inactive", "client-credentials",
-        "introspection-active", "revoked-token-inactive", "unknown-scope-refused",
+        "refresh-reuse-refused", "family-revoked-after-reuse", "family-access-token-inactive", "introspection-active",
+        "revoked-token-inactive", "client-credentials", "client-credentials-introspection-active", "client-credentials-token-not-stored",
+        "unknown-scope-refused",
     ];
 
     [Fact]

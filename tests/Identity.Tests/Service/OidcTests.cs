@@ -107,6 +107,14 @@ public sealed class OidcTests(IdentityFixture fixture)
         Assert.DoesNotContain(fixture.Logs.Lines, line => line.Contains(secret, StringComparison.Ordinal));
         Assert.DoesNotContain(fixture.Logs.Lines, line => line.Contains(token, StringComparison.Ordinal));
 
+        // Client-credentials access tokens are stateless JWTs: no row in the token store.
+        await using (var rows = fixture.Database.CreateCommand(
+            "SELECT count(*) FROM oidc.\"OpenIddictTokens\" t JOIN oidc.\"OpenIddictApplications\" a ON a.\"Id\" = t.\"ApplicationId\" WHERE a.\"ClientId\" = $1"))
+        {
+            rows.Parameters.AddWithValue(clientId);
+            Assert.Equal(0L, (long)(await rows.ExecuteScalarAsync())!);
+        }
+
         // The client secret is stored as a hash only.
         await using var stored = fixture.Database.CreateCommand("SELECT \"ClientSecret\" FROM oidc.\"OpenIddictApplications\" WHERE \"ClientId\" = $1");
         stored.Parameters.AddWithValue(clientId);

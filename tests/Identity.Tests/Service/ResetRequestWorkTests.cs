@@ -58,7 +58,10 @@ public sealed class ResetRequestWorkTests(IdentityFixture fixture)
         Assert.Equal(HttpStatusCode.Accepted, (await client.SendAsync(request)).StatusCode);
         root.Stop();
 
-        var texts = statements.OrderBy(s => s.Start).Select(s => s.Text).ToList();
+        // The per-IP throttle runs before the address is looked at (and now and then purges old windows): not compared.
+        var texts = statements.OrderBy(s => s.Start).Select(s => s.Text)
+            .Where(s => !s.Contains("ip_throttle", StringComparison.Ordinal) && !s.StartsWith("SELECT count(*) FROM outgoing_mail", StringComparison.Ordinal))
+            .ToList();
         Assert.NotEmpty(texts);
         return (texts, await MailsToAsync(email) - before);
     }

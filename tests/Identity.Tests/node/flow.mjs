@@ -146,6 +146,11 @@ try {
   const idClaims = tokens.claims();
   result('code-pkce-tokens', !!tokens.refresh_token && idClaims.sub === claims.sub && claims.org_id === orgId, { idTokenSub: idClaims.sub });
 
+  // Revocation (RFC 7009): the user's access token stops introspecting as active; the refresh token is not affected.
+  result('introspection-active', (await client.tokenIntrospection(config, tokens.access_token)).active === true);
+  await client.tokenRevocation(config, tokens.access_token);
+  result('revoked-token-inactive', (await client.tokenIntrospection(config, tokens.access_token)).active === false);
+
   // Refresh rotation: each refresh token works once; presenting a spent one revokes the whole family.
   const rotated = await client.refreshTokenGrant(config, tokens.refresh_token);
   result('refresh-rotated', !!rotated.refresh_token && rotated.refresh_token !== tokens.refresh_token);
@@ -156,14 +161,16 @@ try {
   const familyAccess = await client.tokenIntrospection(config, rotated.access_token);
   result('family-access-token-inactive', familyAccess.active === false);
 
-  // Client credentials, introspection, revocation.
+  // Client credentials: a short-lived JWT, valid at introspection, not stored: revocation answers unsupported_token_type
+  // (RFC 7009 section 2.2.1) and the token stays valid until it expires (10 minutes).
   const machine = await client.discovery(new URL(base), machineId, {}, client.ClientSecretPost(machineSecret));
   const cc = await client.clientCredentialsGrant(machine, { scope: 'platform' });
   const ccClaims = payload(cc.access_token);
   result('client-credentials', ccClaims.sub === machineId && ccClaims.org_id === orgId && cc.expires_in <= 600, { expiresIn: cc.expires_in });
-  result('introspection-active', (await client.tokenIntrospection(machine, cc.access_token)).active === true);
-  await client.tokenRevocation(machine, cc.access_token);
-  result('revoked-token-inactive', (await client.tokenIntrospection(machine, cc.access_token)).active === false);
+  result('client-credentials-introspection-active', (await client.tokenIntrospection(machine, cc.access_token)).active === true);
+  const ccRevocation = await grantFails(() => client.tokenRevocation(machine, cc.access_token));
+  const ccAfter = (await client.tokenIntrospection(machine, cc.access_token)).active;
+  result('client-credentials-token-not-stored', ccRevocation === 'unsupported_token_type' && ccAfter === true, { error: ccRevocation, active: ccAfter });
   const badScope = await grantFails(() => client.clientCredentialsGrant(machine, { scope: 'platform admin' }));
   result('unknown-scope-refused', badScope === 'invalid_scope', { error: badScope });
 } finally {
