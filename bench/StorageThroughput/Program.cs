@@ -39,7 +39,8 @@ foreach (var (label, size, count) in new[] { ("64 KiB", 64L << 10, 300), ("16 Mi
     var down = Stopwatch.StartNew();
     for (var i = 0; i < count; i++) await DownloadAsync(size, $"o{i}");
     var download = size * count / down.Elapsed.TotalSeconds;
-    Console.WriteLine($"{label,-7} x{count,-4} upload {upload / MB,7:N0} MB/s ({upload / raw.Encrypt:0.00} of raw encrypt)   download {download / MB,7:N0} MB/s ({download / raw.Decrypt:0.00} of raw decrypt)");
+    Console.WriteLine($"{label,-7} x{count,-4} upload {upload / MB,7:N0} MB/s ({upload / raw.Encrypt:0.00} of raw encrypt)   download {download / MB,7:N0} MB/s ({download / raw.Decrypt:0.00} of raw decrypt)"
+        + $"   per object: upload {up.Elapsed.TotalMilliseconds / count:0.00} ms, download {down.Elapsed.TotalMilliseconds / count:0.00} ms, raw AES-GCM {size / raw.Encrypt * 1000:0.000} ms");
 }
 
 service.ResetPeak();

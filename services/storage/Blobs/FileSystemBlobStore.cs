@@ -93,8 +93,15 @@ internal sealed class FileSystemBlobStore : IBlobStore
     {
         private bool committed;
 
-        public Stream Stream => stream;
+        private readonly WritebackStream writeback = new(stream);
 
+        public Stream Stream => writeback;
+
+        /// <summary>
+        /// The bytes on disk (fsync), then the rename into place, then the directory synced so that the rename is on
+        /// disk too: only then may the metadata row that points at the blob commit (a crash cannot leave a row whose
+        /// blob is missing, only a blob without a row, which the orphan sweeper removes).
+        /// </summary>
         public async Task CommitAsync(CancellationToken cancellationToken)
         {
             await stream.FlushAsync(cancellationToken);
@@ -102,6 +109,7 @@ internal sealed class FileSystemBlobStore : IBlobStore
             await stream.DisposeAsync();
             File.Move(temporary, final, overwrite: false);
             committed = true;
+            Durability.SyncDirectory(Path.GetDirectoryName(final)!);
         }
 
         public async ValueTask DisposeAsync()
