@@ -19,6 +19,9 @@ internal static class Extensions
     public static IHostApplicationBuilder AddIdentityServices(this IHostApplicationBuilder builder)
     {
         builder.AddNpgsqlDataSource("identitydb");
+        // The migrator before every other hosted service (Data Protection's key ring warm-up, the relays, the signing
+        // key ring): they read its tables.
+        builder.Services.AddHostedService<SchemaMigrator>();
 
         builder.Services.AddOptions<IdentityOptions>()
             .Bind(builder.Configuration.GetSection(IdentityOptions.Section))
@@ -63,8 +66,6 @@ internal static class Extensions
         builder.Services.AddScoped<ClientService>();
         builder.Services.AddSingleton<IMailSender>(services => CreateMailSender(services));
 
-        // The migrator first: the relays and the key ring need its tables.
-        builder.Services.AddHostedService<SchemaMigrator>();
         builder.AddOidc();
         builder.Services.AddHostedService<MailRelay>();
         builder.AddEventBus("messaging", "identity").AddOutbox();
