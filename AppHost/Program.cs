@@ -46,6 +46,10 @@ var identity = builder.AddProject("identity", "../services/identity/Identity.csp
 var storageRootKey = builder.AddParameter("storage-root-key", secret: true, generateMinLength: 44);
 var storageServiceToken = builder.AddParameter("storage-service-token", secret: true, generateMinLength: 40);
 
+// The gateway signs the X-Platform-* headers it sends upstream with this key (base64 of 33 bytes); services that act
+// on those headers check the signature, so nothing that reaches them past the gateway can pose as it.
+var gatewaySigningKey = builder.AddParameter("gateway-signing-key", secret: true, generateMinLength: 44);
+
 var storage = builder.AddProject("storage", "../services/storage/Storage.csproj")
     .WithHttpEndpoint(targetPort: 8080, name: "http")
     .WithHttpHealthCheck("/health", endpointName: "http")
@@ -56,7 +60,8 @@ var storage = builder.AddProject("storage", "../services/storage/Storage.csproj"
     .WithEnvironment("Storage__RootKey__Key", storageRootKey)
     .WithEnvironment("Storage__ServiceTokens__0__Name", "operator")
     .WithEnvironment("Storage__ServiceTokens__0__Token", storageServiceToken)
-    .WithEnvironment("Storage__ServiceTokens__0__Organizations__0", "*");
+    .WithEnvironment("Storage__ServiceTokens__0__Organizations__0", "*")
+    .WithEnvironment("GatewaySigning__Key", gatewaySigningKey);
 
 // The keys service's HMAC pepper (base64 of 33 bytes), its first administrator and the gateway's credential.
 var keysPepper = builder.AddParameter("keys-pepper", secret: true, generateMinLength: 44);
@@ -116,6 +121,7 @@ builder.AddProject("gateway", "../gateway/Gateway.csproj")
     // Access tokens from identity are validated at the gateway from identity's signing keys.
     .WithEnvironment("Gateway__Identity__Issuer", publicAddress)
     .WithEnvironment("Gateway__Identity__JwksUrl", ReferenceExpression.Create($"{identity.GetEndpoint("http")}/.well-known/jwks"))
+    .WithEnvironment("Gateway__UpstreamSigning__Key", gatewaySigningKey)
     .WithReplicas(1);
 
 builder.Build().Run();

@@ -10,6 +10,7 @@ using Platform.Gateway.Organizations;
 using Platform.Gateway.RateLimiting;
 using Platform.Gateway.RequestIds;
 using Platform.Gateway.Tls;
+using Platform.Gateway.Upstreams;
 using Platform.Gateway.UserTokens;
 
 namespace Platform.Gateway;
@@ -35,7 +36,8 @@ internal static class Extensions
         builder.AddGatewayRateLimits();
 
         builder.Services.AddReverseProxy()
-            .LoadFromConfig(builder.Configuration.GetSection("ReverseProxy"));
+            .LoadFromConfig(builder.Configuration.GetSection("ReverseProxy"))
+            .AddUpstreamSigning(builder);
     }
 
     /// <remarks>Call once the configuration has passed <c>ValidateConfiguration</c>.</remarks>

@@ -36,6 +36,7 @@ internal static class Extensions
             return root.Provider == "Pkcs11" ? new Pkcs11RootKeyProvider(root.Pkcs11) : new KeyFileRootKeyProvider(root);
         });
         builder.Services.AddSingleton<ServiceCallers>();
+        builder.AddGatewaySignatureVerification();
         builder.Services.AddSingleton<FileSystemBlobStore>();
         builder.Services.AddSingleton<IBlobStore>(services => services.GetRequiredService<FileSystemBlobStore>());
         builder.Services.AddSingleton<UploadsInFlight>();

@@ -1,4 +1,5 @@
 using Microsoft.AspNetCore.Http.HttpResults;
+using Platform.ServiceDefaults.Gateway;
 using Platform.Storage.Model;
 
 namespace Platform.Storage.Apis;
@@ -7,7 +8,9 @@ namespace Platform.Storage.Apis;
 /// Who is calling the public API, as the gateway verified it: <c>X-Platform-Organization</c> and either an API key
 /// (<c>X-Platform-Key-Id</c>, <c>X-Platform-Scopes</c> as space-separated <c>permission:level</c>; ApiKeyMiddleware) or a
 /// user (<c>X-Platform-User</c>, <c>X-Platform-Roles</c>; UserTokenMiddleware). The gateway strips these headers from
-/// clients, so the service trusts them; it must only be reachable through the gateway.
+/// clients and, with <c>GatewaySigning:Key</c> set, signs them: then a request whose headers the gateway did not sign
+/// (someone reaching the service past the gateway) is refused. Without a key they are trusted, and the service must
+/// only be reachable through the gateway.
 /// </summary>
 internal sealed record GatewayPrincipal(string OrganizationId, string Actor, IReadOnlyList<string> Scopes, IReadOnlyList<string> Roles)
 {
@@ -27,6 +30,11 @@ internal sealed record GatewayPrincipal(string OrganizationId, string Actor, IRe
     /// <summary>The principal allowed to act on <paramref name="organizationId"/>, or the problem to answer.</summary>
     public static (GatewayPrincipal? Principal, ProblemHttpResult? Problem) For(HttpContext http, string organizationId)
     {
+        if (http.RequestServices.GetService<GatewaySignatureVerifier>() is { Enabled: true } verifier && !verifier.Verify(http.Request))
+        {
+            return (null, Problems.Unauthorized(http, "Call this API through the gateway: the request does not carry the gateway's signature."));
+        }
+
         var headers = http.Request.Headers;
         var actor = headers[KeyIdHeader] is [{ Length: > 0 and <= 100 } key] ? key : headers[UserHeader] is [{ Length: > 0 and <= 100 } user] ? user : null;
         if (headers[OrganizationHeader] is not [{ Length: > 0 } organization] || actor is null)

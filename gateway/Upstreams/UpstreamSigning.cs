@@ -1,0 +1,57 @@
+using Microsoft.Extensions.Options;
+using Platform.ServiceDefaults.Gateway;
+using Yarp.ReverseProxy.Transforms;
+
+namespace Platform.Gateway.Upstreams;
+
+/// <summary><c>Gateway:UpstreamSigning</c>: the key upstreams share with the gateway to check its <c>X-Platform-*</c> headers.</summary>
+internal sealed class UpstreamSigningOptions : GatewaySigningOptions
+{
+    public const string SectionName = "Gateway:UpstreamSigning";
+}
+
+/// <summary>
+/// Signs what the gateway tells every upstream (<see cref="GatewaySignature"/>): the last request transform, so the
+/// signature covers the headers and path exactly as they leave. Clients' own <c>X-Platform-*</c> headers, the
+/// signature included, were removed on the way in (ApiKeyMiddleware).
+/// </summary>
+internal sealed class UpstreamSigner(IOptions<UpstreamSigningOptions> options, TimeProvider time)
+{
+    private readonly byte[] key = options.Value.Enabled ? options.Value.KeyBytes : [];
+
+    public bool Enabled { get; } = options.Value.Enabled;
+
+    public ValueTask SignAsync(RequestTransformContext context)
+    {
+        var request = context.ProxyRequest;
+        request.Headers.Remove(GatewaySignature.Header);
+        var headers = request.Headers.Where(h => GatewaySignature.Covers(h.Key)).Select(h => KeyValuePair.Create(h.Key, string.Join(", ", h.Value)));
+        request.Headers.TryAddWithoutValidation(GatewaySignature.Header, GatewaySignature.Sign(
+            key, time.GetUtcNow().ToUnixTimeSeconds(), context.HttpContext.Request.Method, context.Path.Value + context.Query.QueryString.Value, headers));
+        return ValueTask.CompletedTask;
+    }
+}
+
+internal static class UpstreamSigningExtensions
+{
+    public static IReverseProxyBuilder AddUpstreamSigning(this IReverseProxyBuilder proxy, IHostApplicationBuilder builder)
+    {
+        builder.Services.AddOptions<UpstreamSigningOptions>().BindConfiguration(UpstreamSigningOptions.SectionName).ValidateOnStart();
+        builder.Services.AddSingleton<IValidateOptions<UpstreamSigningOptions>>(new Validator());
+        builder.Services.AddSingleton<UpstreamSigner>();
+        return proxy.AddTransforms(context =>
+        {
+            var signer = context.Services.GetRequiredService<UpstreamSigner>();
+            if (signer.Enabled) context.AddRequestTransform(signer.SignAsync);
+        });
+    }
+
+    private sealed class Validator : IValidateOptions<UpstreamSigningOptions>
+    {
+        public ValidateOptionsResult Validate(string? name, UpstreamSigningOptions options)
+        {
+            var errors = options.Validate(UpstreamSigningOptions.SectionName).ToList();
+            return errors.Count == 0 ? ValidateOptionsResult.Success : ValidateOptionsResult.Fail(errors);
+        }
+    }
+}
