@@ -251,17 +251,7 @@ public sealed class ApiKeyTests(PlatformFixture fixture)
 
     private async Task<(string KeyId, string Key)> CreateKeyAsync(string level, string permission = "dataset", string[]? allowedCidrs = null, string environment = "live", DateTimeOffset? expiresAt = null)
     {
-        using var admin = app.KeysAdministrator();
-        using var created = await admin.PostAsJsonAsync($"/v1/organizations/{organization}/keys", new
-        {
-            name = "integration",
-            environment,
-            scopes = new[] { new { permission, level } },
-            allowedCidrs,
-            expiresAt,
-        });
-        Assert.Equal(HttpStatusCode.Created, created.StatusCode);
-        var body = await created.Content.ReadFromJsonAsync<JsonElement>();
+        var body = await app.CreateApiKeyAsync(organization, level, permission, environment, allowedCidrs, expiresAt);
         return (body.GetProperty("id").GetString()!, body.GetProperty("key").GetString()!);
     }
 

@@ -12,6 +12,23 @@ internal static class OperatorClients
     /// <summary>The keys service's administrator (any organization), through the gateway.</summary>
     public static HttpClient KeysAdministrator(this TestingApplication app) => WithToken(app, "keys-admin-token");
 
+    /// <summary>A new API key of <paramref name="organization"/>, made by the keys administrator: the whole 201 body (the secret in <c>key</c>).</summary>
+    public static async Task<JsonElement> CreateApiKeyAsync(this TestingApplication app, string organization, string level, string permission = "dataset",
+        string environment = "live", string[]? allowedCidrs = null, DateTimeOffset? expiresAt = null)
+    {
+        using var admin = app.KeysAdministrator();
+        using var created = await admin.PostAsJsonAsync($"/v1/organizations/{organization}/keys", new
+        {
+            name = "integration",
+            environment,
+            scopes = new[] { new { permission, level } },
+            allowedCidrs,
+            expiresAt,
+        });
+        Assert.Equal(System.Net.HttpStatusCode.Created, created.StatusCode);
+        return await created.Content.ReadFromJsonAsync<JsonElement>();
+    }
+
     /// <summary>The audit log's operator reader (any organization), through the gateway.</summary>
     public static HttpClient AuditReader(this TestingApplication app) => WithToken(app, "audit-reader-token");
 

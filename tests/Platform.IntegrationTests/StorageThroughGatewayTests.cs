@@ -62,15 +62,7 @@ public sealed class StorageThroughGatewayTests(PlatformFixture fixture)
 
     private async Task<HttpClient> ClientWithKeyAsync(string level, string? owner = null)
     {
-        using var admin = app.KeysAdministrator();
-        using var created = await admin.PostAsJsonAsync($"/v1/organizations/{owner ?? organization}/keys", new
-        {
-            name = "storage",
-            environment = "live",
-            scopes = new[] { new { permission = "dataset", level } },
-        });
-        Assert.Equal(HttpStatusCode.Created, created.StatusCode);
-        var key = (await created.Content.ReadFromJsonAsync<JsonElement>()).GetProperty("key").GetString()!;
+        var key = (await app.CreateApiKeyAsync(owner ?? organization, level)).GetProperty("key").GetString()!;
         var client = app.CreateHttpClient("gateway");
         client.DefaultRequestHeaders.TryAddWithoutValidation("X-Api-Key", key);
         return client;

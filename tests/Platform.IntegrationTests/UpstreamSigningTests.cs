@@ -50,16 +50,6 @@ public sealed class UpstreamSigningTests(PlatformFixture fixture)
         Assert.Contains("signature", (await refused.Content.ReadFromJsonAsync<JsonElement>()).GetProperty("detail").GetString(), StringComparison.Ordinal);
     }
 
-    private async Task<string> CreateKeyAsync()
-    {
-        using var admin = fixture.App.KeysAdministrator();
-        using var created = await admin.PostAsJsonAsync($"/v1/organizations/{organization}/keys", new
-        {
-            name = "signing",
-            environment = "live",
-            scopes = new[] { new { permission = "dataset", level = "read_only" } },
-        });
-        Assert.Equal(HttpStatusCode.Created, created.StatusCode);
-        return (await created.Content.ReadFromJsonAsync<JsonElement>()).GetProperty("key").GetString()!;
-    }
+    private async Task<string> CreateKeyAsync() =>
+        (await fixture.App.CreateApiKeyAsync(organization, "read_only")).GetProperty("key").GetString()!;
 }
