@@ -91,6 +91,7 @@ internal sealed class FileSystemBlobStore : IBlobStore
 
     private sealed class Writer(FileStream stream, string temporary, string final, IDisposable writing) : IBlobWriter
     {
+        private bool moved;
         private bool committed;
 
         private readonly WritebackStream writeback = new(stream);
@@ -98,24 +99,27 @@ internal sealed class FileSystemBlobStore : IBlobStore
         public Stream Stream => writeback;
 
         /// <summary>
-        /// The bytes on disk (fsync), then the rename into place, then the directory synced so that the rename is on
-        /// disk too: only then may the metadata row that points at the blob commit (a crash cannot leave a row whose
-        /// blob is missing, only a blob without a row, which the orphan sweeper removes).
+        /// Renamed into place, then the bytes fsynced, then the directory: only after that may the metadata row that
+        /// points at the blob commit, so a crash can leave a blob without a row (swept) but never a row without its
+        /// blob. The rename comes before the file's fsync because a journaling filesystem (ext4, XFS) commits it in the
+        /// same journal flush, leaving the directory's fsync, which POSIX still requires, little to do; until the row
+        /// commits, no reader looks for the blob, and the sweeper skips it as an upload in flight.
         /// </summary>
         public async Task CommitAsync(CancellationToken cancellationToken)
         {
             await stream.FlushAsync(cancellationToken);
+            File.Move(temporary, final, overwrite: false);
+            moved = true;
             stream.Flush(flushToDisk: true);
             await stream.DisposeAsync();
-            File.Move(temporary, final, overwrite: false);
-            committed = true;
             Durability.SyncDirectory(Path.GetDirectoryName(final)!);
+            committed = true;
         }
 
         public async ValueTask DisposeAsync()
         {
             await stream.DisposeAsync();
-            if (!committed) File.Delete(temporary);
+            if (!committed) File.Delete(moved ? final : temporary);
             writing.Dispose();
         }
     }

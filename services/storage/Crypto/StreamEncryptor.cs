@@ -25,7 +25,7 @@ internal static class StreamEncryptor
 
         using var cipher = new SegmentCipher(dataKey.Span, header, organizationId, objectId);
         var sealedSegment = segmentSize + Aead.TagBytes;
-        var segmentsPerBatch = Math.Max(1, WriteBatchBytes / sealedSegment);
+        var segmentsPerBatch = (int)Math.Clamp(layout.SegmentCount, 1, Math.Max(1, WriteBatchBytes / sealedSegment));
         var plaintext = ArrayPool<byte>.Shared.Rent(segmentSize);
         byte[][] batches = [ArrayPool<byte>.Shared.Rent(segmentsPerBatch * sealedSegment), ArrayPool<byte>.Shared.Rent(segmentsPerBatch * sealedSegment)];
         var batch = 0;
