@@ -144,9 +144,12 @@ internal static class Bench
 
     private static StringContent Json(string body) => new(body, System.Text.Encoding.UTF8, "application/json");
 
+    // No cookie container: a machine client sends none, and a sign-in comes from a browser without a session yet
+    // (with one, every request would also pay the session cookie's check against the user's session generation).
     private static HttpClient Client(X509Certificate2 certificate, string issuer) => new(new SocketsHttpHandler
     {
         MaxConnectionsPerServer = 64,
+        UseCookies = false,
         SslOptions = { RemoteCertificateValidationCallback = (_, presented, _, _) => presented?.GetCertHashString() == certificate.GetCertHashString() },
     })
     { BaseAddress = new Uri(issuer) };
