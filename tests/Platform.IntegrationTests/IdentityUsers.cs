@@ -3,7 +3,6 @@ using System.Net.Http.Json;
 using System.Security.Cryptography;
 using System.Text;
 using System.Text.Json;
-using System.Text.RegularExpressions;
 using Microsoft.AspNetCore.WebUtilities;
 using OtpNet;
 using Platform.Hosting.Testing;
@@ -15,7 +14,7 @@ namespace Platform.IntegrationTests;
 /// the verification mail, signs in, and gets access tokens by authorization code + PKCE from a client of an
 /// organization.
 /// </summary>
-internal sealed partial class IdentityUser
+internal sealed class IdentityUser
 {
     public const string Password = "correct horse battery staple 42";
     public const string RedirectUri = "https://app.example/cb";
@@ -48,7 +47,7 @@ internal sealed partial class IdentityUser
             Assert.Equal(HttpStatusCode.Accepted, signUp.StatusCode);
         }
 
-        var code = CodeIn(await fixture.MailToAsync(user.Email, "Verify your email"));
+        var code = BrowserForms.CodeIn(await fixture.MailToAsync(user.Email, "Verify your email"));
         using (var verify = await user.Browser.PostAsJsonAsync("/v1/accounts/verify-email", new { token = code }))
         {
             Assert.Equal(HttpStatusCode.NoContent, verify.StatusCode);
@@ -100,7 +99,7 @@ internal sealed partial class IdentityUser
     /// <summary>Authorization code + PKCE (S256) with the consent form if shown; the access token the client receives.</summary>
     public async Task<string> AccessTokenAsync((string Id, string Secret) client)
     {
-        var verifier = Base64Url(RandomNumberGenerator.GetBytes(32));
+        var verifier = BrowserForms.Base64Url(RandomNumberGenerator.GetBytes(32));
         var query = new Dictionary<string, string?>
         {
             ["client_id"] = client.Id,
@@ -108,7 +107,7 @@ internal sealed partial class IdentityUser
             ["redirect_uri"] = RedirectUri,
             ["scope"] = "openid platform",
             ["state"] = "s1",
-            ["code_challenge"] = Base64Url(SHA256.HashData(Encoding.ASCII.GetBytes(verifier))),
+            ["code_challenge"] = BrowserForms.Base64Url(SHA256.HashData(Encoding.ASCII.GetBytes(verifier))),
             ["code_challenge_method"] = "S256",
         };
         var location = await RedirectAsync(await Browser.GetAsync(QueryHelpers.AddQueryString("/connect/authorize", query)));
@@ -117,8 +116,8 @@ internal sealed partial class IdentityUser
             var page = await Browser.GetStringAsync(location.PathAndQuery);
             using var consent = await Browser.PostAsync("/consent", new FormUrlEncodedContent(new Dictionary<string, string>
             {
-                ["__RequestVerificationToken"] = Hidden(page, "__RequestVerificationToken"),
-                ["returnUrl"] = Hidden(page, "returnUrl"),
+                ["__RequestVerificationToken"] = BrowserForms.Hidden(page, "__RequestVerificationToken"),
+                ["returnUrl"] = BrowserForms.Hidden(page, "returnUrl"),
                 ["decision"] = "allow",
             }));
             location = await RedirectAsync(await Browser.GetAsync((await RedirectAsync(consent)).PathAndQuery));
@@ -156,18 +155,4 @@ internal sealed partial class IdentityUser
         }
     }
 
-    private static string CodeIn(string mail) =>
-        mail.Split('\n').Select(l => l.Trim()).First(l => l.Length == 43 && l.All(c => char.IsAsciiLetterOrDigit(c) || c is '-' or '_'));
-
-    private static string Hidden(string page, string name)
-    {
-        var match = HiddenInput().Matches(page).FirstOrDefault(m => m.Groups["name"].Value == name);
-        Assert.True(match is not null, $"No hidden input {name} in the page.");
-        return WebUtility.HtmlDecode(match!.Groups["value"].Value);
-    }
-
-    private static string Base64Url(byte[] bytes) => Convert.ToBase64String(bytes).TrimEnd('=').Replace('+', '-').Replace('/', '_');
-
-    [GeneratedRegex("""<input type="hidden" name="(?<name>[^"]+)" value="(?<value>[^"]*)">""")]
-    private static partial Regex HiddenInput();
 }

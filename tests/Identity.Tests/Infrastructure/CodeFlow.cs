@@ -3,8 +3,8 @@ using System.Net.Http.Json;
 using System.Security.Cryptography;
 using System.Text;
 using System.Text.Json;
-using System.Text.RegularExpressions;
 using Microsoft.AspNetCore.WebUtilities;
+using Platform.Hosting.Testing;
 
 namespace Platform.Identity.Tests.Infrastructure;
 
@@ -12,7 +12,7 @@ namespace Platform.Identity.Tests.Infrastructure;
 /// Authorization code + PKCE (S256) driven through the in-process service with a user's cookies, as a browser would
 /// without JavaScript: the authorize request, the consent form (anti-forgery token read from the page), the code grant.
 /// </summary>
-public sealed partial class CodeFlow(HttpClient browser, string clientId, string clientSecret, string redirectUri)
+public sealed class CodeFlow(HttpClient browser, string clientId, string clientSecret, string redirectUri)
 {
     public const string RedirectUri = "https://app.example/cb";
 
@@ -126,15 +126,7 @@ public sealed partial class CodeFlow(HttpClient browser, string clientId, string
         return new Uri(new Uri("https://localhost/"), response.Headers.Location!);
     }
 
-    public static string Hidden(string page, string name)
-    {
-        var match = HiddenInput().Matches(page).FirstOrDefault(m => m.Groups["name"].Value == name);
-        Assert.True(match is not null, $"No hidden input {name} in the page.");
-        return WebUtility.HtmlDecode(match!.Groups["value"].Value);
-    }
+    public static string Hidden(string page, string name) => BrowserForms.Hidden(page, name);
 
-    private static string Base64Url(byte[] bytes) => Convert.ToBase64String(bytes).TrimEnd('=').Replace('+', '-').Replace('/', '_');
-
-    [GeneratedRegex("""<input type="hidden" name="(?<name>[^"]+)" value="(?<value>[^"]*)">""")]
-    private static partial Regex HiddenInput();
+    private static string Base64Url(byte[] bytes) => BrowserForms.Base64Url(bytes);
 }

@@ -210,8 +210,7 @@ public sealed class IdentityFixture : IAsyncLifetime
     }
 
     /// <summary>The code (a 43-character token) in a mail.</summary>
-    public static string CodeIn(string mail) =>
-        mail.Split('\n').Select(l => l.Trim()).First(l => l.Length == 43 && l.All(c => char.IsAsciiLetterOrDigit(c) || c is '-' or '_'));
+    public static string CodeIn(string mail) => BrowserForms.CodeIn(mail);
 
     public async Task DisposeAsync()
     {
