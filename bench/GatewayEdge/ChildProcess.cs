@@ -15,16 +15,27 @@ internal sealed class ChildProcess : IAsyncDisposable
 
     public Uri Address { get; }
 
+    /// <summary>Set in the child's environment: a child never runs the benchmark itself.</summary>
+    public const string ChildMarker = "PLATFORM_BENCH_GATEWAY_EDGE_CHILD";
+
     public int Id => process.Id;
 
     public static async Task<ChildProcess> StartBareYarpAsync(Uri upstream)
     {
-        var start = new ProcessStartInfo(Environment.ProcessPath!, [typeof(ChildProcess).Assembly.Location, BareYarp.Argument, upstream.ToString()])
+        // Started by `dotnet run` this process is the app host (bin/.../GatewayEdge), which takes no assembly argument;
+        // started as `dotnet GatewayEdge.dll` it is dotnet, which does. Given the wrong way, the child would not see
+        // its arguments and would run the whole benchmark, starting a child of its own: the marker stops that.
+        var host = Environment.ProcessPath!;
+        string[] arguments = Path.GetFileNameWithoutExtension(host) == "dotnet"
+            ? [typeof(ChildProcess).Assembly.Location, BareYarp.Argument, upstream.ToString()]
+            : [BareYarp.Argument, upstream.ToString()];
+        var start = new ProcessStartInfo(host, arguments)
         {
             UseShellExecute = false,
             RedirectStandardInput = true,
             RedirectStandardOutput = true,
         };
+        start.Environment[ChildMarker] = "1";
         var process = Process.Start(start) ?? throw new InvalidOperationException("The bare YARP process did not start.");
         using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(30));
         var line = await process.StandardOutput.ReadLineAsync(timeout.Token)

@@ -7,6 +7,11 @@ using Platform.Bench.GatewayEdge;
 // Usage: dotnet run -c Release --project bench/GatewayEdge [-- [seconds] [NAME=VALUE ...]]
 //   seconds: per measured run (default 15); NAME=VALUE: extra gateway environment (rate limits, A/B switches).
 if (args is [BareYarp.Argument, var upstreamAddress]) return await BareYarp.ServeAsync(upstreamAddress);
+if (Environment.GetEnvironmentVariable(ChildProcess.ChildMarker) is not null)
+{
+    await Console.Error.WriteLineAsync($"Started as the bare-YARP child with unexpected arguments: {string.Join(' ', args)}");
+    return 2;
+}
 
 var seconds = args.FirstOrDefault(a => int.TryParse(a, CultureInfo.InvariantCulture, out _)) is { } s ? int.Parse(s, CultureInfo.InvariantCulture) : 15;
 var settings = args.Select(a => a.Split('=', 2)).Where(p => p.Length == 2).Select(p => (p[0], p[1])).ToList();
