@@ -1,6 +1,7 @@
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
+using Platform.ServiceDefaults.Configuration;
 using Platform.ServiceDefaults.Tokens;
 
 namespace Microsoft.Extensions.Hosting;
@@ -15,7 +16,7 @@ public static class AccessTokenExtensions
         where TOptions : AccessTokenOptions
     {
         builder.Services.AddOptions<TOptions>().BindConfiguration(section).ValidateOnStart();
-        builder.Services.AddSingleton<IValidateOptions<TOptions>>(new AccessTokenOptionsValidator<TOptions>(section));
+        builder.Services.AddSingleton<IValidateOptions<TOptions>>(new ErrorListValidator<TOptions>(options => options.Validate(section)));
         builder.Services.AddHttpClient(nameof(SigningKeySet));
         builder.Services.AddSingleton(provider => new SigningKeySet(
             provider.GetRequiredService<IHttpClientFactory>().CreateClient(nameof(SigningKeySet)),
@@ -25,15 +26,5 @@ public static class AccessTokenExtensions
         builder.Services.AddSingleton(provider => new AccessTokenValidator(
             provider.GetRequiredService<SigningKeySet>(), provider.GetRequiredService<IOptions<TOptions>>().Value, provider.GetRequiredService<TimeProvider>()));
         return builder;
-    }
-
-    private sealed class AccessTokenOptionsValidator<TOptions>(string section) : IValidateOptions<TOptions>
-        where TOptions : AccessTokenOptions
-    {
-        public ValidateOptionsResult Validate(string? name, TOptions options)
-        {
-            var errors = options.Validate(section).ToList();
-            return errors.Count == 0 ? ValidateOptionsResult.Success : ValidateOptionsResult.Fail(errors);
-        }
     }
 }

@@ -1,4 +1,5 @@
 using Microsoft.Extensions.Options;
+using Platform.ServiceDefaults.Configuration;
 using Platform.ServiceDefaults.Gateway;
 using Yarp.ReverseProxy.Transforms;
 
@@ -25,7 +26,8 @@ internal sealed class UpstreamSigner(IOptions<UpstreamSigningOptions> options, T
     {
         var request = context.ProxyRequest;
         request.Headers.Remove(GatewaySignature.Header);
-        var headers = request.Headers.Where(h => GatewaySignature.Covers(h.Key)).Select(h => KeyValuePair.Create(h.Key, string.Join(", ", h.Value)));
+        // The raw values, as they go on the wire: enumerating the validated view would parse every proxied header.
+        var headers = request.Headers.NonValidated.Where(h => GatewaySignature.Covers(h.Key)).Select(h => KeyValuePair.Create(h.Key, h.Value.ToString()));
         request.Headers.TryAddWithoutValidation(GatewaySignature.Header, GatewaySignature.Sign(
             key, time.GetUtcNow().ToUnixTimeSeconds(), context.HttpContext.Request.Method, context.Path.Value + context.Query.QueryString.Value, headers));
         return ValueTask.CompletedTask;
@@ -37,21 +39,13 @@ internal static class UpstreamSigningExtensions
     public static IReverseProxyBuilder AddUpstreamSigning(this IReverseProxyBuilder proxy, IHostApplicationBuilder builder)
     {
         builder.Services.AddOptions<UpstreamSigningOptions>().BindConfiguration(UpstreamSigningOptions.SectionName).ValidateOnStart();
-        builder.Services.AddSingleton<IValidateOptions<UpstreamSigningOptions>>(new Validator());
+        builder.Services.AddSingleton<IValidateOptions<UpstreamSigningOptions>>(
+            new ErrorListValidator<UpstreamSigningOptions>(options => options.Validate(UpstreamSigningOptions.SectionName)));
         builder.Services.AddSingleton<UpstreamSigner>();
         return proxy.AddTransforms(context =>
         {
             var signer = context.Services.GetRequiredService<UpstreamSigner>();
             if (signer.Enabled) context.AddRequestTransform(signer.SignAsync);
         });
-    }
-
-    private sealed class Validator : IValidateOptions<UpstreamSigningOptions>
-    {
-        public ValidateOptionsResult Validate(string? name, UpstreamSigningOptions options)
-        {
-            var errors = options.Validate(UpstreamSigningOptions.SectionName).ToList();
-            return errors.Count == 0 ? ValidateOptionsResult.Success : ValidateOptionsResult.Fail(errors);
-        }
     }
 }
