@@ -107,12 +107,19 @@ internal sealed class DeliveryProcessor(
 
             foreach (var slice in group.Chunk(subscription.MaxBatchSize))
             {
+                // A lone message's failure is its own: retried, then dead-lettered (not taken for a database outage).
+                if (slice.Length == 1)
+                {
+                    await HandleOneAsync(channel, subscription, slice[0], cancellationToken);
+                    continue;
+                }
+
                 try
                 {
                     await runner.RunAsync(subscription, slice, cancellationToken);
                     Array.ForEach(slice, item => item.Settlement = Settlement.Acknowledge);
                 }
-                catch (HandlerFailedException exception) when (slice.Length > 1)
+                catch (HandlerFailedException exception)
                 {
                     // One bad event must not hold back the others: apply them one by one, each with its own fate.
                     logger.BatchSplit(subscription.TypeName, slice.Length, exception.InnerException!.GetType().Name);

@@ -10,10 +10,12 @@ namespace Platform.Gateway.Auditing;
 
 /// <summary>
 /// The gateway's local durable spool for audit events. Requests only put events in memory; a writer appends them
-/// to disk, a publisher sends what is on disk to RabbitMQ with confirms and checkpoints what was confirmed. While
+/// to disk, a publisher sends what is on disk to RabbitMQ with confirms, many events per message
+/// (<see cref="AuditBatchRecorded"/>), and checkpoints what was confirmed. While
 /// RabbitMQ is unreachable the spool grows on disk; when it comes back the spool drains — also after a restart.
 /// </summary>
-internal sealed partial class AuditSpool(IOptions<AuditOptions> options, IEventPublisher publisher, TimeProvider time, IMeterFactory meters, ILogger<AuditSpool> logger)
+internal sealed partial class AuditSpool(
+    IOptions<AuditOptions> options, IOptions<EventBusOptions> bus, IEventPublisher publisher, TimeProvider time, IMeterFactory meters, ILogger<AuditSpool> logger)
     : BackgroundService
 {
     private static readonly JsonSerializerOptions json = new(JsonSerializerDefaults.Web);
@@ -123,7 +125,7 @@ internal sealed partial class AuditSpool(IOptions<AuditOptions> options, IEventP
                     continue;
                 }
 
-                await PublishWithRetryAsync(batch, stoppingToken);
+                await PublishWithRetryAsync(AuditBatches.Pack(batch, settings.EventsPerMessage, bus.Value.MaxMessageBytes / 2), stoppingToken);
                 reader.Commit();
                 published.Add(batch.Count);
             }
@@ -138,7 +140,7 @@ internal sealed partial class AuditSpool(IOptions<AuditOptions> options, IEventP
         }
     }
 
-    private async Task PublishWithRetryAsync(IReadOnlyList<AuditRecorded> batch, CancellationToken stoppingToken)
+    private async Task PublishWithRetryAsync(IReadOnlyList<AuditBatchRecorded> batch, CancellationToken stoppingToken)
     {
         var delay = TimeSpan.FromMilliseconds(200);
         for (var attempt = 1; ; attempt++)
@@ -146,12 +148,12 @@ internal sealed partial class AuditSpool(IOptions<AuditOptions> options, IEventP
             try
             {
                 await publisher.PublishAsync(batch, stoppingToken);
-                if (attempt > 1) LogPublishRecovered(logger, batch.Count, attempt);
+                if (attempt > 1) LogPublishRecovered(logger, batch.Sum(b => b.Events.Count), attempt);
                 return;
             }
             catch (Exception e) when (e is not OperationCanceledException || !stoppingToken.IsCancellationRequested)
             {
-                LogPublishFailed(logger, batch.Count, attempt, e.GetType().Name, delay.TotalMilliseconds);
+                LogPublishFailed(logger, batch.Sum(b => b.Events.Count), attempt, e.GetType().Name, delay.TotalMilliseconds);
                 await Task.Delay(delay, time, stoppingToken);
                 delay = TimeSpan.FromMilliseconds(Math.Min(delay.TotalMilliseconds * 2, 10_000));
             }

@@ -25,10 +25,10 @@ internal sealed class SpoolReader : IDisposable
         pendingOffset = offset;
     }
 
-    public List<AuditRecorded> ReadBatch(int max, out int corrupt)
+    public List<SpooledEvent> ReadBatch(int max, out int corrupt)
     {
         corrupt = 0;
-        var events = new List<AuditRecorded>();
+        var events = new List<SpooledEvent>();
         if (!EnsureOpen()) return events;
 
         stream!.Position = offset;
@@ -40,7 +40,7 @@ internal sealed class SpoolReader : IDisposable
             if (newline < 0) break;
             try
             {
-                if (JsonSerializer.Deserialize<AuditRecorded>(buffer.AsSpan(consumed, newline - consumed), json) is { } @event) events.Add(@event);
+                if (JsonSerializer.Deserialize<AuditRecorded>(buffer.AsSpan(consumed, newline - consumed), json) is { } @event) events.Add(new SpooledEvent(@event, newline - consumed));
             }
             catch (JsonException)
             {
@@ -107,3 +107,6 @@ internal sealed class SpoolReader : IDisposable
         return true;
     }
 }
+
+/// <summary>An event read back from the spool, with the length of its line (about its size in a message).</summary>
+internal readonly record struct SpooledEvent(AuditRecorded Event, int Bytes);

@@ -22,7 +22,9 @@ internal static class Extensions
 
         builder.AddEventBus("messaging", "audit")
             .WithInbox()
-            .AddBatchSubscription<AuditRecorded, AuditRecordedHandler>(maxBatchSize: 1000);
+            .AddBatchSubscription<AuditRecorded, AuditRecordedHandler>(maxBatchSize: 1000)
+            // The gateway's one-per-request events come in batches; a few batches make one insert.
+            .AddBatchSubscription<AuditBatchRecorded, AuditBatchRecordedHandler>(maxBatchSize: 10);
         return builder;
     }
 }

@@ -2,6 +2,7 @@ using Microsoft.AspNetCore.Hosting;
 using Microsoft.AspNetCore.Mvc.Testing;
 using Microsoft.Extensions.Configuration;
 using Platform.Hosting.Testing;
+using RabbitMQ.Client;
 
 namespace Platform.Audit.Tests;
 
@@ -39,6 +40,35 @@ public sealed class AuditServiceFixture : IAsyncLifetime
             }));
         });
         _ = Service.Server;
+        await WaitUntilConsumingAsync();
+    }
+
+    /// <summary>
+    /// The service declares its queue and bindings in the background after start-up; an event published before
+    /// that is routed nowhere (the exchange drops it), so the tests begin once the queue has its consumer.
+    /// </summary>
+    private async Task WaitUntilConsumingAsync()
+    {
+        var factory = new ConnectionFactory { Uri = new Uri(Servers.GetConnectionString("messaging")) };
+        await using var connection = await factory.CreateConnectionAsync();
+        var deadline = DateTimeOffset.UtcNow.AddSeconds(60);
+        while (true)
+        {
+            await using (var channel = await connection.CreateChannelAsync())
+            {
+                try
+                {
+                    if ((await channel.QueueDeclarePassiveAsync("audit")).ConsumerCount > 0) return;
+                }
+                catch (RabbitMQ.Client.Exceptions.OperationInterruptedException) when (DateTimeOffset.UtcNow < deadline)
+                {
+                    // Not declared yet: the passive declaration closes the channel; the next one tries again.
+                }
+            }
+
+            if (DateTimeOffset.UtcNow > deadline) throw new TimeoutException("The audit service did not start consuming its queue within 60 s.");
+            await Task.Delay(100);
+        }
     }
 
     public async Task DisposeAsync()

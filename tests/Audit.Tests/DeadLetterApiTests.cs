@@ -3,6 +3,9 @@ using System.Net.Http.Headers;
 using System.Net.Http.Json;
 using System.Text;
 using System.Text.Json;
+using Microsoft.Extensions.DependencyInjection;
+using Platform.Audit.Events;
+using Platform.Messaging;
 using RabbitMQ.Client;
 
 namespace Platform.Audit.Tests;
@@ -25,6 +28,24 @@ public sealed class DeadLetterApiTests(AuditServiceFixture fixture)
         Assert.Equal(HttpStatusCode.Accepted, replay.StatusCode);
         // Still not JSON: it comes back to the dead-letter queue, and ingestion carries on.
         await WaitForDeadLetterAsync(client, messageId);
+    }
+
+    [Fact]
+    public async Task A_batch_with_an_event_that_cannot_be_stored_is_dead_lettered_whole()
+    {
+        var run = Guid.NewGuid().ToString("n")[..12];
+        AuditRecorded Event(DateTimeOffset occurredAt) => new()
+        {
+            OccurredAt = occurredAt, OrganizationId = "org_a", Actor = $"key_{run}", Action = "http.request", Outcome = "success",
+        };
+        var batch = new AuditBatchRecorded { Events = [Event(DateTimeOffset.UtcNow), Event(default)] };
+        await fixture.Service.Services.GetRequiredService<IEventPublisher>().PublishAsync(batch, CancellationToken.None);
+
+        using var client = Client(AuditServiceFixture.OperatorToken);
+        var letter = await WaitForDeadLetterAsync(client, batch.Id);
+        Assert.Equal("audit.batch-recorded", letter.GetProperty("type").GetString());
+        var stored = await client.GetFromJsonAsync<JsonElement>($"/v1/audit/events?actor=key_{run}");
+        Assert.Empty(stored.GetProperty("items").EnumerateArray());
     }
 
     [Fact]
