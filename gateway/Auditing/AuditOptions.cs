@@ -22,6 +22,12 @@ internal sealed class AuditOptions
     /// </summary>
     public int EventsPerMessage { get; set; } = 250;
 
+    /// <summary>
+    /// After publishing less than a full message, how long the publisher lets events gather before it reads the spool
+    /// again: at request rate this fills messages instead of sending one per handful of events.
+    /// </summary>
+    public TimeSpan PublishLinger { get; set; } = TimeSpan.FromMilliseconds(100);
+
     /// <summary>How often appended events are forced to disk (fsync); between syncs they are in the OS page cache.</summary>
     public TimeSpan SyncInterval { get; set; } = TimeSpan.FromMilliseconds(200);
 

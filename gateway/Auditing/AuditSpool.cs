@@ -128,6 +128,10 @@ internal sealed partial class AuditSpool(
                 await PublishWithRetryAsync(AuditBatches.Pack(batch, settings.EventsPerMessage, bus.Value.MaxMessageBytes / 2), stoppingToken);
                 reader.Commit();
                 published.Add(batch.Count);
+
+                // Less than a message's worth was waiting: let the next batch gather for a moment rather than send
+                // a message per handful of requests. After an idle spell the first event still goes out at once.
+                if (batch.Count < settings.EventsPerMessage) await Task.Delay(settings.PublishLinger, time, stoppingToken);
             }
         }
         catch (OperationCanceledException) when (stoppingToken.IsCancellationRequested)
