@@ -3,7 +3,11 @@ using System.Text;
 
 namespace Platform.Hosting.Orchestration;
 
-/// <summary>A private redis-server on loopback with a password and append-only persistence in the state folder.</summary>
+/// <summary>
+/// A private redis-server on loopback with a password and without persistence, as Aspire's Redis resource starts by
+/// default: Redis holds only rate-limit buckets, which expire within their window, and change notifications. An
+/// append-only file would write every rate-limit decision to disk (and rewrite itself under load) for nothing.
+/// </summary>
 internal sealed class RedisRunner(RedisResource redis, OrchestratorContext context) : ResourceRunner(redis, context)
 {
     private ManagedProcess? process;
@@ -20,7 +24,7 @@ internal sealed class RedisRunner(RedisResource redis, OrchestratorContext conte
             protected-mode yes
             requirepass {redis.Password.GetValue()}
             dir {directory}
-            appendonly yes
+            appendonly no
             save ""
             daemonize no
             logfile ""
