@@ -55,6 +55,32 @@ internal static class CpuTime
     public static double Used(Dictionary<int, double> before, Dictionary<int, double> after, IReadOnlySet<int> excluded) =>
         after.Where(p => !excluded.Contains(p.Key)).Sum(p => p.Value - before.GetValueOrDefault(p.Key));
 
+    /// <summary>As <see cref="Used"/>, per component: the server or service a process belongs to.</summary>
+    public static Dictionary<string, double> UsedByComponent(Dictionary<int, double> before, Dictionary<int, double> after, IReadOnlySet<int> excluded) =>
+        after.Where(p => !excluded.Contains(p.Key))
+            .GroupBy(p => Component(p.Key))
+            .ToDictionary(g => g.Key, g => g.Sum(p => p.Value - before.GetValueOrDefault(p.Key)));
+
+    /// <summary>What a process is, from its command line: <c>redis</c>, <c>rabbitmq</c>, <c>postgres</c>, <c>audit</c>, <c>keys</c>…</summary>
+    private static string Component(int pid)
+    {
+        string commandLine;
+        try
+        {
+            commandLine = File.ReadAllText($"/proc/{pid}/cmdline").Replace('\0', ' ');
+        }
+        catch (IOException)
+        {
+            return "ended";
+        }
+
+        if (commandLine.Contains("redis-server", StringComparison.Ordinal)) return "redis";
+        if (commandLine.Contains("beam.smp", StringComparison.Ordinal) || commandLine.Contains("epmd", StringComparison.Ordinal)) return "rabbitmq";
+        if (commandLine.StartsWith("postgres", StringComparison.Ordinal) || commandLine.Contains("/postgres ", StringComparison.Ordinal)) return "postgres";
+        var service = System.Text.RegularExpressions.Regex.Match(commandLine, @"Platform\.(\w+)\.dll");
+        return service.Success ? service.Groups[1].Value.ToLowerInvariant() : "other";
+    }
+
     /// <summary>
     /// Waits until the processes this bench started (but <paramref name="excluded"/>) use under 10% of a core — the
     /// audit pipeline has caught up — so that one run's backlog does not slow the next; at most <paramref name="limit"/>.

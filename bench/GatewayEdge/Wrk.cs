@@ -5,8 +5,15 @@ using System.Text.RegularExpressions;
 namespace Platform.Bench.GatewayEdge;
 
 /// <param name="CpuMicrosecondsPerRequest">The proxy process's CPU per request.</param>
-/// <param name="RestMicrosecondsPerRequest">CPU per request of every other process the bench started but wrk (upstream excluded: it runs in the bench): for the gateway, what the audit pipeline (RabbitMQ, audit service, PostgreSQL) and the keys service cost.</param>
-internal sealed record WrkResult(double RequestsPerSecond, double P50Ms, double P99Ms, long Requests, long Errors, double CpuMicrosecondsPerRequest, double RestMicrosecondsPerRequest);
+/// <param name="RestMicrosecondsPerRequest">
+/// CPU per request of every other process the bench started but wrk and the proxies (upstream excluded: it runs in the
+/// bench), from the start of the run until the platform is quiet again, so that the audit pipeline's catching up
+/// counts: for the gateway, what Redis, RabbitMQ, the audit service, PostgreSQL and the keys service cost.
+/// </param>
+/// <param name="RestByComponent">The same, per component (redis, rabbitmq, postgres, audit, keys, …).</param>
+internal sealed record WrkResult(
+    double RequestsPerSecond, double P50Ms, double P99Ms, long Requests, long Errors, double CpuMicrosecondsPerRequest, double RestMicrosecondsPerRequest,
+    IReadOnlyDictionary<string, double> RestByComponent);
 
 /// <summary>
 /// Closed-loop HTTPS load with wrk (2 threads, 32 connections, <c>--latency</c>); a Lua script sets the API key.
@@ -41,7 +48,8 @@ internal static partial class Wrk
         return path;
     }
 
-    public static async Task<WrkResult> RunAsync(Uri url, string script, TimeSpan duration, int serverPid)
+    /// <param name="proxies">Both proxies' processes: neither counts as the rest of the platform.</param>
+    public static async Task<WrkResult> RunAsync(Uri url, string script, TimeSpan duration, int serverPid, IReadOnlySet<int> proxies)
     {
         var start = new ProcessStartInfo("wrk",
         [
@@ -57,12 +65,14 @@ internal static partial class Wrk
         var errors = await wrk.StandardError.ReadToEndAsync();
         await wrk.WaitForExitAsync();
         var cpuSeconds = CpuTime.Seconds(serverPid) - cpuBefore;
-        var restSeconds = CpuTime.Used(treeBefore, CpuTime.Descendants(), new HashSet<int> { serverPid, wrkPid });
+        var excluded = new HashSet<int>(proxies) { wrkPid };
+        await CpuTime.WaitForQuietAsync(excluded, TimeSpan.FromSeconds(15));
+        var rest = CpuTime.UsedByComponent(treeBefore, CpuTime.Descendants(), excluded);
         if (wrk.ExitCode != 0) throw new InvalidOperationException($"wrk failed ({wrk.ExitCode}): {errors}{output}");
-        return Parse(output, cpuSeconds, restSeconds);
+        return Parse(output, cpuSeconds, rest);
     }
 
-    private static WrkResult Parse(string output, double cpuSeconds, double restSeconds)
+    private static WrkResult Parse(string output, double cpuSeconds, Dictionary<string, double> rest)
     {
         var rps = double.Parse(RequestsPerSecond().Match(output).Groups[1].Value, CultureInfo.InvariantCulture);
         var requests = long.Parse(Requests().Match(output).Groups[1].Value, CultureInfo.InvariantCulture);
@@ -70,8 +80,9 @@ internal static partial class Wrk
         var socket = SocketErrors().Match(output) is { Success: true } s
             ? s.Groups.Values.Skip(1).Sum(g => long.Parse(g.Value, CultureInfo.InvariantCulture))
             : 0;
+        var perRequest = 1e6 / Math.Max(requests, 1);
         return new WrkResult(rps, Percentile(output, "50"), Percentile(output, "99"), requests, non2xx + socket,
-            cpuSeconds * 1e6 / Math.Max(requests, 1), restSeconds * 1e6 / Math.Max(requests, 1));
+            cpuSeconds * perRequest, rest.Values.Sum() * perRequest, rest.ToDictionary(c => c.Key, c => c.Value * perRequest));
     }
 
     private static double Percentile(string output, string percent)
