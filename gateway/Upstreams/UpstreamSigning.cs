@@ -1,3 +1,4 @@
+using System.Buffers;
 using Microsoft.Extensions.Options;
 using Platform.ServiceDefaults.Configuration;
 using Platform.ServiceDefaults.Gateway;
@@ -27,9 +28,27 @@ internal sealed class UpstreamSigner(IOptions<UpstreamSigningOptions> options, T
         var request = context.ProxyRequest;
         request.Headers.Remove(GatewaySignature.Header);
         // The raw values, as they go on the wire: enumerating the validated view would parse every proxied header.
-        var headers = request.Headers.NonValidated.Where(h => GatewaySignature.Covers(h.Key)).Select(h => KeyValuePair.Create(h.Key, h.Value.ToString()));
-        request.Headers.TryAddWithoutValidation(GatewaySignature.Header, GatewaySignature.Sign(
-            key, time.GetUtcNow().ToUnixTimeSeconds(), context.HttpContext.Request.Method, context.Path.Value + context.Query.QueryString.Value, headers));
+        // Collected into a pooled array: this runs for every proxied request.
+        var covered = ArrayPool<KeyValuePair<string, string>>.Shared.Rent(16);
+        var count = 0;
+        foreach (var (name, values) in request.Headers.NonValidated)
+        {
+            if (!GatewaySignature.Covers(name)) continue;
+            if (count == covered.Length)
+            {
+                var larger = ArrayPool<KeyValuePair<string, string>>.Shared.Rent(count * 2);
+                covered.AsSpan(0, count).CopyTo(larger);
+                ArrayPool<KeyValuePair<string, string>>.Shared.Return(covered, clearArray: true);
+                covered = larger;
+            }
+
+            covered[count++] = KeyValuePair.Create(name, values.ToString());
+        }
+
+        var signature = GatewaySignature.Sign(key, time.GetUtcNow().ToUnixTimeSeconds(), context.HttpContext.Request.Method,
+            context.Path.Value, context.Query.QueryString.Value, covered.AsSpan(0, count));
+        ArrayPool<KeyValuePair<string, string>>.Shared.Return(covered, clearArray: true);
+        request.Headers.TryAddWithoutValidation(GatewaySignature.Header, signature);
         return ValueTask.CompletedTask;
     }
 }
