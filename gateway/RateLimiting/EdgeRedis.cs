@@ -18,7 +18,8 @@ internal sealed partial class EdgeRedis(IConfiguration configuration, Microsoft.
     {
         get
         {
-            var task = StartConnecting();
+            // Read without the lock once the connection has been started: this runs twice for every request.
+            var task = Volatile.Read(ref connecting) ?? StartConnecting();
             return task.IsCompletedSuccessfully ? task.Result : null;
         }
     }

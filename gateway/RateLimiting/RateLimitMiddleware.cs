@@ -1,6 +1,7 @@
 using System.Globalization;
 using System.Net;
 using System.Net.Sockets;
+using System.Runtime.CompilerServices;
 using Microsoft.Extensions.Options;
 using Platform.Gateway.ApiKeys;
 using Platform.Gateway.ClientAddresses;
@@ -108,9 +109,28 @@ internal sealed class RateLimitMiddleware(RequestDelegate next, RateLimiter limi
     /// <summary>The two header fields, one item per bucket: <c>"key";q=600;w=60</c> and <c>"key";r=599;t=1</c>.</summary>
     public static (string Policy, string State) Fields(IReadOnlyList<Bucket> buckets, Decision decision)
     {
-        var policy = string.Join(", ", buckets.Select(b => $"\"{b.Name}\";q={b.Requests};w={b.WindowSeconds}"));
-        var state = string.Join(", ", buckets.Select((b, i) =>
-            $"\"{b.Name}\";r={decision.States[i].Remaining};t={(decision.States[i].ResetMicroseconds + 999_999) / 1_000_000}"));
-        return (policy, state);
+        // Formatted in place (no LINQ, no string per item): this runs for every proxied request.
+        var policy = new DefaultInterpolatedStringHandler(0, 0, CultureInfo.InvariantCulture, stackalloc char[256]);
+        var state = new DefaultInterpolatedStringHandler(0, 0, CultureInfo.InvariantCulture, stackalloc char[256]);
+        for (var i = 0; i < buckets.Count; i++)
+        {
+            var bucket = buckets[i];
+            var separator = i == 0 ? "\"" : ", \"";
+            policy.AppendLiteral(separator);
+            policy.AppendLiteral(bucket.Name);
+            policy.AppendLiteral("\";q=");
+            policy.AppendFormatted(bucket.Requests);
+            policy.AppendLiteral(";w=");
+            policy.AppendFormatted(bucket.WindowSeconds);
+
+            state.AppendLiteral(separator);
+            state.AppendLiteral(bucket.Name);
+            state.AppendLiteral("\";r=");
+            state.AppendFormatted(decision.States[i].Remaining);
+            state.AppendLiteral(";t=");
+            state.AppendFormatted((decision.States[i].ResetMicroseconds + 999_999) / 1_000_000);
+        }
+
+        return (policy.ToStringAndClear(), state.ToStringAndClear());
     }
 }

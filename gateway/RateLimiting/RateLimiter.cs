@@ -21,6 +21,7 @@ internal sealed partial class RateLimiter
     private readonly LocalRateLimiter local;
     private readonly Counter<long> localDecisions;
     private readonly Counter<long> refusals;
+    private RedisRateLimiter? shared;
     private long redisRetryAt;
     private int usingLocal;
 
@@ -42,30 +43,36 @@ internal sealed partial class RateLimiter
     private long localDecisionCount;
 
     /// <param name="dryRun">Only ask whether the buckets would allow a request now; charge nothing.</param>
+    /// <remarks>One async method for Redis and the fallback: this runs once or twice for every request.</remarks>
     public async Task<Decision> DecideAsync(IReadOnlyList<Bucket> buckets, bool dryRun = false)
     {
-        var decision = await DecideWithRedisAsync(buckets, dryRun) ?? DecideLocally(buckets, dryRun);
+        Decision? decision = null;
+        var now = time.GetTimestamp();
+        if (now >= Interlocked.Read(ref redisRetryAt) && redis.Current is { } connection)
+        {
+            try
+            {
+                decision = await Shared(connection).DecideAsync(buckets, settings.KeyPrefix, dryRun).WaitAsync(settings.RedisTimeout, time);
+                if (Interlocked.Exchange(ref usingLocal, 0) == 1) LogBackOnRedis(logger);
+            }
+            catch (Exception exception) when (exception is RedisException or TimeoutException)
+            {
+                Interlocked.Exchange(ref redisRetryAt, now + (long)(settings.RedisRetryInterval.TotalSeconds * time.TimestampFrequency));
+                if (Interlocked.Exchange(ref usingLocal, 1) == 0) LogFallingBack(logger, exception.GetType().Name);
+            }
+        }
+
+        decision ??= DecideLocally(buckets, dryRun);
         if (!decision.Allowed) refusals.Add(1);
         return decision;
     }
 
-    private async Task<Decision?> DecideWithRedisAsync(IReadOnlyList<Bucket> buckets, bool dryRun)
+    /// <summary>One limiter per connection rather than one per decision.</summary>
+    private RedisRateLimiter Shared(IConnectionMultiplexer connection)
     {
-        var now = time.GetTimestamp();
-        if (now < Interlocked.Read(ref redisRetryAt)) return null;
-        if (redis.Current is not { } connection) return null;
-        try
-        {
-            var decision = await new RedisRateLimiter(connection).DecideAsync(buckets, settings.KeyPrefix, dryRun).WaitAsync(settings.RedisTimeout, time);
-            if (Interlocked.Exchange(ref usingLocal, 0) == 1) LogBackOnRedis(logger);
-            return decision;
-        }
-        catch (Exception exception) when (exception is RedisException or TimeoutException)
-        {
-            Interlocked.Exchange(ref redisRetryAt, now + (long)(settings.RedisRetryInterval.TotalSeconds * time.TimestampFrequency));
-            if (Interlocked.Exchange(ref usingLocal, 1) == 0) LogFallingBack(logger, exception.GetType().Name);
-            return null;
-        }
+        var current = shared;
+        if (current?.Redis != connection) shared = current = new RedisRateLimiter(connection);
+        return current;
     }
 
     private Decision DecideLocally(IReadOnlyList<Bucket> buckets, bool dryRun)

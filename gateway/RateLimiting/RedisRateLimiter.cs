@@ -1,3 +1,5 @@
+using System.Security.Cryptography;
+using System.Text;
 using StackExchange.Redis;
 
 namespace Platform.Gateway.RateLimiting;
@@ -8,6 +10,8 @@ namespace Platform.Gateway.RateLimiting;
 /// </summary>
 internal sealed class RedisRateLimiter(IConnectionMultiplexer redis)
 {
+    public IConnectionMultiplexer Redis => redis;
+
     // KEYS: the buckets. ARGV: per bucket, the emission interval T and the window, in microseconds; then 1 for a dry
     // run (decide, charge nothing).
     // Returns: allowed (0/1), retry-after, then per bucket the TAT after the decision; all in microseconds.
@@ -50,10 +54,26 @@ internal sealed class RedisRateLimiter(IConnectionMultiplexer redis)
             values[2 * i + 1] = buckets[i].WindowMicroseconds;
         }
 
-        var result = (RedisResult[])(await redis.GetDatabase().ScriptEvaluateAsync(Script, keys, values))!;
+        // EVALSHA by the script's hash, so that no request hashes or looks up the script text; a Redis that does not
+        // know the script (restarted, flushed) answers NOSCRIPT once, and EVAL with the text loads it again.
+        var database = redis.GetDatabase();
+        RedisResult answer;
+        try
+        {
+            answer = await database.ScriptEvaluateAsync(ScriptHash, keys, values);
+        }
+        catch (RedisServerException exception) when (exception.Message.StartsWith("NOSCRIPT", StringComparison.Ordinal))
+        {
+            answer = await database.ScriptEvaluateAsync(Script, keys, values);
+        }
+
+        var result = (RedisResult[])answer!;
         var now = (long)result[2];
         var states = new BucketState[buckets.Count];
         for (var i = 0; i < buckets.Count; i++) states[i] = Gcra.State(buckets[i], (long)result[3 + i], now);
         return new Decision((long)result[0] == 1, (long)result[1], states, Local: false);
     }
+
+    /// <summary>The SHA-1 Redis knows the script by (<c>SCRIPT LOAD</c> answers the same).</summary>
+    internal static readonly byte[] ScriptHash = SHA1.HashData(Encoding.UTF8.GetBytes(Script));
 }

@@ -186,6 +186,23 @@ public sealed class RedisRateLimiterTests(Servers servers)
     }
 
     [Fact]
+    public async Task The_script_is_called_by_the_hash_Redis_knows_it_by_and_reloaded_when_Redis_has_forgotten_it()
+    {
+        var options = ConfigurationOptions.Parse(servers.Redis);
+        options.AllowAdmin = true;
+        await using var redis = await ConnectionMultiplexer.ConnectAsync(options);
+        var server = redis.GetServer(redis.GetEndPoints()[0]);
+        Assert.Equal(Convert.ToHexString(RedisRateLimiter.ScriptHash), Convert.ToHexString(await server.ScriptLoadAsync(RedisRateLimiter.Script)));
+
+        // A restarted Redis knows no scripts: the limiter loads it again rather than failing the decision.
+        await server.ScriptFlushAsync();
+        var limiter = new RedisRateLimiter(redis);
+        Bucket[] buckets = [new("key", "k", 5, 60)];
+        Assert.True((await limiter.DecideAsync(buckets, $"tests:{Guid.NewGuid():n}:")).Allowed);
+        Assert.True(await server.ScriptExistsAsync(RedisRateLimiter.ScriptHash));
+    }
+
+    [Fact]
     public async Task Concurrent_decisions_never_let_more_than_the_burst_through()
     {
         await using var redis = await ConnectionMultiplexer.ConnectAsync(servers.Redis);
