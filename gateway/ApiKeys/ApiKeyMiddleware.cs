@@ -26,14 +26,22 @@ internal sealed partial class ApiKeyMiddleware(
 
     public async Task InvokeAsync(HttpContext context)
     {
-        foreach (var spoofed in context.Request.Headers.Keys.Where(h => h.StartsWith(HeaderPrefix, StringComparison.OrdinalIgnoreCase)).ToList())
+        var headers = context.Request.Headers;
+        List<string>? spoofed = null;
+        foreach (var header in headers)
         {
-            context.Request.Headers.Remove(spoofed);
+            if (header.Key.StartsWith(HeaderPrefix, StringComparison.OrdinalIgnoreCase)) (spoofed ??= []).Add(header.Key);
+        }
+
+        if (spoofed is not null)
+        {
+            foreach (var name in spoofed) headers.Remove(name);
         }
 
         // The client as the gateway resolved it (a trusted proxy's X-Forwarded-For, else the connection), for
         // upstreams that throttle or record by address.
-        context.Request.Headers[HeaderPrefix + "Client-Address"] = context.ClientAddress()?.ToString();
+        var client = context.ClientAddress();
+        headers[HeaderPrefix + "Client-Address"] = client?.ToString();
 
         var requirement = Requirement(context);
         var key = TakeKey(context.Request);
@@ -68,7 +76,7 @@ internal sealed partial class ApiKeyMiddleware(
         context.Items["platform.actor"] = verification.KeyId;
         context.Features.Set(verification);
         usage.Record(verification.KeyId!);
-        if (!FromAllowedAddress(verification, context.ClientAddress()))
+        if (!FromAllowedAddress(verification, client))
         {
             LogDisallowedAddress(logger, verification.KeyId!);
             audit.Enqueue(new AuditRecorded
@@ -79,7 +87,7 @@ internal sealed partial class ApiKeyMiddleware(
                 Action = "key.used-from-disallowed-ip",
                 Target = verification.KeyId,
                 Outcome = "denied",
-                Ip = context.ClientAddress()?.ToString(),
+                Ip = client?.ToString(),
                 RequestId = context.TraceIdentifier,
             });
             await ProblemAsync(context, 403, "ip-not-allowed", "Not allowed from this address", "This key may not be used from the address the request came from.");
@@ -99,11 +107,10 @@ internal sealed partial class ApiKeyMiddleware(
             return;
         }
 
-        var headers = context.Request.Headers;
         headers[HeaderPrefix + "Organization"] = verification.OrganizationId;
         headers[HeaderPrefix + "Key-Id"] = verification.KeyId;
         headers[HeaderPrefix + "Environment"] = verification.Environment;
-        headers[HeaderPrefix + "Scopes"] = string.Join(' ', (verification.Scopes ?? []).Select(s => $"{s.Permission}:{s.Level}"));
+        headers[HeaderPrefix + "Scopes"] = KeyDetails.ScopesHeader(verification.Scopes);
         await next(context);
     }
 
@@ -127,20 +134,20 @@ internal sealed partial class ApiKeyMiddleware(
     }
 
     /// <summary>What the matched YARP route declares: <c>Permission</c>, <c>Levels</c> (default full), <c>Environment</c> (live/test).</summary>
-    private static (string Permission, string[] Levels, string? Environment)? Requirement(HttpContext context)
-    {
-        var metadata = context.GetEndpoint()?.Metadata.GetMetadata<RouteModel>()?.Config.Metadata;
-        if (metadata is null || !metadata.TryGetValue("Permission", out var permission)) return null;
-        var levels = metadata.TryGetValue("Levels", out var list) ? list.Split(',', StringSplitOptions.TrimEntries | StringSplitOptions.RemoveEmptyEntries) : ["full"];
-        return (permission, levels, metadata.TryGetValue("Environment", out var environment) ? environment : null);
-    }
+    private static RouteRequirement? Requirement(HttpContext context) =>
+        context.GetEndpoint()?.Metadata.GetMetadata<RouteModel>()?.Config is { } route ? RouteRequirement.Of(route) : null;
 
     private static bool FromAllowedAddress(KeyVerification verification, IPAddress? address)
     {
         if (verification.AllowedCidrs is not { Count: > 0 } cidrs) return true;
         if (address is null) return false;
         if (address.IsIPv4MappedToIPv6) address = address.MapToIPv4();
-        return cidrs.Any(c => IPNetwork.TryParse(c, out var network) && network.Contains(address));
+        foreach (var network in KeyDetails.Networks(cidrs))
+        {
+            if (network.Contains(address)) return true;
+        }
+
+        return false;
     }
 
     private static Task ProblemAsync(HttpContext context, int status, string type, string title, string detail)

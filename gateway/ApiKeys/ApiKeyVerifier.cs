@@ -16,7 +16,7 @@ internal sealed partial class ApiKeyVerifier(HttpClient http, IOptions<ApiKeyOpt
 {
     public const int KeyLength = 46;
     private static readonly SearchValues<char> base62 = SearchValues.Create("0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz");
-    private readonly ConcurrentDictionary<string, (KeyVerification Answer, DateTimeOffset Until)> cache = new();
+    private readonly ConcurrentDictionary<string, (KeyVerification Answer, DateTimeOffset Until)> cache = new(StringComparer.Ordinal);
     private readonly ConcurrentDictionary<string, ConcurrentDictionary<string, byte>> byKeyId = new();
     private readonly ApiKeyOptions settings = options.Value;
 
@@ -28,16 +28,28 @@ internal sealed partial class ApiKeyVerifier(HttpClient http, IOptions<ApiKeyOpt
         && (value.StartsWith("sk_live_", StringComparison.Ordinal) || value.StartsWith("sk_test_", StringComparison.Ordinal))
         && !value.AsSpan(8).ContainsAnyExcept(base62);
 
-    public async Task<KeyVerification> VerifyAsync(string key, CancellationToken cancellationToken)
+    /// <remarks>A cached answer comes back synchronously and without allocating: this runs for every request with a key.</remarks>
+    public ValueTask<KeyVerification> VerifyAsync(string key, CancellationToken cancellationToken)
     {
-        if (!Enabled || !LooksLikeKey(key)) return KeyVerification.Malformed;
-        var fingerprint = Convert.ToHexString(SHA256.HashData(Encoding.ASCII.GetBytes(key)));
+        if (!Enabled || !LooksLikeKey(key)) return ValueTask.FromResult(KeyVerification.Malformed);
+        // The fingerprint in hexadecimal, made on the stack: a cache hit looks it up without a string.
+        Span<byte> ascii = stackalloc byte[KeyLength];
+        Span<byte> hash = stackalloc byte[SHA256.HashSizeInBytes];
+        Span<char> fingerprint = stackalloc char[SHA256.HashSizeInBytes * 2];
+        Encoding.ASCII.GetBytes(key, ascii);
+        SHA256.HashData(ascii, hash);
+        Convert.TryToHexString(hash, fingerprint, out _);
         var now = time.GetUtcNow();
-        if (cache.TryGetValue(fingerprint, out var cached) && cached.Until > now)
+        if (cache.GetAlternateLookup<ReadOnlySpan<char>>().TryGetValue(fingerprint, out var cached) && cached.Until > now)
         {
-            return cached.Answer.Valid && cached.Answer.ExpiresAt <= now ? cached.Answer with { Valid = false, Reason = "expired" } : cached.Answer;
+            return ValueTask.FromResult(cached.Answer.Valid && cached.Answer.ExpiresAt <= now ? cached.Answer with { Valid = false, Reason = "expired" } : cached.Answer);
         }
 
+        return new ValueTask<KeyVerification>(AskAsync(key, new string(fingerprint), now, cancellationToken));
+    }
+
+    private async Task<KeyVerification> AskAsync(string key, string fingerprint, DateTimeOffset now, CancellationToken cancellationToken)
+    {
         using var request = new HttpRequestMessage(HttpMethod.Post, new Uri(settings.Url!, "/internal/v1/keys/verify"))
         {
             Content = JsonContent.Create(new { key }),

@@ -17,7 +17,7 @@ internal sealed partial class KeyUsageRecorder(HttpClient http, IOptions<ApiKeyO
     public void Record(string keyId)
     {
         var now = time.GetUtcNow();
-        pending.AddOrUpdate(keyId, _ => new Usage(1, now), (_, u) => new Usage(u.Count + 1, now > u.LastUsedAt ? now : u.LastUsedAt));
+        pending.AddOrUpdate(keyId, static (_, now) => new Usage(1, now), static (_, u, now) => new Usage(u.Count + 1, now > u.LastUsedAt ? now : u.LastUsedAt), now);
     }
 
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)

@@ -15,8 +15,15 @@ internal sealed record KeyVerification(
 {
     public static readonly KeyVerification Malformed = new(false, "malformed", null, null, null, null, null, null, null);
 
-    public bool Allows(string permission, IReadOnlyCollection<string> levels) =>
-        Scopes?.Any(s => s.Permission == permission && levels.Contains(s.Level)) == true;
+    public bool Allows(string permission, IReadOnlyCollection<string> levels)
+    {
+        foreach (var scope in Scopes ?? [])
+        {
+            if (scope.Permission == permission && levels.Contains(scope.Level)) return true;
+        }
+
+        return false;
+    }
 }
 
 internal sealed record KeyScope(string Permission, string Level);

@@ -13,7 +13,16 @@ internal sealed class ClientAddressResolver(IReadOnlyList<IPNetwork> trustedProx
     /// <summary>No more hops than this are read: a longer header is a client's invention, not a real chain.</summary>
     public const int MaxHops = 20;
 
-    public bool IsTrusted(IPAddress address) => trustedProxies.Any(network => network.Contains(address));
+    public bool IsTrusted(IPAddress address)
+    {
+        // A loop, not LINQ: this runs for every request.
+        for (var index = 0; index < trustedProxies.Count; index++)
+        {
+            if (trustedProxies[index].Contains(address)) return true;
+        }
+
+        return false;
+    }
 
     /// <summary>
     /// The client's address. A malformed entry ends the walk: the last proxy that was believed is then the client,

@@ -16,7 +16,7 @@ internal static class ListenerIsolation
         app.Use((context, next) =>
         {
             var onInternalListener = context.Connection.LocalPort == internalPort;
-            var isProbe = Array.Exists(ProbePaths, path => context.Request.Path.StartsWithSegments(path));
+            var isProbe = IsProbe(context.Request.Path);
 
             if (onInternalListener != isProbe)
             {
@@ -26,4 +26,14 @@ internal static class ListenerIsolation
 
             return next(context);
         });
+
+    private static bool IsProbe(PathString path)
+    {
+        foreach (var probe in ProbePaths)
+        {
+            if (path.StartsWithSegments(probe)) return true;
+        }
+
+        return false;
+    }
 }

@@ -12,7 +12,17 @@ internal sealed record NetworkPolicy(IReadOnlyList<IPNetwork> Allowed)
 {
     public static readonly NetworkPolicy Open = new([]);
 
-    public bool Allows(IPAddress? address) => Allowed.Count == 0 || (address is not null && Allowed.Any(network => network.Contains(address)));
+    public bool Allows(IPAddress? address)
+    {
+        if (Allowed.Count == 0) return true;
+        if (address is null) return false;
+        for (var index = 0; index < Allowed.Count; index++)
+        {
+            if (Allowed[index].Contains(address)) return true;
+        }
+
+        return false;
+    }
 }
 
 /// <summary>
@@ -27,13 +37,18 @@ internal sealed partial class NetworkPolicies(HttpClient http, IOptions<ApiKeyOp
 
     public bool Enabled => settings.Url is not null;
 
-    public async Task<NetworkPolicy> GetAsync(string organizationId, CancellationToken cancellationToken)
+    /// <remarks>A cached policy comes back synchronously, without a task: this runs for every request made for an organization.</remarks>
+    public ValueTask<NetworkPolicy> GetAsync(string organizationId, CancellationToken cancellationToken)
     {
-        if (!Enabled) return NetworkPolicy.Open;
+        if (!Enabled) return ValueTask.FromResult(NetworkPolicy.Open);
         var now = time.GetUtcNow();
         var found = cache.TryGetValue(organizationId, out var cached);
-        if (found && cached.Until > now) return cached.Policy;
+        if (found && cached.Until > now) return ValueTask.FromResult(cached.Policy);
+        return new ValueTask<NetworkPolicy>(FetchAsync(organizationId, found, cached.Policy, now, cancellationToken));
+    }
 
+    private async Task<NetworkPolicy> FetchAsync(string organizationId, bool found, NetworkPolicy? stale, DateTimeOffset now, CancellationToken cancellationToken)
+    {
         try
         {
             using var request = new HttpRequestMessage(HttpMethod.Get, new Uri(settings.Url!, $"/internal/v1/organizations/{Uri.EscapeDataString(organizationId)}/network-policy"));
@@ -49,7 +64,7 @@ internal sealed partial class NetworkPolicies(HttpClient http, IOptions<ApiKeyOp
         catch (Exception exception) when (found && exception is HttpRequestException or TaskCanceledException && !cancellationToken.IsCancellationRequested)
         {
             LogStale(logger, organizationId, exception.GetType().Name);
-            return cached.Policy;
+            return stale!;
         }
     }
 

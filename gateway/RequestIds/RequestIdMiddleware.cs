@@ -8,7 +8,7 @@ namespace Platform.Gateway.RequestIds;
 /// else — from a client, too long, odd characters — is replaced and never logged. The id is the request's
 /// TraceIdentifier, goes upstream in the same header, and comes back on the response.
 /// </summary>
-internal sealed class RequestIdMiddleware(RequestDelegate next, IOptions<GatewayOptions> options)
+internal sealed class RequestIdMiddleware(RequestDelegate next, IOptions<GatewayOptions> options, TimeProvider time)
 {
     private readonly IPNetwork[] trusted = options.Value.TrustedProxies.Select(IPNetwork.Parse).ToArray();
 
@@ -17,7 +17,7 @@ internal sealed class RequestIdMiddleware(RequestDelegate next, IOptions<Gateway
         var incoming = context.Request.Headers[RequestId.Header];
         var id = incoming.Count == 1 && IsTrusted(context.Connection.RemoteIpAddress) && RequestId.IsWellFormed(incoming[0])
             ? incoming[0]!
-            : RequestId.New();
+            : RequestId.New(time);
 
         context.TraceIdentifier = id;
         context.Request.Headers[RequestId.Header] = id;
