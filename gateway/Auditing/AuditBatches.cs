@@ -5,17 +5,18 @@ namespace Platform.Gateway.Auditing;
 internal static class AuditBatches
 {
     /// <summary>
-    /// Packs spooled events, in order, into messages of at most <paramref name="maxEvents"/> events and about
-    /// <paramref name="maxBytes"/> of spool lines each, so that no message comes near the bus's size limit. An event
+    /// Packs spooled events, in order, into messages of at most <paramref name="maxEvents"/> events and
+    /// <paramref name="maxBytes"/> of event JSON each, so that no message comes near the bus's size limit. An event
     /// larger than that alone still gets a message of its own.
     /// </summary>
-    public static List<AuditBatchRecorded> Pack(IReadOnlyList<SpooledEvent> events, int maxEvents, int maxBytes)
+    public static List<AuditBatchRecorded> Pack(IReadOnlyList<SpooledAuditEvent> events, int maxEvents, int maxBytes)
     {
         var messages = new List<AuditBatchRecorded>();
-        var current = new List<AuditRecorded>();
+        var current = new List<SpooledAuditEvent>();
         var bytes = 0;
-        foreach (var (@event, size) in events)
+        foreach (var @event in events)
         {
+            var size = @event.Json.Length;
             if (current.Count > 0 && (current.Count == maxEvents || bytes + size > maxBytes))
             {
                 messages.Add(new AuditBatchRecorded { Events = current });

@@ -10,7 +10,6 @@ namespace Platform.Gateway.Auditing;
 internal sealed class SpoolReader : IDisposable
 {
     private const int ChunkBytes = 1024 * 1024;
-    private static readonly JsonSerializerOptions json = new(JsonSerializerDefaults.Web);
     private readonly SpoolFolder folder;
     private readonly byte[] buffer = new byte[ChunkBytes];
     private long segment;
@@ -25,10 +24,15 @@ internal sealed class SpoolReader : IDisposable
         pendingOffset = offset;
     }
 
-    public List<SpooledEvent> ReadBatch(int max, out int corrupt)
+    /// <summary>
+    /// Up to <paramref name="max"/> whole lines from the checkpoint on, as they are: each was serialized once on its way
+    /// in and is published without being read into an object again. A line that is not one JSON object is counted in
+    /// <paramref name="corrupt"/> and passed over.
+    /// </summary>
+    public List<SpooledAuditEvent> ReadBatch(int max, out int corrupt)
     {
         corrupt = 0;
-        var events = new List<SpooledEvent>();
+        var events = new List<SpooledAuditEvent>();
         if (!EnsureOpen()) return events;
 
         stream!.Position = offset;
@@ -38,11 +42,12 @@ internal sealed class SpoolReader : IDisposable
         {
             var newline = Array.IndexOf(buffer, (byte)'\n', consumed, read - consumed);
             if (newline < 0) break;
-            try
+            var line = buffer.AsSpan(consumed, newline - consumed);
+            if (IsJsonObject(line))
             {
-                if (JsonSerializer.Deserialize<AuditRecorded>(buffer.AsSpan(consumed, newline - consumed), json) is { } @event) events.Add(new SpooledEvent(@event, newline - consumed));
+                events.Add(new SpooledAuditEvent(line.ToArray()));
             }
-            catch (JsonException)
+            else
             {
                 corrupt++;
             }
@@ -98,6 +103,22 @@ internal sealed class SpoolReader : IDisposable
 
     public void Dispose() => stream?.Dispose();
 
+    /// <summary>One JSON object and nothing after it: what the writer puts on a line, and what a torn or garbled line is not.</summary>
+    internal static bool IsJsonObject(ReadOnlySpan<byte> line)
+    {
+        var reader = new Utf8JsonReader(line);
+        try
+        {
+            if (!reader.Read() || reader.TokenType != JsonTokenType.StartObject) return false;
+            reader.Skip();
+            return !reader.Read();
+        }
+        catch (JsonException)
+        {
+            return false;
+        }
+    }
+
     private bool EnsureOpen()
     {
         if (stream is not null) return true;
@@ -107,6 +128,3 @@ internal sealed class SpoolReader : IDisposable
         return true;
     }
 }
-
-/// <summary>An event read back from the spool, with the length of its line (about its size in a message).</summary>
-internal readonly record struct SpooledEvent(AuditRecorded Event, int Bytes);

@@ -1,3 +1,5 @@
+using System.Text.Json;
+using System.Text.Json.Serialization;
 using Platform.Messaging;
 
 namespace Platform.Gateway.Events;
@@ -10,5 +12,23 @@ namespace Platform.Gateway.Events;
 [IntegrationEvent("audit.batch-recorded")]
 public sealed record AuditBatchRecorded : IntegrationEvent
 {
-    public required IReadOnlyList<AuditRecorded> Events { get; init; }
+    /// <summary>Each an <see cref="AuditRecorded"/> as the spool holds it: serialized once, on its way to the spool.</summary>
+    public required IReadOnlyList<SpooledAuditEvent> Events { get; init; }
+}
+
+/// <summary>One <see cref="AuditRecorded"/> as JSON, written into a message as it is.</summary>
+[JsonConverter(typeof(SpooledAuditEventConverter))]
+public readonly record struct SpooledAuditEvent(ReadOnlyMemory<byte> Json);
+
+internal sealed class SpooledAuditEventConverter : JsonConverter<SpooledAuditEvent>
+{
+    public override SpooledAuditEvent Read(ref Utf8JsonReader reader, Type typeToConvert, JsonSerializerOptions options)
+    {
+        using var document = JsonDocument.ParseValue(ref reader);
+        return new SpooledAuditEvent(JsonSerializer.SerializeToUtf8Bytes(document.RootElement));
+    }
+
+    // The spool reader has checked that the line is one whole JSON object.
+    public override void Write(Utf8JsonWriter writer, SpooledAuditEvent value, JsonSerializerOptions options) =>
+        writer.WriteRawValue(value.Json.Span, skipInputValidation: true);
 }

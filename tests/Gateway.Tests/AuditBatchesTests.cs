@@ -1,3 +1,5 @@
+using System.Text;
+using System.Text.Json;
 using Platform.Gateway.Auditing;
 using Platform.Gateway.Events;
 
@@ -12,9 +14,9 @@ public sealed class AuditBatchesTests
 
         var messages = AuditBatches.Pack(events, maxEvents: 250, maxBytes: 20_000);
 
-        Assert.Equal(events.Select(e => e.Event.Id), messages.SelectMany(m => m.Events).Select(e => e.Id));
+        Assert.Equal(events.Select(Id), messages.SelectMany(m => m.Events).Select(Id));
         Assert.All(messages, m => Assert.InRange(m.Events.Count, 1, 250));
-        Assert.All(messages, m => Assert.True(m.Events.Sum(e => Size(events, e)) <= 20_000));
+        Assert.All(messages, m => Assert.True(m.Events.Sum(e => e.Json.Length) <= 20_000));
         Assert.Equal(messages.Count, messages.Select(m => m.Id).Distinct().Count());
     }
 
@@ -39,14 +41,36 @@ public sealed class AuditBatchesTests
         Assert.Empty(AuditBatches.Pack([], 250, 1000));
     }
 
-    private static int Size(List<SpooledEvent> events, AuditRecorded @event) => events.Single(e => e.Event.Id == @event.Id).Bytes;
-
-    private static SpooledEvent Spooled(int index, int bytes) => new(new AuditRecorded
+    [Fact]
+    public void A_batch_carries_each_spooled_line_verbatim_as_an_element_of_its_events_array()
     {
-        Id = $"evt_{index}",
-        OccurredAt = DateTimeOffset.UnixEpoch.AddSeconds(index),
-        Actor = "anonymous",
-        Action = "http.request",
-        Outcome = "success",
-    }, bytes);
+        var line = """{"id":"evt_1","occurredAt":"2026-11-24T01:02:03+00:00","actor":"key_1","action":"http.request","outcome":"success","details":{"path":"/v1/\u00e9"}}""";
+        var batch = new AuditBatchRecorded { Id = "evt_batch", OccurredAt = DateTimeOffset.UnixEpoch, Events = [new SpooledAuditEvent(Encoding.UTF8.GetBytes(line))] };
+
+        using var message = JsonDocument.Parse(JsonSerializer.SerializeToUtf8Bytes(batch, new JsonSerializerOptions(JsonSerializerDefaults.Web)));
+
+        Assert.Equal("evt_batch", message.RootElement.GetProperty("id").GetString());
+        Assert.Equal(line, message.RootElement.GetProperty("events")[0].GetRawText());
+    }
+
+    [Theory]
+    [InlineData("""{"id":"evt_1"}""", true)]
+    [InlineData("""  {"id":"evt_1","details":{"a":"b"}}  """, true)]
+    [InlineData("""{"id":"evt_1""", false)]
+    [InlineData("""{"id":"evt_1"}{"id":"evt_2"}""", false)]
+    [InlineData("""["evt_1"]""", false)]
+    [InlineData("", false)]
+    [InlineData("\0\0\0", false)]
+    public void Only_a_line_that_is_one_whole_JSON_object_is_published(string line, bool published)
+    {
+        Assert.Equal(published, SpoolReader.IsJsonObject(Encoding.UTF8.GetBytes(line)));
+    }
+
+    private static string Id(SpooledAuditEvent @event) => JsonDocument.Parse(@event.Json).RootElement.GetProperty("id").GetString()!;
+
+    private static SpooledAuditEvent Spooled(int index, int bytes)
+    {
+        var json = $$"""{"id":"evt_{{index}}","pad":"{{new string('x', Math.Max(0, bytes - 30))}}"}""";
+        return new SpooledAuditEvent(Encoding.UTF8.GetBytes(json));
+    }
 }
