@@ -52,6 +52,7 @@ internal sealed partial class AuditSpool(
         var segment = folder.Segments().DefaultIfEmpty(0).Max() + 1;
         var stream = Open(folder, segment);
         var buffer = new ArrayBufferWriter<byte>(64 * 1024);
+        using var writer = new Utf8JsonWriter(buffer);
         var lastSync = time.GetTimestamp();
         try
         {
@@ -61,7 +62,9 @@ internal sealed partial class AuditSpool(
                 var count = 0;
                 while (count < 2000 && queue.Reader.TryRead(out var @event))
                 {
-                    using (var writer = new Utf8JsonWriter(buffer)) JsonSerializer.Serialize(writer, @event, json);
+                    writer.Reset(buffer);
+                    JsonSerializer.Serialize(writer, @event, json);
+                    writer.Flush();
                     buffer.Write("\n"u8);
                     count++;
                 }
