@@ -114,6 +114,21 @@ internal sealed partial class ApiKeyMiddleware(
         await next(context);
     }
 
+    /// <summary>
+    /// The key when it is the request's only credential (an <c>X-Api-Key</c> without an <c>Authorization</c>, or an
+    /// <c>Authorization: Bearer sk_…</c> without an <c>X-Api-Key</c>); else null. Leaves the request as it is.
+    /// </summary>
+    public static string? SoleKey(HttpRequest request)
+    {
+        var headers = request.Headers;
+        var hasAuthorization = headers.ContainsKey("Authorization");
+        if (headers.TryGetValue("X-Api-Key", out var header)) return !hasAuthorization && header.Count == 1 ? header[0]!.Trim() : null;
+        var authorization = headers.Authorization;
+        return authorization.Count == 1 && authorization[0]!.StartsWith("Bearer sk_", StringComparison.OrdinalIgnoreCase)
+            ? authorization[0]!["Bearer ".Length..].Trim()
+            : null;
+    }
+
     /// <summary>The key, removed from the request so that no upstream ever sees it.</summary>
     private static string? TakeKey(HttpRequest request)
     {

@@ -32,20 +32,30 @@ internal sealed partial class ApiKeyVerifier(HttpClient http, IOptions<ApiKeyOpt
     public ValueTask<KeyVerification> VerifyAsync(string key, CancellationToken cancellationToken)
     {
         if (!Enabled || !LooksLikeKey(key)) return ValueTask.FromResult(KeyVerification.Malformed);
-        // The fingerprint in hexadecimal, made on the stack: a cache hit looks it up without a string.
+        Span<char> fingerprint = stackalloc char[SHA256.HashSizeInBytes * 2];
+        var now = time.GetUtcNow();
+        if (Cached(key, fingerprint, now) is { } cached) return ValueTask.FromResult(cached);
+        return new ValueTask<KeyVerification>(AskAsync(key, new string(fingerprint), now, cancellationToken));
+    }
+
+    /// <summary>The answer this process already has for the key, without asking the keys service; else null.</summary>
+    public KeyVerification? TryCached(string key)
+    {
+        if (!Enabled || !LooksLikeKey(key)) return null;
+        Span<char> fingerprint = stackalloc char[SHA256.HashSizeInBytes * 2];
+        return Cached(key, fingerprint, time.GetUtcNow());
+    }
+
+    /// <param name="fingerprint">Receives the key's fingerprint in hexadecimal, made on the stack: a cache hit looks it up without a string.</param>
+    private KeyVerification? Cached(string key, Span<char> fingerprint, DateTimeOffset now)
+    {
         Span<byte> ascii = stackalloc byte[KeyLength];
         Span<byte> hash = stackalloc byte[SHA256.HashSizeInBytes];
-        Span<char> fingerprint = stackalloc char[SHA256.HashSizeInBytes * 2];
         Encoding.ASCII.GetBytes(key, ascii);
         SHA256.HashData(ascii, hash);
         Convert.TryToHexString(hash, fingerprint, out _);
-        var now = time.GetUtcNow();
-        if (cache.GetAlternateLookup<ReadOnlySpan<char>>().TryGetValue(fingerprint, out var cached) && cached.Until > now)
-        {
-            return ValueTask.FromResult(cached.Answer.Valid && cached.Answer.ExpiresAt <= now ? cached.Answer with { Valid = false, Reason = "expired" } : cached.Answer);
-        }
-
-        return new ValueTask<KeyVerification>(AskAsync(key, new string(fingerprint), now, cancellationToken));
+        if (!cache.GetAlternateLookup<ReadOnlySpan<char>>().TryGetValue(fingerprint, out var cached) || cached.Until <= now) return null;
+        return cached.Answer.Valid && cached.Answer.ExpiresAt <= now ? cached.Answer with { Valid = false, Reason = "expired" } : cached.Answer;
     }
 
     private async Task<KeyVerification> AskAsync(string key, string fingerprint, DateTimeOffset now, CancellationToken cancellationToken)

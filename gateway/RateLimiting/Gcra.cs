@@ -1,7 +1,8 @@
 namespace Platform.Gateway.RateLimiting;
 
 /// <summary>One limit applied to one subject: the Redis key of its bucket, and its policy's name for the headers.</summary>
-internal sealed record Bucket(string Name, string Subject, int Requests, int WindowSeconds)
+/// <param name="CheckOnly">Decides with the others but is never charged (the failed-credential bucket, checked on every request with a credential and charged only for a refusal).</param>
+internal sealed record Bucket(string Name, string Subject, int Requests, int WindowSeconds, bool CheckOnly = false)
 {
     /// <summary>The emission interval T: one request's share of the window, in microseconds.</summary>
     /// <remarks>At least 1 µs: more than a million requests a second cannot be told apart, and T must never be 0.</remarks>
@@ -18,8 +19,8 @@ internal sealed record Decision(bool Allowed, long RetryAfterMicroseconds, IRead
 
 /// <summary>
 /// The generic cell rate algorithm, over several buckets at once: a bucket stores its theoretical arrival time (TAT);
-/// a request is allowed when TAT + T − now ≤ window, and then moves TAT on by T. A request refused by one bucket
-/// is charged to none. This is the in-memory twin of <see cref="RedisRateLimiter"/>'s Lua script, used while Redis
+/// a request is allowed when TAT + T − now ≤ window, and then moves TAT on by T (a check-only bucket's stays). A
+/// request refused by one bucket is charged to none. This is the in-memory twin of <see cref="RedisRateLimiter"/>'s Lua script, used while Redis
 /// is unreachable; both are tested against the same cases.
 /// </summary>
 internal static class Gcra
@@ -43,7 +44,7 @@ internal static class Gcra
         var states = new BucketState[buckets.Count];
         for (var i = 0; i < buckets.Count; i++)
         {
-            var charged = allowed && !dryRun;
+            var charged = allowed && !dryRun && !buckets[i].CheckOnly;
             var tat = charged ? next[i] : current[i];
             if (charged) write(buckets[i].Subject, tat, tat - now);
             states[i] = State(buckets[i], tat, now);
@@ -51,6 +52,9 @@ internal static class Gcra
 
         return new Decision(allowed, retry, states, Local: false);
     }
+
+    /// <summary>Whether this bucket alone refuses a request now (nothing left in it).</summary>
+    public static bool Refuses(BucketState state) => state.Remaining == 0;
 
     public static BucketState State(Bucket bucket, long tat, long now) =>
         new(Math.Max(0, (bucket.WindowMicroseconds - (tat - now)) / bucket.IntervalMicroseconds), Math.Max(0, tat - now));

@@ -28,8 +28,10 @@ internal sealed class RateLimitMiddleware(RequestDelegate next, RateLimiter limi
             return;
         }
 
-        var buckets = Buckets(context);
-        var decision = await limiter.DecideAsync(buckets);
+        // Decided already, in the same Redis call as the failed-credential check, when the key was known valid.
+        var (buckets, decision) = context.Features.Get<LimitsDecided>() is { } decided
+            ? (decided.Buckets, decided.Decision)
+            : await DecideAsync(context);
         var (policy, state) = Fields(buckets, decision);
         context.Response.OnStarting(static value =>
         {
@@ -55,22 +57,43 @@ internal sealed class RateLimitMiddleware(RequestDelegate next, RateLimiter limi
             detail: $"The rate limit was reached. Try again in {seconds} s.").ExecuteAsync(context);
     }
 
+    private async Task<(List<Bucket>, Decision)> DecideAsync(HttpContext context)
+    {
+        var buckets = Buckets(context);
+        return (buckets, await limiter.DecideAsync(buckets));
+    }
+
+    /// <summary>A valid key's limits: its own bucket (its own limit, else its plan's) and its organization's.</summary>
+    public static List<Bucket> KeyBuckets(RateLimitOptions settings, KeyVerification key)
+    {
+        var plan = Plan(settings, key.OrganizationId);
+        var buckets = new List<Bucket>(3) { KeyBucket(key, plan) };
+        if (key.OrganizationId is { } organization)
+        {
+            buckets.Add(new Bucket("organization", "org:" + organization, plan.Organization.Requests, plan.Organization.WindowSeconds));
+        }
+
+        return buckets;
+    }
+
+    private static Bucket KeyBucket(KeyVerification key, PlanLimits plan)
+    {
+        var (requests, window) = key switch
+        {
+            { RateLimit: { Requests: > 0, WindowSeconds: > 0 } own } => (own.Requests, own.WindowSeconds),
+            { RateLimitPerMinute: > 0 and var perMinute } => (perMinute, 60),
+            _ => (plan.Key.Requests, plan.Key.WindowSeconds),
+        };
+        return new Bucket("key", "key:" + key.KeyId, requests, window);
+    }
+
     private List<Bucket> Buckets(HttpContext context)
     {
         var buckets = new List<Bucket>(2);
         var organization = context.Items.TryGetValue("platform.organization", out var o) ? o as string : null;
         var key = context.Features.Get<KeyVerification>();
-        var plan = Plan(organization);
-        if (key is { Valid: true, KeyId: { } keyId })
-        {
-            var (requests, window) = key switch
-            {
-                { RateLimit: { Requests: > 0, WindowSeconds: > 0 } own } => (own.Requests, own.WindowSeconds),
-                { RateLimitPerMinute: > 0 and var perMinute } => (perMinute, 60),
-                _ => (plan.Key.Requests, plan.Key.WindowSeconds),
-            };
-            buckets.Add(new Bucket("key", "key:" + keyId, requests, window));
-        }
+        var plan = Plan(settings, organization);
+        if (key is { Valid: true, KeyId: not null }) buckets.Add(KeyBucket(key, plan));
 
         if (context.Features.Get<UserTokens.UserPrincipal>() is { } user)
         {
@@ -90,7 +113,7 @@ internal sealed class RateLimitMiddleware(RequestDelegate next, RateLimiter limi
         return buckets;
     }
 
-    private PlanLimits Plan(string? organization)
+    private static PlanLimits Plan(RateLimitOptions settings, string? organization)
     {
         var name = organization is not null && settings.OrganizationPlans.TryGetValue(organization, out var assigned) ? assigned : settings.DefaultPlan;
         return settings.Plans[name];

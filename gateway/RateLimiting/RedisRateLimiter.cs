@@ -12,8 +12,8 @@ internal sealed class RedisRateLimiter(IConnectionMultiplexer redis)
 {
     public IConnectionMultiplexer Redis => redis;
 
-    // KEYS: the buckets. ARGV: per bucket, the emission interval T and the window, in microseconds; then 1 for a dry
-    // run (decide, charge nothing).
+    // KEYS: the buckets. ARGV: per bucket, the emission interval T and the window, in microseconds, and 1 if it is
+    // only checked, never charged; then 1 for a dry run (decide, charge nothing).
     // Returns: allowed (0/1), retry-after, then per bucket the TAT after the decision; all in microseconds.
     internal const string Script = """
         local time = redis.call('TIME')
@@ -21,8 +21,8 @@ internal sealed class RedisRateLimiter(IConnectionMultiplexer redis)
         local current, nxt = {}, {}
         local retry = 0
         for i = 1, #KEYS do
-          local interval = tonumber(ARGV[2 * i - 1])
-          local window = tonumber(ARGV[2 * i])
+          local interval = tonumber(ARGV[3 * i - 2])
+          local window = tonumber(ARGV[3 * i - 1])
           local tat = tonumber(redis.call('GET', KEYS[i]) or now)
           if tat < now then tat = now end
           current[i] = tat
@@ -33,7 +33,7 @@ internal sealed class RedisRateLimiter(IConnectionMultiplexer redis)
         local result = { retry == 0 and 1 or 0, retry, now }
         for i = 1, #KEYS do
           local tat = current[i]
-          if retry == 0 and ARGV[2 * #KEYS + 1] ~= '1' then
+          if retry == 0 and ARGV[3 * #KEYS + 1] ~= '1' and ARGV[3 * i] ~= '1' then
             tat = nxt[i]
             redis.call('SET', KEYS[i], tat, 'PX', math.floor((tat - now) / 1000) + 1)
           end
@@ -45,13 +45,14 @@ internal sealed class RedisRateLimiter(IConnectionMultiplexer redis)
     public async Task<Decision> DecideAsync(IReadOnlyList<Bucket> buckets, string prefix, bool dryRun = false)
     {
         var keys = new RedisKey[buckets.Count];
-        var values = new RedisValue[buckets.Count * 2 + 1];
+        var values = new RedisValue[buckets.Count * 3 + 1];
         values[^1] = dryRun ? 1 : 0;
         for (var i = 0; i < buckets.Count; i++)
         {
             keys[i] = prefix + buckets[i].Subject;
-            values[2 * i] = buckets[i].IntervalMicroseconds;
-            values[2 * i + 1] = buckets[i].WindowMicroseconds;
+            values[3 * i] = buckets[i].IntervalMicroseconds;
+            values[3 * i + 1] = buckets[i].WindowMicroseconds;
+            values[3 * i + 2] = buckets[i].CheckOnly ? 1 : 0;
         }
 
         // EVALSHA by the script's hash, so that no request hashes or looks up the script text; a Redis that does not

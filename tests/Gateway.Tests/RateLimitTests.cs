@@ -50,6 +50,23 @@ public sealed class GcraTests
     }
 
     [Fact]
+    public void A_check_only_bucket_decides_with_the_others_and_is_never_charged()
+    {
+        var failures = new Bucket("authentication-failures", "f", 2, 60, CheckOnly: true);
+        var key = new Bucket("key", "k", 100, 60);
+        for (var n = 0; n < 5; n++) Assert.True(Decide(0, failures, key).Allowed);
+        Assert.False(tats.ContainsKey("f"));
+        Assert.Equal(94, Decide(0, key).States[0].Remaining);
+
+        Decide(0, failures with { CheckOnly = false });
+        Decide(0, failures with { CheckOnly = false });
+        var refused = Decide(0, failures, key);
+        Assert.False(refused.Allowed);
+        Assert.True(Gcra.Refuses(refused.States[0]));
+        Assert.Equal(94, refused.States[1].Remaining);
+    }
+
+    [Fact]
     public void A_request_refused_by_one_bucket_is_charged_to_none()
     {
         var key = new Bucket("key", "k", 100, 60);
@@ -183,6 +200,26 @@ public sealed class RedisRateLimiterTests(Servers servers)
         Assert.True((await limiter.DecideAsync(buckets, prefix)).Allowed);
         Assert.True((await limiter.DecideAsync(buckets, prefix)).Allowed);
         Assert.False((await limiter.DecideAsync(buckets, prefix, dryRun: true)).Allowed);
+    }
+
+    [Fact]
+    public async Task In_Redis_a_check_only_bucket_decides_with_the_others_and_is_never_charged()
+    {
+        await using var redis = await ConnectionMultiplexer.ConnectAsync(servers.Redis);
+        var limiter = new RedisRateLimiter(redis);
+        var prefix = $"tests:{Guid.NewGuid():n}:";
+        var failures = new Bucket("authentication-failures", "f", 2, 60, CheckOnly: true);
+        var key = new Bucket("key", "k", 100, 60);
+
+        for (var n = 0; n < 5; n++) Assert.True((await limiter.DecideAsync([failures, key], prefix)).Allowed);
+        Assert.False(await redis.GetDatabase().KeyExistsAsync(prefix + "f"));
+        await limiter.DecideAsync([failures with { CheckOnly = false }], prefix);
+        await limiter.DecideAsync([failures with { CheckOnly = false }], prefix);
+        var refused = await limiter.DecideAsync([failures, key], prefix);
+
+        Assert.False(refused.Allowed);
+        Assert.True(Gcra.Refuses(refused.States[0]));
+        Assert.Equal(95, refused.States[1].Remaining);
     }
 
     [Fact]
