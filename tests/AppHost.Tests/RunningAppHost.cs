@@ -22,7 +22,10 @@ internal sealed class RunningAppHost : IAsyncDisposable
     public static async Task<RunningAppHost> StartAsync()
     {
         var state = Path.Combine(Path.GetTempPath(), $"apphost-life-{Guid.NewGuid():n}");
-        var start = new ProcessStartInfo("dotnet", [Path.Combine(AppContext.BaseDirectory, "Platform.AppHost.dll"), "--state-dir", state, "--random-ports"])
+        // Through `env --default-signal=INT`, which then runs dotnet in its place: a test run started in the background
+        // (`cmd &` in a script) inherits SIGINT ignored, and .NET keeps an ignored SIGINT ignored, so Ctrl+C as a
+        // user sends it would never arrive. The AppHost is what is tested here, not how the tests were started.
+        var start = new ProcessStartInfo("env", ["--default-signal=INT", "dotnet", Path.Combine(AppContext.BaseDirectory, "Platform.AppHost.dll"), "--state-dir", state, "--random-ports"])
         {
             RedirectStandardOutput = true,
             RedirectStandardError = true,
