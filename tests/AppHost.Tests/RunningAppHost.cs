@@ -63,7 +63,17 @@ internal sealed class RunningAppHost : IAsyncDisposable
 
     public async Task<int> WaitForExitAsync(TimeSpan timeout)
     {
-        await process.WaitForExitAsync().WaitAsync(timeout);
+        try
+        {
+            await process.WaitForExitAsync().WaitAsync(timeout);
+        }
+        catch (TimeoutException)
+        {
+            // What the AppHost last said tells which resource it was waiting on.
+            var lines = Output.Split(Environment.NewLine);
+            throw new TimeoutException($"The AppHost had not exited after {timeout.TotalSeconds:0} s. Its last output:{Environment.NewLine}{string.Join(Environment.NewLine, lines.TakeLast(40))}");
+        }
+
         return process.ExitCode;
     }
 
