@@ -51,7 +51,8 @@ public sealed class AuditServiceFixture : IAsyncLifetime
     {
         var factory = new ConnectionFactory { Uri = new Uri(Servers.GetConnectionString("messaging")) };
         await using var connection = await factory.CreateConnectionAsync();
-        var deadline = DateTimeOffset.UtcNow.AddSeconds(60);
+        var waited = System.Diagnostics.Stopwatch.StartNew();
+        var limit = TimeSpan.FromSeconds(60);
         while (true)
         {
             await using (var channel = await connection.CreateChannelAsync())
@@ -60,13 +61,13 @@ public sealed class AuditServiceFixture : IAsyncLifetime
                 {
                     if ((await channel.QueueDeclarePassiveAsync("audit")).ConsumerCount > 0) return;
                 }
-                catch (RabbitMQ.Client.Exceptions.OperationInterruptedException) when (DateTimeOffset.UtcNow < deadline)
+                catch (RabbitMQ.Client.Exceptions.OperationInterruptedException) when (waited.Elapsed < limit)
                 {
                     // Not declared yet: the passive declaration closes the channel; the next one tries again.
                 }
             }
 
-            if (DateTimeOffset.UtcNow > deadline) throw new TimeoutException("The audit service did not start consuming its queue within 60 s.");
+            if (waited.Elapsed > limit) throw new TimeoutException("The audit service did not start consuming its queue within 60 s.");
             await Task.Delay(100);
         }
     }
