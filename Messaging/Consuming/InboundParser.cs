@@ -49,7 +49,7 @@ internal sealed class InboundParser(SubscriptionRegistry subscriptions, int maxM
         }
 
         // The id becomes a primary key, a log field and a header: printable and bounded, or it is not an id.
-        if (string.IsNullOrWhiteSpace(@event.Id) || @event.Id.Length > 200 || @event.Id.Any(char.IsControl))
+        if (!EventIds.IsUsable(@event.Id))
         {
             return Inbound.Rejected(DeadLetterReason.InvalidFields, "'id' must be a printable string of 1 to 200 characters.");
         }

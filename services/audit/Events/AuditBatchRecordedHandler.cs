@@ -26,7 +26,7 @@ internal sealed class AuditBatchRecordedHandler(AuditStore store) : IBatchIntegr
         foreach (var @event in batch.Events)
         {
             // The same rules as for a single event's envelope: the id becomes a unique key and a log field.
-            if (@event is null || string.IsNullOrWhiteSpace(@event.Id) || @event.Id.Length > 200 || @event.Id.Any(char.IsControl) || @event.OccurredAt == default)
+            if (@event is null || !EventIds.IsUsable(@event.Id) || @event.OccurredAt == default)
             {
                 throw new InvalidDataException($"Batch {batch.Id} holds an event without a printable id of 1 to 200 characters or without a time.");
             }
