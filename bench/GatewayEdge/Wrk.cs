@@ -11,18 +11,24 @@ namespace Platform.Bench.GatewayEdge;
 /// counts: for the gateway, what Redis, RabbitMQ, the audit service, PostgreSQL and the keys service cost.
 /// </param>
 /// <param name="RestByComponent">The same, per component (redis, rabbitmq, postgres, audit, keys, …).</param>
+/// <summary>wrk's threads and connections.</summary>
+internal sealed record Load(int Threads, int Connections);
+
 internal sealed record WrkResult(
     double RequestsPerSecond, double P50Ms, double P99Ms, long Requests, long Errors, double CpuMicrosecondsPerRequest, double RestMicrosecondsPerRequest,
     IReadOnlyDictionary<string, double> RestByComponent);
 
 /// <summary>
-/// Closed-loop HTTPS load with wrk (2 threads, 32 connections, <c>--latency</c>); a Lua script sets the API key.
-/// Any non-2xx answer or socket error is counted as an error: a proxy that refuses requests is not fast.
+/// Closed-loop HTTPS load with wrk (<c>--latency</c>); a Lua script sets the API key. Any non-2xx answer or socket
+/// error is counted as an error: a proxy that refuses requests is not fast.
 /// </summary>
 internal static partial class Wrk
 {
-    private const int Threads = 2;
-    private const int Connections = 32;
+    /// <summary>Throughput: 2 threads, 32 connections, enough to keep both cores busy.</summary>
+    public static readonly Load Saturating = new(2, 32);
+
+    /// <summary>Latency: one connection, one request at a time, so that nothing waits in a queue.</summary>
+    public static readonly Load Single = new(1, 1);
 
     public static async Task EnsureInstalledAsync()
     {
@@ -49,11 +55,12 @@ internal static partial class Wrk
     }
 
     /// <param name="proxies">Both proxies' processes: neither counts as the rest of the platform.</param>
-    public static async Task<WrkResult> RunAsync(Uri url, string script, TimeSpan duration, int serverPid, IReadOnlySet<int> proxies)
+    public static async Task<WrkResult> RunAsync(Uri url, string script, TimeSpan duration, int serverPid, IReadOnlySet<int> proxies, Load? load = null)
     {
+        load ??= Saturating;
         var start = new ProcessStartInfo("wrk",
         [
-            "-t", Threads.ToString(CultureInfo.InvariantCulture), "-c", Connections.ToString(CultureInfo.InvariantCulture),
+            "-t", load.Threads.ToString(CultureInfo.InvariantCulture), "-c", load.Connections.ToString(CultureInfo.InvariantCulture),
             "-d", $"{(int)duration.TotalSeconds}s", "--latency", "-s", script, url.ToString(),
         ])
         { UseShellExecute = false, RedirectStandardOutput = true, RedirectStandardError = true };
