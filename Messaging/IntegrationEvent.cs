@@ -19,4 +19,13 @@ public abstract record IntegrationEvent
 public sealed class IntegrationEventAttribute(string typeName) : Attribute
 {
     public string TypeName { get; } = typeName;
+
+    /// <summary>
+    /// The event must reach at least one queue. The broker drops a message that no queue is bound for — an event
+    /// published before its consumer's queue exists, on a fresh broker or a new deployment. For most events that is
+    /// what a topic exchange means; an event that must not be lost (<c>audit.recorded</c>) is published as mandatory
+    /// instead, so that an unroutable one counts as not published and stays where it was (outbox row, audit spool)
+    /// to be retried until its consumer is there.
+    /// </summary>
+    public bool MustBeRouted { get; set; }
 }

@@ -24,6 +24,8 @@ public static class MessagingSchema
             last_error      text,
             sent_at         timestamptz
         );
+        -- Published as mandatory: a row whose event no queue takes stays unsent (IntegrationEventAttribute.MustBeRouted).
+        ALTER TABLE outbox ADD COLUMN IF NOT EXISTS must_be_routed boolean NOT NULL DEFAULT false;
         CREATE INDEX IF NOT EXISTS outbox_unsent ON outbox (id) WHERE sent_at IS NULL;
         CREATE INDEX IF NOT EXISTS outbox_sent_at ON outbox (sent_at) WHERE sent_at IS NOT NULL;
         -- A queue table: every row is inserted, updated once and deleted. Vacuum and analyze it early, or dead rows

@@ -14,9 +14,10 @@ internal sealed class Outbox(IOptions<EventBusOptions> options, TimeProvider tim
     // exactly when there is something committed to send.
     private const string Sql =
         $"""
-        INSERT INTO outbox (event_id, type, payload, trace_parent, trace_state, occurred_at, created_at, next_attempt_at)
-        SELECT e.event_id, e.type, e.payload, @trace_parent, @trace_state, e.occurred_at, @now, @now
-        FROM unnest(@event_ids, @types, @payloads, @occurred_at) WITH ORDINALITY AS e(event_id, type, payload, occurred_at, position)
+        INSERT INTO outbox (event_id, type, payload, trace_parent, trace_state, occurred_at, created_at, next_attempt_at, must_be_routed)
+        SELECT e.event_id, e.type, e.payload, @trace_parent, @trace_state, e.occurred_at, @now, @now, e.must_be_routed
+        FROM unnest(@event_ids, @types, @payloads, @occurred_at, @must_be_routed)
+            WITH ORDINALITY AS e(event_id, type, payload, occurred_at, must_be_routed, position)
         ORDER BY e.position;
         SELECT pg_notify('{OutboxStore.NotificationChannel}', '');
         """;
@@ -48,6 +49,7 @@ internal sealed class Outbox(IOptions<EventBusOptions> options, TimeProvider tim
         command.Parameters.Add(new NpgsqlParameter<string[]>("types", NpgsqlDbType.Array | NpgsqlDbType.Text) { TypedValue = types });
         command.Parameters.Add(new NpgsqlParameter<string[]>("payloads", NpgsqlDbType.Array | NpgsqlDbType.Jsonb) { TypedValue = payloads });
         command.Parameters.Add(new NpgsqlParameter<DateTimeOffset[]>("occurred_at", NpgsqlDbType.Array | NpgsqlDbType.TimestampTz) { TypedValue = [.. completed.Select(e => e.OccurredAt)] });
+        command.Parameters.Add(new NpgsqlParameter<bool[]>("must_be_routed", NpgsqlDbType.Array | NpgsqlDbType.Boolean) { TypedValue = [.. completed.Select(e => EventTypeNames.MustBeRouted(e.GetType()))] });
         command.Parameters.Add(new NpgsqlParameter("trace_parent", NpgsqlDbType.Text) { Value = (object?)traceParent ?? DBNull.Value });
         command.Parameters.Add(new NpgsqlParameter("trace_state", NpgsqlDbType.Text) { Value = (object?)traceState ?? DBNull.Value });
         command.Parameters.Add(new NpgsqlParameter<DateTimeOffset>("now", NpgsqlDbType.TimestampTz) { TypedValue = timeProvider.GetUtcNow() });

@@ -92,6 +92,6 @@ internal sealed class OutboxPass(
     {
         var activity = MessagingTelemetry.StartPublish(row.Type, TraceHeaders.Parse(row.TraceParent, row.TraceState));
         return EventMessages.Create(
-            row.EventId, row.Type, System.Text.Encoding.UTF8.GetBytes(row.Payload), row.TraceParent, row.TraceState, timeProvider, activity);
+            row.EventId, row.Type, System.Text.Encoding.UTF8.GetBytes(row.Payload), row.TraceParent, row.TraceState, timeProvider, activity, row.MustBeRouted);
     }
 }

@@ -26,7 +26,7 @@ internal static class OutboxStore
                 LIMIT @limit
                 FOR UPDATE SKIP LOCKED
             )
-            SELECT o.id, o.event_id, o.type, o.payload::text, o.trace_parent, o.trace_state, o.attempts
+            SELECT o.id, o.event_id, o.type, o.payload::text, o.trace_parent, o.trace_state, o.attempts, o.must_be_routed
             FROM outbox AS o JOIN due USING (id)
             ORDER BY o.id
             """,
@@ -46,7 +46,8 @@ internal static class OutboxStore
                 reader.GetString(3),
                 reader.IsDBNull(4) ? null : reader.GetString(4),
                 reader.IsDBNull(5) ? null : reader.GetString(5),
-                reader.GetInt32(6)));
+                reader.GetInt32(6),
+                reader.GetBoolean(7)));
         }
 
         return rows;

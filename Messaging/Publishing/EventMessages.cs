@@ -34,7 +34,8 @@ internal static class EventMessages
     }
 
     public static OutgoingMessage Create(
-        string eventId, string type, ReadOnlyMemory<byte> body, string? traceParent, string? traceState, TimeProvider timeProvider, Activity? activity)
+        string eventId, string type, ReadOnlyMemory<byte> body, string? traceParent, string? traceState, TimeProvider timeProvider, Activity? activity,
+        bool mustBeRouted)
     {
         var headers = new Dictionary<string, object?>();
         if (activity is not null)
@@ -54,7 +55,7 @@ internal static class EventMessages
             Timestamp = new AmqpTimestamp(timeProvider.GetUtcNow().ToUnixTimeSeconds()),
             Headers = headers,
         };
-        return new OutgoingMessage(type, properties, body, activity);
+        return new OutgoingMessage(type, properties, body, activity, mustBeRouted);
     }
 
     public static string FormatTime(DateTimeOffset time) => time.UtcDateTime.ToString("O", CultureInfo.InvariantCulture);

@@ -26,7 +26,7 @@ internal sealed class EventPublisher(ConfirmedPublisher publisher, IOptions<Even
             var type = EventTypeNames.Of(@event.GetType());
             var body = EventMessages.Body(@event, type, options.Value.MaxMessageBytes);
             messages[index] = EventMessages.Create(
-                @event.Id, type, body, null, null, timeProvider, MessagingTelemetry.StartPublish(type));
+                @event.Id, type, body, null, null, timeProvider, MessagingTelemetry.StartPublish(type), EventTypeNames.MustBeRouted(@event.GetType()));
         }
 
         var results = await publisher.PublishAsync(Topology.EventsExchange, messages, mandatory: false, cancellationToken);

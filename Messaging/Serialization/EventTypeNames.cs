@@ -8,6 +8,7 @@ namespace Platform.Messaging.Serialization;
 internal static partial class EventTypeNames
 {
     private static readonly ConcurrentDictionary<Type, string> Names = new();
+    private static readonly ConcurrentDictionary<Type, bool> Routed = new();
 
     public static string Of(Type eventType) => Names.GetOrAdd(eventType, static type =>
     {
@@ -19,6 +20,10 @@ internal static partial class EventTypeNames
             : throw new InvalidOperationException(
                 $"{type.Name}: '{name}' is not a valid event type name (lower-case words separated by '.' or '-', e.g. audit.recorded).");
     });
+
+    /// <summary>Whether an event of this type must reach a queue (<see cref="IntegrationEventAttribute.MustBeRouted"/>).</summary>
+    public static bool MustBeRouted(Type eventType) =>
+        Routed.GetOrAdd(eventType, static type => type.GetCustomAttribute<IntegrationEventAttribute>()?.MustBeRouted == true);
 
     /// <summary>Routing-key safe: no AMQP topic wildcards, no spaces, bounded length.</summary>
     public static bool IsValid(string name) => name.Length <= 200 && Pattern().IsMatch(name);

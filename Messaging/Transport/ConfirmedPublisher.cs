@@ -12,7 +12,8 @@ namespace Platform.Messaging.Transport;
 internal sealed class ConfirmedPublisher(ChannelPool channels, IOptions<EventBusOptions> options, TimeProvider timeProvider)
 {
     /// <summary>
-    /// One entry per message, in order: <c>null</c> when confirmed, else why not. Only the caller's own
+    /// One entry per message, in order: <c>null</c> when confirmed, else why not. With <paramref name="mandatory"/>
+    /// (or a message's own <see cref="OutgoingMessage.Mandatory"/>), a message that no queue takes is not confirmed. Only the caller's own
     /// cancellation throws; every broker failure is reported per message.
     /// </summary>
     public async Task<Exception?[]> PublishAsync(
@@ -53,7 +54,7 @@ internal sealed class ConfirmedPublisher(ChannelPool channels, IOptions<EventBus
                 try
                 {
                     inFlight.Enqueue((index, channel.Channel.BasicPublishAsync(
-                        exchange, message.RoutingKey, mandatory, message.Properties, message.Body, token)));
+                        exchange, message.RoutingKey, mandatory || message.Mandatory, message.Properties, message.Body, token)));
                 }
                 catch (Exception exception) when (!cancellationToken.IsCancellationRequested)
                 {

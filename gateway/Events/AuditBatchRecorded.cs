@@ -9,7 +9,7 @@ namespace Platform.Gateway.Events;
 /// and the audit service's inbox pay once per batch, not once per request. Each event keeps its own id, so a batch
 /// published twice stores every event once.
 /// </summary>
-[IntegrationEvent("audit.batch-recorded")]
+[IntegrationEvent("audit.batch-recorded", MustBeRouted = true)]
 public sealed record AuditBatchRecorded : IntegrationEvent
 {
     /// <summary>Each an <see cref="AuditRecorded"/> as the spool holds it: serialized once, on its way to the spool.</summary>

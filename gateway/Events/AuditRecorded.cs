@@ -3,7 +3,7 @@ using Platform.Messaging;
 namespace Platform.Gateway.Events;
 
 /// <summary>The gateway's copy of the audit contract (SPEC GW-AUDIT, AUD-INGEST): one per API request.</summary>
-[IntegrationEvent("audit.recorded")]
+[IntegrationEvent("audit.recorded", MustBeRouted = true)]
 public sealed record AuditRecorded : IntegrationEvent
 {
     public required string Actor { get; init; }

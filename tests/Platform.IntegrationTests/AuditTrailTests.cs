@@ -137,6 +137,36 @@ public sealed class AuditTrailTests(PlatformFixture fixture)
         await AssertAuditedExactlyOnceAsync(marker, since, ids);
     }
 
+    [Fact]
+    public async Task Audit_events_published_while_the_audit_queue_does_not_exist_are_kept_until_it_does()
+    {
+        var marker = $"/audit-no-queue-{Guid.NewGuid():n}";
+        var since = DateTimeOffset.UtcNow.AddSeconds(-5);
+        // As on a fresh broker, or a new deployment where the gateway starts before the audit service: nothing is
+        // bound for audit events, and a topic exchange drops what nobody is bound for.
+        await app.Application.StopResourceAsync("audit");
+        ConcurrentBag<string> ids;
+        try
+        {
+            await using (var connection = await new RabbitMQ.Client.ConnectionFactory { Uri = new Uri(app.GetConnectionString("messaging")) }.CreateConnectionAsync())
+            await using (var channel = await connection.CreateChannelAsync())
+            {
+                await channel.QueueDeleteAsync("audit", ifUnused: false, ifEmpty: false);
+            }
+
+            ids = await SendAsync(marker, 200);
+            // Long enough for the spool to have tried, been refused and kept them.
+            await Task.Delay(TimeSpan.FromSeconds(2));
+        }
+        finally
+        {
+            // The audit service declares its queue and bindings again as it starts.
+            await app.Application.StartResourceAsync("audit");
+        }
+
+        await AssertAuditedExactlyOnceAsync(marker, since, ids);
+    }
+
     private async Task<ConcurrentBag<string>> SendAsync(string marker, int count)
     {
         var ids = new ConcurrentBag<string>();

@@ -6,7 +6,7 @@ namespace Platform.Audit.Events;
 /// Something a service or the gateway did or saw, for the audit trail (SPEC AUD-INGEST). Publishers keep their
 /// own copy of this record; the wire name and fields are the contract.
 /// </summary>
-[IntegrationEvent("audit.recorded")]
+[IntegrationEvent("audit.recorded", MustBeRouted = true)]
 public sealed record AuditRecorded : IntegrationEvent
 {
     public required string Actor { get; init; }

@@ -6,7 +6,7 @@ namespace Platform.Identity.Events;
 /// An entry for the audit trail (SPEC AUD-INGEST). The audit service owns the contract (services/audit/Events);
 /// publishers keep their own copy of the record: the wire name and fields are what must match.
 /// </summary>
-[IntegrationEvent("audit.recorded")]
+[IntegrationEvent("audit.recorded", MustBeRouted = true)]
 public sealed record AuditRecorded : IntegrationEvent
 {
     public required string Actor { get; init; }
