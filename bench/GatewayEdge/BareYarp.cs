@@ -25,6 +25,7 @@ internal static class BareYarp
     {
         var builder = WebApplication.CreateBuilder();
         builder.Logging.ClearProviders();
+        builder.Services.AddSingleton<IHostLifetime, NoSignalLifetime>();
         builder.Logging.AddConsole().SetMinimumLevel(LogLevel.Warning);
         using var certificate = SelfSigned();
         builder.WebHost.ConfigureKestrel(kestrel =>
