@@ -18,6 +18,7 @@ internal sealed class BenchServers(string postgres, string rabbit)
     public IHost BuildHost(string service, string? database, bool outbox)
     {
         var builder = Host.CreateApplicationBuilder(new HostApplicationBuilderSettings { DisableDefaults = true, ApplicationName = service });
+        builder.Services.AddSingleton<IHostLifetime, NoSignalLifetime>();
         // Messaging__Outbox__BatchSize=500 and the like tune a run without a rebuild.
         builder.Configuration.AddEnvironmentVariables();
         builder.Configuration["ConnectionStrings:messaging"] = Rabbit;

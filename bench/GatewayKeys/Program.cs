@@ -5,7 +5,10 @@ using System.Text.Json;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Hosting;
 using Microsoft.AspNetCore.Http;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
+using Platform.Bench;
 using Platform.Bench.GatewayKeys;
 using Platform.Hosting.Testing;
 
@@ -17,6 +20,7 @@ var seconds = args.Length > 0 ? int.Parse(args[0], System.Globalization.CultureI
 
 var upstreamBuilder = WebApplication.CreateSlimBuilder();
 upstreamBuilder.Logging.ClearProviders();
+upstreamBuilder.Services.AddSingleton<IHostLifetime, NoSignalLifetime>();
 upstreamBuilder.WebHost.ConfigureKestrel(k => k.Listen(IPAddress.Loopback, 0));
 await using var upstream = upstreamBuilder.Build();
 upstream.Run(context => context.Response.WriteAsync("ok"));
