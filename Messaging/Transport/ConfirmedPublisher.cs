@@ -13,8 +13,8 @@ internal sealed class ConfirmedPublisher(ChannelPool channels, IOptions<EventBus
 {
     /// <summary>
     /// One entry per message, in order: <c>null</c> when confirmed, else why not. With <paramref name="mandatory"/>
-    /// (or a message's own <see cref="OutgoingMessage.Mandatory"/>), a message that no queue takes is not confirmed. Only the caller's own
-    /// cancellation throws; every broker failure is reported per message.
+    /// (or a message's own <see cref="OutgoingMessage.Mandatory"/>), a message that no queue takes is not confirmed.
+    /// Only the caller's own cancellation throws; every broker failure is reported per message.
     /// </summary>
     public async Task<Exception?[]> PublishAsync(
         string exchange, IReadOnlyList<OutgoingMessage> messages, bool mandatory, CancellationToken cancellationToken)

@@ -22,6 +22,8 @@ public sealed class StartupFailureTests : IDisposable
             ["Gateway__Certificate__Path"] = "/nonexistent/tls.crt",
             ["Gateway__SecurityTxt__Expires"] = "soon",
             ["Gateway__SecurityTxt__Policy"] = "http://example.com/policy",
+            ["Gateway__Audit__EventsPerMessage"] = "0",
+            ["Gateway__Audit__PublishLinger"] = "00:01:00",
             ["ConnectionStrings__messaging"] = "amqp://guest:guest@127.0.0.1:1",
         });
 
@@ -38,6 +40,8 @@ public sealed class StartupFailureTests : IDisposable
         Assert.Contains("Gateway:Certificate:Path '/nonexistent/tls.crt' does not exist.", output);
         Assert.Contains("Gateway:SecurityTxt:Expires is required with Contact", output);
         Assert.Contains("Gateway:SecurityTxt:Policy must use https, not http", output);
+        Assert.Contains("Gateway:Audit:EventsPerMessage must be between 1 and 1000.", output);
+        Assert.Contains("Gateway:Audit:PublishLinger must be between 0 and 5 seconds.", output);
         Assert.False(File.Exists(developmentCertificate), "a refused start must not create a certificate");
     }
 
