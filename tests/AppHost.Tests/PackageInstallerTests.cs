@@ -27,6 +27,40 @@ public sealed class PackageInstallerTests
         Assert.Empty(lines);
     }
 
+    [Fact]
+    public async Task An_install_waits_for_another_process_installing_and_then_installs_only_what_is_still_missing()
+    {
+        var folder = Directory.CreateTempSubdirectory("platform-install-test").FullName;
+        try
+        {
+            var lockPath = Path.Combine(folder, "install.lock");
+            var program = Path.Combine(folder, "server-program");
+            var lines = new System.Collections.Concurrent.ConcurrentQueue<string>();
+            var waiting = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+            var installer = new PackageInstaller(new ResourceOutput((_, line) =>
+            {
+                lines.Enqueue(line);
+                if (line.Contains("waiting", StringComparison.Ordinal)) waiting.TrySetResult();
+            }), lockPath);
+
+            // "Another process" holds the install lock (a second open file description: flock conflicts as across processes).
+            var other = new FileStream(lockPath, FileMode.OpenOrCreate, FileAccess.ReadWrite, FileShare.None);
+            var install = installer.EnsureAsync([("server", new RequiredPackage("platform-no-such-package", program))], CancellationToken.None);
+            await waiting.Task.WaitAsync(TimeSpan.FromSeconds(30));
+
+            // The other process installs the program and releases the lock: ours finds it and runs no apt-get.
+            await File.WriteAllTextAsync(program, "#!/bin/sh\n");
+            other.Dispose();
+            await install.WaitAsync(TimeSpan.FromSeconds(30));
+
+            Assert.DoesNotContain(lines, l => l.Contains("with apt-get", StringComparison.Ordinal));
+        }
+        finally
+        {
+            Directory.Delete(folder, recursive: true);
+        }
+    }
+
     private sealed class MadeUpServer() : ContainerResource("madeup")
     {
         public override string Image => "example.invalid/madeup:1";

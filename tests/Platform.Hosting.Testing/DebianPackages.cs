@@ -9,21 +9,12 @@ namespace Platform.Hosting.Testing;
 /// </summary>
 public static class DebianPackages
 {
-    private static readonly SemaphoreSlim gate = new(1, 1);
-
     /// <summary>Installs <paramref name="package"/> unless all of <paramref name="programs"/> are found; returns the first program's path.</summary>
     public static async Task<string> EnsureAsync(string package, string[] programs, CancellationToken cancellationToken = default)
     {
-        await gate.WaitAsync(cancellationToken);
-        try
-        {
-            var output = new ResourceOutput((_, line) => Console.WriteLine(line));
-            await new PackageInstaller(output).EnsureAsync([("tests", new RequiredPackage(package, programs))], cancellationToken);
-            return PackageInstaller.FindProgram(programs[0]) ?? throw new InvalidOperationException($"{programs[0]} is not found after installing {package}.");
-        }
-        finally
-        {
-            gate.Release();
-        }
+        // The installer takes turns with every other process that installs (AppHosts, other test assemblies).
+        var output = new ResourceOutput((_, line) => Console.WriteLine(line));
+        await new PackageInstaller(output).EnsureAsync([("tests", new RequiredPackage(package, programs))], cancellationToken);
+        return PackageInstaller.FindProgram(programs[0]) ?? throw new InvalidOperationException($"{programs[0]} is not found after installing {package}.");
     }
 }

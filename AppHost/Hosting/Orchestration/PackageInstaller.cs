@@ -7,8 +7,11 @@ namespace Platform.Hosting.Orchestration;
 /// apt-get — showing apt's own progress — so that a fresh machine with only the .NET SDK can run the platform.
 /// Services the packages would start system-wide are kept from starting (policy-rc.d): only private instances run.
 /// </summary>
-internal sealed class PackageInstaller(ResourceOutput output)
+internal sealed class PackageInstaller(ResourceOutput output, string? lockPath = null)
 {
+    /// <summary>The file whose lock makes installs take turns across processes.</summary>
+    public static readonly string DefaultLockPath = Path.Combine(Path.GetTempPath(), "platform-package-install.lock");
+
     private static readonly string[] extraSearchPaths = ["/usr/lib/rabbitmq/bin", "/usr/sbin", "/usr/bin", "/usr/local/bin"];
 
     public Task EnsureAsync(IEnumerable<ContainerResource> resources, CancellationToken cancellationToken) =>
@@ -17,10 +20,13 @@ internal sealed class PackageInstaller(ResourceOutput output)
     /// <summary>Installs each package whose programs are not all found; <c>Who</c> names what needs it, for the messages.</summary>
     public async Task EnsureAsync(IEnumerable<(string Who, RequiredPackage Package)> required, CancellationToken cancellationToken)
     {
-        var missing = required
-            .Select(x => (Resource: x.Who, x.Package))
-            .Where(x => !x.Package.Programs.All(program => FindProgram(program) is not null))
-            .ToList();
+        var all = required.ToList();
+        if (Missing(all).Count == 0) return;
+
+        // Several AppHosts or test processes start at once on a fresh machine: one installs while the others wait,
+        // then each looks again, so that nobody fights over apt's lock or installs what another just did.
+        using var installLock = await InstallLock.AcquireAsync(lockPath ?? DefaultLockPath, output, cancellationToken);
+        var missing = Missing(all);
         if (missing.Count == 0) return;
 
         var packages = missing.Select(m => m.Package.Name).Distinct().ToArray();
@@ -49,6 +55,12 @@ internal sealed class PackageInstaller(ResourceOutput output)
 
         try
         {
+            // Emptied package lists (a fresh container or machine) know no package at all: refresh them first.
+            if (!HasPackageLists() && await AptGetAsync(["update"], cancellationToken) != 0)
+            {
+                output.Info("apt-get update failed; trying the install with the lists there are.");
+            }
+
             if (await AptGetAsync(["install", "-y", "--no-install-recommends", .. packages], cancellationToken) != 0)
             {
                 output.Info("apt-get install failed; refreshing the package lists and trying once more.");
@@ -72,6 +84,15 @@ internal sealed class PackageInstaller(ResourceOutput output)
             }
         }
     }
+
+    private static List<(string Resource, RequiredPackage Package)> Missing(List<(string Who, RequiredPackage Package)> required) =>
+        required
+            .Select(x => (Resource: x.Who, x.Package))
+            .Where(x => !x.Package.Programs.All(program => FindProgram(program) is not null))
+            .ToList();
+
+    private static bool HasPackageLists() =>
+        Directory.Exists("/var/lib/apt/lists") && Directory.EnumerateFiles("/var/lib/apt/lists", "*_Packages*").Any();
 
     /// <summary>A program on PATH or where Debian puts server binaries (PostgreSQL's are versioned, newest wins).</summary>
     public static string? FindProgram(string name)
@@ -102,6 +123,9 @@ internal sealed class PackageInstaller(ResourceOutput output)
     private async Task<int> AptGetAsync(string[] arguments, CancellationToken cancellationToken)
     {
         var start = new ProcessStartInfo("apt-get") { RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false };
+        // Wait for dpkg's lock held by another program (a user's apt, unattended-upgrades) instead of failing at once.
+        start.ArgumentList.Add("-o");
+        start.ArgumentList.Add("DPkg::Lock::Timeout=600");
         foreach (var a in arguments) start.ArgumentList.Add(a);
         start.Environment["DEBIAN_FRONTEND"] = "noninteractive";
         using var process = new Process { StartInfo = start };
