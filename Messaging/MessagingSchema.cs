@@ -1,10 +1,11 @@
 using Npgsql;
+using Platform.ServiceDefaults.Postgres.Migrations;
 
 namespace Platform.Messaging;
 
 /// <summary>
 /// The messaging tables in the service's own database: <c>outbox</c> (events waiting to be, or recently, published)
-/// and <c>inbox</c> (ids of events already applied). Idempotent; services run it from their migration step.
+/// and <c>inbox</c> (ids of events already applied). Step 1 is idempotent, so it adopts tables made before steps were versioned.
 /// </summary>
 public static class MessagingSchema
 {
@@ -40,22 +41,10 @@ public static class MessagingSchema
         CREATE INDEX IF NOT EXISTS inbox_processed_at ON inbox (processed_at);
         """;
 
-    public static async Task ApplyAsync(NpgsqlDataSource dataSource, CancellationToken cancellationToken)
-    {
-        ArgumentNullException.ThrowIfNull(dataSource);
-        await using var connection = await dataSource.OpenConnectionAsync(cancellationToken);
-        await using var transaction = await connection.BeginTransactionAsync(cancellationToken);
-        // Two replicas starting together would race on "IF NOT EXISTS" (it is not atomic); the lock serialises them.
-        await using (var command = new NpgsqlCommand("SELECT pg_advisory_xact_lock(hashtext('platform.messaging.schema'))", connection, transaction))
-        {
-            await command.ExecuteNonQueryAsync(cancellationToken);
-        }
+    /// <summary>The messaging tables as versioned steps; a change to them is a new step, never an edit of a released one.</summary>
+    public static readonly Schema Definition = new("messaging", SchemaStep.Sql(1, "outbox and inbox", Sql));
 
-        await using (var command = new NpgsqlCommand(Sql, connection, transaction))
-        {
-            await command.ExecuteNonQueryAsync(cancellationToken);
-        }
-
-        await transaction.CommitAsync(cancellationToken);
-    }
+    /// <summary>Brings the messaging tables up to date (what a service's migrations do at start-up).</summary>
+    public static Task ApplyAsync(NpgsqlDataSource dataSource, CancellationToken cancellationToken) =>
+        SchemaMigrations.ApplyAsync(dataSource, Definition, EmptyServices.Instance, cancellationToken);
 }

@@ -18,7 +18,7 @@ internal static class Extensions
             .ValidateOnStart();
         builder.Services.AddSingleton<AuditReaderAuthenticator>();
         builder.Services.AddSingleton<AuditStore>();
-        builder.Services.AddHostedService<SchemaMigrator>();
+        builder.AddSchemaMigrations(AuditSchema.Definition, MessagingSchema.Definition);
 
         builder.AddEventBus("messaging", "audit")
             .WithInbox()

@@ -9,8 +9,9 @@ using Platform.Identity.Mfa;
 using Platform.Identity.Oidc;
 using Platform.Identity.Organizations;
 using Platform.Identity.Passwords;
-using Platform.Identity.Sessions;
 using Platform.Identity.Sessions.KeyRing;
+using Platform.Identity.Sessions;
+using Platform.Messaging;
 
 namespace Platform.Identity;
 
@@ -21,7 +22,7 @@ internal static class Extensions
         builder.AddNpgsqlDataSource("identitydb");
         // The migrator before every other hosted service (Data Protection's key ring warm-up, the relays, the signing
         // key ring): they read its tables.
-        builder.Services.AddHostedService<SchemaMigrator>();
+        builder.AddSchemaMigrations(IdentitySchema.Definition, MessagingSchema.Definition, OidcSchema.Definition);
 
         builder.Services.AddOptions<IdentityOptions>()
             .Bind(builder.Configuration.GetSection(IdentityOptions.Section))

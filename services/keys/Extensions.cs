@@ -7,6 +7,7 @@ using Platform.Keys.Lifecycle;
 using Platform.Keys.Model;
 using Platform.Keys.Organizations;
 using Platform.Keys.Secrets;
+using Platform.Messaging;
 
 namespace Platform.Keys;
 
@@ -43,7 +44,7 @@ internal static class Extensions
         builder.Services.AddSingleton<GatewayInvalidations>();
         builder.Services.AddSingleton<NetworkPolicyStore>();
         builder.Services.AddSingleton<NetworkPolicyManager>();
-        builder.Services.AddHostedService<SchemaMigrator>();
+        builder.AddSchemaMigrations(KeysSchema.Definition, MessagingSchema.Definition);
         builder.AddKeySecrets();
 
         // Registered after the migrator, so the relay never looks for a missing outbox table.

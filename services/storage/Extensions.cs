@@ -1,5 +1,6 @@
 using System.Text.Json.Serialization;
 using Microsoft.Extensions.Options;
+using Platform.Messaging;
 using Platform.Storage.Apis;
 using Platform.Storage.Blobs;
 using Platform.Storage.Data;
@@ -48,7 +49,7 @@ internal static class Extensions
         builder.Services.AddSingleton<ObjectCatalog>();
         builder.Services.AddSingleton<ObjectUploads>();
         builder.Services.AddSingleton<ObjectReads>();
-        builder.Services.AddHostedService<SchemaMigrator>();
+        builder.AddSchemaMigrations(StorageSchema.Definition, MessagingSchema.Definition);
 
         // Registered after the migrator, so neither the relay nor key maintenance looks for a missing table.
         builder.AddEventBus("messaging", "storage").AddOutbox();

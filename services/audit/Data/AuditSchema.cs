@@ -1,8 +1,9 @@
 using Npgsql;
+using Platform.ServiceDefaults.Postgres.Migrations;
 
 namespace Platform.Audit.Data;
 
-/// <summary>The audit database's tables; applied at start-up only when Migrations:ApplyOnStartup is set.</summary>
+/// <summary>The audit database's tables; applied at start-up only when Migrations:ApplyOnStartup is set (see SchemaMigrator).</summary>
 internal static class AuditSchema
 {
     private const string Sql = """
@@ -29,9 +30,10 @@ internal static class AuditSchema
         CREATE INDEX IF NOT EXISTS audit_events_action ON audit_events (action, occurred_at DESC);
         """;
 
-    public static async Task ApplyAsync(NpgsqlDataSource dataSource, CancellationToken cancellationToken)
-    {
-        await using var command = dataSource.CreateCommand(Sql);
-        await command.ExecuteNonQueryAsync(cancellationToken);
-    }
+    /// <summary>The tables as versioned steps: a change is a new step, never an edit of a released one. Step 1 is idempotent,
+    /// so it adopts a database made before steps were versioned.</summary>
+    public static readonly Schema Definition = new("audit", SchemaStep.Sql(1, "baseline", Sql));
+
+    public static Task ApplyAsync(NpgsqlDataSource dataSource, CancellationToken cancellationToken) =>
+        SchemaMigrations.ApplyAsync(dataSource, Definition, EmptyServices.Instance, cancellationToken);
 }

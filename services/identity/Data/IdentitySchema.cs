@@ -1,4 +1,5 @@
 using Npgsql;
+using Platform.ServiceDefaults.Postgres.Migrations;
 
 namespace Platform.Identity.Data;
 
@@ -109,24 +110,10 @@ internal static class IdentitySchema
         );
         """;
 
-    public static async Task ApplyAsync(NpgsqlDataSource dataSource, CancellationToken cancellationToken)
-    {
-        await using var connection = await dataSource.OpenConnectionAsync(cancellationToken);
-        // One migrator at a time when replicas start together.
-        await using (var lockCommand = new NpgsqlCommand("SELECT pg_advisory_lock(7305001)", connection))
-        {
-            await lockCommand.ExecuteNonQueryAsync(cancellationToken);
-        }
+    /// <summary>The tables as versioned steps: a change is a new step, never an edit of a released one. Step 1 is idempotent,
+    /// so it adopts a database made before steps were versioned.</summary>
+    public static readonly Schema Definition = new("identity", SchemaStep.Sql(1, "baseline", Sql));
 
-        try
-        {
-            await using var command = new NpgsqlCommand(Sql, connection);
-            await command.ExecuteNonQueryAsync(cancellationToken);
-        }
-        finally
-        {
-            await using var unlock = new NpgsqlCommand("SELECT pg_advisory_unlock(7305001)", connection);
-            await unlock.ExecuteNonQueryAsync(CancellationToken.None);
-        }
-    }
+    public static Task ApplyAsync(NpgsqlDataSource dataSource, CancellationToken cancellationToken) =>
+        SchemaMigrations.ApplyAsync(dataSource, Definition, EmptyServices.Instance, cancellationToken);
 }

@@ -1,8 +1,9 @@
 using Npgsql;
+using Platform.ServiceDefaults.Postgres.Migrations;
 
 namespace Platform.Storage.Data;
 
-/// <summary>The storage database's tables; applied at start-up only when Migrations:ApplyOnStartup is set.</summary>
+/// <summary>The storage database's tables; applied at start-up only when Migrations:ApplyOnStartup is set (see SchemaMigrator).</summary>
 internal static class StorageSchema
 {
     // Key material appears only wrapped: wrapped_key under the root key, wrapped_dek under an organization key.
@@ -57,16 +58,10 @@ internal static class StorageSchema
         CREATE INDEX IF NOT EXISTS objects_rewrap ON objects (organization_id, key_version);
         """;
 
-    public static async Task ApplyAsync(NpgsqlDataSource dataSource, CancellationToken cancellationToken)
-    {
-        await using var connection = await dataSource.OpenConnectionAsync(cancellationToken);
-        await using var transaction = await connection.BeginTransactionAsync(cancellationToken);
-        // Two replicas starting together would race on "IF NOT EXISTS"; the advisory lock in Sql serialises them.
-        await using (var command = new NpgsqlCommand(Sql, connection, transaction))
-        {
-            await command.ExecuteNonQueryAsync(cancellationToken);
-        }
+    /// <summary>The tables as versioned steps: a change is a new step, never an edit of a released one. Step 1 is idempotent,
+    /// so it adopts a database made before steps were versioned.</summary>
+    public static readonly Schema Definition = new("storage", SchemaStep.Sql(1, "baseline", Sql));
 
-        await transaction.CommitAsync(cancellationToken);
-    }
+    public static Task ApplyAsync(NpgsqlDataSource dataSource, CancellationToken cancellationToken) =>
+        SchemaMigrations.ApplyAsync(dataSource, Definition, EmptyServices.Instance, cancellationToken);
 }
