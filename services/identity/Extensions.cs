@@ -4,6 +4,7 @@ using Microsoft.Extensions.Options;
 using Platform.Identity.Accounts;
 using Platform.Identity.Apis;
 using Platform.Identity.Data;
+using Platform.Identity.Events;
 using Platform.Identity.Mail;
 using Platform.Identity.Mfa;
 using Platform.Identity.Oidc;
@@ -57,6 +58,7 @@ internal static class Extensions
         builder.Services.AddSingleton<UserStore>();
         builder.Services.AddSingleton<Throttle>();
         builder.Services.AddSingleton<MailOutbox>();
+        builder.Services.AddSingleton<AuditTrail>();
         builder.Services.AddSingleton<AccountService>();
         builder.Services.AddSingleton<SignInService>();
         builder.Services.AddSingleton<TotpService>();
