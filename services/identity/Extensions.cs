@@ -62,6 +62,7 @@ internal static class Extensions
         builder.Services.AddSingleton<AccountService>();
         builder.Services.AddSingleton<SignInService>();
         builder.Services.AddSingleton<TotpService>();
+        builder.Services.AddSingleton<SessionStore>();
         builder.Services.AddSingleton<SessionIssuer>();
         builder.Services.AddSingleton<ApiAccess>();
         builder.Services.AddSingleton<OrganizationService>();

@@ -104,9 +104,9 @@ internal static class SessionApi
         return Results.Ok(new SignInResponse("signed-in", user.Id));
     }
 
-    public static async Task<NoContent> SignOut(HttpContext http)
+    public static async Task<NoContent> SignOut(HttpContext http, SessionIssuer sessions)
     {
-        await SessionIssuer.SignOutAsync(http);
+        await sessions.SignOutAsync(http);
         return TypedResults.NoContent();
     }
 

@@ -36,6 +36,7 @@ internal static class OidcEndpoints
         IOpenIddictAuthorizationManager authorizations,
         Consents consents,
         ClientOwners owners,
+        SessionIssuer sessions,
         TimeProvider clock,
         IOptions<IdentityOptions> options)
     {
@@ -47,7 +48,7 @@ internal static class OidcEndpoints
         if (caller is null || tooOld || request.HasPromptValue(PromptValues.Login))
         {
             if (request.HasPromptValue(PromptValues.None)) return Refuse(Errors.LoginRequired, "The user is not signed in.");
-            if (caller is not null) await SessionIssuer.SignOutAsync(http);
+            if (caller is not null) await sessions.SignOutAsync(http, "reauthentication");
             return Results.Redirect(PageLinks.WithReturn("/signin", returnUrl));
         }
 
@@ -55,7 +56,7 @@ internal static class OidcEndpoints
         var user = await users.FindAsync(caller.UserId, http.RequestAborted);
         if (user is null)
         {
-            await SessionIssuer.SignOutAsync(http);
+            await sessions.SignOutAsync(http, "user-gone");
             return Results.Redirect(PageLinks.WithReturn("/signin", returnUrl));
         }
 

@@ -211,9 +211,9 @@ internal static class AccountPages
         return Results.Redirect("/account");
     }
 
-    private static async Task<IResult> SignOut(HttpContext http)
+    private static async Task<IResult> SignOut(HttpContext http, SessionIssuer sessions)
     {
-        await SessionIssuer.SignOutAsync(http);
+        await sessions.SignOutAsync(http);
         return Results.Redirect("/signin");
     }
 }
