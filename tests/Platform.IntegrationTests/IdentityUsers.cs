@@ -90,7 +90,7 @@ internal sealed class IdentityUser
     public async Task<(string Id, string Secret)> CreateClientAsync(string organizationId)
     {
         using var response = await Browser.PostAsJsonAsync($"/v1/organizations/{organizationId}/clients",
-            new { name = "console", type = "web", scopes = new[] { "openid", "platform" }, redirectUris = new[] { RedirectUri } });
+            new { name = "console", type = "web", scopes = new[] { "openid", "offline_access", "platform.keys", "platform.secrets", "platform.organizations", "platform.audit" }, redirectUris = new[] { RedirectUri } });
         Assert.Equal(HttpStatusCode.Created, response.StatusCode);
         var client = await response.Content.ReadFromJsonAsync<JsonElement>();
         return (client.GetProperty("clientId").GetString()!, client.GetProperty("clientSecret").GetString()!);
@@ -105,7 +105,7 @@ internal sealed class IdentityUser
             ["client_id"] = client.Id,
             ["response_type"] = "code",
             ["redirect_uri"] = RedirectUri,
-            ["scope"] = "openid platform",
+            ["scope"] = "openid offline_access platform.keys platform.secrets platform.organizations platform.audit",
             ["state"] = "s1",
             ["code_challenge"] = BrowserForms.Base64Url(SHA256.HashData(Encoding.ASCII.GetBytes(verifier))),
             ["code_challenge_method"] = "S256",
