@@ -104,6 +104,12 @@ internal static class IdentitySchema
         -- Wrong second factors, counted apart from passwords (a correct password does not clear them).
         ALTER TABLE users ADD COLUMN IF NOT EXISTS mfa_failed_attempts integer NOT NULL DEFAULT 0;
         ALTER TABLE users ADD COLUMN IF NOT EXISTS mfa_locked_until timestamptz;
+        -- Wrong second factors per client address, in a window that opens at the address's first attempt.
+        CREATE TABLE IF NOT EXISTS mfa_address_failures (
+            ip text PRIMARY KEY,
+            window_start timestamptz NOT NULL,
+            attempts integer NOT NULL
+        );
         -- Server-side sessions: a session cookie names its row, and signing out deletes it.
         CREATE TABLE IF NOT EXISTS sessions (
             id text PRIMARY KEY,
