@@ -102,11 +102,11 @@ internal static class Bench
         NewClient machine;
         await using (var scope = services.CreateAsyncScope())
         {
-            machine = await scope.ServiceProvider.GetRequiredService<ClientService>().CreateAsync("org_bench", "usr_bench1", "bench", "machine", [], ["platform"],
+            machine = await scope.ServiceProvider.GetRequiredService<ClientService>().CreateAsync("org_bench", "usr_bench1", "bench", "machine", [], ["platform.keys"],
                 new RequestInfo("127.0.0.1", "bench", null), CancellationToken.None);
         }
 
-        var form = $"grant_type=client_credentials&client_id={machine.ClientId}&client_secret={machine.ClientSecret}&scope=platform";
+        var form = $"grant_type=client_credentials&client_id={machine.ClientId}&client_secret={machine.ClientSecret}&scope=platform.keys";
         var grants = await Parallel(32, duration, async _ =>
         {
             using var response = await http.PostAsync("/connect/token", new StringContent(form, System.Text.Encoding.UTF8, "application/x-www-form-urlencoded"));

@@ -47,6 +47,17 @@ public sealed class LockoutSettings
 
     /// <summary>Sign-in, sign-up and reset attempts per client IP per minute.</summary>
     public int AttemptsPerIpPerMinute { get; set; } = 30;
+
+    /// <summary>
+    /// Wrong second factors (TOTP or recovery codes) in a row before the second factor locks, with the same doubling
+    /// backoff as passwords. Counted apart from passwords: a correct password never clears it.
+    /// </summary>
+    public int MfaThreshold { get; set; } = 5;
+
+    /// <summary>Wrong second factors per client IP (whatever the accounts) within <see cref="MfaIpWindow"/>.</summary>
+    public int MfaFailuresPerIp { get; set; } = 20;
+
+    public TimeSpan MfaIpWindow { get; set; } = TimeSpan.FromMinutes(15);
 }
 
 public sealed class TokenSettings

@@ -31,6 +31,12 @@ internal sealed class IdentityOptionsValidator : IValidateOptions<IdentityOption
         }
 
         if (options.Lockout.AttemptsPerIpPerMinute < 1) errors.Add("Identity:Lockout:AttemptsPerIpPerMinute must be positive.");
+        if (options.Lockout.MfaThreshold is < 1 or > 20) errors.Add("Identity:Lockout:MfaThreshold must be between 1 and 20.");
+        if (options.Lockout.MfaFailuresPerIp < 1) errors.Add("Identity:Lockout:MfaFailuresPerIp must be positive.");
+        if (options.Lockout.MfaIpWindow < TimeSpan.FromMinutes(1) || options.Lockout.MfaIpWindow > TimeSpan.FromDays(1))
+        {
+            errors.Add("Identity:Lockout:MfaIpWindow must be between 1 minute and 1 day.");
+        }
         if (options.Tokens.AccessTokenLifetime < TimeSpan.FromMinutes(1) || options.Tokens.AccessTokenLifetime > TimeSpan.FromHours(1))
         {
             errors.Add("Identity:Tokens:AccessTokenLifetime must be between 1 minute and 1 hour.");

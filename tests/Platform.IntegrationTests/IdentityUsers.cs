@@ -34,10 +34,17 @@ internal sealed class IdentityUser
 
     public string Email { get; }
 
+    /// <summary>The scopes a console client asks for: everything a user token can open.</summary>
+    public const string AllScopes = "openid offline_access platform.keys platform.secrets platform.organizations platform.audit";
+
+    /// <summary>The TOTP secret, once enrolled (what the user's authenticator app holds).</summary>
+    public byte[]? TotpSecret { get; private set; }
+
     /// <summary>A signed-up, verified, signed-in user (password only) who owns a new organization.</summary>
-    public static async Task<(IdentityUser User, string OrganizationId)> OwnerAsync(PlatformFixture fixture)
+    /// <param name="handler">The browser's connection (e.g. from its own client address); a fresh one by default.</param>
+    public static async Task<(IdentityUser User, string OrganizationId)> OwnerAsync(PlatformFixture fixture, SocketsHttpHandler? handler = null)
     {
-        var handler = fixture.App.CreateHandler("gateway");
+        handler ??= fixture.App.CreateHandler("gateway");
         handler.AllowAutoRedirect = false;
         handler.CookieContainer = new CookieContainer();
         var user = new IdentityUser(fixture, fixture.App.CreateHttpClient("gateway", handler: handler), $"owner-{Guid.NewGuid():n}@example.com");
@@ -69,6 +76,7 @@ internal sealed class IdentityUser
         using var begin = await Browser.PostAsync("/v1/me/mfa/totp", null);
         Assert.Equal(HttpStatusCode.OK, begin.StatusCode);
         var secret = Base32Encoding.ToBytes((await begin.Content.ReadFromJsonAsync<JsonElement>()).GetProperty("manualKey").GetString()!);
+        TotpSecret = secret;
         using var confirm = await Browser.PostAsJsonAsync("/v1/me/mfa/totp/confirm", new { code = new Totp(secret).ComputeTotp(TimeProvider.System.GetUtcNow().UtcDateTime) });
         Assert.Equal(HttpStatusCode.OK, confirm.StatusCode);
         recoveryCodes = (await confirm.Content.ReadFromJsonAsync<JsonElement>()).GetProperty("recoveryCodes").EnumerateArray().Select(e => e.GetString()!).ToList();
@@ -87,42 +95,20 @@ internal sealed class IdentityUser
     }
 
     /// <summary>A confidential web client of <paramref name="organizationId"/> (needs a recent step-up): id and secret.</summary>
-    public async Task<(string Id, string Secret)> CreateClientAsync(string organizationId)
+    public async Task<(string Id, string Secret)> CreateClientAsync(string organizationId, string name = "console")
     {
         using var response = await Browser.PostAsJsonAsync($"/v1/organizations/{organizationId}/clients",
-            new { name = "console", type = "web", scopes = new[] { "openid", "platform" }, redirectUris = new[] { RedirectUri } });
+            new { name, type = "web", scopes = AllScopes.Split(' '), redirectUris = new[] { RedirectUri } });
         Assert.Equal(HttpStatusCode.Created, response.StatusCode);
         var client = await response.Content.ReadFromJsonAsync<JsonElement>();
         return (client.GetProperty("clientId").GetString()!, client.GetProperty("clientSecret").GetString()!);
     }
 
     /// <summary>Authorization code + PKCE (S256) with the consent form if shown; the access token the client receives.</summary>
-    public async Task<string> AccessTokenAsync((string Id, string Secret) client)
+    /// <remarks>When the client belongs to another organization, the user ticks that organization on the consent page.</remarks>
+    public async Task<string> AccessTokenAsync((string Id, string Secret) client, string scope = AllScopes)
     {
-        var verifier = BrowserForms.Base64Url(RandomNumberGenerator.GetBytes(32));
-        var query = new Dictionary<string, string?>
-        {
-            ["client_id"] = client.Id,
-            ["response_type"] = "code",
-            ["redirect_uri"] = RedirectUri,
-            ["scope"] = "openid platform",
-            ["state"] = "s1",
-            ["code_challenge"] = BrowserForms.Base64Url(SHA256.HashData(Encoding.ASCII.GetBytes(verifier))),
-            ["code_challenge_method"] = "S256",
-        };
-        var location = await RedirectAsync(await Browser.GetAsync(QueryHelpers.AddQueryString("/connect/authorize", query)));
-        if (location.AbsolutePath == "/consent")
-        {
-            var page = await Browser.GetStringAsync(location.PathAndQuery);
-            using var consent = await Browser.PostAsync("/consent", new FormUrlEncodedContent(new Dictionary<string, string>
-            {
-                ["__RequestVerificationToken"] = BrowserForms.Hidden(page, "__RequestVerificationToken"),
-                ["returnUrl"] = BrowserForms.Hidden(page, "returnUrl"),
-                ["decision"] = "allow",
-            }));
-            location = await RedirectAsync(await Browser.GetAsync((await RedirectAsync(consent)).PathAndQuery));
-        }
-
+        var (location, verifier) = await AuthorizeAsync(client, scope);
         Assert.StartsWith(RedirectUri, location.ToString(), StringComparison.Ordinal);
         var code = QueryHelpers.ParseQuery(location.Query)["code"].ToString();
         using var token = await Browser.PostAsync("/connect/token", new FormUrlEncodedContent(new Dictionary<string, string>
@@ -137,6 +123,47 @@ internal sealed class IdentityUser
         Assert.True(token.IsSuccessStatusCode, $"token: {(int)token.StatusCode} {await token.Content.ReadAsStringAsync()}");
         return (await token.Content.ReadFromJsonAsync<JsonElement>()).GetProperty("access_token").GetString()!;
     }
+
+    /// <summary>
+    /// The authorization request, with Allow on the consent page if it is shown (and the page's other-organization
+    /// choice ticked when <paramref name="confirmOtherOrganization"/>); where the client is finally sent, and the PKCE verifier.
+    /// </summary>
+    public async Task<(Uri Location, string Verifier)> AuthorizeAsync((string Id, string Secret) client, string scope, bool confirmOtherOrganization = true,
+        IReadOnlyDictionary<string, string>? extra = null)
+    {
+        var verifier = BrowserForms.Base64Url(RandomNumberGenerator.GetBytes(32));
+        var query = new Dictionary<string, string?>
+        {
+            ["client_id"] = client.Id,
+            ["response_type"] = "code",
+            ["redirect_uri"] = RedirectUri,
+            ["scope"] = scope,
+            ["state"] = "s1",
+            ["code_challenge"] = BrowserForms.Base64Url(SHA256.HashData(Encoding.ASCII.GetBytes(verifier))),
+            ["code_challenge_method"] = "S256",
+        };
+        foreach (var (name, value) in extra ?? new Dictionary<string, string>()) query[name] = value;
+        var location = await RedirectAsync(await Browser.GetAsync(QueryHelpers.AddQueryString("/connect/authorize", query)));
+        if (location.AbsolutePath == "/consent")
+        {
+            LastConsentPage = await Browser.GetStringAsync(location.PathAndQuery);
+            var form = new Dictionary<string, string>
+            {
+                ["__RequestVerificationToken"] = BrowserForms.Hidden(LastConsentPage, "__RequestVerificationToken"),
+                ["returnUrl"] = BrowserForms.Hidden(LastConsentPage, "returnUrl"),
+                ["decision"] = "allow",
+            };
+            var choice = System.Text.RegularExpressions.Regex.Match(LastConsentPage, "name=\"actIn\" value=\"(?<org>[^\"]+)\"");
+            if (confirmOtherOrganization && choice.Success) form["actIn"] = choice.Groups["org"].Value;
+            using var consent = await Browser.PostAsync("/consent", new FormUrlEncodedContent(form));
+            location = await RedirectAsync(await Browser.GetAsync((await RedirectAsync(consent)).PathAndQuery));
+        }
+
+        return (location, verifier);
+    }
+
+    /// <summary>The last consent page shown to this user, as the browser received it.</summary>
+    public string? LastConsentPage { get; private set; }
 
     /// <summary>The token's payload, decoded (not validated: the gateway and the services do that).</summary>
     public static JsonElement Claims(string jwt)

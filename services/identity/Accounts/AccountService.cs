@@ -150,6 +150,12 @@ internal sealed class AccountService(
         update.Parameters.AddWithValue(hash);
         update.Parameters.AddWithValue(now);
         await update.ExecuteNonQueryAsync(cancellationToken);
+        await using (var sessions = new NpgsqlCommand("DELETE FROM sessions WHERE user_id = $1", connection, transaction))
+        {
+            sessions.Parameters.AddWithValue(userId);
+            await sessions.ExecuteNonQueryAsync(cancellationToken);
+        }
+
         var (authorizations, tokens) = await RevokeTokensAsync(transaction, userId, cancellationToken);
         await outbox.EnqueueAsync(
             [

@@ -67,6 +67,46 @@ internal sealed class UserStore(NpgsqlDataSource dataSource, IOptions<IdentityOp
         return await command.ExecuteScalarAsync(cancellationToken) is int failures ? failures : null;
     }
 
+    /// <summary>
+    /// Counts a second-factor attempt before the code is checked, like <see cref="ReserveAttemptAsync"/> but on a counter
+    /// of its own that only a correct second factor clears: a correct password leaves it alone, so password + wrong
+    /// codes, repeated, still locks.
+    /// </summary>
+    /// <returns>The failure count including this attempt and null; or null and the end of the current lock.</returns>
+    public async Task<(int? Failures, DateTimeOffset? LockedUntil)> ReserveMfaAttemptAsync(string userId, DateTimeOffset now, CancellationToken cancellationToken)
+    {
+        var lockout = options.Value.Lockout;
+        // The outer SELECT sees the row as it was before the UPDATE: when nothing was updated, the lock that refused it.
+        await using var command = dataSource.CreateCommand(
+            """
+            WITH attempt AS (
+                UPDATE users SET mfa_failed_attempts = mfa_failed_attempts + 1,
+                    mfa_locked_until = CASE WHEN mfa_failed_attempts + 1 >= $3
+                        THEN $2 + make_interval(secs => LEAST($5, $4 * power(2, LEAST(mfa_failed_attempts + 1 - $3, 20))))
+                        ELSE mfa_locked_until END
+                WHERE id = $1 AND (mfa_locked_until IS NULL OR mfa_locked_until <= $2)
+                RETURNING mfa_failed_attempts, mfa_locked_until)
+            SELECT (SELECT mfa_failed_attempts FROM attempt), COALESCE((SELECT mfa_locked_until FROM attempt), (SELECT mfa_locked_until FROM users WHERE id = $1))
+            """);
+        command.Parameters.AddWithValue(userId);
+        command.Parameters.AddWithValue(now);
+        command.Parameters.AddWithValue(lockout.MfaThreshold);
+        command.Parameters.AddWithValue(lockout.BaseLock.TotalSeconds);
+        command.Parameters.AddWithValue(lockout.MaxLock.TotalSeconds);
+        await using var reader = await command.ExecuteReaderAsync(cancellationToken);
+        await reader.ReadAsync(cancellationToken);
+        var lockedUntil = reader.IsDBNull(1) ? (DateTimeOffset?)null : reader.GetFieldValue<DateTimeOffset>(1);
+        return reader.IsDBNull(0) ? (null, lockedUntil) : (reader.GetInt32(0), lockedUntil);
+    }
+
+    /// <summary>A correct second factor clears its own counter and lock.</summary>
+    public async Task ResetMfaFailuresAsync(string userId, CancellationToken cancellationToken)
+    {
+        await using var command = dataSource.CreateCommand("UPDATE users SET mfa_failed_attempts = 0, mfa_locked_until = NULL WHERE id = $1");
+        command.Parameters.AddWithValue(userId);
+        await command.ExecuteNonQueryAsync(cancellationToken);
+    }
+
     /// <returns>Whether an organization of the user requires MFA (read in the same round trip).</returns>
     public async Task<bool> ResetFailuresAsync(string userId, string? newHash, CancellationToken cancellationToken)
     {

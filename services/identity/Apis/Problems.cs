@@ -15,6 +15,7 @@ internal static class Problems
     public const string LastOwner = "https://platform.dev/problems/last-owner";
     public const string Conflict = "https://platform.dev/problems/conflict";
     public const string InvalidCode = "https://platform.dev/problems/invalid-code";
+    public const string MfaLockedType = "https://platform.dev/problems/mfa-locked";
 
     public static IResult Invalid(string field, string detail) => Results.Problem(statusCode: 400, type: InvalidRequest, title: "The request is invalid",
         detail: detail, extensions: new Dictionary<string, object?> { ["errors"] = new Dictionary<string, string[]> { [field] = [detail] } });
@@ -29,6 +30,16 @@ internal static class Problems
     {
         http.Response.Headers.RetryAfter = Math.Max(1, (int)Math.Ceiling(retryAfter.TotalSeconds)).ToString(System.Globalization.CultureInfo.InvariantCulture);
         return Results.Problem(statusCode: 429, type: ThrottledType, title: "Too many attempts", detail: "Too many attempts from this address; try again later.");
+    }
+
+    /// <summary>Too many wrong second factors (for the account, or from the address): nothing is checked until the wait is over.</summary>
+    public static IResult MfaRefused(HttpContext http, Mfa.MfaResult result)
+    {
+        http.Response.Headers.RetryAfter = Math.Max(1, (int)Math.Ceiling((result.RetryAfter ?? TimeSpan.FromMinutes(1)).TotalSeconds)).ToString(System.Globalization.CultureInfo.InvariantCulture);
+        return result.Check == Mfa.MfaCheck.Throttled
+            ? Results.Problem(statusCode: 429, type: ThrottledType, title: "Too many attempts", detail: "Too many wrong codes from this address; try again later.")
+            : Results.Problem(statusCode: 429, type: MfaLockedType, title: "Second factor locked",
+                detail: "Too many wrong codes: two-step verification of this account is locked for a while. Try again later.");
     }
 
     /// <summary>RFC 9470 section 3: the caller must authenticate again with a second factor.</summary>

@@ -47,10 +47,15 @@ internal static class SessionApi
         return Results.Accepted(null, new { status = "check-your-email" });
     }
 
-    public static async Task<IResult> CompleteReset(PasswordResetRequest body, HttpContext http, AccountService accounts, ApiAccess access) =>
-        await accounts.ResetPasswordAsync(body.Token, body.Password, access.Request(http), http.RequestAborted) is { } refusal
+    public static async Task<IResult> CompleteReset(PasswordResetRequest body, HttpContext http, AccountService accounts, Throttle throttle, ApiAccess access)
+    {
+        // Before the new password is hashed (Argon2id): the throttle bounds the hashing one address can cause.
+        var request = access.Request(http);
+        if (await throttle.TryAcquireAsync(request.Ip, http.RequestAborted) is { } wait) return Problems.Throttled(http, wait);
+        return await accounts.ResetPasswordAsync(body.Token, body.Password, request, http.RequestAborted) is { } refusal
             ? Problems.Invalid(refusal.Field, refusal.Reason)
             : Results.NoContent();
+    }
 
     public static async Task<IResult> SignIn(SignInRequest body, HttpContext http, SignInService signIn, SessionIssuer sessions, ApiAccess access)
     {
@@ -85,11 +90,13 @@ internal static class SessionApi
         if (userId is null) return Problems.Unauthenticated("Sign in with your password first.");
         var user = await users.FindAsync(userId, http.RequestAborted);
         if (user?.TotpSecret is null) return Results.Problem(statusCode: 409, type: Problems.Conflict, title: "No second factor", detail: "This account has no TOTP authenticator.");
-        var check = await totp.VerifyAsync(user, body.Code, body.RecoveryCode, access.Request(http), http.RequestAborted);
-        if (check is MfaCheck.Failed or MfaCheck.Locked)
+        var result = await totp.VerifyAsync(user, body.Code, body.RecoveryCode, access.Request(http), http.RequestAborted);
+        var check = result.Check;
+        if (check is MfaCheck.Locked or MfaCheck.Throttled) return Problems.MfaRefused(http, result);
+        if (check is MfaCheck.Failed)
         {
             return Results.Problem(statusCode: 401, type: Problems.InvalidCode, title: "Invalid code",
-                detail: "The code is wrong, already used, or the account is temporarily locked.");
+                detail: "The code is wrong or already used.");
         }
 
         string[] amr = check == MfaCheck.Passed ? ["pwd", "otp", "mfa"] : ["pwd", "mfa"];
@@ -97,9 +104,9 @@ internal static class SessionApi
         return Results.Ok(new SignInResponse("signed-in", user.Id));
     }
 
-    public static async Task<NoContent> SignOut(HttpContext http)
+    public static async Task<NoContent> SignOut(HttpContext http, SessionIssuer sessions)
     {
-        await SessionIssuer.SignOutAsync(http);
+        await sessions.SignOutAsync(http);
         return TypedResults.NoContent();
     }
 

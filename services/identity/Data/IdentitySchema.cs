@@ -102,6 +102,23 @@ internal static class IdentitySchema
         );
         -- Bumped by a password reset: every session cookie carries the generation it was issued under.
         ALTER TABLE users ADD COLUMN IF NOT EXISTS session_generation integer NOT NULL DEFAULT 0;
+        -- Wrong second factors, counted apart from passwords (a correct password does not clear them).
+        ALTER TABLE users ADD COLUMN IF NOT EXISTS mfa_failed_attempts integer NOT NULL DEFAULT 0;
+        ALTER TABLE users ADD COLUMN IF NOT EXISTS mfa_locked_until timestamptz;
+        -- Wrong second factors per client address, in a window that opens at the address's first attempt.
+        CREATE TABLE IF NOT EXISTS mfa_address_failures (
+            ip text PRIMARY KEY,
+            window_start timestamptz NOT NULL,
+            attempts integer NOT NULL
+        );
+        -- Server-side sessions: a session cookie names its row, and signing out deletes it.
+        CREATE TABLE IF NOT EXISTS sessions (
+            id text PRIMARY KEY,
+            user_id text NOT NULL REFERENCES users(id) ON DELETE CASCADE,
+            created_at timestamptz NOT NULL,
+            expires_at timestamptz NOT NULL
+        );
+        CREATE INDEX IF NOT EXISTS sessions_user ON sessions (user_id);
         -- The ASP.NET Core Data Protection key ring, shared by every replica; each element AES-GCM encrypted.
         CREATE TABLE IF NOT EXISTS data_protection_keys (
             name text PRIMARY KEY,

@@ -24,4 +24,8 @@ internal static class AuditActions
     public const string ResourceRevoked = "identity.resource.revoked";
     public const string ClientCreated = "identity.client.created";
     public const string TokenFamilyRevoked = "identity.token_family.revoked";
+    public const string ConsentGranted = "identity.consent.granted";
+    public const string AuthorizationRefused = "identity.authorization.refused";
+    public const string SignedOut = "identity.session.ended";
+    public const string MfaLocked = "identity.mfa.locked";
 }

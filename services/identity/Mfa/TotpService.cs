@@ -1,4 +1,5 @@
 using System.Security.Cryptography;
+using Microsoft.Extensions.Options;
 using Npgsql;
 using OtpNet;
 using Platform.Identity.Accounts;
@@ -15,15 +16,30 @@ internal enum MfaCheck
     Passed,
     PassedWithRecoveryCode,
     Failed,
+
+    /// <summary>Too many wrong second factors for the account: locked with a doubling backoff.</summary>
     Locked,
+
+    /// <summary>Too many wrong second factors from the client address.</summary>
+    Throttled,
 }
+
+internal sealed record MfaResult(MfaCheck Check, TimeSpan? RetryAfter = null);
 
 /// <summary>
 /// TOTP (RFC 6238: SHA-1, 6 digits, 30 s) with a ±1 step window (RFC 6238 section 5.2) and no reuse: the last accepted
 /// time step is stored and only a later one is accepted. Ten single-use recovery codes, stored as SHA-256.
 /// Secrets are encrypted at rest (<see cref="DataProtector"/>).
 /// </summary>
-internal sealed class TotpService(NpgsqlDataSource dataSource, DataProtector protector, UserStore users, IOutbox outbox, TimeProvider clock)
+internal sealed partial class TotpService(
+    NpgsqlDataSource dataSource,
+    DataProtector protector,
+    UserStore users,
+    Throttle throttle,
+    IOutbox outbox,
+    TimeProvider clock,
+    IOptions<IdentityOptions> options,
+    ILogger<TotpService> logger)
 {
     public const int RecoveryCodeCount = 10;
     private const string Issuer = "Platform";
@@ -79,15 +95,27 @@ internal sealed class TotpService(NpgsqlDataSource dataSource, DataProtector pro
         return codes;
     }
 
-    /// <summary>Checks a TOTP code or a recovery code; attempts count against the account's lockout like passwords.</summary>
-    public async Task<MfaCheck> VerifyAsync(User user, string? code, string? recoveryCode, RequestInfo request, CancellationToken cancellationToken)
+    /// <summary>
+    /// Checks a TOTP code or a recovery code. Each attempt is counted before it is checked, per client address and on
+    /// the account's own second-factor counter (not the password's: a correct password clears nothing here); a
+    /// correct one is given back to the address and clears the account's counter.
+    /// </summary>
+    public async Task<MfaResult> VerifyAsync(User user, string? code, string? recoveryCode, RequestInfo request, CancellationToken cancellationToken)
     {
-        if (user.TotpSecret is null) return MfaCheck.Failed;
+        if (user.TotpSecret is null) return new MfaResult(MfaCheck.Failed);
         var now = clock.GetUtcNow();
-        if (await users.ReserveAttemptAsync(user.Id, now, cancellationToken) is null)
+        var (throttled, window) = await throttle.TryAcquireMfaAsync(request.Ip, cancellationToken);
+        if (throttled is not null)
+        {
+            await AuditAsync(request.Audit(now, user.Id, AuditActions.MfaFailed, "failure", user.Id, details: new Dictionary<string, string> { ["reason"] = "throttled" }), cancellationToken);
+            return new MfaResult(MfaCheck.Throttled, throttled);
+        }
+
+        var (failures, lockedUntil) = await users.ReserveMfaAttemptAsync(user.Id, now, cancellationToken);
+        if (failures is null)
         {
             await AuditAsync(request.Audit(now, user.Id, AuditActions.MfaFailed, "failure", user.Id, details: new Dictionary<string, string> { ["reason"] = "locked" }), cancellationToken);
-            return MfaCheck.Locked;
+            return new MfaResult(MfaCheck.Locked, lockedUntil - now);
         }
 
         await using var connection = await dataSource.OpenConnectionAsync(cancellationToken);
@@ -120,16 +148,29 @@ internal sealed class TotpService(NpgsqlDataSource dataSource, DataProtector pro
             }
         }
 
+        var locks = result == MfaCheck.Failed && failures >= options.Value.Lockout.MfaThreshold;
         if (result == MfaCheck.Failed)
         {
             await outbox.EnqueueAsync(request.Audit(now, user.Id, AuditActions.MfaFailed, "failure", user.Id,
                 details: new Dictionary<string, string> { ["reason"] = "wrong-code" }), transaction, cancellationToken);
         }
 
+        if (locks)
+        {
+            LogLocked(logger, user.Id, failures!.Value);
+            await outbox.EnqueueAsync(request.Audit(now, user.Id, AuditActions.MfaLocked, "success", user.Id,
+                details: new Dictionary<string, string> { ["failures"] = failures.Value.ToString(System.Globalization.CultureInfo.InvariantCulture) }), transaction, cancellationToken);
+        }
+
         await transaction.CommitAsync(cancellationToken);
-        if (result != MfaCheck.Failed) await users.ResetFailuresAsync(user.Id, null, cancellationToken);
-        return result;
+        if (result == MfaCheck.Failed) return locks ? new MfaResult(MfaCheck.Locked, lockedUntil - now) : new MfaResult(MfaCheck.Failed);
+        await users.ResetMfaFailuresAsync(user.Id, cancellationToken);
+        await throttle.RefundMfaAsync(request.Ip, window, cancellationToken);
+        return new MfaResult(result);
     }
+
+    [LoggerMessage(EventId = 5002, Level = LogLevel.Warning, Message = "Second factor of {UserId} locked after {Failures} wrong codes")]
+    private static partial void LogLocked(ILogger logger, string userId, int failures);
 
     public async Task<bool> RemoveAsync(string userId, RequestInfo request, CancellationToken cancellationToken)
     {

@@ -22,4 +22,13 @@ internal sealed class ClientOwners(NpgsqlDataSource dataSource)
         owners.TryAdd(clientId, found);
         return found;
     }
+
+    /// <summary>The owning organization's id and name, for the consent page (not cached: names change).</summary>
+    public async Task<(string Id, string Name)?> DescribeAsync(string clientId, CancellationToken cancellationToken)
+    {
+        await using var command = dataSource.CreateCommand("SELECT o.id, o.name FROM client_owners c JOIN organizations o ON o.id = c.org_id WHERE c.client_id = $1");
+        command.Parameters.AddWithValue(clientId);
+        await using var reader = await command.ExecuteReaderAsync(cancellationToken);
+        return await reader.ReadAsync(cancellationToken) ? (reader.GetString(0), reader.GetString(1)) : null;
+    }
 }

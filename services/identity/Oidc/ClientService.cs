@@ -29,7 +29,7 @@ internal sealed class ClientService(IOpenIddictApplicationManager applications, 
             return $"scopes must be 1 to 10 of: {string.Join(", ", OidcScopes.ClientSelectable)}.";
         }
 
-        if (type == "machine" && scopes.Any(s => s != OidcScopes.Platform)) return "A machine client can only have the 'platform' scope.";
+        if (type == "machine" && scopes.Any(s => !OidcScopes.Api.Contains(s))) return $"A machine client can only have platform scopes: {string.Join(", ", OidcScopes.Api)}.";
         if (type == "machine" && redirectUris is { Count: > 0 }) return "A machine client has no redirect URIs.";
         if (type != "machine")
         {

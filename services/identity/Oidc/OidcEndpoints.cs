@@ -1,6 +1,7 @@
 using System.Security.Claims;
 using Microsoft.AspNetCore;
 using Microsoft.AspNetCore.Authentication;
+using Microsoft.AspNetCore.WebUtilities;
 using Microsoft.Extensions.Options;
 using OpenIddict.Abstractions;
 using OpenIddict.Server.AspNetCore;
@@ -33,6 +34,9 @@ internal static class OidcEndpoints
         OrganizationService organizations,
         IOpenIddictApplicationManager applications,
         IOpenIddictAuthorizationManager authorizations,
+        Consents consents,
+        ClientOwners owners,
+        SessionIssuer sessions,
         TimeProvider clock,
         IOptions<IdentityOptions> options)
     {
@@ -44,7 +48,7 @@ internal static class OidcEndpoints
         if (caller is null || tooOld || request.HasPromptValue(PromptValues.Login))
         {
             if (request.HasPromptValue(PromptValues.None)) return Refuse(Errors.LoginRequired, "The user is not signed in.");
-            if (caller is not null) await SessionIssuer.SignOutAsync(http);
+            if (caller is not null) await sessions.SignOutAsync(http, "reauthentication");
             return Results.Redirect(PageLinks.WithReturn("/signin", returnUrl));
         }
 
@@ -52,7 +56,7 @@ internal static class OidcEndpoints
         var user = await users.FindAsync(caller.UserId, http.RequestAborted);
         if (user is null)
         {
-            await SessionIssuer.SignOutAsync(http);
+            await sessions.SignOutAsync(http, "user-gone");
             return Results.Redirect(PageLinks.WithReturn("/signin", returnUrl));
         }
 
@@ -79,20 +83,21 @@ internal static class OidcEndpoints
 
         var application = await applications.FindByClientIdAsync(request.ClientId!, http.RequestAborted)
             ?? throw new InvalidOperationException("OpenIddict validated the client before passthrough.");
-        var applicationId = await applications.GetIdAsync(application, http.RequestAborted);
+        var applicationId = (await applications.GetIdAsync(application, http.RequestAborted))!;
         var scopes = request.GetScopes();
-        var consented = false;
-        await foreach (var _ in authorizations.FindAsync(user.Id, applicationId, Statuses.Valid, AuthorizationTypes.Permanent, scopes, http.RequestAborted))
-        {
-            consented = true;
-            break;
-        }
 
+        // Consent is per organization: a client acting outside the organization that owns it needs an explicit grant
+        // for that organization, which only the consent page gives (ID-OIDC), whatever the client's consent type.
+        var actsIn = organization?.Id ?? "";
+        var crossOrganization = organization is not null && await owners.OrganizationOfAsync(request.ClientId!, http.RequestAborted) != organization.Id;
+        var consented = await consents.HasAsync(user.Id, applicationId, actsIn, scopes, http.RequestAborted);
         if (!consented && http.Request.Query["platform_consent"] == "denied") return Refuse(Errors.AccessDenied, "The user denied access.");
-        if (!consented && await applications.HasConsentTypeAsync(application, ConsentTypes.Explicit, http.RequestAborted))
+        if (!consented && (crossOrganization || await applications.HasConsentTypeAsync(application, ConsentTypes.Explicit, http.RequestAborted)))
         {
-            if (request.HasPromptValue(PromptValues.None)) return Refuse(Errors.ConsentRequired, "The user has not consented to this client.");
-            return Results.Redirect(PageLinks.WithReturn("/consent", returnUrl));
+            if (request.HasPromptValue(PromptValues.None)) return Refuse(Errors.ConsentRequired, "The user has not consented to this client for this organization.");
+            // The consent page shows (and the grant records) the organization the tokens will be for.
+            var consentFor = organization is null ? returnUrl.ToString() : WithOrganization(returnUrl.ToString(), organization.Id);
+            return Results.Redirect(PageLinks.WithReturn("/consent", consentFor));
         }
 
         var identity = TokenClaims.NewIdentity();
@@ -102,10 +107,10 @@ internal static class OidcEndpoints
         TokenClaims.SetArray(identity, Claims.AuthenticationMethodReference, caller.Amr);
         TokenClaims.SetAuthTime(identity, caller.AuthTime);
         identity.SetScopes(scopes);
-        identity.SetResources(options.Value.Tokens.Audience);
+        if (OidcScopes.OpensApi(scopes)) identity.SetResources(options.Value.Tokens.Audience);
 
         // Each sign-in starts its own token family: an ad-hoc authorization that reuse detection can revoke whole.
-        var family = await authorizations.CreateAsync(identity, user.Id, applicationId!, AuthorizationTypes.AdHoc, scopes, http.RequestAborted);
+        var family = await authorizations.CreateAsync(identity, user.Id, applicationId, AuthorizationTypes.AdHoc, scopes, http.RequestAborted);
         identity.SetAuthorizationId(await authorizations.GetIdAsync(family, http.RequestAborted));
         identity.SetDestinations(TokenClaims.DestinationsOf);
         return Results.SignIn(new ClaimsPrincipal(identity), null, OpenIddictServerAspNetCoreDefaults.AuthenticationScheme);
@@ -126,7 +131,7 @@ internal static class OidcEndpoints
             if (await owners.OrganizationOfAsync(request.ClientId!, http.RequestAborted) is { } orgId) identity.SetClaim(TokenClaims.OrganizationId, orgId);
             TokenClaims.SetArray(identity, TokenClaims.Roles, []);
             identity.SetScopes(request.GetScopes());
-            identity.SetResources(options.Value.Tokens.Audience);
+            if (OidcScopes.OpensApi(request.GetScopes())) identity.SetResources(options.Value.Tokens.Audience);
             identity.SetDestinations(TokenClaims.DestinationsOf);
             return Results.SignIn(new ClaimsPrincipal(identity), null, OpenIddictServerAspNetCoreDefaults.AuthenticationScheme);
         }
@@ -150,6 +155,8 @@ internal static class OidcEndpoints
                 TokenClaims.SetArray(identity, TokenClaims.Roles, [role]);
             }
 
+            // A refresh that narrows the scopes (RFC 6749 section 6) to none of the platform's keeps no API audience.
+            if (!OidcScopes.OpensApi(principal.GetScopes())) principal.SetResources([]);
             identity.SetDestinations(TokenClaims.DestinationsOf);
             return Results.SignIn(principal, null, OpenIddictServerAspNetCoreDefaults.AuthenticationScheme);
         }
@@ -171,6 +178,14 @@ internal static class OidcEndpoints
         }
 
         return Results.Ok(claims);
+    }
+
+    /// <summary>The same authorization request with its organization parameter set (replacing any earlier one).</summary>
+    public static string WithOrganization(string authorizeUrl, string orgId)
+    {
+        var query = QueryHelpers.ParseQuery(authorizeUrl[OidcSetup.AuthorizePath.Length..]);
+        var parameters = query.Where(p => p.Key != OrganizationParameter).SelectMany(p => p.Value.Select(v => new KeyValuePair<string, string?>(p.Key, v)));
+        return QueryHelpers.AddQueryString(OidcSetup.AuthorizePath, parameters.Append(new(OrganizationParameter, orgId)));
     }
 
     private static IResult Refuse(string error, string description) => Results.Forbid(

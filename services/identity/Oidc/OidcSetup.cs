@@ -30,6 +30,7 @@ internal static class OidcSetup
 
         builder.Services.AddSingleton<SigningKeyRing>();
         builder.Services.AddSingleton<ClientOwners>();
+        builder.Services.AddScoped<Consents>();
         builder.Services.AddSingleton<SigningKeyRotator>();
         builder.Services.AddHostedService(services => services.GetRequiredService<SigningKeyRotator>());
         builder.Services.AddHttpContextAccessor();
@@ -53,7 +54,7 @@ internal static class OidcSetup
                 server.AllowAuthorizationCodeFlow().AllowClientCredentialsFlow().AllowRefreshTokenFlow();
                 // RFC 7636: PKCE for every code request, S256 only (OAuth 2.0 Security BCP, RFC 9700 section 2.1.1).
                 server.RequireProofKeyForCodeExchange();
-                server.RegisterScopes(Scopes.OpenId, Scopes.Email, Scopes.Profile, Scopes.OfflineAccess, OidcScopes.Platform);
+                server.RegisterScopes([.. OidcScopes.ClientSelectable]);
                 server.RegisterClaims(Claims.Subject, Claims.Email, "org_id", "roles", Claims.AuthenticationMethodReference, Claims.AuthenticationTime, Claims.Scope);
 
                 server.SetAccessTokenLifetime(settings.Tokens.AccessTokenLifetime)

@@ -98,9 +98,16 @@ internal static class AccountPages
         if (userId is null) return Results.Redirect(PageLinks.WithReturn("/signin", returnUrl));
         var user = await users.FindAsync(userId, http.RequestAborted);
         if (user?.TotpSecret is null) return Results.Redirect(PageLinks.WithReturn("/mfa/enrol", returnUrl));
-        var check = await totp.VerifyAsync(user, string.IsNullOrWhiteSpace(code) ? null : code.Trim(), string.IsNullOrWhiteSpace(recoveryCode) ? null : recoveryCode.Trim(),
+        var result = await totp.VerifyAsync(user, string.IsNullOrWhiteSpace(code) ? null : code.Trim(), string.IsNullOrWhiteSpace(recoveryCode) ? null : recoveryCode.Trim(),
             RequestInfo.From(http, options.Value.TrustedProxies), http.RequestAborted);
-        if (check is MfaCheck.Failed or MfaCheck.Locked) return MfaPage(http, af, returnUrl, "The code is wrong or already used; wait for the next code.", 401);
+        var check = result.Check;
+        if (check is MfaCheck.Locked or MfaCheck.Throttled)
+        {
+            var minutes = Math.Max(1, (int)Math.Ceiling((result.RetryAfter ?? TimeSpan.FromMinutes(1)).TotalMinutes));
+            return Page(http, "Too many wrong codes", $"""<p class="error" role="alert" id="mfa-locked">Too many wrong codes. Try again in {minutes} minute(s).</p>""", 429);
+        }
+
+        if (check is MfaCheck.Failed) return MfaPage(http, af, returnUrl, "The code is wrong or already used; wait for the next code.", 401);
         await sessions.SignInAsync(http, user.Id, user.Email, check == MfaCheck.Passed ? ["pwd", "otp", "mfa"] : ["pwd", "mfa"], enrolmentRequired: false, user.SessionGeneration);
         return Results.Redirect(PageLinks.Safe(returnUrl));
     }
@@ -160,10 +167,16 @@ internal static class AccountPages
         Error(error) + Form(http, af, "/password/reset",
             Input("token", "Code from the email") + Input("password", "New password (at least 12 characters)", "password", autocomplete: "new-password"), "Set password"), status);
 
-    private static async Task<IResult> Reset(HttpContext http, IAntiforgery af, [FromForm] string? token, [FromForm] string? password, AccountService accounts, IOptions<IdentityOptions> options) =>
-        await accounts.ResetPasswordAsync(token?.Trim(), password, RequestInfo.From(http, options.Value.TrustedProxies), http.RequestAborted) is { } refusal
+    private static async Task<IResult> Reset(HttpContext http, IAntiforgery af, [FromForm] string? token, [FromForm] string? password, AccountService accounts, Throttle throttle,
+        IOptions<IdentityOptions> options)
+    {
+        // Before the new password is hashed (Argon2id).
+        var request = RequestInfo.From(http, options.Value.TrustedProxies);
+        if (await throttle.TryAcquireAsync(request.Ip, http.RequestAborted) is not null) return ResetPage(http, af, "Too many attempts from this address; try again in a minute.", 429);
+        return await accounts.ResetPasswordAsync(token?.Trim(), password, request, http.RequestAborted) is { } refusal
             ? ResetPage(http, af, refusal.Reason, 400)
             : Page(http, "Password changed", """<p>Your password is changed. <a href="/signin">Sign in</a>.</p>""");
+    }
 
     private static async Task<IResult> Account(HttpContext http, IAntiforgery af, UserStore users, OrganizationService organizations)
     {
@@ -198,9 +211,9 @@ internal static class AccountPages
         return Results.Redirect("/account");
     }
 
-    private static async Task<IResult> SignOut(HttpContext http)
+    private static async Task<IResult> SignOut(HttpContext http, SessionIssuer sessions)
     {
-        await SessionIssuer.SignOutAsync(http);
+        await sessions.SignOutAsync(http);
         return Results.Redirect("/signin");
     }
 }

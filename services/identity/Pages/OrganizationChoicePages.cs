@@ -46,8 +46,6 @@ internal static class OrganizationChoicePages
         if (role is null) return Page(http, "Choose an organization", Error("You are not a member of that organization.") + $"""<p><a href="{E(PageLinks.WithReturn(Path, returnUrl))}">Back</a></p>""", 400);
 
         // The same authorization request, with the choice as its organization parameter (replacing any earlier one).
-        var query = QueryHelpers.ParseQuery(returnUrl![OidcSetup.AuthorizePath.Length..]);
-        var parameters = query.Where(p => p.Key != OidcEndpoints.OrganizationParameter).SelectMany(p => p.Value.Select(v => new KeyValuePair<string, string?>(p.Key, v)));
-        return Results.Redirect(QueryHelpers.AddQueryString(OidcSetup.AuthorizePath, parameters.Append(new(OidcEndpoints.OrganizationParameter, organization))));
+        return Results.Redirect(OidcEndpoints.WithOrganization(returnUrl!, organization!));
     }
 }

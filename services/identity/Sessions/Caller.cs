@@ -35,4 +35,5 @@ internal static class SessionClaims
     public const string MfaEnrolmentRequired = "mfa_enrolment_required";
     public const string PasswordTime = "pwd_time";
     public const string SessionGeneration = "sgen";
+    public const string SessionId = "sid";
 }

@@ -2,18 +2,24 @@ using System.Globalization;
 using System.Security.Claims;
 using Microsoft.AspNetCore.Authentication;
 using Microsoft.AspNetCore.Authentication.Cookies;
+using Microsoft.Extensions.Options;
+using Platform.Identity.Accounts;
+using Platform.Identity.Events;
 
 namespace Platform.Identity.Sessions;
 
 /// <summary>
 /// The browser session: an encrypted, HttpOnly, Secure, SameSite=Lax cookie. After a correct password a user with
-/// TOTP first gets only the short "MFA pending" cookie; the session cookie comes with the second factor.
+/// TOTP first gets only the short "MFA pending" cookie; the session cookie comes with the second factor. Each cookie
+/// names a server-side session (<see cref="SessionStore"/>): a sign-in replaces the request's earlier one, and signing
+/// out deletes it, so a copy of the cookie kept elsewhere stops working too.
 /// </summary>
-internal sealed class SessionIssuer(TimeProvider clock, Accounts.UserStore users)
+internal sealed class SessionIssuer(TimeProvider clock, UserStore users, SessionStore sessions, AuditTrail audit, IOptions<IdentityOptions> options)
 {
     public const string Scheme = "Identity.Session";
     public const string MfaScheme = "Identity.MfaPending";
-    public const string ApiScheme = "Identity.Api";
+    private static readonly TimeSpan SessionLifetime = TimeSpan.FromHours(8);
+    private static readonly TimeSpan PendingLifetime = TimeSpan.FromMinutes(5);
 
     public static void ConfigureCookies(AuthenticationBuilder authentication)
     {
@@ -24,7 +30,7 @@ internal sealed class SessionIssuer(TimeProvider clock, Accounts.UserStore users
             cookie.Cookie.SecurePolicy = CookieSecurePolicy.Always;
             cookie.Cookie.SameSite = SameSiteMode.Lax;
             cookie.Cookie.Path = "/";
-            cookie.ExpireTimeSpan = TimeSpan.FromHours(8);
+            cookie.ExpireTimeSpan = SessionLifetime;
             cookie.SlidingExpiration = false;
             cookie.Events.OnRedirectToLogin = context => Refuse(context, 401);
             cookie.Events.OnRedirectToAccessDenied = context => Refuse(context, 403);
@@ -37,7 +43,7 @@ internal sealed class SessionIssuer(TimeProvider clock, Accounts.UserStore users
             cookie.Cookie.SecurePolicy = CookieSecurePolicy.Always;
             cookie.Cookie.SameSite = SameSiteMode.Lax;
             cookie.Cookie.Path = "/";
-            cookie.ExpireTimeSpan = TimeSpan.FromMinutes(5);
+            cookie.ExpireTimeSpan = PendingLifetime;
             cookie.Events.OnRedirectToLogin = context => Refuse(context, 401);
             cookie.Events.OnValidatePrincipal = SessionGeneration.ValidateAsync;
         });
@@ -59,6 +65,8 @@ internal sealed class SessionIssuer(TimeProvider clock, Accounts.UserStore users
         identity.AddClaim(new Claim(SessionClaims.AuthTime, clock.GetUtcNow().ToUnixTimeSeconds().ToString(CultureInfo.InvariantCulture)));
         if (enrolmentRequired) identity.AddClaim(new Claim(SessionClaims.MfaEnrolmentRequired, "true"));
         await AddGenerationAsync(identity, userId, generation, http.RequestAborted);
+        await EndCurrentAsync(http);
+        identity.AddClaim(new Claim(SessionClaims.SessionId, await sessions.CreateAsync(userId, SessionLifetime, http.RequestAborted)));
         await http.SignOutAsync(MfaScheme);
         await http.SignInAsync(Scheme, new ClaimsPrincipal(identity));
     }
@@ -69,6 +77,8 @@ internal sealed class SessionIssuer(TimeProvider clock, Accounts.UserStore users
         identity.AddClaim(new Claim(SessionClaims.Subject, userId));
         identity.AddClaim(new Claim(SessionClaims.PasswordTime, clock.GetUtcNow().ToUnixTimeSeconds().ToString(CultureInfo.InvariantCulture)));
         await AddGenerationAsync(identity, userId, generation, http.RequestAborted);
+        await EndCurrentAsync(http);
+        identity.AddClaim(new Claim(SessionClaims.SessionId, await sessions.CreateAsync(userId, PendingLifetime, http.RequestAborted)));
         await http.SignOutAsync(Scheme);
         await http.SignInAsync(MfaScheme, new ClaimsPrincipal(identity));
     }
@@ -91,9 +101,32 @@ internal sealed class SessionIssuer(TimeProvider clock, Accounts.UserStore users
         return result.Succeeded ? Caller.From(result.Principal) : null;
     }
 
-    public static async Task SignOutAsync(HttpContext http)
+    /// <summary>Ends the request's sessions on the server (audited) and clears their cookies.</summary>
+    public async Task SignOutAsync(HttpContext http, string reason = "signed-out")
     {
+        if (await EndCurrentAsync(http) is { } userId)
+        {
+            await audit.RecordAsync(RequestInfo.From(http, options.Value.TrustedProxies).Audit(clock.GetUtcNow(), userId, AuditActions.SignedOut, "success", userId,
+                details: new Dictionary<string, string> { ["reason"] = reason }), http.RequestAborted);
+        }
+
         await http.SignOutAsync(Scheme);
         await http.SignOutAsync(MfaScheme);
+    }
+
+    /// <returns>The user whose live session (or pending sign-in) the request's cookies named and which is now deleted, if any.</returns>
+    private async Task<string?> EndCurrentAsync(HttpContext http)
+    {
+        string? ended = null;
+        foreach (var scheme in (string[])[Scheme, MfaScheme])
+        {
+            var principal = (await http.AuthenticateAsync(scheme)).Principal;
+            if (principal?.FindFirst(SessionClaims.SessionId)?.Value is { } sessionId && await sessions.EndAsync(sessionId, http.RequestAborted))
+            {
+                ended ??= principal.FindFirst(SessionClaims.Subject)?.Value;
+            }
+        }
+
+        return ended;
     }
 }

@@ -57,6 +57,14 @@ public sealed class TestUser(IdentityFixture fixture, HttpClient client, string 
     /// <summary>The TOTP code at the service's (fake) clock.</summary>
     public string Code(TimeSpan? offset = null) => new Totp(TotpSecret!).ComputeTotp((fixture.Clock.GetUtcNow() + (offset ?? TimeSpan.Zero)).UtcDateTime);
 
+    /// <summary>A well-formed code that is not valid now (nor one step either side).</summary>
+    public string WrongCode()
+    {
+        var valid = new[] { Code(TimeSpan.FromSeconds(-30)), Code(), Code(TimeSpan.FromSeconds(30)) };
+        return Enumerable.Range(0, 4).Select(i => ((int.Parse(valid[1], System.Globalization.CultureInfo.InvariantCulture) + 1 + i) % 1_000_000).ToString("D6", System.Globalization.CultureInfo.InvariantCulture))
+            .First(candidate => !valid.Contains(candidate));
+    }
+
     /// <summary>Moves to the next TOTP step (codes are single-use) and passes the second factor.</summary>
     public async Task StepUpAsync()
     {

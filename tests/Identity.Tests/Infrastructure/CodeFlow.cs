@@ -24,11 +24,14 @@ public sealed class CodeFlow(HttpClient browser, string clientId, string clientS
         var orgId = await admin.CreateOrganizationAsync();
         await admin.StepUpAsync();
         var response = await admin.Http.PostAsJsonAsync($"/v1/organizations/{orgId}/clients",
-            new { name = "web", type = "web", scopes = new[] { "openid", "offline_access", "platform" }, redirectUris = new[] { RedirectUri } });
+            new { name = "web", type = "web", scopes = new[] { "openid", "offline_access", "platform.keys", "platform.secrets", "platform.organizations", "platform.audit" }, redirectUris = new[] { RedirectUri } });
         Assert.Equal(HttpStatusCode.Created, response.StatusCode);
         var client = await response.Content.ReadFromJsonAsync<JsonElement>();
         return (admin, orgId, new CodeFlow(admin.Http, client.GetProperty("clientId").GetString()!, client.GetProperty("clientSecret").GetString()!, RedirectUri));
     }
+
+    /// <summary>What <see cref="AuthorizeAsync"/> asks for unless the extra parameters say otherwise.</summary>
+    public const string Scope = "openid offline_access platform.keys platform.secrets platform.organizations platform.audit";
 
     public string ClientId { get; } = clientId;
 
@@ -43,7 +46,7 @@ public sealed class CodeFlow(HttpClient browser, string clientId, string clientS
             ["client_id"] = ClientId,
             ["response_type"] = "code",
             ["redirect_uri"] = redirectUri,
-            ["scope"] = "openid offline_access platform",
+            ["scope"] = Scope,
             ["state"] = "s1",
             ["code_challenge"] = Base64Url(SHA256.HashData(Encoding.ASCII.GetBytes(verifier))),
             ["code_challenge_method"] = "S256",

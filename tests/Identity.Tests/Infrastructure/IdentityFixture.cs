@@ -22,6 +22,8 @@ public sealed class IdentityFixture : IAsyncLifetime
 {
     public const int IpLimit = 10;
     public const int Threshold = 5;
+    public const int MfaThreshold = 5;
+    public const int MfaFailuresPerIp = 8;
 
     public FakeTimeProvider Clock { get; } = new(TimeProvider.System.GetUtcNow());
 
@@ -80,6 +82,8 @@ public sealed class IdentityFixture : IAsyncLifetime
             ["Identity:Mail:Folder"] = MailFolder,
             ["Identity:Lockout:AttemptsPerIpPerMinute"] = ipLimit.ToString(System.Globalization.CultureInfo.InvariantCulture),
             ["Identity:Lockout:Threshold"] = Threshold.ToString(System.Globalization.CultureInfo.InvariantCulture),
+            ["Identity:Lockout:MfaThreshold"] = MfaThreshold.ToString(System.Globalization.CultureInfo.InvariantCulture),
+            ["Identity:Lockout:MfaFailuresPerIp"] = MfaFailuresPerIp.ToString(System.Globalization.CultureInfo.InvariantCulture),
             ["Identity:TrustedProxies:0"] = "*",
             ["Logging:LogLevel:Default"] = "Trace",
             ["Logging:LogLevel:Microsoft.AspNetCore"] = "Trace",

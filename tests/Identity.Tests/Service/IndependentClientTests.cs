@@ -17,7 +17,9 @@ public sealed class IndependentClientTests(IdentityFixture fixture)
         "clients-created", "discovery", "consent-page", "redirected-with-code", "code-pkce-tokens", "refresh-rotated",
         "refresh-reuse-refused", "family-revoked-after-reuse", "family-access-token-inactive", "introspection-active",
         "revoked-token-inactive", "client-credentials", "client-credentials-introspection-active", "client-credentials-token-not-stored",
-        "unknown-scope-refused",
+        "unknown-scope-refused", "retired-platform-scope-refused", "client-credentials-scope-and-audience", "consent-names-owner",
+        "token-scopes-as-consented", "cross-organization-consent-page", "cross-organization-refused-without-explicit-choice",
+        "cross-organization-granted-explicitly",
     ];
 
     [Fact]
@@ -53,7 +55,7 @@ public sealed class IndependentClientTests(IdentityFixture fixture)
         Assert.Equal(address.ToString(), claims.GetProperty("iss").GetString());
         var audience = claims.GetProperty("aud");
         Assert.Equal("platform-api", audience.ValueKind == JsonValueKind.Array ? audience[0].GetString() : audience.GetString());
-        Assert.Contains("platform", claims.GetProperty("scope").GetString()!.Split(' '));
+        Assert.Contains("platform.keys", claims.GetProperty("scope").GetString()!.Split(' '));
         Assert.DoesNotContain("email", claims.EnumerateObject().Select(p => p.Name));
 
         // No token (JWS or JWE: codes, access, refresh and identity tokens all start with a JOSE header) in any log line.

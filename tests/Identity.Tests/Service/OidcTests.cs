@@ -33,7 +33,7 @@ public sealed class OidcTests(IdentityFixture fixture)
 
     private static byte[] Base64Url(string s) => Convert.FromBase64String(s.Replace('-', '+').Replace('_', '/').PadRight(s.Length + ((4 - (s.Length % 4)) % 4), '='));
 
-    private async Task<HttpResponseMessage> ClientCredentialsAsync(string clientId, string secret, string scope = "platform") =>
+    private async Task<HttpResponseMessage> ClientCredentialsAsync(string clientId, string secret, string scope = "platform.keys platform.secrets") =>
         await fixture.Client().PostAsync("/connect/token", new FormUrlEncodedContent(new Dictionary<string, string>
         {
             ["grant_type"] = "client_credentials",
@@ -60,7 +60,7 @@ public sealed class OidcTests(IdentityFixture fixture)
     {
         var (admin, orgId) = await AdministratorAsync();
         await fixture.AdvanceAsync(TimeSpan.FromMinutes(16));
-        var body = new { name = "ci", type = "machine", scopes = new[] { "platform" } };
+        var body = new { name = "ci", type = "machine", scopes = new[] { "platform.keys" } };
         var stale = await (await admin.Http.PostAsJsonAsync($"/v1/organizations/{orgId}/clients", body)).ProblemAsync();
         Assert.Equal((HttpStatusCode.Unauthorized, "https://platform.dev/problems/step-up-required"), (stale.Status, stale.Type));
         await admin.StepUpAsync();
@@ -69,6 +69,8 @@ public sealed class OidcTests(IdentityFixture fixture)
         await fixture.Events.WaitForAsync("audit.recorded", e => e.GetProperty("action").GetString() == "identity.client.created" && e.GetProperty("target").GetString() == created.GetProperty("clientId").GetString());
 
         Assert.Equal(HttpStatusCode.BadRequest, (await admin.Http.PostAsJsonAsync($"/v1/organizations/{orgId}/clients", new { name = "x", type = "machine", scopes = new[] { "admin:all" } })).StatusCode);
+        Assert.Equal(HttpStatusCode.BadRequest, (await admin.Http.PostAsJsonAsync($"/v1/organizations/{orgId}/clients", new { name = "x", type = "machine", scopes = new[] { "platform" } })).StatusCode);
+        Assert.Equal(HttpStatusCode.BadRequest, (await admin.Http.PostAsJsonAsync($"/v1/organizations/{orgId}/clients", new { name = "x", type = "machine", scopes = new[] { "openid" } })).StatusCode);
         Assert.Equal(HttpStatusCode.BadRequest, (await admin.Http.PostAsJsonAsync($"/v1/organizations/{orgId}/clients", new { name = "x", type = "web", scopes = new[] { "openid" }, redirectUris = new[] { "http://evil.example/cb" } })).StatusCode);
     }
 
@@ -76,7 +78,7 @@ public sealed class OidcTests(IdentityFixture fixture)
     public async Task Client_credentials_give_a_short_lived_signed_JWT_for_the_platform_audience()
     {
         var (admin, orgId) = await AdministratorAsync();
-        var client = await CreateClientAsync(admin, orgId, new { name = "ci", type = "machine", scopes = new[] { "platform" } });
+        var client = await CreateClientAsync(admin, orgId, new { name = "ci", type = "machine", scopes = new[] { "platform.keys", "platform.secrets" } });
         var clientId = client.GetProperty("clientId").GetString()!;
         var secret = client.GetProperty("clientSecret").GetString()!;
 
@@ -90,7 +92,7 @@ public sealed class OidcTests(IdentityFixture fixture)
         Assert.Equal("https://localhost/", payload.GetProperty("iss").GetString());
         Assert.Equal(clientId, payload.GetProperty("sub").GetString());
         Assert.Equal(orgId, payload.GetProperty("org_id").GetString());
-        Assert.Equal("platform", payload.GetProperty("scope").GetString());
+        Assert.Equal("platform.keys platform.secrets", payload.GetProperty("scope").GetString());
         var audience = payload.GetProperty("aud");
         Assert.Equal("platform-api", audience.ValueKind == JsonValueKind.Array ? audience[0].GetString() : audience.GetString());
         Assert.Equal(600, payload.GetProperty("exp").GetInt64() - payload.GetProperty("iat").GetInt64());
@@ -100,8 +102,13 @@ public sealed class OidcTests(IdentityFixture fixture)
         // Wrong secret, unknown scope: OAuth errors, no token.
         var wrong = await ClientCredentialsAsync(clientId, secret[..^2] + "xx");
         Assert.Equal("invalid_client", (await wrong.Content.ReadFromJsonAsync<JsonElement>()).GetProperty("error").GetString());
-        var unknownScope = await ClientCredentialsAsync(clientId, secret, "platform admin");
+        var unknownScope = await ClientCredentialsAsync(clientId, secret, "platform.keys admin");
         Assert.Equal("invalid_scope", (await unknownScope.Content.ReadFromJsonAsync<JsonElement>()).GetProperty("error").GetString());
+        // The retired all-powerful scope, and a platform scope the client was not given, are refused too.
+        var retired = await ClientCredentialsAsync(clientId, secret, "platform");
+        Assert.Equal("invalid_scope", (await retired.Content.ReadFromJsonAsync<JsonElement>()).GetProperty("error").GetString());
+        var notGiven = await ClientCredentialsAsync(clientId, secret, "platform.audit");
+        Assert.NotEqual(HttpStatusCode.OK, notGiven.StatusCode);
 
         // Neither the secret nor the token reaches any log line (everything is logged at Trace in these tests).
         Assert.DoesNotContain(fixture.Logs.Lines, line => line.Contains(secret, StringComparison.Ordinal));
@@ -131,13 +138,13 @@ public sealed class OidcTests(IdentityFixture fixture)
     public async Task Authorization_requests_without_S256_PKCE_or_with_unregistered_redirects_or_scopes_are_refused(string fault, string error)
     {
         var (admin, orgId) = await AdministratorAsync();
-        var client = await CreateClientAsync(admin, orgId, new { name = "app", type = "spa", scopes = new[] { "openid", "platform" }, redirectUris = new[] { "https://app.example/cb" } });
+        var client = await CreateClientAsync(admin, orgId, new { name = "app", type = "spa", scopes = new[] { "openid", "platform.keys" }, redirectUris = new[] { "https://app.example/cb" } });
         var query = new Dictionary<string, string?>
         {
             ["client_id"] = client.GetProperty("clientId").GetString(),
             ["response_type"] = "code",
             ["redirect_uri"] = fault == "redirect" ? "https://app.example/cb/other" : "https://app.example/cb",
-            ["scope"] = fault == "scope" ? "openid platform admin" : "openid platform",
+            ["scope"] = fault == "scope" ? "openid platform.keys admin" : "openid platform.keys",
             ["state"] = "s1",
             ["code_challenge"] = fault == "missing" ? null : "E9Melhoa2OwvFrEMTJguCHaoeK1t8URWbuGJSstw-cM",
             ["code_challenge_method"] = fault switch { "missing" => null, "plain" => "plain", _ => "S256" },
@@ -156,7 +163,7 @@ public sealed class OidcTests(IdentityFixture fixture)
     public async Task Rotating_the_signing_key_keeps_the_old_key_published_and_old_tokens_valid()
     {
         var (admin, orgId) = await AdministratorAsync();
-        var client = await CreateClientAsync(admin, orgId, new { name = "ci", type = "machine", scopes = new[] { "platform" } });
+        var client = await CreateClientAsync(admin, orgId, new { name = "ci", type = "machine", scopes = new[] { "platform.keys", "platform.secrets" } });
         var clientId = client.GetProperty("clientId").GetString()!;
         var secret = client.GetProperty("clientSecret").GetString()!;
         var before = (await (await ClientCredentialsAsync(clientId, secret)).Content.ReadFromJsonAsync<JsonElement>()).GetProperty("access_token").GetString()!;

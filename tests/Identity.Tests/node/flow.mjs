@@ -107,14 +107,14 @@ try {
   await page.fill('#name', 'Browser web app');
   await page.selectOption('#type', 'web');
   await page.fill('#redirectUri', redirectUri);
-  await page.fill('#scopes', 'openid email offline_access platform');
+  await page.fill('#scopes', 'openid email offline_access platform.keys');
   await page.click('button[type=submit]');
   const webClientId = await page.textContent('#client-id');
   const webSecret = await page.textContent('#client-secret');
   await page.goto(adminPage);
   await page.fill('#name', 'Browser machine');
   await page.selectOption('#type', 'machine');
-  await page.fill('#scopes', 'platform');
+  await page.fill('#scopes', 'platform.keys');
   await page.click('button[type=submit]');
   const machineId = await page.textContent('#client-id');
   const machineSecret = await page.textContent('#client-secret');
@@ -127,7 +127,7 @@ try {
   const state = client.randomState();
   const authorizationUrl = client.buildAuthorizationUrl(config, {
     redirect_uri: redirectUri,
-    scope: 'openid email offline_access platform',
+    scope: 'openid email offline_access platform.keys',
     code_challenge: await client.calculatePKCECodeChallenge(verifier),
     code_challenge_method: 'S256',
     state,
@@ -136,6 +136,8 @@ try {
   await page.route('http://127.0.0.1:53682/**', route => { callback = route.request().url(); return route.fulfill({ status: 200, body: 'done' }); });
   await page.goto(authorizationUrl.href);
   result('consent-page', (await page.textContent('h1')) === 'Allow access?');
+  // The consent page names the organization that owns the client and the one it will act in (here the same).
+  result('consent-names-owner', (await page.textContent('#owner-id')) === orgId && (await page.$('#cross-organization')) === null);
   await page.click('#allow');
   for (let i = 0; i < 50 && !callback; i++) await new Promise(r => setTimeout(r, 100));
   result('redirected-with-code', callback !== null && new URL(callback).searchParams.has('code'));
@@ -145,6 +147,7 @@ try {
   console.log('CLAIMS ' + JSON.stringify(claims));
   const idClaims = tokens.claims();
   result('code-pkce-tokens', !!tokens.refresh_token && idClaims.sub === claims.sub && claims.org_id === orgId, { idTokenSub: idClaims.sub });
+  result('token-scopes-as-consented', claims.scope === 'openid email offline_access platform.keys' && [].concat(claims.aud).includes('platform-api'), { scope: claims.scope });
 
   // Revocation (RFC 7009): the user's access token stops introspecting as active; the refresh token is not affected.
   result('introspection-active', (await client.tokenIntrospection(config, tokens.access_token)).active === true);
@@ -164,15 +167,53 @@ try {
   // Client credentials: a short-lived JWT, valid at introspection, not stored: revocation answers unsupported_token_type
   // (RFC 7009 section 2.2.1) and the token stays valid until it expires (10 minutes).
   const machine = await client.discovery(new URL(base), machineId, {}, client.ClientSecretPost(machineSecret));
-  const cc = await client.clientCredentialsGrant(machine, { scope: 'platform' });
+  const cc = await client.clientCredentialsGrant(machine, { scope: 'platform.keys' });
   const ccClaims = payload(cc.access_token);
   result('client-credentials', ccClaims.sub === machineId && ccClaims.org_id === orgId && cc.expires_in <= 600, { expiresIn: cc.expires_in });
   result('client-credentials-introspection-active', (await client.tokenIntrospection(machine, cc.access_token)).active === true);
   const ccRevocation = await grantFails(() => client.tokenRevocation(machine, cc.access_token));
   const ccAfter = (await client.tokenIntrospection(machine, cc.access_token)).active;
   result('client-credentials-token-not-stored', ccRevocation === 'unsupported_token_type' && ccAfter === true, { error: ccRevocation, active: ccAfter });
-  const badScope = await grantFails(() => client.clientCredentialsGrant(machine, { scope: 'platform admin' }));
+  result('client-credentials-scope-and-audience', ccClaims.scope === 'platform.keys' && [].concat(ccClaims.aud).includes('platform-api'), { scope: ccClaims.scope, aud: ccClaims.aud });
+  const badScope = await grantFails(() => client.clientCredentialsGrant(machine, { scope: 'platform.keys admin' }));
   result('unknown-scope-refused', badScope === 'invalid_scope', { error: badScope });
+  const retiredScope = await grantFails(() => client.clientCredentialsGrant(machine, { scope: 'platform' }));
+  result('retired-platform-scope-refused', retiredScope === 'invalid_scope', { error: retiredScope });
+
+  // A client acts in an organization other than its owner only through an explicit grant on the consent page.
+  await page.goto(new URL('/account', base).href);
+  await page.fill('#name', 'Other Org');
+  await page.click('form[action="/account/organizations"] button');
+  const otherOrgId = (await page.$$eval('#organizations .org', nodes => nodes.map(n => n.getAttribute('data-id')))).find(id => id !== orgId);
+  const crossAuthorize = async () => {
+    const crossVerifier = client.randomPKCECodeVerifier();
+    const url = client.buildAuthorizationUrl(config, {
+      redirect_uri: redirectUri,
+      scope: 'openid platform.keys',
+      code_challenge: await client.calculatePKCECodeChallenge(crossVerifier),
+      code_challenge_method: 'S256',
+      state,
+      organization: otherOrgId,
+    });
+    callback = null;
+    await page.goto(url.href);
+    return crossVerifier;
+  };
+  await crossAuthorize();
+  result('cross-organization-consent-page', (await page.$('#cross-organization')) !== null && (await page.textContent('#owner-id')) === orgId
+    && (await page.textContent('#acts-in')) === 'Other Org', { otherOrgId });
+  // Allow without ticking the choice (the form's validation switched off, as a forged submission would): refused.
+  await page.$eval('form[action="/consent"]', form => { form.noValidate = true; });
+  await page.click('#allow');
+  for (let i = 0; i < 50 && !callback; i++) await new Promise(r => setTimeout(r, 100));
+  result('cross-organization-refused-without-explicit-choice', callback !== null && new URL(callback).searchParams.get('error') === 'access_denied'
+    && !new URL(callback).searchParams.has('code'), { callback });
+  const crossVerifier = await crossAuthorize();
+  await page.check('#act-in');
+  await page.click('#allow');
+  for (let i = 0; i < 50 && !callback; i++) await new Promise(r => setTimeout(r, 100));
+  const crossTokens = await client.authorizationCodeGrant(config, new URL(callback), { pkceCodeVerifier: crossVerifier, expectedState: state });
+  result('cross-organization-granted-explicitly', payload(crossTokens.access_token).org_id === otherOrgId);
 } finally {
   await browser.close();
 }
