@@ -102,23 +102,6 @@ internal static class IdentitySchema
         );
         -- Bumped by a password reset: every session cookie carries the generation it was issued under.
         ALTER TABLE users ADD COLUMN IF NOT EXISTS session_generation integer NOT NULL DEFAULT 0;
-        -- Wrong second factors, counted apart from passwords (a correct password does not clear them).
-        ALTER TABLE users ADD COLUMN IF NOT EXISTS mfa_failed_attempts integer NOT NULL DEFAULT 0;
-        ALTER TABLE users ADD COLUMN IF NOT EXISTS mfa_locked_until timestamptz;
-        -- Wrong second factors per client address, in a window that opens at the address's first attempt.
-        CREATE TABLE IF NOT EXISTS mfa_address_failures (
-            ip text PRIMARY KEY,
-            window_start timestamptz NOT NULL,
-            attempts integer NOT NULL
-        );
-        -- Server-side sessions: a session cookie names its row, and signing out deletes it.
-        CREATE TABLE IF NOT EXISTS sessions (
-            id text PRIMARY KEY,
-            user_id text NOT NULL REFERENCES users(id) ON DELETE CASCADE,
-            created_at timestamptz NOT NULL,
-            expires_at timestamptz NOT NULL
-        );
-        CREATE INDEX IF NOT EXISTS sessions_user ON sessions (user_id);
         -- The ASP.NET Core Data Protection key ring, shared by every replica; each element AES-GCM encrypted.
         CREATE TABLE IF NOT EXISTS data_protection_keys (
             name text PRIMARY KEY,
@@ -127,9 +110,34 @@ internal static class IdentitySchema
         );
         """;
 
+    // Second factors counted apart from passwords, per account and per client address; server-side sessions that
+    // a session cookie names and signing out deletes (issue 14).
+    private const string SessionsAndSecondFactors = """
+        -- Wrong second factors, counted apart from passwords (a correct password does not clear them).
+        ALTER TABLE users ADD COLUMN mfa_failed_attempts integer NOT NULL DEFAULT 0;
+        ALTER TABLE users ADD COLUMN mfa_locked_until timestamptz;
+        -- Wrong second factors per client address, in a window that opens at the address's first attempt.
+        CREATE TABLE mfa_address_failures (
+            ip text PRIMARY KEY,
+            window_start timestamptz NOT NULL,
+            attempts integer NOT NULL
+        );
+        -- Server-side sessions: a session cookie names its row, and signing out deletes it.
+        CREATE TABLE sessions (
+            id text PRIMARY KEY,
+            user_id text NOT NULL REFERENCES users(id) ON DELETE CASCADE,
+            created_at timestamptz NOT NULL,
+            expires_at timestamptz NOT NULL
+        );
+        CREATE INDEX sessions_user ON sessions (user_id);
+        """;
+
     /// <summary>The tables as versioned steps: a change is a new step, never an edit of a released one. Step 1 is idempotent,
     /// so it adopts a database made before steps were versioned.</summary>
-    public static readonly Schema Definition = new("identity", SchemaStep.Sql(1, "baseline", Sql));
+    public static readonly Schema Definition = new(
+        "identity",
+        SchemaStep.Sql(1, "baseline", Sql),
+        SchemaStep.Sql(2, "sessions and second-factor counters", SessionsAndSecondFactors));
 
     public static Task ApplyAsync(NpgsqlDataSource dataSource, CancellationToken cancellationToken) =>
         SchemaMigrations.ApplyAsync(dataSource, Definition, EmptyServices.Instance, cancellationToken);
