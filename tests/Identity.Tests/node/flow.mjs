@@ -204,14 +204,12 @@ try {
     && (await page.textContent('#acts-in')) === 'Other Org', { otherOrgId });
   // Allow without ticking the choice (the form's validation switched off, as a forged submission would): refused.
   await page.$eval('form[action="/consent"]', form => { form.noValidate = true; });
-  await page.click('#allow');
-  for (let i = 0; i < 50 && !callback; i++) await new Promise(r => setTimeout(r, 100));
+  await Promise.all([page.waitForURL(url => url.href.startsWith('http://127.0.0.1:53682/')), page.click('#allow')]);
   result('cross-organization-refused-without-explicit-choice', callback !== null && new URL(callback).searchParams.get('error') === 'access_denied'
     && !new URL(callback).searchParams.has('code'), { callback });
   const crossVerifier = await crossAuthorize();
   await page.check('#act-in');
-  await page.click('#allow');
-  for (let i = 0; i < 50 && !callback; i++) await new Promise(r => setTimeout(r, 100));
+  await Promise.all([page.waitForURL(url => url.href.startsWith('http://127.0.0.1:53682/')), page.click('#allow')]);
   const crossTokens = await client.authorizationCodeGrant(config, new URL(callback), { pkceCodeVerifier: crossVerifier, expectedState: state });
   result('cross-organization-granted-explicitly', payload(crossTokens.access_token).org_id === otherOrgId);
 } finally {
