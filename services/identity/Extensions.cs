@@ -1,4 +1,5 @@
 using System.Text.Json.Serialization;
+using Microsoft.AspNetCore.Authentication;
 using Microsoft.AspNetCore.Server.Kestrel.Core;
 using Microsoft.Extensions.Options;
 using Platform.Identity.Accounts;
@@ -45,7 +46,9 @@ internal static class Extensions
         });
 
         builder.Services.AddSharedKeyRing();
-        SessionIssuer.ConfigureCookies(builder.Services.AddAuthentication(SessionIssuer.Scheme));
+        var authentication = builder.Services.AddAuthentication(SessionIssuer.Scheme);
+        SessionIssuer.ConfigureCookies(authentication);
+        authentication.AddScheme<AuthenticationSchemeOptions, BearerTokenHandler>(BearerTokenHandler.SchemeName, null);
         builder.Services.AddAuthorization();
         builder.Services.AddAntiforgery(antiforgery =>
         {

@@ -106,9 +106,9 @@ internal sealed class IdentityUser
 
     /// <summary>Authorization code + PKCE (S256) with the consent form if shown; the access token the client receives.</summary>
     /// <remarks>When the client belongs to another organization, the user ticks that organization on the consent page.</remarks>
-    public async Task<string> AccessTokenAsync((string Id, string Secret) client, string scope = AllScopes)
+    public async Task<string> AccessTokenAsync((string Id, string Secret) client, string scope = AllScopes, IReadOnlyDictionary<string, string>? extra = null)
     {
-        var (location, verifier) = await AuthorizeAsync(client, scope);
+        var (location, verifier) = await AuthorizeAsync(client, scope, extra: extra);
         Assert.StartsWith(RedirectUri, location.ToString(), StringComparison.Ordinal);
         var code = QueryHelpers.ParseQuery(location.Query)["code"].ToString();
         using var token = await Browser.PostAsync("/connect/token", new FormUrlEncodedContent(new Dictionary<string, string>

@@ -179,7 +179,7 @@ internal static class OrganizationsApi
 
     private static async Task<(Caller? Caller, string? Role, IResult? Refusal)> MemberAsync(string orgId, HttpContext http, OrganizationService organizations, ApiAccess access)
     {
-        var (caller, refusal) = await access.CallerAsync(http);
+        var (caller, refusal) = await access.OrganizationCallerAsync(http, orgId);
         if (caller is null) return (null, null, refusal);
         var role = Ids.IsWellFormed(orgId, "org_") ? await organizations.RoleOfAsync(orgId, caller.UserId, http.RequestAborted) : null;
         // Not a member and no such organization look the same.

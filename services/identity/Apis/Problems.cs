@@ -16,11 +16,31 @@ internal static class Problems
     public const string Conflict = "https://platform.dev/problems/conflict";
     public const string InvalidCode = "https://platform.dev/problems/invalid-code";
     public const string MfaLockedType = "https://platform.dev/problems/mfa-locked";
+    public const string MultipleCredentialsType = "https://platform.dev/problems/multiple-credentials";
+    public const string InvalidTokenType = "https://platform.dev/problems/invalid-token";
+    public const string InsufficientScopeType = "https://platform.dev/problems/insufficient-scope";
 
     public static IResult Invalid(string field, string detail) => Results.Problem(statusCode: 400, type: InvalidRequest, title: "The request is invalid",
         detail: detail, extensions: new Dictionary<string, object?> { ["errors"] = new Dictionary<string, string[]> { [field] = [detail] } });
 
     public static IResult Unauthenticated(string detail = "Sign in first.") => Results.Problem(statusCode: 401, type: UnauthenticatedType, title: "Authentication required", detail: detail);
+
+    public static IResult MultipleCredentials() => Results.Problem(statusCode: 400, type: MultipleCredentialsType, title: "More than one credential",
+        detail: "Send one credential: the session cookie or an access token, not both.");
+
+    public static IResult InvalidToken(HttpContext http)
+    {
+        http.Response.Headers.WWWAuthenticate = "Bearer error=\"invalid_token\"";
+        return Results.Problem(statusCode: 401, type: InvalidTokenType, title: "The access token is not valid",
+            detail: "The token is malformed, expired, not for this API or not signed by the identity service.");
+    }
+
+    /// <summary>RFC 6750 section 3.1.</summary>
+    public static IResult InsufficientScope(HttpContext http, string scope)
+    {
+        http.Response.Headers.WWWAuthenticate = $"Bearer error=\"insufficient_scope\", scope=\"{scope}\"";
+        return Results.Problem(statusCode: 403, type: InsufficientScopeType, title: "Insufficient scope", detail: $"This API needs a token with the scope {scope}.");
+    }
 
     public static IResult Forbid(string detail) => Results.Problem(statusCode: 403, type: Forbidden, title: "Not allowed", detail: detail);
 

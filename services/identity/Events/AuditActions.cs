@@ -28,4 +28,5 @@ internal static class AuditActions
     public const string AuthorizationRefused = "identity.authorization.refused";
     public const string SignedOut = "identity.session.ended";
     public const string MfaLocked = "identity.mfa.locked";
+    public const string AccessRefused = "identity.api.refused";
 }

@@ -37,6 +37,12 @@ public sealed class CodeFlow(HttpClient browser, string clientId, string clientS
 
     public HttpClient Browser { get; } = browser;
 
+    /// <summary>
+    /// Whether the user ticks the organization on the consent page when the client belongs to another one (a user who
+    /// means to grant it); false clicks Allow alone.
+    /// </summary>
+    public bool ConfirmsOtherOrganization { get; init; } = true;
+
     /// <summary>The authorize request with the consent given if asked; returns where the service finally redirects to.</summary>
     public async Task<(Uri Location, string Verifier)> AuthorizeAsync(IReadOnlyDictionary<string, string>? extra = null)
     {
@@ -63,12 +69,15 @@ public sealed class CodeFlow(HttpClient browser, string clientId, string clientS
         if (location.AbsolutePath == "/consent")
         {
             var page = await (await Browser.GetAsync(location.PathAndQuery)).Content.ReadAsStringAsync();
-            var consent = await Browser.PostAsync("/consent", new FormUrlEncodedContent(new Dictionary<string, string>
+            var form = new Dictionary<string, string>
             {
                 ["__RequestVerificationToken"] = Hidden(page, "__RequestVerificationToken"),
                 ["returnUrl"] = Hidden(page, "returnUrl"),
                 ["decision"] = "allow",
-            }));
+            };
+            var choice = System.Text.RegularExpressions.Regex.Match(page, "name=\"actIn\" value=\"(?<org>[^\"]+)\"");
+            if (ConfirmsOtherOrganization && choice.Success) form["actIn"] = choice.Groups["org"].Value;
+            var consent = await Browser.PostAsync("/consent", new FormUrlEncodedContent(form));
             response = await Browser.GetAsync(Location(consent).PathAndQuery);
             location = Location(response);
         }

@@ -71,7 +71,7 @@ public sealed class ConsentTests(IdentityFixture fixture)
         var client = await ClientOfAnotherOrganizationAsync();
         var victim = await TestUser.CreateAsync(fixture);
         var victimOrg = await victim.CreateOrganizationAsync("Victim Inc");
-        var flow = new CodeFlow(victim.Http, client.Id, client.Secret, CodeFlow.RedirectUri);
+        var flow = new CodeFlow(victim.Http, client.Id, client.Secret, CodeFlow.RedirectUri) { ConfirmsOtherOrganization = false };
 
         // The page says who owns the client and where it would act, and asks for that choice.
         var first = await victim.Http.GetAsync(QueryHelpers.AddQueryString("/connect/authorize", new Dictionary<string, string?>
@@ -86,7 +86,7 @@ public sealed class ConsentTests(IdentityFixture fixture)
         Assert.Contains("Victim Inc", page, StringComparison.Ordinal);
         Assert.Contains("id=\"cross-organization\"", page, StringComparison.Ordinal);
 
-        // Allow alone (what CodeFlow posts): refused and audited, no code.
+        // Allow alone: refused and audited, no code.
         var (refused, _) = await flow.AuthorizeAsync(Scope("openid platform.keys"));
         Assert.Equal("access_denied", QueryHelpers.ParseQuery(refused.Query)["error"].ToString());
         Assert.False(QueryHelpers.ParseQuery(refused.Query).ContainsKey("code"));

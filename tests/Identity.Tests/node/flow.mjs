@@ -202,12 +202,13 @@ try {
   await crossAuthorize();
   result('cross-organization-consent-page', (await page.$('#cross-organization')) !== null && (await page.textContent('#owner-id')) === orgId
     && (await page.textContent('#acts-in')) === 'Other Org', { otherOrgId });
-  // Allow without ticking the choice (the form's validation switched off, as a forged submission would): refused.
-  await page.$eval('form[action="/consent"]', form => { form.noValidate = true; });
-  await page.click('#allow');
-  for (let i = 0; i < 50 && !callback; i++) await new Promise(r => setTimeout(r, 100));
-  result('cross-organization-refused-without-explicit-choice', callback !== null && new URL(callback).searchParams.get('error') === 'access_denied'
-    && !new URL(callback).searchParams.has('code'), { callback });
+  // Allow without ticking the choice (the browser's form would not send it; a forged submission from the same session does): refused.
+  const fields = await page.$$eval('form[action="/consent"] input[type=hidden]', inputs => Object.fromEntries(inputs.map(i => [i.name, i.value])));
+  const forged = await page.request.post(new URL('/consent', base).href, { form: { ...fields, decision: 'allow' }, maxRedirects: 0 });
+  const back = await page.request.get(new URL(forged.headers()['location'], base).href, { maxRedirects: 0 });
+  const refusal = new URL(back.headers()['location'] ?? '', base);
+  result('cross-organization-refused-without-explicit-choice', refusal.origin === 'http://127.0.0.1:53682' && refusal.searchParams.get('error') === 'access_denied'
+    && !refusal.searchParams.has('code'), { refusal: refusal.href });
   const crossVerifier = await crossAuthorize();
   await page.check('#act-in');
   await page.click('#allow');

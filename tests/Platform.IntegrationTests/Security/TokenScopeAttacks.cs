@@ -82,6 +82,40 @@ public sealed class TokenScopeAttacks(PlatformFixture fixture)
     }
 
     [Fact]
+    public async Task A_consent_given_for_the_attackers_organization_is_not_reused_for_the_victims_own()
+    {
+        // The victim is also a member of the attacker's organization (invited) and rightly allowed the attacker's
+        // client there; the attacker then sends a silent authorization request for the victim's own organization.
+        var (attacker, attackerOrganization) = await OwnerWithMfaAsync();
+        var app = await attacker.CreateClientAsync(attackerOrganization, "Team tool");
+        var (victim, victimOrganization) = await OwnerWithMfaAsync();
+        using (var invite = await attacker.Browser.PostAsJsonAsync($"/v1/organizations/{attackerOrganization}/invitations", new { email = victim.Email, role = "Developer" }))
+        {
+            Assert.Equal(HttpStatusCode.Created, invite.StatusCode);
+        }
+
+        var invitation = Platform.Hosting.Testing.BrowserForms.CodeIn(await fixture.MailToAsync(victim.Email, "invited"));
+        using (var accept = await victim.Browser.PostAsJsonAsync("/v1/invitations/accept", new { token = invitation }))
+        {
+            Assert.Equal(HttpStatusCode.OK, accept.StatusCode);
+        }
+
+        var legitimate = await victim.AccessTokenAsync(app, IdentityUser.AllScopes, new Dictionary<string, string> { ["organization"] = attackerOrganization });
+        Assert.Equal(attackerOrganization, IdentityUser.Claims(legitimate).GetProperty("org_id").GetString());
+
+        var (silent, _) = await victim.AuthorizeAsync(app, IdentityUser.AllScopes, confirmOtherOrganization: false,
+            new Dictionary<string, string> { ["organization"] = victimOrganization, ["prompt"] = "none" });
+        var answer = QueryHelpers.ParseQuery(silent.Query);
+        Assert.False(answer.ContainsKey("code"), $"The attacker's client got a code for the victim's organization: {silent}");
+        Assert.Equal("consent_required", answer["error"].ToString());
+
+        // And the token from the legitimate consent does not reach the victim's organization at identity either.
+        using var api = WithToken(legitimate);
+        using var members = await api.GetAsync($"/v1/organizations/{victimOrganization}/members");
+        Assert.Equal(HttpStatusCode.Forbidden, members.StatusCode);
+    }
+
+    [Fact]
     public async Task A_token_carries_only_the_scopes_consented_and_wider_ones_need_a_new_consent()
     {
         var (owner, organization) = await OwnerWithMfaAsync();
