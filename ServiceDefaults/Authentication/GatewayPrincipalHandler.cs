@@ -24,6 +24,7 @@ public sealed class GatewayPrincipalHandler(IOptionsMonitor<AuthenticationScheme
     public const string ScopesHeader = "X-Platform-Scopes";
     public const string RolesHeader = "X-Platform-Roles";
     private const int MaxValueLength = 100;
+    private const string UnsignedMessage = "unsigned";
 
     protected override Task<AuthenticateResult> HandleAuthenticateAsync()
     {
@@ -34,7 +35,7 @@ public sealed class GatewayPrincipalHandler(IOptionsMonitor<AuthenticationScheme
 
         if (Context.RequestServices.GetService<GatewaySignatureVerifier>() is { Enabled: true } verifier && !verifier.Verify(Request))
         {
-            return Task.FromResult(AuthenticateResult.Fail("The request does not carry the gateway's signature."));
+            return Task.FromResult(AuthenticateResult.Fail(UnsignedMessage));
         }
 
         if (headers[OrganizationHeader] is not [{ Length: > 0 and <= MaxValueLength } organization]) return Task.FromResult(AuthenticateResult.Fail("No organization."));
@@ -63,9 +64,13 @@ public sealed class GatewayPrincipalHandler(IOptionsMonitor<AuthenticationScheme
         return Task.FromResult(AuthenticateResult.Success(new AuthenticationTicket(new ClaimsPrincipal(identity), Scheme.Name)));
     }
 
-    protected override Task HandleChallengeAsync(AuthenticationProperties properties) =>
-        PlatformProblems.WriteAsync(Context, 401, "unauthenticated", "Authentication required",
-            "Call this API through the gateway with an API key or an access token.", challenge: "Bearer");
+    protected override async Task HandleChallengeAsync(AuthenticationProperties properties)
+    {
+        var unsigned = (await HandleAuthenticateOnceSafeAsync()).Failure?.Message == UnsignedMessage;
+        await PlatformProblems.WriteAsync(Context, 401, "unauthenticated", "Authentication required",
+            unsigned ? "Call this API through the gateway: the request does not carry the gateway's signature." : "Call this API through the gateway with an API key or an access token.",
+            challenge: "Bearer");
+    }
 
     private static string[] Split(Microsoft.Extensions.Primitives.StringValues values) =>
         values.ToString().Split(' ', StringSplitOptions.RemoveEmptyEntries);

@@ -7,6 +7,8 @@ using Platform.Keys.Lifecycle;
 using Platform.Keys.Model;
 using Platform.Keys.Organizations;
 using Platform.Keys.Secrets;
+using Platform.Keys.Security;
+using Platform.ServiceDefaults.Authentication;
 
 namespace Platform.Keys;
 
@@ -34,8 +36,9 @@ internal static class Extensions
         });
 
         builder.AddAccessTokenValidation<KeysIdentityOptions>(KeysIdentityOptions.SectionName);
-        builder.Services.AddSingleton<Administrators>();
-        builder.Services.AddSingleton<ServiceCredentials>();
+        builder.Services.AddSingleton<IOperatorCredentialSource, KeysCredentials>();
+        builder.Services.AddSingleton<ISecurityAudit, OutboxSecurityAudit>();
+        builder.AddPlatformAuthentication().AddKeysPolicies();
         builder.Services.AddSingleton<KeyHasher>();
         builder.Services.AddSingleton<KeyStore>();
         builder.Services.AddSingleton<KeyVerifier>();

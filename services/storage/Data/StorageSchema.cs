@@ -55,6 +55,13 @@ internal static class StorageSchema
             UNIQUE (dataset_id, name)
         );
         CREATE INDEX IF NOT EXISTS objects_rewrap ON objects (organization_id, key_version);
+        -- December 2026: a dataset belongs to the environment of the key that created it (live or test); rows from
+        -- before are live. Safe to roll through: the previous version neither reads nor writes the column.
+        ALTER TABLE datasets ADD COLUMN IF NOT EXISTS environment text NOT NULL DEFAULT 'live';
+        DO $$ BEGIN
+            ALTER TABLE datasets ADD CONSTRAINT datasets_environment CHECK (environment IN ('live', 'test'));
+        EXCEPTION WHEN duplicate_object THEN NULL;
+        END $$;
         """;
 
     public static async Task ApplyAsync(NpgsqlDataSource dataSource, CancellationToken cancellationToken)
