@@ -36,19 +36,20 @@ internal static class KeysPolicies
     public static AuthorizationBuilder AddKeysPolicies(this AuthorizationBuilder authorization) => authorization
         .AddPlatformPolicy(ManageKeys, Manage(KeysScope))
         .AddPlatformPolicy(ManageSecrets, Manage(SecretsScope))
-        .AddPlatformPolicy(Gateway, new PlatformRequirement("forbidden", "Not allowed", "Send the gateway's service credential, directly to the service.",
-            (user, _) => user.IsOperator(KeysCredentials.Gateway)))
+        .AddPlatformPolicy(Gateway, new PlatformRequirement("unauthenticated", "Authentication required", "Send the gateway's service credential, directly to the service.",
+            (user, _) => user.IsOperator(KeysCredentials.Gateway), status: 401) { Challenge = Bearer })
         .AddPlatformPolicy(RevealSecrets,
-            new PlatformRequirement("forbidden", "Not allowed", "Send a secret consumer credential, directly to the service.",
-                (user, _) => user.IsOperator(KeysCredentials.SecretConsumer)),
+            new PlatformRequirement("unauthenticated", "Authentication required", "Send a secret consumer credential, directly to the service.",
+                (user, _) => user.IsOperator(KeysCredentials.SecretConsumer), status: 401) { Challenge = Bearer },
             new PlatformRequirement("forbidden", "Not allowed", "This consumer may not read that organization's secrets.",
                 // A malformed organization id is the endpoint's 400, not a refusal.
                 (user, http) => Organization(http) is not { } organization || !OrganizationIds.IsWellFormed(organization) || user.OperatorMayUse(organization)));
 
     private static PlatformRequirement[] Manage(string scope) =>
     [
-        new("forbidden", "Not allowed", "Send an administrator credential (directly to the service) or an identity access token.",
-            (user, _) => user.IsKind(PrincipalKinds.User) || user.IsOperator(KeysCredentials.Administrator)),
+        // A credential of a kind this API does not take is no credential here: 401, as before any principal existed.
+        new("unauthenticated", "Authentication required", "Send an administrator credential (directly to the service) or an identity access token.",
+            (user, _) => user.IsKind(PrincipalKinds.User) || user.IsOperator(KeysCredentials.Administrator), status: 401) { Challenge = Bearer },
         new("invalid-request", "The request is invalid", "An organization id is org_ and 1 to 60 letters or digits.",
             (_, http) => Organization(http) is { } organization && OrganizationIds.IsWellFormed(organization), status: 400),
         new("forbidden", "Not allowed", "This credential may not manage that organization.",
@@ -66,6 +67,8 @@ internal static class KeysPolicies
             Challenge = http => http.RequestServices.GetRequiredService<AccessTokenValidator>().StepUpChallenge,
         },
     ];
+
+    private static string? Bearer(HttpContext http) => "Bearer";
 
     private static string? Organization(HttpContext http) => http.GetRouteValue("organizationId") as string;
 

@@ -35,16 +35,16 @@ internal static class StoragePolicies
         .AddPlatformPolicy(Manage, Data([DataAccess.Full], "create or delete datasets"))
         .AddPlatformPolicy(WriteObjects, Data([DataAccess.Full, DataAccess.LabelerOnly], "store or delete objects"))
         .AddPlatformPolicy(Service,
-            new PlatformRequirement("forbidden", "Not allowed", "Send a storage service credential as 'Authorization: Bearer <token>', directly to the service.",
-                (user, _) => user.IsOperator(ServiceTokenCredentials.Role)),
+            new PlatformRequirement("unauthenticated", "Authentication required", "Send a storage service credential as 'Authorization: Bearer <token>', directly to the service.",
+                (user, _) => user.IsOperator(ServiceTokenCredentials.Role), status: 401) { Challenge = _ => "Bearer" },
             new PlatformRequirement("forbidden", "Not allowed", "This service may not use that organization's keys.",
                             // A malformed organization id is the endpoint's 404, not a refusal.
                 (user, http) => http.GetRouteValue("organizationId") is string organization && (!OrganizationIds.IsWellFormed(organization) || user.OperatorMayUse(organization))));
 
     private static PlatformRequirement[] Data(string[] levels, string what) =>
     [
-        new("forbidden", "Not allowed", "Call this API through the gateway with an API key or an access token.",
-            (user, _) => user.IsKind(PrincipalKinds.ApiKey) || user.IsKind(PrincipalKinds.User)),
+        new("unauthenticated", "Authentication required", "Call this API through the gateway with an API key or an access token.",
+            (user, _) => user.IsKind(PrincipalKinds.ApiKey) || user.IsKind(PrincipalKinds.User), status: 401) { Challenge = _ => "Bearer" },
         new("forbidden", "Not allowed", "The credential belongs to another organization.",
             (user, http) => http.GetRouteValue("organizationId") is string organization && user.OrganizationId() == organization),
         new("insufficient-scope", "The key lacks the scope this needs",

@@ -139,7 +139,7 @@ internal sealed class PeerAddressFilter : Microsoft.AspNetCore.Hosting.IStartupF
 {
     public Action<Microsoft.AspNetCore.Builder.IApplicationBuilder> Configure(Action<Microsoft.AspNetCore.Builder.IApplicationBuilder> next) => app =>
     {
-        app.Use((context, following) =>
+        app.Use(following => context =>
         {
             if (context.Request.Headers.Remove(KeysServiceFixture.PeerHeader, out var peer)) context.Connection.RemoteIpAddress = System.Net.IPAddress.Parse(peer.ToString());
             return following(context);

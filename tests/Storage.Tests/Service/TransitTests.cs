@@ -70,8 +70,8 @@ public sealed class TransitTests(StorageServiceFixture fixture)
         await (await tenant.PostAsJsonAsync($"/internal/v1/transit/{StorageApi.NewOrganization()}/encrypt", body)).ProblemAsync(HttpStatusCode.Forbidden);
         await (await tenant.PostAsync($"/internal/v1/organizations/{StorageApi.NewOrganization()}/keys/rotate", null)).ProblemAsync(HttpStatusCode.Forbidden);
 
-        // An API key's principal from the gateway is no service credential: refused, whatever its organization.
-        await (await fixture.Gateway(StorageServiceFixture.TenantOrganization).PostAsJsonAsync($"/internal/v1/transit/{StorageServiceFixture.TenantOrganization}/encrypt", body)).ProblemAsync(HttpStatusCode.Forbidden);
+        // An API key's principal from the gateway is no service credential here.
+        await (await fixture.Gateway(StorageServiceFixture.TenantOrganization).PostAsJsonAsync($"/internal/v1/transit/{StorageServiceFixture.TenantOrganization}/encrypt", body)).ProblemAsync(HttpStatusCode.Unauthorized);
 
         // A service credential on a request that came through the gateway (any X-Platform-* header) is refused.
         var relayed = new HttpRequestMessage(HttpMethod.Post, $"/internal/v1/transit/{StorageServiceFixture.TenantOrganization}/encrypt") { Content = JsonContent.Create(body) };
