@@ -36,6 +36,7 @@ internal static class Extensions
         });
 
         builder.AddAccessTokenValidation<KeysIdentityOptions>(KeysIdentityOptions.SectionName);
+        builder.AddGatewaySignatureVerification();
         builder.Services.AddSingleton<IOperatorCredentialSource, KeysCredentials>();
         builder.Services.AddSingleton<ISecurityAudit, OutboxSecurityAudit>();
         builder.AddPlatformAuthentication().AddKeysPolicies();
