@@ -34,10 +34,17 @@ public static class OperatorNetworks
         var networks = new List<IPNetwork>();
         for (var index = 0; index < cidrs.Count; index++)
         {
-            if (IPNetwork.TryParse(cidrs[index], out var network)) networks.Add(network);
+            if (IPNetwork.TryParse(cidrs[index], out var network) && !HasHostBits(cidrs[index], network)) networks.Add(network);
             else errors.Add($"{path}:Networks:{index} is not a CIDR range without host bits (e.g. 10.0.0.0/8 or fd00::/8).");
         }
 
         return networks;
+    }
+
+    /// <summary>Whether the text names an address beyond the prefix (10.1.2.3/8): refused rather than widened.</summary>
+    private static bool HasHostBits(string cidr, IPNetwork network)
+    {
+        var slash = cidr.IndexOf('/', StringComparison.Ordinal);
+        return slash > 0 && IPAddress.TryParse(cidr.AsSpan(0, slash), out var address) && !address.Equals(network.BaseAddress);
     }
 }
