@@ -79,6 +79,8 @@ var keys = builder.AddProject("keys", "../services/keys/Keys.csproj")
     .WithEnvironment("Keys__Administrators__0__Token", keysAdminToken)
     .WithEnvironment("Keys__Administrators__0__Organizations__0", "*")
     .WithEnvironment("Keys__ServiceTokens__0", keysGatewayToken)
+    // The client address the gateway reports (X-Platform-Client-Address, audited) is believed only when signed.
+    .WithEnvironment("GatewaySigning__Key", gatewaySigningKey)
     // Owners and Admins of an organization manage its keys with their identity access tokens, validated here too.
     .WithReference(identity)
     .WithEnvironment("Keys__Identity__Issuer", publicAddress)

@@ -67,7 +67,11 @@ public sealed class AccessTokenValidator(SigningKeySet signingKeys, AccessTokenO
 
         var authTime = claims.TryGetValue("auth_time", out var at) && long.TryParse(Convert.ToString(at, CultureInfo.InvariantCulture), CultureInfo.InvariantCulture, out var seconds)
             ? DateTimeOffset.FromUnixTimeSeconds(seconds) : (DateTimeOffset?)null;
-        return (new AccessTokenPrincipal(subject, organization, Strings(claims, "roles"), Strings(claims, "amr"), authTime), null);
+        // RFC 8693 section 4.2: "scope" is one space-separated string.
+        var scopes = claims.TryGetValue("scope", out var scope) && scope is string granted
+            ? granted.Split(' ', StringSplitOptions.RemoveEmptyEntries)
+            : Strings(claims, "scope");
+        return (new AccessTokenPrincipal(subject, organization, Strings(claims, "roles"), Strings(claims, "amr"), authTime) { Scopes = scopes }, null);
     }
 
     /// <summary>Whether the principal authenticated with a second factor within <see cref="AccessTokenOptions.StepUpMaxAge"/>.</summary>
@@ -92,4 +96,8 @@ public sealed class AccessTokenValidator(SigningKeySet signingKeys, AccessTokenO
 }
 
 /// <summary>The user (or machine client) a validated access token names, and how and when it authenticated.</summary>
-public sealed record AccessTokenPrincipal(string Subject, string? OrganizationId, IReadOnlyList<string> Roles, IReadOnlyList<string> Methods, DateTimeOffset? AuthTime);
+public sealed record AccessTokenPrincipal(string Subject, string? OrganizationId, IReadOnlyList<string> Roles, IReadOnlyList<string> Methods, DateTimeOffset? AuthTime)
+{
+    /// <summary>The OAuth scopes granted (<c>platform.keys</c>, …), from the <c>scope</c> claim.</summary>
+    public IReadOnlyList<string> Scopes { get; init; } = [];
+}

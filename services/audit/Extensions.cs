@@ -1,7 +1,9 @@
 using Platform.Audit.Apis;
 using Platform.Audit.Data;
 using Platform.Audit.Events;
+using Platform.Audit.Security;
 using Platform.Messaging;
+using Platform.ServiceDefaults.Authentication;
 
 namespace Platform.Audit;
 
@@ -15,8 +17,12 @@ internal static class Extensions
             .Bind(builder.Configuration.GetSection(AuditOptions.Section))
             .ValidateDataAnnotations()
             .Validate(o => o.Readers.All(r => r.Organizations.Count > 0), "Every Audit:Readers entry needs Organizations (ids, or \"*\").")
+            .Validate(o => o.Readers.Select((r, index) => { var errors = new List<string>(); OperatorNetworks.Parse(r.Networks, $"Audit:Readers:{index}", errors); return errors.Count; }).Sum() == 0,
+                "Every Audit:Readers:N:Networks entry must be a CIDR range without host bits (e.g. 10.0.0.0/8).")
             .ValidateOnStart();
-        builder.Services.AddSingleton<AuditReaderAuthenticator>();
+        builder.Services.AddSingleton<IOperatorCredentialSource, AuditReaderCredentials>();
+        builder.Services.AddSingleton<ISecurityAudit, StoreSecurityAudit>();
+        builder.AddPlatformAuthentication().AddAuditPolicies();
         builder.Services.AddSingleton<AuditStore>();
         builder.AddSchemaMigrations(AuditSchema.Definition, MessagingSchema.Definition);
 

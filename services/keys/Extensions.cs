@@ -7,7 +7,9 @@ using Platform.Keys.Lifecycle;
 using Platform.Keys.Model;
 using Platform.Keys.Organizations;
 using Platform.Keys.Secrets;
+using Platform.Keys.Security;
 using Platform.Messaging;
+using Platform.ServiceDefaults.Authentication;
 
 namespace Platform.Keys;
 
@@ -35,8 +37,10 @@ internal static class Extensions
         });
 
         builder.AddAccessTokenValidation<KeysIdentityOptions>(KeysIdentityOptions.SectionName);
-        builder.Services.AddSingleton<Administrators>();
-        builder.Services.AddSingleton<ServiceCredentials>();
+        builder.AddGatewaySignatureVerification();
+        builder.Services.AddSingleton<IOperatorCredentialSource, KeysCredentials>();
+        builder.Services.AddSingleton<ISecurityAudit, OutboxSecurityAudit>();
+        builder.AddPlatformAuthentication().AddKeysPolicies();
         builder.Services.AddSingleton<KeyHasher>();
         builder.Services.AddSingleton<KeyStore>();
         builder.Services.AddSingleton<KeyVerifier>();

@@ -26,5 +26,8 @@ public sealed class KeyAdministrator
 
     public List<string> Organizations { get; set; } = [];
 
+    /// <summary>CIDR ranges the administrator may call from, directly (<c>…:Networks:N</c>); none: loopback only.</summary>
+    public List<string> Networks { get; set; } = [];
+
     public bool MayManage(string organizationId) => Organizations.Contains("*") || Organizations.Contains(organizationId);
 }

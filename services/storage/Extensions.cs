@@ -6,6 +6,8 @@ using Platform.Storage.Blobs;
 using Platform.Storage.Data;
 using Platform.Storage.Keys;
 using Platform.Storage.Objects;
+using Platform.Storage.Security;
+using Platform.ServiceDefaults.Authentication;
 
 namespace Platform.Storage;
 
@@ -36,8 +38,10 @@ internal static class Extensions
             var root = services.GetRequiredService<IOptions<StorageOptions>>().Value.RootKey;
             return root.Provider == "Pkcs11" ? new Pkcs11RootKeyProvider(root.Pkcs11) : new KeyFileRootKeyProvider(root);
         });
-        builder.Services.AddSingleton<ServiceCallers>();
         builder.AddGatewaySignatureVerification();
+        builder.Services.AddSingleton<IOperatorCredentialSource, ServiceTokenCredentials>();
+        builder.Services.AddSingleton<ISecurityAudit, OutboxSecurityAudit>();
+        builder.AddPlatformAuthentication().AddStoragePolicies();
         builder.Services.AddSingleton<FileSystemBlobStore>();
         builder.Services.AddSingleton<IBlobStore>(services => services.GetRequiredService<FileSystemBlobStore>());
         builder.Services.AddSingleton<UploadsInFlight>();

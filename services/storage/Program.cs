@@ -12,6 +12,8 @@ if (!app.ValidateConfiguration()) return 1;
 app.UseExceptionHandler();
 app.UseStatusCodePages();
 app.MapDefaultEndpoints();
+app.UseAuthentication();
+app.UseAuthorization();
 app.MapDatasetsApi();
 app.MapTransitApi();
 app.MapKeyManagementApi();

@@ -93,5 +93,8 @@ public sealed class ServiceCaller
     /// <summary>Organization ids this service may use keys of, or "*".</summary>
     public List<string> Organizations { get; set; } = [];
 
+    /// <summary>CIDR ranges the service may call from (<c>…:Networks:N</c>); none: loopback only.</summary>
+    public List<string> Networks { get; set; } = [];
+
     public bool MayUse(string organizationId) => Organizations.Contains("*") || Organizations.Contains(organizationId);
 }

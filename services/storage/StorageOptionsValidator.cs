@@ -1,3 +1,4 @@
+using Platform.ServiceDefaults.Authentication;
 using Microsoft.Extensions.Options;
 using Platform.Storage.Model;
 
@@ -99,6 +100,7 @@ internal sealed class StorageOptionsValidator(IHostEnvironment environment) : IV
             }
 
             if (caller.Token is not { Length: >= MinTokenLength }) errors.Add($"{path}:Token must have at least {MinTokenLength} characters.");
+            OperatorNetworks.Parse(caller.Networks, path, errors);
             if (caller.Organizations.Count == 0 || caller.Organizations.Any(o => o != "*" && !OrganizationIds.IsWellFormed(o)))
             {
                 errors.Add($"{path}:Organizations needs organization ids (org_…), or \"*\" for all of them.");

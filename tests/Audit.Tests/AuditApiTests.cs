@@ -17,11 +17,12 @@ public sealed class AuditApiTests(AuditServiceFixture fixture)
     public async Task An_event_delivered_twice_is_stored_once()
     {
         var @event = Event("org_a", actor: $"key_{run}", requestId: $"req_{run}_dup");
-        await PublishAsync(@event, @event);
+        // The marker goes last on the same queue: once it is stored, the second copy has been handled too (issue 13).
+        await PublishAsync(@event, @event, Marker());
 
-        var items = await WaitForAsync($"requestId=req_{run}_dup", 1);
-        await Task.Delay(500);
-        Assert.Single(await ItemsAsync($"requestId=req_{run}_dup"));
+        await WaitForAsync($"requestId=req_{run}_marker", 1);
+        var items = await ItemsAsync($"requestId=req_{run}_dup");
+        Assert.Single(items);
         Assert.Equal(@event.Id, items[0].GetProperty("eventId").GetString());
         Assert.Equal("org_a", items[0].GetProperty("organizationId").GetString());
     }
@@ -33,14 +34,37 @@ public sealed class AuditApiTests(AuditServiceFixture fixture)
         var first = new AuditBatchRecorded { Events = events[..200] };
         // Published again after a crash between publish and checkpoint, packed differently: the same events reappear.
         var second = new AuditBatchRecorded { Events = events[150..] };
-        await fixture.Service.Services.GetRequiredService<IEventPublisher>().PublishAsync([first, second], CancellationToken.None);
+        await fixture.Service.Services.GetRequiredService<IEventPublisher>().PublishAsync([first, second, new AuditBatchRecorded { Events = [Marker()] }], CancellationToken.None);
 
-        await WaitForAsync($"actor=key_{run}", 300);
-        await Task.Delay(500);
+        // The marker goes last on the same queue: once it is stored, both batches have been handled (issue 13).
+        await WaitForAsync($"requestId=req_{run}_marker", 1);
         var stored = await ItemsAsync($"actor=key_{run}");
         Assert.Equal(300, stored.Count);
         Assert.Equal(events.Select(e => e.Id).Order(), stored.Select(i => i.GetProperty("eventId").GetString()).Order());
         Assert.All(stored, i => Assert.Equal("org_a", i.GetProperty("organizationId").GetString()));
+    }
+
+    [Fact]
+    public async Task A_reader_token_relayed_by_the_gateway_is_refused_and_every_use_is_an_audited_operator_action()
+    {
+        using var client = Client(AuditServiceFixture.TenantToken);
+        using var relayed = new HttpRequestMessage(HttpMethod.Get, "/v1/audit/events?organization=org_a");
+        relayed.Headers.Add("X-Platform-Client-Address", "198.51.100.7");
+        using (var refused = await client.SendAsync(relayed))
+        {
+            Assert.Equal(HttpStatusCode.Unauthorized, refused.StatusCode);
+            Assert.Equal("https://platform.dev/problems/unauthenticated", (await refused.Content.ReadFromJsonAsync<JsonElement>()).GetProperty("type").GetString());
+        }
+
+        using (var direct = await client.GetAsync($"/v1/audit/events?organization=org_a&requestId=req_{run}_none"))
+        {
+            Assert.Equal(HttpStatusCode.OK, direct.StatusCode);
+        }
+
+        var refusals = await WaitForAsync("actor=operator:tenant-a&action=operator.credential-refused", 1);
+        Assert.Equal("denied", refusals[0].GetProperty("outcome").GetString());
+        var uses = await WaitForAsync("actor=operator:tenant-a&action=operator.request", 1);
+        Assert.Contains(uses, u => u.GetProperty("outcome").GetString() == "succeeded");
     }
 
     [Fact]
@@ -132,7 +156,10 @@ public sealed class AuditApiTests(AuditServiceFixture fixture)
         Details = new Dictionary<string, string> { ["status"] = "200" },
     };
 
-    private async Task PublishAsync(params AuditRecorded[] events) =>
+    /// <summary>An event published after the ones under test, whose arrival shows they were all handled.</summary>
+    private AuditRecorded Marker() => Event("org_marker", actor: $"key_{run}_marker", requestId: $"req_{run}_marker");
+
+    private async Task PublishAsync(params IntegrationEvent[] events) =>
         await fixture.Service.Services.GetRequiredService<IEventPublisher>().PublishAsync(events, CancellationToken.None);
 
     private async Task<List<JsonElement>> WaitForAsync(string query, int count)

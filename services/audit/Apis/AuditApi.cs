@@ -1,6 +1,8 @@
 using Microsoft.AspNetCore.Http.HttpResults;
 using Platform.Audit.Data;
 using Platform.Audit.Model;
+using Platform.Audit.Security;
+using Platform.ServiceDefaults.Authentication;
 
 namespace Platform.Audit.Apis;
 
@@ -9,28 +11,21 @@ public static class AuditApi
     public static IEndpointRouteBuilder MapAuditApi(this IEndpointRouteBuilder app)
     {
         var api = app.MapGroup("/v1/audit");
-        api.MapGet("/events", ListEvents).WithName("ListAuditEvents");
+        api.MapGet("/events", ListEvents).WithName("ListAuditEvents").RequireAuthorization(AuditPolicies.Read);
         return app;
     }
 
     internal static async Task<Results<Ok<AuditPage>, ProblemHttpResult, ValidationProblem>> ListEvents(
-        HttpRequest request, AuditReaderAuthenticator authenticator, AuditStore store, CancellationToken cancellationToken)
+        HttpRequest request, AuditStore store, CancellationToken cancellationToken)
     {
-        var reader = authenticator.Authenticate(request);
-        if (reader is null)
-        {
-            request.HttpContext.Response.Headers.WWWAuthenticate = "Bearer";
-            return TypedResults.Problem(statusCode: 401, type: Problems.Unauthenticated, title: "Authentication required",
-                detail: "Send a reader credential as 'Authorization: Bearer <token>'.");
-        }
-
         var (query, errors) = AuditQuery.Parse(request.Query);
         if (query is null)
         {
             return TypedResults.ValidationProblem(errors, type: Problems.InvalidQuery, title: "The query has invalid parameters");
         }
 
-        if (!reader.MayRead(query.Organization))
+        var reader = request.HttpContext.User;
+        if (query.Organization is null ? !reader.OperatorMayUse("*") : !reader.OperatorMayUse(query.Organization))
         {
             return TypedResults.Problem(statusCode: 403, type: Problems.Forbidden, title: "Not allowed",
                 detail: query.Organization is null

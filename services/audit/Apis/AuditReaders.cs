@@ -1,7 +1,6 @@
 using System.ComponentModel.DataAnnotations;
-using System.Security.Cryptography;
-using System.Text;
 using Microsoft.Extensions.Options;
+using Platform.ServiceDefaults.Authentication;
 
 namespace Platform.Audit.Apis;
 
@@ -30,28 +29,23 @@ public sealed class AuditReader
     [MinLength(1)]
     public List<string> Organizations { get; set; } = [];
 
+    /// <summary>CIDR ranges the reader may call from, directly (<c>…:Networks:N</c>); none: loopback only.</summary>
+    public List<string> Networks { get; set; } = [];
+
     public bool MayRead(string? organization) =>
         Organizations.Contains("*") || (organization is not null && Organizations.Contains(organization));
 }
 
-/// <summary>Finds the reader a bearer token belongs to, comparing hashes in constant time against every reader.</summary>
-internal sealed class AuditReaderAuthenticator(IOptions<AuditOptions> options)
+/// <summary>
+/// <c>Audit:Readers</c> as operator credentials (<see cref="Platform.ServiceDefaults.Authentication.OperatorCredentialHandler"/>):
+/// on direct calls to this service only, from each reader's <c>Networks</c> (default loopback), every use audited as
+/// <c>operator:&lt;name&gt;</c>.
+/// </summary>
+internal sealed class AuditReaderCredentials(IOptions<AuditOptions> options) : IOperatorCredentialSource
 {
-    private readonly (AuditReader Reader, byte[] Hash)[] readers =
-        options.Value.Readers.Select(r => (r, SHA256.HashData(Encoding.UTF8.GetBytes(r.Token)))).ToArray();
+    public const string Role = "audit-reader";
 
-    public AuditReader? Authenticate(HttpRequest request)
-    {
-        var header = request.Headers.Authorization.ToString();
-        if (!header.StartsWith("Bearer ", StringComparison.OrdinalIgnoreCase) || header.Length > 1024) return null;
-        var presented = SHA256.HashData(Encoding.UTF8.GetBytes(header["Bearer ".Length..].Trim()));
-        AuditReader? match = null;
-        foreach (var (reader, hash) in readers)
-        {
-            // No early exit: the time taken does not depend on which reader, if any, matched.
-            if (CryptographicOperations.FixedTimeEquals(presented, hash)) match = reader;
-        }
-
-        return match;
-    }
+    public IReadOnlyList<OperatorCredential> Credentials { get; } = options.Value.Readers
+        .Select((r, index) => new OperatorCredential(r.Name, Role, r.Token, r.Organizations, OperatorNetworks.Parse(r.Networks, $"Audit:Readers:{index}", new List<string>())))
+        .ToList();
 }

@@ -1,5 +1,7 @@
 using Microsoft.AspNetCore.Http.HttpResults;
+using Platform.Audit.Security;
 using Platform.Messaging;
+using Platform.ServiceDefaults.Authentication;
 
 namespace Platform.Audit.Apis;
 
@@ -11,16 +13,16 @@ public static class DeadLetterApi
 {
     public static IEndpointRouteBuilder MapDeadLetterApi(this IEndpointRouteBuilder app)
     {
-        var api = app.MapGroup("/v1/audit/dead-letters");
+        var api = app.MapGroup("/v1/audit/dead-letters").RequireAuthorization(AuditPolicies.Read);
         api.MapGet("/", List).WithName("ListAuditDeadLetters");
         api.MapPost("/{messageId}/replay", Replay).WithName("ReplayAuditDeadLetter");
         return app;
     }
 
     internal static async Task<Results<Ok<IReadOnlyList<DeadLetter>>, ProblemHttpResult>> List(
-        HttpRequest request, AuditReaderAuthenticator authenticator, DeadLetters deadLetters, int? limit, CancellationToken cancellationToken)
+        HttpRequest request, DeadLetters deadLetters, int? limit, CancellationToken cancellationToken)
     {
-        if (Operator(request, authenticator) is { } refusal) return refusal;
+        if (Operator(request) is { } refusal) return refusal;
         if (limit is < 1 or > DeadLetters.MaxListed)
         {
             return TypedResults.Problem(statusCode: 400, type: Problems.InvalidQuery, title: "The query has invalid parameters",
@@ -31,9 +33,9 @@ public static class DeadLetterApi
     }
 
     internal static async Task<Results<Accepted, ProblemHttpResult>> Replay(
-        HttpRequest request, AuditReaderAuthenticator authenticator, DeadLetters deadLetters, string messageId, CancellationToken cancellationToken)
+        HttpRequest request, DeadLetters deadLetters, string messageId, CancellationToken cancellationToken)
     {
-        if (Operator(request, authenticator) is { } refusal) return refusal;
+        if (Operator(request) is { } refusal) return refusal;
         if (messageId.Length > 128 || !messageId.All(c => char.IsAsciiLetterOrDigit(c) || c is '_' or '-' or '.' or ':'))
         {
             return TypedResults.Problem(statusCode: 400, type: Problems.InvalidQuery, title: "Not a message id",
@@ -46,18 +48,8 @@ public static class DeadLetterApi
                 detail: "No message with that id is in the audit service's dead-letter queue.");
     }
 
-    private static ProblemHttpResult? Operator(HttpRequest request, AuditReaderAuthenticator authenticator)
-    {
-        var reader = authenticator.Authenticate(request);
-        if (reader is null)
-        {
-            request.HttpContext.Response.Headers.WWWAuthenticate = "Bearer";
-            return TypedResults.Problem(statusCode: 401, type: Problems.Unauthenticated, title: "Authentication required",
-                detail: "Send an operator credential as 'Authorization: Bearer <token>'.");
-        }
-
-        return reader.Organizations.Contains("*")
+    private static ProblemHttpResult? Operator(HttpRequest request) =>
+        request.HttpContext.User.HasClaim(PlatformClaims.OperatorOrganization, "*")
             ? null
             : TypedResults.Problem(statusCode: 403, type: Problems.Forbidden, title: "Not allowed", detail: "Dead letters are for operators (a reader of every organization).");
-    }
 }

@@ -3,6 +3,9 @@ using Platform.Keys.Data;
 using Platform.Keys.Lifecycle;
 using Platform.Keys.Model;
 
+using Platform.Keys.Security;
+using Platform.ServiceDefaults.Authentication;
+
 namespace Platform.Keys.Apis;
 
 /// <summary>
@@ -18,7 +21,7 @@ public static class InternalKeysApi
 
     public static IEndpointRouteBuilder MapInternalKeysApi(this IEndpointRouteBuilder app)
     {
-        var api = app.MapGroup("/internal/v1/keys");
+        var api = app.MapGroup("/internal/v1/keys").RequireAuthorization(KeysPolicies.Gateway);
         api.MapPost("/verify", Verify).WithName("VerifyKey");
         api.MapPost("/usage", RecordUsage).WithName("RecordKeyUsage");
         return app;
@@ -26,9 +29,8 @@ public static class InternalKeysApi
 
     /// <summary>Always 200 for an authenticated caller with a readable body: <c>valid</c> says the rest.</summary>
     internal static async Task<Results<Ok<VerifiedKey>, Ok<RejectedKey>, ProblemHttpResult>> Verify(
-        HttpContext http, ServiceCredentials services, KeyVerifier verifier, CancellationToken cancellationToken)
+        HttpContext http, KeyVerifier verifier, CancellationToken cancellationToken)
     {
-        if (!services.Authenticate(http.Request)) return Problems.Unauthorized(http, "Send a service credential as 'Authorization: Bearer <token>'.");
 
         var (request, present, problem) = await JsonBody.ReadAsync<VerifyKeyRequest>(http.Request, MaxVerifyBodyBytes, cancellationToken);
         if (problem is not null) return problem;
@@ -44,9 +46,8 @@ public static class InternalKeysApi
     }
 
     internal static async Task<Results<Ok<UsageRecorded>, ValidationProblem, ProblemHttpResult>> RecordUsage(
-        HttpContext http, ServiceCredentials services, KeyStore store, TimeProvider time, CancellationToken cancellationToken)
+        HttpContext http, KeyStore store, TimeProvider time, CancellationToken cancellationToken)
     {
-        if (!services.Authenticate(http.Request)) return Problems.Unauthorized(http, "Send a service credential as 'Authorization: Bearer <token>'.");
 
         var (report, present, problem) = await JsonBody.ReadAsync<UsageReport>(http.Request, MaxUsageBodyBytes, cancellationToken);
         if (problem is not null) return problem;

@@ -2,6 +2,9 @@ using Microsoft.AspNetCore.Http.HttpResults;
 using Platform.Keys.Data;
 using Platform.Keys.Model;
 
+using Platform.Keys.Security;
+using Platform.ServiceDefaults.Authentication;
+
 namespace Platform.Keys.Apis;
 
 /// <summary>
@@ -12,14 +15,13 @@ public static class InternalNetworkPolicyApi
 {
     public static IEndpointRouteBuilder MapInternalNetworkPolicyApi(this IEndpointRouteBuilder app)
     {
-        app.MapGet("/internal/v1/organizations/{organizationId}/network-policy", GetNetworkPolicy).WithName("GetNetworkPolicyForGateway");
+        app.MapGet("/internal/v1/organizations/{organizationId}/network-policy", GetNetworkPolicy).WithName("GetNetworkPolicyForGateway").RequireAuthorization(KeysPolicies.Gateway);
         return app;
     }
 
     internal static async Task<Results<Ok<InternalNetworkPolicyResponse>, ProblemHttpResult>> GetNetworkPolicy(
-        string organizationId, HttpContext http, ServiceCredentials services, NetworkPolicyStore store, CancellationToken cancellationToken)
+        string organizationId, HttpContext http, NetworkPolicyStore store, CancellationToken cancellationToken)
     {
-        if (!services.Authenticate(http.Request)) return Problems.Unauthorized(http, "Send a service credential as 'Authorization: Bearer <token>'.");
         if (!OrganizationIds.IsWellFormed(organizationId)) return Problems.Invalid("An organization id is org_ and 1 to 60 letters or digits.");
 
         var policy = await store.GetAsync(organizationId, cancellationToken);

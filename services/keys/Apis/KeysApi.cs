@@ -7,6 +7,9 @@ using Platform.Keys.Lifecycle;
 using Platform.Keys.Model;
 using JsonOptions = Microsoft.AspNetCore.Http.Json.JsonOptions;
 
+using Platform.Keys.Security;
+using Platform.ServiceDefaults.Authentication;
+
 namespace Platform.Keys.Apis;
 
 /// <summary>
@@ -21,7 +24,7 @@ public static class KeysApi
 
     public static IEndpointRouteBuilder MapKeysApi(this IEndpointRouteBuilder app)
     {
-        var api = app.MapGroup("/v1/organizations/{organizationId}/keys");
+        var api = app.MapGroup("/v1/organizations/{organizationId}/keys").RequireAuthorization(KeysPolicies.ManageKeys);
         api.MapPost("/", CreateKey).WithName("CreateKey");
         api.MapGet("/", ListKeys).WithName("ListKeys");
         api.MapGet("/{keyId}", GetKey).WithName("GetKey");
@@ -32,10 +35,9 @@ public static class KeysApi
     }
 
     internal static async Task<Results<Created<IssuedKeyResponse>, ValidationProblem, ProblemHttpResult>> CreateKey(
-        string organizationId, HttpContext http, Administrators administrators, KeyManager manager, TimeProvider time, CancellationToken cancellationToken)
+        string organizationId, HttpContext http, KeyManager manager, TimeProvider time, CancellationToken cancellationToken)
     {
-        var (administrator, refusal) = administrators.Admit(http, organizationId);
-        if (refusal is not null) return refusal;
+        var actor = http.User.Actor()!;
 
         var (request, present, problem) = await JsonBody.ReadAsync<CreateKeyRequest>(http.Request, MaxBodyBytes, cancellationToken);
         if (problem is not null) return problem;
@@ -52,15 +54,13 @@ public static class KeysApi
         if (errors.Any) return Problems.Invalid(errors);
 
         var issued = await manager.CreateAsync(organizationId, new KeyDraft(name!, environment, scopes!, cidrs!, rateLimit, expiresAt),
-            ChangeContext.From(http, administrator!.Name), cancellationToken);
+            ChangeContext.From(http, actor), cancellationToken);
         return Issued(http, issued, now);
     }
 
     internal static async Task<Results<Ok<KeyPage>, ValidationProblem, ProblemHttpResult>> ListKeys(
-        string organizationId, HttpContext http, Administrators administrators, KeyStore store, TimeProvider time, CancellationToken cancellationToken)
+        string organizationId, HttpContext http, KeyStore store, TimeProvider time, CancellationToken cancellationToken)
     {
-        var (_, refusal) = administrators.Admit(http, organizationId);
-        if (refusal is not null) return refusal;
 
         var query = http.Request.Query;
         var errors = new ValidationErrors();
@@ -86,10 +86,8 @@ public static class KeysApi
     }
 
     internal static async Task<Results<Ok<KeyResponse>, ProblemHttpResult>> GetKey(
-        string organizationId, string keyId, HttpContext http, Administrators administrators, KeyStore store, TimeProvider time, CancellationToken cancellationToken)
+        string organizationId, string keyId, HttpContext http, KeyStore store, TimeProvider time, CancellationToken cancellationToken)
     {
-        var (_, refusal) = administrators.Admit(http, organizationId);
-        if (refusal is not null) return refusal;
         if (!KeyIds.IsWellFormed(keyId)) return Problems.KeyNotFound();
 
         return await store.GetAsync(organizationId, keyId, cancellationToken) is { } key
@@ -98,11 +96,10 @@ public static class KeysApi
     }
 
     internal static async Task<Results<Ok<KeyResponse>, ValidationProblem, ProblemHttpResult>> UpdateKey(
-        string organizationId, string keyId, HttpContext http, Administrators administrators, KeyManager manager, TimeProvider time,
+        string organizationId, string keyId, HttpContext http, KeyManager manager, TimeProvider time,
         IOptions<JsonOptions> json, CancellationToken cancellationToken)
     {
-        var (administrator, refusal) = administrators.Admit(http, organizationId);
-        if (refusal is not null) return refusal;
+        var actor = http.User.Actor()!;
         if (!KeyIds.IsWellFormed(keyId)) return Problems.KeyNotFound();
 
         var (body, present, problem) = await JsonBody.ReadAsync<JsonElement>(http.Request, MaxBodyBytes, cancellationToken);
@@ -114,15 +111,14 @@ public static class KeysApi
         var changes = KeyPatch.Parse(body, now, json.Value.SerializerOptions, errors);
         if (changes is null) return Problems.Invalid(errors);
 
-        var outcome = await manager.UpdateAsync(organizationId, keyId, changes, ChangeContext.From(http, administrator!.Name), cancellationToken);
+        var outcome = await manager.UpdateAsync(organizationId, keyId, changes, ChangeContext.From(http, actor), cancellationToken);
         return outcome.Value is { } key ? TypedResults.Ok(KeyResponse.From(key, now)) : Refused(outcome.Refusal);
     }
 
     internal static async Task<Results<Created<IssuedKeyResponse>, ValidationProblem, ProblemHttpResult>> RotateKey(
-        string organizationId, string keyId, HttpContext http, Administrators administrators, KeyManager manager, TimeProvider time, CancellationToken cancellationToken)
+        string organizationId, string keyId, HttpContext http, KeyManager manager, TimeProvider time, CancellationToken cancellationToken)
     {
-        var (administrator, refusal) = administrators.Admit(http, organizationId);
-        if (refusal is not null) return refusal;
+        var actor = http.User.Actor()!;
         if (!KeyIds.IsWellFormed(keyId)) return Problems.KeyNotFound();
 
         var (request, _, problem) = await JsonBody.ReadAsync<RotateKeyRequest>(http.Request, MaxBodyBytes, cancellationToken);
@@ -133,18 +129,17 @@ public static class KeysApi
         if (overlap is null) return Problems.Invalid(errors);
 
         var now = time.GetUtcNow();
-        var outcome = await manager.RotateAsync(organizationId, keyId, overlap.Value, ChangeContext.From(http, administrator!.Name), cancellationToken);
+        var outcome = await manager.RotateAsync(organizationId, keyId, overlap.Value, ChangeContext.From(http, actor), cancellationToken);
         return outcome.Value is { } issued ? Issued(http, issued, now) : Refused(outcome.Refusal);
     }
 
     internal static async Task<Results<Ok<KeyResponse>, ProblemHttpResult>> RevokeKey(
-        string organizationId, string keyId, HttpContext http, Administrators administrators, KeyManager manager, TimeProvider time, CancellationToken cancellationToken)
+        string organizationId, string keyId, HttpContext http, KeyManager manager, TimeProvider time, CancellationToken cancellationToken)
     {
-        var (administrator, refusal) = administrators.Admit(http, organizationId);
-        if (refusal is not null) return refusal;
+        var actor = http.User.Actor()!;
         if (!KeyIds.IsWellFormed(keyId)) return Problems.KeyNotFound();
 
-        var outcome = await manager.RevokeAsync(organizationId, keyId, ChangeContext.From(http, administrator!.Name), cancellationToken);
+        var outcome = await manager.RevokeAsync(organizationId, keyId, ChangeContext.From(http, actor), cancellationToken);
         return outcome.Value is { } key ? TypedResults.Ok(KeyResponse.From(key, time.GetUtcNow())) : Refused(outcome.Refusal);
     }
 

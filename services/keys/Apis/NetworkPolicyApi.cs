@@ -4,6 +4,9 @@ using Platform.Keys.Lifecycle;
 using Platform.Keys.Model;
 using Platform.Keys.Organizations;
 
+using Platform.Keys.Security;
+using Platform.ServiceDefaults.Authentication;
+
 namespace Platform.Keys.Apis;
 
 /// <summary>
@@ -16,27 +19,24 @@ public static class NetworkPolicyApi
 
     public static IEndpointRouteBuilder MapNetworkPolicyApi(this IEndpointRouteBuilder app)
     {
-        var api = app.MapGroup("/v1/organizations/{organizationId}/network-policy");
+        var api = app.MapGroup("/v1/organizations/{organizationId}/network-policy").RequireAuthorization(KeysPolicies.ManageKeys);
         api.MapGet("/", GetNetworkPolicy).WithName("GetNetworkPolicy");
         api.MapPut("/", SetNetworkPolicy).WithName("SetNetworkPolicy");
         return app;
     }
 
     internal static async Task<Results<Ok<NetworkPolicyResponse>, ProblemHttpResult>> GetNetworkPolicy(
-        string organizationId, HttpContext http, Administrators administrators, NetworkPolicyStore store, CancellationToken cancellationToken)
+        string organizationId, HttpContext http, NetworkPolicyStore store, CancellationToken cancellationToken)
     {
-        var (_, refusal) = administrators.Admit(http, organizationId);
-        if (refusal is not null) return refusal;
 
         return TypedResults.Ok(NetworkPolicyResponse.From(await store.GetAsync(organizationId, cancellationToken)));
     }
 
     /// <summary>Replaces the allowlist: every entry an address or a range without host bits, at most 100, duplicates dropped.</summary>
     internal static async Task<Results<Ok<NetworkPolicyResponse>, ValidationProblem, ProblemHttpResult>> SetNetworkPolicy(
-        string organizationId, HttpContext http, Administrators administrators, NetworkPolicyManager manager, CancellationToken cancellationToken)
+        string organizationId, HttpContext http, NetworkPolicyManager manager, CancellationToken cancellationToken)
     {
-        var (administrator, refusal) = administrators.Admit(http, organizationId);
-        if (refusal is not null) return refusal;
+        var actor = http.User.Actor()!;
 
         var (request, present, problem) = await JsonBody.ReadAsync<NetworkPolicyRequest>(http.Request, MaxBodyBytes, cancellationToken);
         if (problem is not null) return problem;
@@ -46,7 +46,7 @@ public static class NetworkPolicyApi
         var cidrs = KeyRules.Cidrs(request!.AllowedCidrs, errors, maxEntries: KeyRules.MaxOrganizationCidrs);
         if (cidrs is null) return Problems.Invalid(errors);
 
-        var policy = await manager.SetAsync(organizationId, cidrs, ChangeContext.From(http, administrator!.Name), cancellationToken);
+        var policy = await manager.SetAsync(organizationId, cidrs, ChangeContext.From(http, actor), cancellationToken);
         return TypedResults.Ok(NetworkPolicyResponse.From(policy));
     }
 }

@@ -5,6 +5,9 @@ using Platform.Keys.Lifecycle;
 using Platform.Keys.Model;
 using Platform.Keys.Secrets;
 
+using Platform.Keys.Security;
+using Platform.ServiceDefaults.Authentication;
+
 namespace Platform.Keys.Apis;
 
 /// <summary>
@@ -16,29 +19,20 @@ public static class SecretRevealApi
 {
     public static IEndpointRouteBuilder MapSecretRevealApi(this IEndpointRouteBuilder app)
     {
-        app.MapPost("/internal/v1/organizations/{organizationId}/secrets/{name}/reveal", RevealSecret).WithName("RevealSecret");
+        app.MapPost("/internal/v1/organizations/{organizationId}/secrets/{name}/reveal", RevealSecret).WithName("RevealSecret").RequireAuthorization(KeysPolicies.RevealSecrets);
         return app;
     }
 
     internal static async Task<Results<Ok<RevealedSecretResponse>, ValidationProblem, ProblemHttpResult>> RevealSecret(
-        string organizationId, string name, HttpContext http, SecretConsumers consumers, SecretManager manager, CancellationToken cancellationToken)
+        string organizationId, string name, HttpContext http, SecretManager manager, CancellationToken cancellationToken)
     {
-        if (consumers.Authenticate(http.Request) is not { } consumer)
-        {
-            return Problems.Unauthorized(http, "Send a secret consumer credential as 'Authorization: Bearer <token>'.");
-        }
-
         if (!OrganizationIds.IsWellFormed(organizationId)) return Problems.Invalid("An organization id is org_ and 1 to 60 letters or digits.");
-        if (!consumer.MayReveal(organizationId))
-        {
-            return TypedResults.Problem(statusCode: 403, type: Problems.Forbidden, title: "Not allowed", detail: "This consumer may not read that organization's secrets.");
-        }
 
         if (SecretsApi.NameProblem(name) is { } invalid) return invalid;
 
         try
         {
-            if (await manager.RevealAsync(organizationId, name, ChangeContext.From(http, consumer.Name), cancellationToken) is not { } revealed)
+            if (await manager.RevealAsync(organizationId, name, ChangeContext.From(http, http.User.Actor()!), cancellationToken) is not { } revealed)
             {
                 return SecretProblems.SecretNotFound();
             }

@@ -6,6 +6,9 @@ using Platform.Keys.Lifecycle;
 using Platform.Keys.Model;
 using Platform.Keys.Secrets;
 
+using Platform.Keys.Security;
+using Platform.ServiceDefaults.Authentication;
+
 namespace Platform.Keys.Apis;
 
 /// <summary>
@@ -19,7 +22,7 @@ public static class SecretsApi
 
     public static IEndpointRouteBuilder MapSecretsApi(this IEndpointRouteBuilder app)
     {
-        var api = app.MapGroup("/v1/organizations/{organizationId}/secrets");
+        var api = app.MapGroup("/v1/organizations/{organizationId}/secrets").RequireAuthorization(KeysPolicies.ManageSecrets);
         api.MapGet("/", ListSecrets).WithName("ListSecrets");
         api.MapGet("/{name}", GetSecret).WithName("GetSecret");
         api.MapPut("/{name}", StoreSecret).WithName("StoreSecret");
@@ -28,10 +31,8 @@ public static class SecretsApi
     }
 
     internal static async Task<Results<Ok<SecretListResponse>, ValidationProblem, ProblemHttpResult>> ListSecrets(
-        string organizationId, string? after, string? limit, HttpContext http, Administrators administrators, SecretStore store, CancellationToken cancellationToken)
+        string organizationId, string? after, string? limit, HttpContext http, SecretStore store, CancellationToken cancellationToken)
     {
-        var (_, refusal) = administrators.Admit(http, organizationId);
-        if (refusal is not null) return refusal;
 
         var errors = new ValidationErrors();
         if (after is not null && !SecretRules.IsValidName(after)) errors.Add("after", "after is a secret name from a previous page's next.");
@@ -49,10 +50,8 @@ public static class SecretsApi
     }
 
     internal static async Task<Results<Ok<SecretResponse>, ValidationProblem, ProblemHttpResult>> GetSecret(
-        string organizationId, string name, HttpContext http, Administrators administrators, SecretStore store, CancellationToken cancellationToken)
+        string organizationId, string name, HttpContext http, SecretStore store, CancellationToken cancellationToken)
     {
-        var (_, refusal) = administrators.Admit(http, organizationId);
-        if (refusal is not null) return refusal;
         if (NameProblem(name) is { } invalid) return invalid;
 
         return await store.GetAsync(organizationId, name, cancellationToken) is { } secret
@@ -62,10 +61,9 @@ public static class SecretsApi
 
     /// <summary>Creates (201) or replaces (200, the next version) a secret; the value is sealed before anything is written.</summary>
     internal static async Task<Results<Created<SecretResponse>, Ok<SecretResponse>, ValidationProblem, ProblemHttpResult>> StoreSecret(
-        string organizationId, string name, HttpContext http, Administrators administrators, SecretManager manager, CancellationToken cancellationToken)
+        string organizationId, string name, HttpContext http, SecretManager manager, CancellationToken cancellationToken)
     {
-        var (administrator, refusal) = administrators.Admit(http, organizationId);
-        if (refusal is not null) return refusal;
+        var actor = http.User.Actor()!;
 
         var errors = new ValidationErrors();
         SecretRules.Name(name, errors);
@@ -78,7 +76,7 @@ public static class SecretsApi
 
         try
         {
-            var (secret, created) = await manager.StoreAsync(organizationId, name, value, ChangeContext.From(http, administrator!.Name), cancellationToken);
+            var (secret, created) = await manager.StoreAsync(organizationId, name, value, ChangeContext.From(http, actor), cancellationToken);
             var response = SecretResponse.From(secret);
             return created ? TypedResults.Created($"/v1/organizations/{organizationId}/secrets/{name}", response) : TypedResults.Ok(response);
         }
@@ -97,13 +95,12 @@ public static class SecretsApi
     }
 
     internal static async Task<Results<NoContent, ValidationProblem, ProblemHttpResult>> DeleteSecret(
-        string organizationId, string name, HttpContext http, Administrators administrators, SecretManager manager, CancellationToken cancellationToken)
+        string organizationId, string name, HttpContext http, SecretManager manager, CancellationToken cancellationToken)
     {
-        var (administrator, refusal) = administrators.Admit(http, organizationId);
-        if (refusal is not null) return refusal;
+        var actor = http.User.Actor()!;
         if (NameProblem(name) is { } invalid) return invalid;
 
-        return await manager.DeleteAsync(organizationId, name, ChangeContext.From(http, administrator!.Name), cancellationToken) is null
+        return await manager.DeleteAsync(organizationId, name, ChangeContext.From(http, actor), cancellationToken) is null
             ? SecretProblems.SecretNotFound()
             : TypedResults.NoContent();
     }

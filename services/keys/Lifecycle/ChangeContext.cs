@@ -1,5 +1,5 @@
 using System.Buffers;
-using System.Net;
+using Platform.ServiceDefaults.Authentication;
 
 namespace Platform.Keys.Lifecycle;
 
@@ -21,11 +21,11 @@ internal sealed record ChangeContext(string Actor, string RequestId, string? Ip,
             ? id
             : http.TraceIdentifier;
 
-        var address = http.Connection.RemoteIpAddress;
-        if (address is { IsIPv4MappedToIPv6: true }) address = address.MapToIPv4();
+        // The client as the principal's handler saw it: the gateway's X-Platform-Client-Address when believed, else the peer.
+        var address = http.User.ClientAddress() ?? Platform.ServiceDefaults.Authentication.ClientAddresses.Connection(http)?.ToString();
 
         var userAgent = http.Request.Headers.UserAgent.ToString();
         userAgent = new string(userAgent.Take(MaxUserAgentLength).Where(c => !char.IsControl(c)).ToArray());
-        return new ChangeContext(actor, requestId, address?.ToString(), userAgent.Length == 0 ? null : userAgent);
+        return new ChangeContext(actor, requestId, address, userAgent.Length == 0 ? null : userAgent);
     }
 }

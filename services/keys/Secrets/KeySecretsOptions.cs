@@ -29,5 +29,8 @@ public sealed class SecretConsumer
 
     public List<string> Organizations { get; set; } = [];
 
+    /// <summary>CIDR ranges the consumer may call from, directly (<c>…:Networks:N</c>); none: loopback only.</summary>
+    public List<string> Networks { get; set; } = [];
+
     public bool MayReveal(string organizationId) => Organizations.Contains("*") || Organizations.Contains(organizationId);
 }

@@ -28,7 +28,6 @@ internal static class SecretsExtensions
 
         builder.Services.AddSingleton<SecretStore>();
         builder.Services.AddSingleton<SecretManager>();
-        builder.Services.AddSingleton<SecretConsumers>();
         return builder;
     }
 }

@@ -1,6 +1,7 @@
 using Microsoft.AspNetCore.Http.HttpResults;
 using Platform.Storage.Model;
 using Platform.Storage.Objects;
+using Platform.Storage.Security;
 
 namespace Platform.Storage.Apis;
 
@@ -13,10 +14,10 @@ public static class DatasetsApi
     public static IEndpointRouteBuilder MapDatasetsApi(this IEndpointRouteBuilder app)
     {
         var api = app.MapGroup("/v1/organizations/{organizationId}/datasets");
-        api.MapPost("/", CreateDataset).WithName("CreateDataset");
-        api.MapGet("/", ListDatasets).WithName("ListDatasets");
-        api.MapGet("/{datasetId}", GetDataset).WithName("GetDataset");
-        api.MapDelete("/{datasetId}", DeleteDataset).WithName("DeleteDataset");
+        api.MapPost("/", CreateDataset).WithName("CreateDataset").RequireAuthorization(StoragePolicies.Manage);
+        api.MapGet("/", ListDatasets).WithName("ListDatasets").RequireAuthorization(StoragePolicies.Read);
+        api.MapGet("/{datasetId}", GetDataset).WithName("GetDataset").RequireAuthorization(StoragePolicies.Read);
+        api.MapDelete("/{datasetId}", DeleteDataset).WithName("DeleteDataset").RequireAuthorization(StoragePolicies.Manage);
         app.MapObjectsApi(api);
         return app;
     }
@@ -24,10 +25,8 @@ public static class DatasetsApi
     internal static async Task<Results<Created<DatasetResponse>, ProblemHttpResult>> CreateDataset(
         string organizationId, HttpContext http, ObjectCatalog catalog, CancellationToken cancellationToken)
     {
-        var (principal, denied) = GatewayPrincipal.For(http, organizationId);
-        if (denied is not null) return denied;
-        if (!principal!.MayWrite()) return Problems.Denied("Creating a dataset needs the 'dataset:full' scope.");
-
+        if (!OrganizationIds.IsWellFormed(organizationId)) return Problems.Missing("organization");
+        var access = DataAccess.Of(http.User);
         var (request, present, problem) = await JsonBody.ReadAsync<CreateDatasetRequest>(http.Request, MaxBodyBytes, cancellationToken);
         if (problem is not null) return problem;
         if (!present || !DatasetNames.IsValid(request!.Name))
@@ -35,21 +34,19 @@ public static class DatasetsApi
             return Problems.Invalid($"A JSON body {{ \"name\": \"…\" }} is required: 1 to {DatasetNames.MaxLength} characters, no control characters or surrounding spaces.");
         }
 
-        var dataset = await catalog.CreateDatasetAsync(organizationId, request.Name, principal.Actor, cancellationToken);
+        var dataset = await catalog.CreateDatasetAsync(organizationId, access.Environment, request.Name, access.Actor, cancellationToken);
         return TypedResults.Created($"/v1/organizations/{organizationId}/datasets/{dataset.Id}", ToResponse(dataset));
     }
 
     internal static async Task<Results<Ok<Page<DatasetResponse>>, ProblemHttpResult>> ListDatasets(
         string organizationId, string? after, int? limit, HttpContext http, ObjectCatalog catalog, CancellationToken cancellationToken)
     {
-        var (principal, denied) = GatewayPrincipal.For(http, organizationId);
-        if (denied is not null) return denied;
-        if (!principal!.MayRead) return Problems.Denied("Reading datasets needs a 'dataset' scope.");
+        if (!OrganizationIds.IsWellFormed(organizationId)) return Problems.Missing("organization");
         if (limit is < 1 or > MaxPageSize) return Problems.Invalid($"limit must be from 1 to {MaxPageSize}.");
         if (after is not null && !DatasetIds.IsWellFormed(after)) return Problems.Invalid("after must be a cursor from a previous page.");
 
         var size = limit ?? 50;
-        var datasets = await catalog.ListDatasetsAsync(organizationId, after, size + 1, cancellationToken);
+        var datasets = await catalog.ListDatasetsAsync(organizationId, DataAccess.Of(http.User).Environment, after, size + 1, cancellationToken);
         var items = datasets.Take(size).Select(ToResponse).ToList();
         return TypedResults.Ok(new Page<DatasetResponse>(items, datasets.Count > size ? items[^1].Id : null));
     }
@@ -57,12 +54,9 @@ public static class DatasetsApi
     internal static async Task<Results<Ok<DatasetResponse>, ProblemHttpResult>> GetDataset(
         string organizationId, string datasetId, HttpContext http, ObjectCatalog catalog, CancellationToken cancellationToken)
     {
-        var (principal, denied) = GatewayPrincipal.For(http, organizationId);
-        if (denied is not null) return denied;
-        if (!principal!.MayRead) return Problems.Denied("Reading datasets needs a 'dataset' scope.");
         if (!DatasetIds.IsWellFormed(datasetId)) return Problems.Missing("dataset");
 
-        return await catalog.GetDatasetAsync(organizationId, datasetId, cancellationToken) is { } dataset
+        return await catalog.GetDatasetAsync(organizationId, DataAccess.Of(http.User).Environment, datasetId, cancellationToken) is { } dataset
             ? TypedResults.Ok(ToResponse(dataset))
             : Problems.Missing("dataset");
     }
@@ -71,16 +65,14 @@ public static class DatasetsApi
     internal static async Task<Results<Ok<DatasetDeletedResponse>, ProblemHttpResult>> DeleteDataset(
         string organizationId, string datasetId, HttpContext http, ObjectCatalog catalog, Blobs.IBlobStore blobs, CancellationToken cancellationToken)
     {
-        var (principal, denied) = GatewayPrincipal.For(http, organizationId);
-        if (denied is not null) return denied;
-        if (!principal!.MayWrite()) return Problems.Denied("Deleting a dataset needs the 'dataset:full' scope.");
         if (!DatasetIds.IsWellFormed(datasetId)) return Problems.Missing("dataset");
 
-        if (await catalog.DeleteDatasetAsync(organizationId, datasetId, principal.Actor, cancellationToken) is not { } blobKeys) return Problems.Missing("dataset");
+        var access = DataAccess.Of(http.User);
+        if (await catalog.DeleteDatasetAsync(organizationId, access.Environment, datasetId, access.Actor, cancellationToken) is not { } blobKeys) return Problems.Missing("dataset");
         // The wrapped data keys went with the rows: the bytes are unreadable from here on, even if a removal fails.
         foreach (var key in blobKeys) await blobs.DeleteAsync(key, CancellationToken.None);
         return TypedResults.Ok(new DatasetDeletedResponse(datasetId, blobKeys.Count));
     }
 
-    internal static DatasetResponse ToResponse(Dataset dataset) => new(dataset.Id, dataset.Name, dataset.Region, dataset.CreatedAt, dataset.CreatedBy);
+    internal static DatasetResponse ToResponse(Dataset dataset) => new(dataset.Id, dataset.Name, dataset.Region, dataset.Environment, dataset.CreatedAt, dataset.CreatedBy);
 }

@@ -1,3 +1,4 @@
+using Platform.ServiceDefaults.Authentication;
 using Microsoft.AspNetCore.Http.Features;
 using Microsoft.AspNetCore.Http.HttpResults;
 using Microsoft.Extensions.Options;
@@ -6,6 +7,7 @@ using Platform.Storage.Crypto;
 using Platform.Storage.Keys;
 using Platform.Storage.Model;
 using Platform.Storage.Objects;
+using Platform.Storage.Security;
 
 namespace Platform.Storage.Apis;
 
@@ -19,20 +21,19 @@ internal static class ObjectsApi
 
     public static void MapObjectsApi(this IEndpointRouteBuilder app, RouteGroupBuilder datasets)
     {
-        datasets.MapGet("/{datasetId}/objects", ListObjects).WithName("ListObjects");
-        datasets.MapPut("/{datasetId}/objects/{**name}", PutObject).WithName("PutObject");
-        datasets.MapMethods("/{datasetId}/objects/{**name}", ["GET", "HEAD"], GetObject).WithName("GetObject");
-        datasets.MapDelete("/{datasetId}/objects/{**name}", DeleteObject).WithName("DeleteObject");
+        datasets.MapGet("/{datasetId}/objects", ListObjects).WithName("ListObjects").RequireAuthorization(StoragePolicies.Read);
+        datasets.MapPut("/{datasetId}/objects/{**name}", PutObject).WithName("PutObject").RequireAuthorization(StoragePolicies.WriteObjects);
+        datasets.MapMethods("/{datasetId}/objects/{**name}", ["GET", "HEAD"], GetObject).WithName("GetObject").RequireAuthorization(StoragePolicies.ReadContents);
+        datasets.MapDelete("/{datasetId}/objects/{**name}", DeleteObject).WithName("DeleteObject").RequireAuthorization(StoragePolicies.WriteObjects);
     }
 
     internal static async Task<Results<Created<ObjectResponse>, ProblemHttpResult>> PutObject(
         string organizationId, string datasetId, string name, string? dataClass, HttpContext http, ObjectCatalog catalog, ObjectUploads uploads,
         IOptions<StorageOptions> options, CancellationToken cancellationToken)
     {
-        var (principal, denied) = GatewayPrincipal.For(http, organizationId);
-        if (denied is not null) return denied;
         if (!DataClasses.IsKnown(dataClass)) return Problems.Invalid($"The query parameter dataClass must be one of: {string.Join(", ", DataClasses.All)}.");
-        if (!principal!.MayWrite(dataClass)) return Problems.Denied("Storing this object needs the 'dataset:full' scope.");
+        var access = DataAccess.Of(http.User);
+        if (!access.MayChange(dataClass!)) return await LabelerRefusalAsync(http);
         name = Decode(name);
         if (ObjectNames.Problem(name) is { } nameProblem) return Problems.Invalid(nameProblem);
         if (!DatasetIds.IsWellFormed(datasetId)) return Problems.Missing("dataset");
@@ -55,13 +56,20 @@ internal static class ObjectsApi
             return TypedResults.Problem(statusCode: 413, type: Problems.TooLarge, title: "The object is too large", detail: $"Objects have at most {limit} bytes.");
         }
 
-        if (await catalog.GetDatasetAsync(organizationId, datasetId, cancellationToken) is not { } dataset) return Problems.Missing("dataset");
+        if (await catalog.GetDatasetAsync(organizationId, access.Environment, datasetId, cancellationToken) is not { } dataset) return Problems.Missing("dataset");
+        // Refused before a byte of the body is read; checked again under the row's lock when the upload commits.
+        if (await catalog.GetObjectAsync(organizationId, access.Environment, datasetId, name, cancellationToken) is { } existing && !access.MayChange(existing.DataClass))
+        {
+            return await LabelerRefusalAsync(http);
+        }
+
         if (http.Features.Get<IHttpMaxRequestBodySizeFeature>() is { IsReadOnly: false } bodyLimit) bodyLimit.MaxRequestBodySize = limit;
 
+        InsertOutcome outcome;
         StoredObject? stored;
         try
         {
-            stored = await uploads.UploadAsync(dataset, name, dataClass!, contentType, length, http.Request.Body, principal.Actor, cancellationToken);
+            (outcome, stored) = await uploads.UploadAsync(dataset, name, dataClass!, contentType, length, http.Request.Body, access.Actor, access.MayChange, cancellationToken);
         }
         catch (PlaintextLengthMismatchException exception)
         {
@@ -81,6 +89,7 @@ internal static class ObjectsApi
             return Problems.Invalid("The upload was interrupted. Nothing was stored.");
         }
 
+        if (outcome == InsertOutcome.ReplacementRefused) return await LabelerRefusalAsync(http);
         if (stored is null) return Problems.Missing("dataset");
         return TypedResults.Created($"/v1/organizations/{organizationId}/datasets/{datasetId}/objects/{Uri.EscapeDataString(name).Replace("%2F", "/", StringComparison.Ordinal)}", ToResponse(stored));
     }
@@ -88,14 +97,12 @@ internal static class ObjectsApi
     internal static async Task<IResult> GetObject(
         string organizationId, string datasetId, string name, HttpContext http, ObjectCatalog catalog, ObjectReads reads, CancellationToken cancellationToken)
     {
-        var (principal, denied) = GatewayPrincipal.For(http, organizationId);
-        if (denied is not null) return denied;
-        if (!principal!.MayRead) return Problems.Denied("Reading objects needs a 'dataset' scope.");
         name = Decode(name);
         if (ObjectNames.Problem(name) is { } nameProblem) return Problems.Invalid(nameProblem);
         if (!DatasetIds.IsWellFormed(datasetId)) return Problems.Missing("dataset");
 
-        if (await catalog.GetObjectAsync(organizationId, datasetId, name, cancellationToken) is not { } stored) return Problems.Missing("object");
+        var environment = DataAccess.Of(http.User).Environment;
+        if (await catalog.GetObjectAsync(organizationId, environment, datasetId, name, cancellationToken) is not { } stored) return Problems.Missing("object");
         if (stored.KeysDestroyed) return Problems.Unavailable(new KeyUnavailableException(KeyUnavailableReason.Destroyed));
 
         var range = ByteRange.Parse(http.Request.Headers.Range, stored.Size);
@@ -124,11 +131,9 @@ internal static class ObjectsApi
     internal static async Task<Results<Ok<Page<ObjectResponse>>, ProblemHttpResult>> ListObjects(
         string organizationId, string datasetId, string? after, int? limit, HttpContext http, ObjectCatalog catalog, CancellationToken cancellationToken)
     {
-        var (principal, denied) = GatewayPrincipal.For(http, organizationId);
-        if (denied is not null) return denied;
-        if (!principal!.MayRead) return Problems.Denied("Reading objects needs a 'dataset' scope.");
         if (limit is < 1 or > DatasetsApi.MaxPageSize) return Problems.Invalid($"limit must be from 1 to {DatasetsApi.MaxPageSize}.");
-        if (!DatasetIds.IsWellFormed(datasetId) || await catalog.GetDatasetAsync(organizationId, datasetId, cancellationToken) is null) return Problems.Missing("dataset");
+        var environment = DataAccess.Of(http.User).Environment;
+        if (!DatasetIds.IsWellFormed(datasetId) || await catalog.GetDatasetAsync(organizationId, environment, datasetId, cancellationToken) is null) return Problems.Missing("dataset");
 
         var size = limit ?? 50;
         var objects = await catalog.ListObjectsAsync(organizationId, datasetId, after, size + 1, cancellationToken);
@@ -139,17 +144,22 @@ internal static class ObjectsApi
     internal static async Task<Results<NoContent, ProblemHttpResult>> DeleteObject(
         string organizationId, string datasetId, string name, HttpContext http, ObjectCatalog catalog, Blobs.IBlobStore blobs, CancellationToken cancellationToken)
     {
-        var (principal, denied) = GatewayPrincipal.For(http, organizationId);
-        if (denied is not null) return denied;
-        if (!principal!.MayWrite()) return Problems.Denied("Deleting objects needs the 'dataset:full' scope.");
         name = Decode(name);
         if (ObjectNames.Problem(name) is { } nameProblem) return Problems.Invalid(nameProblem);
         if (!DatasetIds.IsWellFormed(datasetId)) return Problems.Missing("dataset");
 
-        if (await catalog.DeleteObjectAsync(organizationId, datasetId, name, principal.Actor, cancellationToken) is not { } blobKey) return Problems.Missing("object");
+        var access = DataAccess.Of(http.User);
+        var deletion = await catalog.DeleteObjectAsync(organizationId, access.Environment, datasetId, name, access.Actor, access.MayChange, cancellationToken);
+        if (deletion is null) return Problems.Missing("object");
+        if (deletion.BlobKey is not { } blobKey) return await LabelerRefusalAsync(http);
         await blobs.DeleteAsync(blobKey, CancellationToken.None);
         return TypedResults.NoContent();
     }
+
+    /// <summary>A level that may change only some data classes (<c>labeler_only</c>: annotations) met an object of another class.</summary>
+    private static Task<ProblemHttpResult> LabelerRefusalAsync(HttpContext http) =>
+        http.RefuseAsync("insufficient-scope", "The key lacks the scope this needs",
+            $"A 'labeler_only' key stores, replaces and deletes only objects of data class '{DataAccess.LabelerClass}'; nothing was changed.");
 
     /// <summary>A catch-all route value keeps "%2F" encoded; a name is the same name however its slashes were sent.</summary>
     private static string Decode(string name) => name.Replace("%2F", "/", StringComparison.OrdinalIgnoreCase);

@@ -2,7 +2,7 @@ namespace Platform.Storage.Apis;
 
 public sealed record CreateDatasetRequest(string Name);
 
-public sealed record DatasetResponse(string Id, string Name, string Region, DateTimeOffset CreatedAt, string CreatedBy);
+public sealed record DatasetResponse(string Id, string Name, string Region, string Environment, DateTimeOffset CreatedAt, string CreatedBy);
 
 /// <summary>An object's metadata: never its data key, wrapped or not.</summary>
 public sealed record ObjectResponse(

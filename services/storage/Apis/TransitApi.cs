@@ -16,7 +16,7 @@ public static class TransitApi
 
     public static IEndpointRouteBuilder MapTransitApi(this IEndpointRouteBuilder app)
     {
-        var api = app.MapGroup("/internal/v1/transit/{organizationId}");
+        var api = app.MapGroup("/internal/v1/transit/{organizationId}").RequireAuthorization(Security.StoragePolicies.Service);
         api.MapPost("/encrypt", Encrypt).WithName("TransitEncrypt");
         api.MapPost("/decrypt", Decrypt).WithName("TransitDecrypt");
         api.MapPost("/generate-data-key", GenerateDataKey).WithName("TransitGenerateDataKey");
@@ -25,9 +25,9 @@ public static class TransitApi
     }
 
     internal static async Task<Results<Ok<EncryptResponse>, ProblemHttpResult>> Encrypt(
-        string organizationId, HttpContext http, ServiceCallers callers, TransitCipher transit, CancellationToken cancellationToken)
+        string organizationId, HttpContext http, TransitCipher transit, CancellationToken cancellationToken)
     {
-        var (request, problem) = await ReadAsync<EncryptRequest>(http, organizationId, callers, cancellationToken);
+        var (request, problem) = await ReadAsync<EncryptRequest>(http, organizationId, cancellationToken);
         if (problem is not null) return problem;
         if (EncryptionContext.Problem(request!.Context) is { } contextProblem) return Problems.Invalid(contextProblem);
         var plaintext = new byte[request.Plaintext.Length];
@@ -52,9 +52,9 @@ public static class TransitApi
     }
 
     internal static async Task<Results<Ok<DecryptResponse>, ProblemHttpResult>> Decrypt(
-        string organizationId, HttpContext http, ServiceCallers callers, TransitCipher transit, CancellationToken cancellationToken)
+        string organizationId, HttpContext http, TransitCipher transit, CancellationToken cancellationToken)
     {
-        var (request, problem) = await ReadAsync<DecryptRequest>(http, organizationId, callers, cancellationToken);
+        var (request, problem) = await ReadAsync<DecryptRequest>(http, organizationId, cancellationToken);
         if (problem is not null) return problem;
         if (EncryptionContext.Problem(request!.Context) is { } contextProblem) return Problems.Invalid(contextProblem);
         try
@@ -74,9 +74,9 @@ public static class TransitApi
     }
 
     internal static async Task<Results<Ok<GenerateDataKeyResponse>, ProblemHttpResult>> GenerateDataKey(
-        string organizationId, HttpContext http, ServiceCallers callers, TransitCipher transit, CancellationToken cancellationToken)
+        string organizationId, HttpContext http, TransitCipher transit, CancellationToken cancellationToken)
     {
-        var (request, problem) = await ReadAsync<GenerateDataKeyRequest>(http, organizationId, callers, cancellationToken);
+        var (request, problem) = await ReadAsync<GenerateDataKeyRequest>(http, organizationId, cancellationToken);
         if (problem is not null) return problem;
         if (EncryptionContext.Problem(request!.Context) is { } contextProblem) return Problems.Invalid(contextProblem);
         try
@@ -94,9 +94,9 @@ public static class TransitApi
     }
 
     internal static async Task<Results<Ok<EncryptResponse>, ProblemHttpResult>> Rewrap(
-        string organizationId, HttpContext http, ServiceCallers callers, TransitCipher transit, CancellationToken cancellationToken)
+        string organizationId, HttpContext http, TransitCipher transit, CancellationToken cancellationToken)
     {
-        var (request, problem) = await ReadAsync<RewrapRequest>(http, organizationId, callers, cancellationToken);
+        var (request, problem) = await ReadAsync<RewrapRequest>(http, organizationId, cancellationToken);
         if (problem is not null) return problem;
         if (EncryptionContext.Problem(request!.Context) is { } contextProblem) return Problems.Invalid(contextProblem);
         try
@@ -116,20 +116,17 @@ public static class TransitApi
 
     /// <summary>Authenticates the calling service, checks it may use the organization, then reads the body.</summary>
     internal static async Task<(T? Request, ProblemHttpResult? Problem)> ReadAsync<T>(
-        HttpContext http, string organizationId, ServiceCallers callers, CancellationToken cancellationToken)
+        HttpContext http, string organizationId, CancellationToken cancellationToken)
     {
-        if (Authorize(http, organizationId, callers) is { } denied) return (default, denied);
+        if (Authorize(http, organizationId) is { } denied) return (default, denied);
         var (request, present, problem) = await JsonBody.ReadAsync<T>(http.Request, MaxBodyBytes, cancellationToken);
         if (problem is not null) return (default, problem);
         return present ? (request, null) : (default, Problems.Invalid("A JSON body is required."));
     }
 
-    internal static ProblemHttpResult? Authorize(HttpContext http, string organizationId, ServiceCallers callers)
-    {
-        if (callers.Authenticate(http.Request) is not { } caller) return Problems.Unauthorized(http, "Send a service credential as 'Authorization: Bearer <token>'.");
-        if (!OrganizationIds.IsWellFormed(organizationId)) return Problems.Missing("organization");
-        return caller.MayUse(organizationId) ? null : Problems.Denied("This service may not use that organization's keys.");
-    }
+    /// <summary>The caller was authorized by <see cref="Security.StoragePolicies.Service"/> (credential, organization) before this runs.</summary>
+    internal static ProblemHttpResult? Authorize(HttpContext http, string organizationId) =>
+        OrganizationIds.IsWellFormed(organizationId) ? null : Problems.Missing("organization");
 
     private static IReadOnlyDictionary<string, string> Context(Dictionary<string, string>? context) => context ?? [];
 }

@@ -58,9 +58,19 @@ internal static class StorageSchema
         CREATE INDEX IF NOT EXISTS objects_rewrap ON objects (organization_id, key_version);
         """;
 
+    // A dataset belongs to the environment of the key that created it (live or test); rows from before are live.
+    // Safe to roll through: the previous version neither reads nor writes the column.
+    private const string DatasetEnvironments = """
+        ALTER TABLE datasets ADD COLUMN environment text NOT NULL DEFAULT 'live'
+            CONSTRAINT datasets_environment CHECK (environment IN ('live', 'test'));
+        """;
+
     /// <summary>The tables as versioned steps: a change is a new step, never an edit of a released one. Step 1 is idempotent,
     /// so it adopts a database made before steps were versioned.</summary>
-    public static readonly Schema Definition = new("storage", SchemaStep.Sql(1, "baseline", Sql));
+    public static readonly Schema Definition = new(
+        "storage",
+        SchemaStep.Sql(1, "baseline", Sql),
+        SchemaStep.Sql(2, "dataset environments", DatasetEnvironments));
 
     public static Task ApplyAsync(NpgsqlDataSource dataSource, CancellationToken cancellationToken) =>
         SchemaMigrations.ApplyAsync(dataSource, Definition, EmptyServices.Instance, cancellationToken);

@@ -11,33 +11,34 @@ internal sealed class ObjectCatalog(NpgsqlDataSource dataSource, IOutbox outbox,
     private const string ObjectColumns = "o.id, o.dataset_id, o.organization_id, o.name, o.data_class, o.size, o.content_type, o.key_version, o.wrapped_dek, o.blob_key, o.created_at, o.created_by";
     private readonly string region = options.Value.Region;
 
-    public async Task<Dataset> CreateDatasetAsync(string organizationId, string name, string actor, CancellationToken cancellationToken)
+    private const string DatasetColumns = "id, organization_id, region, environment, name, created_at, created_by";
+
+    public async Task<Dataset> CreateDatasetAsync(string organizationId, string environment, string name, string actor, CancellationToken cancellationToken)
     {
-        var dataset = new Dataset(Model.DatasetIds.New(), organizationId, region, name, time.GetUtcNow(), actor);
-        await using var command = dataSource.CreateCommand("INSERT INTO datasets (id, organization_id, region, name, created_at, created_by) VALUES ($1, $2, $3, $4, $5, $6)");
-        foreach (var value in new object[] { dataset.Id, organizationId, region, name, dataset.CreatedAt, actor }) command.Parameters.Add(new() { Value = value });
+        var dataset = new Dataset(Model.DatasetIds.New(), organizationId, region, environment, name, time.GetUtcNow(), actor);
+        await using var command = dataSource.CreateCommand($"INSERT INTO datasets ({DatasetColumns}) VALUES ($1, $2, $3, $4, $5, $6, $7)");
+        foreach (var value in new object[] { dataset.Id, organizationId, region, environment, name, dataset.CreatedAt, actor }) command.Parameters.Add(new() { Value = value });
         await command.ExecuteNonQueryAsync(cancellationToken);
         return dataset;
     }
 
-    public async Task<Dataset?> GetDatasetAsync(string organizationId, string datasetId, CancellationToken cancellationToken)
+    /// <summary>The dataset when it is the organization's, in this region and of <paramref name="environment"/>: others are absent.</summary>
+    public async Task<Dataset?> GetDatasetAsync(string organizationId, string environment, string datasetId, CancellationToken cancellationToken)
     {
         await using var command = dataSource.CreateCommand(
-            "SELECT id, organization_id, region, name, created_at, created_by FROM datasets WHERE id = $1 AND organization_id = $2 AND region = $3");
-        command.Parameters.Add(new() { Value = datasetId });
-        command.Parameters.Add(new() { Value = organizationId });
-        command.Parameters.Add(new() { Value = region });
+            $"SELECT {DatasetColumns} FROM datasets WHERE id = $1 AND organization_id = $2 AND region = $3 AND environment = $4");
+        foreach (var value in new object[] { datasetId, organizationId, region, environment }) command.Parameters.Add(new() { Value = value });
         await using var reader = await command.ExecuteReaderAsync(cancellationToken);
         return await reader.ReadAsync(cancellationToken) ? ReadDataset(reader) : null;
     }
 
-    public async Task<List<Dataset>> ListDatasetsAsync(string organizationId, string? after, int limit, CancellationToken cancellationToken)
+    public async Task<List<Dataset>> ListDatasetsAsync(string organizationId, string environment, string? after, int limit, CancellationToken cancellationToken)
     {
-        await using var command = dataSource.CreateCommand("""
-            SELECT id, organization_id, region, name, created_at, created_by FROM datasets
-            WHERE organization_id = $1 AND region = $2 AND id > $3 ORDER BY id LIMIT $4
+        await using var command = dataSource.CreateCommand($"""
+            SELECT {DatasetColumns} FROM datasets
+            WHERE organization_id = $1 AND region = $2 AND environment = $3 AND id > $4 ORDER BY id LIMIT $5
             """);
-        foreach (var value in new object[] { organizationId, region, after ?? "", limit }) command.Parameters.Add(new() { Value = value });
+        foreach (var value in new object[] { organizationId, region, environment, after ?? "", limit }) command.Parameters.Add(new() { Value = value });
         var datasets = new List<Dataset>();
         await using var reader = await command.ExecuteReaderAsync(cancellationToken);
         while (await reader.ReadAsync(cancellationToken)) datasets.Add(ReadDataset(reader));
@@ -45,13 +46,14 @@ internal sealed class ObjectCatalog(NpgsqlDataSource dataSource, IOutbox outbox,
     }
 
     /// <summary>Deletes the dataset's metadata and returns the blob keys to remove; null when there is no such dataset.</summary>
-    public async Task<List<string>?> DeleteDatasetAsync(string organizationId, string datasetId, string actor, CancellationToken cancellationToken)
+    public async Task<List<string>?> DeleteDatasetAsync(string organizationId, string environment, string datasetId, string actor, CancellationToken cancellationToken)
     {
         await using var connection = await dataSource.OpenConnectionAsync(cancellationToken);
         await using var transaction = await connection.BeginTransactionAsync(cancellationToken);
-        await using (var lockRow = new NpgsqlCommand("SELECT 1 FROM datasets WHERE id = $1 AND organization_id = $2 AND region = $3 FOR UPDATE", connection, transaction))
+        await using (var lockRow = new NpgsqlCommand(
+            "SELECT 1 FROM datasets WHERE id = $1 AND organization_id = $2 AND region = $3 AND environment = $4 FOR UPDATE", connection, transaction))
         {
-            foreach (var value in new object[] { datasetId, organizationId, region }) lockRow.Parameters.Add(new() { Value = value });
+            foreach (var value in new object[] { datasetId, organizationId, region, environment }) lockRow.Parameters.Add(new() { Value = value });
             if (await lockRow.ExecuteScalarAsync(cancellationToken) is null) return null;
         }
 
@@ -77,15 +79,15 @@ internal sealed class ObjectCatalog(NpgsqlDataSource dataSource, IOutbox outbox,
         return blobs;
     }
 
-    public async Task<StoredObject?> GetObjectAsync(string organizationId, string datasetId, string name, CancellationToken cancellationToken)
+    public async Task<StoredObject?> GetObjectAsync(string organizationId, string environment, string datasetId, string name, CancellationToken cancellationToken)
     {
         await using var command = dataSource.CreateCommand($"""
             SELECT {ObjectColumns}, k.destroyed_at IS NOT NULL
             FROM objects o JOIN datasets d ON d.id = o.dataset_id
             LEFT JOIN organization_keys k ON k.organization_id = o.organization_id
-            WHERE o.dataset_id = $1 AND o.organization_id = $2 AND o.name = $3 AND d.region = $4
+            WHERE o.dataset_id = $1 AND o.organization_id = $2 AND o.name = $3 AND d.region = $4 AND d.environment = $5
             """);
-        foreach (var value in new object[] { datasetId, organizationId, name, region }) command.Parameters.Add(new() { Value = value });
+        foreach (var value in new object[] { datasetId, organizationId, name, region, environment }) command.Parameters.Add(new() { Value = value });
         await using var reader = await command.ExecuteReaderAsync(cancellationToken);
         return await reader.ReadAsync(cancellationToken) ? ReadObject(reader) with { KeysDestroyed = !reader.IsDBNull(12) && reader.GetBoolean(12) } : null;
     }
@@ -104,17 +106,25 @@ internal sealed class ObjectCatalog(NpgsqlDataSource dataSource, IOutbox outbox,
     }
 
     /// <summary>
-    /// Records a fully written object, replacing any object of the same name; returns the replaced object's blob key
-    /// (to remove), or false when the dataset vanished meanwhile.
+    /// Records a fully written object, replacing any object of the same name whose class <paramref name="mayReplace"/>
+    /// accepts (checked under the row's lock, so a concurrent upload cannot slip another class in); returns the
+    /// replaced object's blob key (to remove).
     /// </summary>
-    public async Task<(bool Stored, string? ReplacedBlob)> InsertObjectAsync(StoredObject stored, CancellationToken cancellationToken)
+    public async Task<(InsertOutcome Outcome, string? ReplacedBlob)> InsertObjectAsync(StoredObject stored, Func<string, bool> mayReplace, CancellationToken cancellationToken)
     {
         await using var connection = await dataSource.OpenConnectionAsync(cancellationToken);
         await using var transaction = await connection.BeginTransactionAsync(cancellationToken);
         await using (var lockRow = new NpgsqlCommand("SELECT 1 FROM datasets WHERE id = $1 FOR SHARE", connection, transaction))
         {
             lockRow.Parameters.Add(new() { Value = stored.DatasetId });
-            if (await lockRow.ExecuteScalarAsync(cancellationToken) is null) return (false, null);
+            if (await lockRow.ExecuteScalarAsync(cancellationToken) is null) return (InsertOutcome.DatasetGone, null);
+        }
+
+        await using (var existing = new NpgsqlCommand("SELECT data_class FROM objects WHERE dataset_id = $1 AND name = $2 FOR UPDATE", connection, transaction))
+        {
+            existing.Parameters.Add(new() { Value = stored.DatasetId });
+            existing.Parameters.Add(new() { Value = stored.Name });
+            if (await existing.ExecuteScalarAsync(cancellationToken) is string dataClass && !mayReplace(dataClass)) return (InsertOutcome.ReplacementRefused, null);
         }
 
         string? replacedId = null, replacedBlob = null;
@@ -146,22 +156,37 @@ internal sealed class ObjectCatalog(NpgsqlDataSource dataSource, IOutbox outbox,
             DataClass = stored.DataClass, Size = stored.Size, Region = region, StoredBy = stored.CreatedBy, ReplacedObjectId = replacedId,
         }, transaction, cancellationToken);
         await transaction.CommitAsync(cancellationToken);
-        return (true, replacedBlob);
+        return (InsertOutcome.Stored, replacedBlob);
     }
 
-    /// <summary>Deletes the object's metadata (its wrapped data key with it) and returns its blob key; null when there is none.</summary>
-    public async Task<string?> DeleteObjectAsync(string organizationId, string datasetId, string name, string actor, CancellationToken cancellationToken)
+    /// <summary>
+    /// Deletes the object's metadata (its wrapped data key with it) when its dataset is of <paramref name="environment"/>
+    /// and <paramref name="mayDelete"/> accepts its class (checked under the row's lock); null when there is no such
+    /// object, <see cref="ObjectDeletion.Refused"/> when its class may not be deleted.
+    /// </summary>
+    public async Task<ObjectDeletion?> DeleteObjectAsync(
+        string organizationId, string environment, string datasetId, string name, string actor, Func<string, bool> mayDelete, CancellationToken cancellationToken)
     {
         await using var connection = await dataSource.OpenConnectionAsync(cancellationToken);
         await using var transaction = await connection.BeginTransactionAsync(cancellationToken);
         string objectId, blob, dataClass;
-        await using (var delete = new NpgsqlCommand(
-            "DELETE FROM objects WHERE dataset_id = $1 AND organization_id = $2 AND name = $3 RETURNING id, blob_key, data_class", connection, transaction))
+        await using (var select = new NpgsqlCommand("""
+            SELECT o.id, o.blob_key, o.data_class FROM objects o JOIN datasets d ON d.id = o.dataset_id
+            WHERE o.dataset_id = $1 AND o.organization_id = $2 AND o.name = $3 AND d.region = $4 AND d.environment = $5
+            FOR UPDATE OF o
+            """, connection, transaction))
         {
-            foreach (var value in new object[] { datasetId, organizationId, name }) delete.Parameters.Add(new() { Value = value });
-            await using var reader = await delete.ExecuteReaderAsync(cancellationToken);
+            foreach (var value in new object[] { datasetId, organizationId, name, region, environment }) select.Parameters.Add(new() { Value = value });
+            await using var reader = await select.ExecuteReaderAsync(cancellationToken);
             if (!await reader.ReadAsync(cancellationToken)) return null;
             (objectId, blob, dataClass) = (reader.GetString(0), reader.GetString(1), reader.GetString(2));
+        }
+
+        if (!mayDelete(dataClass)) return ObjectDeletion.Refused;
+        await using (var delete = new NpgsqlCommand("DELETE FROM objects WHERE id = $1", connection, transaction))
+        {
+            delete.Parameters.Add(new() { Value = objectId });
+            await delete.ExecuteNonQueryAsync(cancellationToken);
         }
 
         await outbox.EnqueueAsync(new ObjectDeleted
@@ -169,11 +194,11 @@ internal sealed class ObjectCatalog(NpgsqlDataSource dataSource, IOutbox outbox,
             OrganizationId = organizationId, OccurredAt = time.GetUtcNow(), DatasetId = datasetId, ObjectId = objectId, DataClass = dataClass, Region = region, DeletedBy = actor,
         }, transaction, cancellationToken);
         await transaction.CommitAsync(cancellationToken);
-        return blob;
+        return new ObjectDeletion(blob);
     }
 
     private static Dataset ReadDataset(NpgsqlDataReader reader) =>
-        new(reader.GetString(0), reader.GetString(1), reader.GetString(2), reader.GetString(3), reader.GetFieldValue<DateTimeOffset>(4), reader.GetString(5));
+        new(reader.GetString(0), reader.GetString(1), reader.GetString(2), reader.GetString(3), reader.GetString(4), reader.GetFieldValue<DateTimeOffset>(5), reader.GetString(6));
 
     private static StoredObject ReadObject(NpgsqlDataReader reader) =>
         new(reader.GetString(0), reader.GetString(1), reader.GetString(2), reader.GetString(3), reader.GetString(4), reader.GetInt64(5), reader.GetString(6),

@@ -15,8 +15,9 @@ namespace Platform.Storage.Objects;
 internal sealed partial class ObjectUploads(
     IBlobStore blobs, UploadsInFlight uploads, DataKeys dataKeys, ObjectCatalog catalog, TimeProvider time, IOptions<StorageOptions> options, ILogger<ObjectUploads> logger)
 {
-    public async Task<StoredObject?> UploadAsync(
-        Dataset dataset, string name, string dataClass, string contentType, long length, Stream body, string actor, CancellationToken cancellationToken)
+    public async Task<(InsertOutcome Outcome, StoredObject? Stored)> UploadAsync(
+        Dataset dataset, string name, string dataClass, string contentType, long length, Stream body, string actor, Func<string, bool> mayReplace,
+        CancellationToken cancellationToken)
     {
         var objectId = ObjectIds.New();
         var (dataKey, version, wrapped) = await dataKeys.NewAsync(dataset.OrganizationId, objectId, cancellationToken);
@@ -34,11 +35,11 @@ internal sealed partial class ObjectUploads(
         }
 
         var stored = new StoredObject(objectId, dataset.Id, dataset.OrganizationId, name, dataClass, length, contentType, version, wrapped, blobKey, time.GetUtcNow(), actor);
-        bool recorded;
+        InsertOutcome outcome;
         string? replaced;
         try
         {
-            (recorded, replaced) = await catalog.InsertObjectAsync(stored, cancellationToken);
+            (outcome, replaced) = await catalog.InsertObjectAsync(stored, mayReplace, cancellationToken);
         }
         catch (Exception)
         {
@@ -46,15 +47,15 @@ internal sealed partial class ObjectUploads(
             throw;
         }
 
-        if (!recorded)
+        if (outcome != InsertOutcome.Stored)
         {
             await blobs.DeleteAsync(blobKey, CancellationToken.None);
-            return null;
+            return (outcome, null);
         }
 
         if (replaced is not null) await blobs.DeleteAsync(replaced, CancellationToken.None);
         LogStored(logger, objectId, dataset.Id, length);
-        return stored;
+        return (outcome, stored);
     }
 
     [LoggerMessage(EventId = 5101, Level = LogLevel.Information, Message = "Stored object {ObjectId} in {DatasetId} ({Size} bytes)")]

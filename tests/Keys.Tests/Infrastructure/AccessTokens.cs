@@ -15,7 +15,8 @@ public static class AccessTokens
     public static readonly ECDsaSecurityKey SigningKey = new(ECDsa.Create(ECCurve.NamedCurves.nistP256)) { KeyId = "keys-tests" };
 
     public static string Create(TimeProvider clock, string organization, string[] roles, bool mfa, TimeSpan authenticatedAgo,
-        string subject = "usr_keys_tests", string audience = "platform-api", SecurityKey? key = null, TimeSpan? lifetime = null)
+        string subject = "usr_keys_tests", string audience = "platform-api", SecurityKey? key = null, TimeSpan? lifetime = null,
+        string scope = "platform.keys platform.secrets")
     {
         var now = clock.GetUtcNow();
         return new JsonWebTokenHandler().CreateToken(new SecurityTokenDescriptor
@@ -30,6 +31,8 @@ public static class AccessTokens
                 ["roles"] = roles,
                 ["amr"] = mfa ? new[] { "pwd", "otp", "mfa" } : new[] { "pwd" },
                 ["auth_time"] = (now - authenticatedAgo).ToUnixTimeSeconds(),
+                // Contract item 1: the granted scopes, space-separated (RFC 8693 section 4.2).
+                ["scope"] = scope,
             },
             // The service's clock is a fake one: the token's times come from it, not from the machine's.
             IssuedAt = now.UtcDateTime,

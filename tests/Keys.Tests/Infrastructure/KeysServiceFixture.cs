@@ -79,6 +79,7 @@ public sealed class KeysServiceFixture : IAsyncLifetime
             web.ConfigureTestServices(services =>
             {
                 services.AddSingleton<TimeProvider>(Clock);
+                services.AddSingleton<Microsoft.AspNetCore.Hosting.IStartupFilter, PeerAddressFilter>();
                 // The identity service's JWKS, served by the test's own signing key without a network hop.
                 services.AddHttpClient(nameof(Platform.ServiceDefaults.Tokens.SigningKeySet))
                     .ConfigurePrimaryHttpMessageHandler(() => new AccessTokens.JwksHandler());
@@ -107,8 +108,14 @@ public sealed class KeysServiceFixture : IAsyncLifetime
     }
 
     /// <summary>A client with an identity access token of <paramref name="organization"/> (see <see cref="AccessTokens"/>).</summary>
-    public HttpClient UserClient(string organization, string[] roles, bool mfa = true, TimeSpan? authenticatedAgo = null) =>
-        Client(AccessTokens.Create(Clock, organization, roles, mfa, authenticatedAgo ?? TimeSpan.FromMinutes(1)));
+    public HttpClient UserClient(string organization, string[] roles, bool mfa = true, TimeSpan? authenticatedAgo = null, string scope = "platform.keys platform.secrets") =>
+        Client(AccessTokens.Create(Clock, organization, roles, mfa, authenticatedAgo ?? TimeSpan.FromMinutes(1), scope: scope));
+
+    /// <summary>
+    /// The test server has no network peer; a request carrying this header is seen as coming from the address in it
+    /// (set before anything else runs), so that the operator credentials' networks can be exercised.
+    /// </summary>
+    public const string PeerHeader = "X-Test-Peer";
 
     public HttpClient Client(string? token = RootToken)
     {
@@ -126,6 +133,19 @@ public sealed class KeysServiceFixture : IAsyncLifetime
         if (Redis is not null) await Redis.DisposeAsync();
         if (Servers is not null) await Servers.DisposeAsync();
     }
+}
+
+internal sealed class PeerAddressFilter : Microsoft.AspNetCore.Hosting.IStartupFilter
+{
+    public Action<Microsoft.AspNetCore.Builder.IApplicationBuilder> Configure(Action<Microsoft.AspNetCore.Builder.IApplicationBuilder> next) => app =>
+    {
+        app.Use(following => context =>
+        {
+            if (context.Request.Headers.Remove(KeysServiceFixture.PeerHeader, out var peer)) context.Connection.RemoteIpAddress = System.Net.IPAddress.Parse(peer.ToString());
+            return following(context);
+        });
+        next(app);
+    };
 }
 
 [CollectionDefinition(Name)]

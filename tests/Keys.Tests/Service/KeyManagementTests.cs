@@ -28,7 +28,7 @@ public sealed class KeyManagementTests(KeysServiceFixture fixture)
         Assert.Equal("active", created.GetProperty("status").GetString());
         Assert.Equal(["203.0.113.0/24", "2001:db8::1/128"], created.GetProperty("allowedCidrs").EnumerateArray().Select(c => c.GetString()));
         Assert.Equal(600, created.GetProperty("rateLimitPerMinute").GetInt32());
-        Assert.Equal("root", created.GetProperty("createdBy").GetString());
+        Assert.Equal("operator:root", created.GetProperty("createdBy").GetString());
         Assert.EndsWith("Z", created.GetProperty("createdAt").GetString(), StringComparison.Ordinal);
 
         var one = await client.GetStringAsync($"/v1/organizations/{organization}/keys/{created.Id()}");

@@ -24,7 +24,7 @@ public sealed class SecretsTests(SecretsServiceFixture fixture)
         var first = await created.Content.ReadFromJsonAsync<JsonElement>();
         Assert.Equal(["name", "version", "createdAt", "updatedAt", "updatedBy"], first.EnumerateObject().Select(p => p.Name));
         Assert.Equal(1, first.GetProperty("version").GetInt32());
-        Assert.Equal("secrets-admin", first.GetProperty("updatedBy").GetString());
+        Assert.Equal("operator:secrets-admin", first.GetProperty("updatedBy").GetString());
 
         using var replaced = await client.PutAsync(Path(organization, "hub-token"), Json(new { value = value + "-2" }));
         Assert.Equal(HttpStatusCode.OK, replaced.StatusCode);
@@ -70,10 +70,10 @@ public sealed class SecretsTests(SecretsServiceFixture fixture)
 
         var audit = await fixture.Events.WaitForAsync("audit.recorded", e =>
             e.GetProperty("organizationId").GetString() == organization && e.GetProperty("action").GetString() == "secret.revealed");
-        Assert.Equal("deployer", audit.GetProperty("actor").GetString());
+        Assert.Equal("operator:deployer", audit.GetProperty("actor").GetString());
         Assert.Equal("deploy_key", audit.GetProperty("target").GetString());
         var stored = await fixture.Events.WaitForAsync("secret.stored", e => e.GetProperty("organizationId").GetString() == organization);
-        Assert.Equal("secrets-admin", stored.GetProperty("actor").GetString());
+        Assert.Equal("operator:secrets-admin", stored.GetProperty("actor").GetString());
         await fixture.Events.WaitForAsync("secret.revealed", e => e.GetProperty("organizationId").GetString() == organization);
         Assert.DoesNotContain(fixture.Events.All, e => e.Body.Contains("deploy-key-", StringComparison.Ordinal));
         Assert.DoesNotContain(fixture.Logs.Lines, line => line.Contains("deploy-key-", StringComparison.Ordinal));

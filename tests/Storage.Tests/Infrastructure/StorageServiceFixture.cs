@@ -55,7 +55,7 @@ public sealed class StorageServiceFixture : IAsyncLifetime
         Servers = await DistributedApplicationTestingBuilder.CreateAsync();
         Servers.KeepOnly("storagedb", "messaging");
         await Servers.StartAsync();
-        Events = await EventTap.StartAsync(Servers.GetConnectionString("messaging"), "object.#", "dataset.#", "encryption-key.#");
+        Events = await EventTap.StartAsync(Servers.GetConnectionString("messaging"), "object.#", "dataset.#", "encryption-key.#", "audit.#");
         Service = Create(new Dictionary<string, string?>());
         _ = Service.Server;
     }
@@ -127,14 +127,19 @@ public sealed class StorageServiceFixture : IAsyncLifetime
         Clock.Advance(by);
     }
 
+    /// <summary>The client address the gateway reports for <see cref="Gateway"/> clients.</summary>
+    public const string ClientAddress = "203.0.113.77";
+
     /// <summary>A client as the gateway forwards it: the verified principal of an API key of <paramref name="organization"/>.</summary>
-    public HttpClient Gateway(string organization, string scopes = "dataset:full", WebApplicationFactory<Program>? service = null)
+    public HttpClient Gateway(string organization, string scopes = "dataset:full", WebApplicationFactory<Program>? service = null, string environment = "live",
+        string keyId = "key_0123456789abcdef0123456789abcdef")
     {
         var client = (service ?? Service).CreateClient(service is not null && service == kestrel ? kestrelClientOptions! : Unbuffered);
         client.Timeout = TimeSpan.FromMinutes(5);
         client.DefaultRequestHeaders.Add("X-Platform-Organization", organization);
-        client.DefaultRequestHeaders.Add("X-Platform-Key-Id", "key_0123456789abcdef0123456789abcdef");
-        client.DefaultRequestHeaders.Add("X-Platform-Environment", "live");
+        client.DefaultRequestHeaders.Add("X-Platform-Key-Id", keyId);
+        client.DefaultRequestHeaders.Add("X-Platform-Environment", environment);
+        client.DefaultRequestHeaders.Add("X-Platform-Client-Address", ClientAddress);
         client.DefaultRequestHeaders.Add("X-Platform-Scopes", scopes);
         return client;
     }

@@ -124,6 +124,7 @@ public sealed class ObjectStorageTests(StorageServiceFixture fixture)
         var path = $"/v1/organizations/{organization}/datasets/{dataset}";
 
         await (await fixture.Service.CreateClient().GetAsync(path)).ProblemAsync(HttpStatusCode.Unauthorized);
+        await (await fixture.Gateway(organization).SendAsync(new HttpRequestMessage(HttpMethod.Get, path) { Headers = { { "Authorization", "Bearer " + StorageServiceFixture.OperatorToken } } })).ProblemAsync(HttpStatusCode.BadRequest);
         await (await fixture.Gateway(StorageApi.NewOrganization()).GetAsync(path)).ProblemAsync(HttpStatusCode.Forbidden);
         var readOnly = fixture.Gateway(organization, "dataset:read_only");
         await (await readOnly.GetAsync(path)).JsonAsync();

@@ -65,11 +65,20 @@ public sealed class TransitTests(StorageServiceFixture fixture)
 
         var tenant = fixture.ServiceClient(StorageServiceFixture.TenantServiceToken);
         await (await tenant.PostAsJsonAsync($"/internal/v1/transit/{StorageServiceFixture.TenantOrganization}/encrypt", body)).JsonAsync();
+        await fixture.Events.WaitForAsync("audit.recorded", e => e.GetProperty("actor").GetString() == "operator:tenant-service"
+            && e.GetProperty("action").GetString() == "operator.request" && e.GetProperty("organizationId").GetString() == StorageServiceFixture.TenantOrganization);
         await (await tenant.PostAsJsonAsync($"/internal/v1/transit/{StorageApi.NewOrganization()}/encrypt", body)).ProblemAsync(HttpStatusCode.Forbidden);
         await (await tenant.PostAsync($"/internal/v1/organizations/{StorageApi.NewOrganization()}/keys/rotate", null)).ProblemAsync(HttpStatusCode.Forbidden);
 
-        // The public gateway headers are no credential here.
+        // An API key's principal from the gateway is no service credential here.
         await (await fixture.Gateway(StorageServiceFixture.TenantOrganization).PostAsJsonAsync($"/internal/v1/transit/{StorageServiceFixture.TenantOrganization}/encrypt", body)).ProblemAsync(HttpStatusCode.Unauthorized);
+
+        // A service credential on a request that came through the gateway (any X-Platform-* header) is refused.
+        var relayed = new HttpRequestMessage(HttpMethod.Post, $"/internal/v1/transit/{StorageServiceFixture.TenantOrganization}/encrypt") { Content = JsonContent.Create(body) };
+        relayed.Headers.Add("X-Platform-Client-Address", "198.51.100.1");
+        await (await tenant.SendAsync(relayed)).ProblemAsync(HttpStatusCode.Unauthorized);
+        await fixture.Events.WaitForAsync("audit.recorded", e => e.GetProperty("actor").GetString() == "operator:tenant-service"
+            && e.GetProperty("action").GetString() == "operator.credential-refused");
     }
 
     [Fact]

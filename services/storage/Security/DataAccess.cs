@@ -1,0 +1,35 @@
+using System.Security.Claims;
+using Platform.ServiceDefaults.Authentication;
+
+namespace Platform.Storage.Security;
+
+/// <summary>
+/// What the request's principal may touch (contract item 4; the table in services/storage/README.md): the datasets of
+/// its environment (an API key's <c>live</c>/<c>test</c>; users work on <c>live</c> data) at its level of the
+/// <c>dataset</c> permission (a user's by role: Owner, Admin and Developer <c>full</c>, any other role <c>read_only</c>).
+/// </summary>
+internal sealed record DataAccess(string Actor, string Environment, string? Level)
+{
+    public const string Permission = "dataset";
+    public const string Full = "full";
+    public const string ReadOnly = "read_only";
+    public const string LabelerOnly = "labeler_only";
+    public const string Restricted = "restricted";
+    public const string Live = "live";
+
+    /// <summary>The only data class a <c>labeler_only</c> key writes, replaces or deletes.</summary>
+    public const string LabelerClass = "annotation";
+
+    private static readonly string[] writerRoles = ["Owner", "Admin", "Developer"];
+
+    public static DataAccess Of(ClaimsPrincipal principal) => principal.Kind() switch
+    {
+        PrincipalKinds.ApiKey => new(principal.Actor()!, principal.KeyEnvironment() ?? Live, principal.KeyLevel(Permission)),
+        PrincipalKinds.User => new(principal.Actor()!, Live,
+            principal.HasRole(writerRoles) ? Full : principal.Values(PlatformClaims.Role).Any() ? ReadOnly : null),
+        _ => new(principal.Actor() ?? "", Live, null),
+    };
+
+    /// <summary>Whether this level may write an object of <paramref name="dataClass"/> (or delete or replace one of it).</summary>
+    public bool MayChange(string dataClass) => Level == Full || (Level == LabelerOnly && dataClass == LabelerClass);
+}
