@@ -1,20 +1,22 @@
-using Platform.Gateway.ApiKeys;
 using Platform.Gateway.Auditing;
+using Platform.Gateway.Authentication;
 using Platform.Gateway.ClientAddresses;
 using Platform.Gateway.Events;
+using Platform.Gateway.Problems;
 
 namespace Platform.Gateway.Organizations;
 
 /// <summary>
-/// Applies the organization's IP allowlist to every request made for it, whatever the credential (SPEC GW-IP). A
-/// refusal is a 403 problem and an audit event.
+/// Applies the IP allowlist of the principal's organization to every request it makes, by key or by access token
+/// (SPEC GW-IP): the organization of the request's one credential, never of another. A refusal is a 403 problem and an
+/// audit event naming that principal.
 /// </summary>
 internal sealed partial class OrganizationAllowlistMiddleware(
     RequestDelegate next, NetworkPolicies policies, AuditSpool audit, TimeProvider time, ILogger<OrganizationAllowlistMiddleware> logger)
 {
     public async Task InvokeAsync(HttpContext context)
     {
-        if (!context.Items.TryGetValue("platform.organization", out var value) || value is not string organization)
+        if (context.Principal() is not { OrganizationId: { } organization } principal)
         {
             await next(context);
             return;
@@ -28,7 +30,7 @@ internal sealed partial class OrganizationAllowlistMiddleware(
         catch (Exception exception) when (exception is HttpRequestException or TaskCanceledException && !context.RequestAborted.IsCancellationRequested)
         {
             LogUnavailable(logger, exception.GetType().Name);
-            await Problem(context, 503, "policy-unavailable", "The organization's network policy cannot be read right now", "Try again shortly.");
+            await EdgeProblem.WriteAsync(context, 503, "policy-unavailable", "The organization's network policy cannot be read right now", "Try again shortly.");
             return;
         }
 
@@ -39,26 +41,19 @@ internal sealed partial class OrganizationAllowlistMiddleware(
             return;
         }
 
-        var actor = context.Items.TryGetValue("platform.actor", out var a) && a is string s ? s : "anonymous";
         LogRefused(logger, organization);
         audit.Enqueue(new AuditRecorded
         {
             OccurredAt = time.GetUtcNow(),
             OrganizationId = organization,
-            Actor = actor,
+            Actor = principal.Actor,
             Action = "organization.request-from-disallowed-ip",
             Target = organization,
             Outcome = "denied",
             Ip = client?.ToString(),
             RequestId = context.TraceIdentifier,
         });
-        await Problem(context, 403, "ip-not-allowed", "Not allowed from this address", "The organization does not allow requests from the address this one came from.");
-    }
-
-    private static Task Problem(HttpContext context, int status, string type, string title, string detail)
-    {
-        context.Response.StatusCode = status;
-        return Results.Problem(statusCode: status, type: ApiKeyMiddleware.ProblemBase + type, title: title, detail: detail).ExecuteAsync(context);
+        await EdgeProblem.WriteAsync(context, 403, "ip-not-allowed", "Not allowed from this address", "The organization does not allow requests from the address this one came from.");
     }
 
     [LoggerMessage(EventId = 4204, Level = LogLevel.Warning, Message = "A request for {OrganizationId} came from an address outside its allowlist")]
