@@ -40,6 +40,7 @@ internal static class Extensions
         // One scheme, which takes the request's one credential (a key or an access token) as HttpContext.User.
         builder.Services.AddAuthentication(PlatformPrincipal.Scheme)
             .AddScheme<AuthenticationSchemeOptions, PlatformAuthenticationHandler>(PlatformPrincipal.Scheme, null);
+        builder.AddGatewayAuthorization();
         builder.AddUpstreamSigning();
 
         builder.Services.AddReverseProxy()
@@ -76,9 +77,8 @@ internal static class Extensions
         app.UsePlatformAuthentication();
         // Every public request is charged to its principal (or its address) before the route decides anything.
         app.UseMiddleware<RateLimitMiddleware>();
-        app.UseMiddleware<RouteAuthorizationMiddleware>();
-        // The allowlist of the principal's organization, whatever the credential.
-        app.UseMiddleware<OrganizationAllowlistMiddleware>();
+        // The route's requirements, then the allowlist of the principal's organization (one policy; AddGatewayAuthorization).
+        app.UseAuthorization();
         return app;
     }
 
