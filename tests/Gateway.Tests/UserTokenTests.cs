@@ -126,6 +126,17 @@ public sealed class UserTokenTests(TokenGateway fixture) : IClassFixture<TokenGa
     }
 
     [Fact]
+    public async Task A_route_that_names_the_platform_policy_is_held_to_its_metadata_as_well()
+    {
+        using var without = await SendAsync("/named/x", issuer.Token(scope: "platform.keys"));
+        using var with = await SendAsync("/named/x", issuer.Token(scope: "platform.audit"));
+
+        Assert.Equal(HttpStatusCode.Forbidden, without.StatusCode);
+        Assert.Equal("https://platform.dev/problems/insufficient-scope", await ProblemType(without));
+        Assert.Equal(HttpStatusCode.OK, with.StatusCode);
+    }
+
+    [Fact]
     public async Task A_route_for_api_keys_refuses_a_user_token()
     {
         using var response = await SendAsync("/keyonly/datasets", issuer.Token(roles: ["Owner"]));
@@ -201,6 +212,10 @@ public sealed class TokenGateway(Servers servers) : IAsyncLifetime
             ["ReverseProxy__Routes__keyadmin__Match__Path"] = "/keys/{**rest}",
             ["ReverseProxy__Routes__keyadmin__Metadata__Roles"] = "Owner,Admin",
             ["ReverseProxy__Routes__keyadmin__Metadata__Scopes"] = "platform.keys",
+            ["ReverseProxy__Routes__named__ClusterId"] = "echo",
+            ["ReverseProxy__Routes__named__Match__Path"] = "/named/{**rest}",
+            ["ReverseProxy__Routes__named__AuthorizationPolicy"] = "platform",
+            ["ReverseProxy__Routes__named__Metadata__Scopes"] = "platform.audit",
             ["ReverseProxy__Routes__both__ClusterId"] = "echo",
             ["ReverseProxy__Routes__both__Match__Path"] = "/both/{**rest}",
             ["ReverseProxy__Routes__both__Metadata__Scopes"] = "platform.keys, platform.secrets",
