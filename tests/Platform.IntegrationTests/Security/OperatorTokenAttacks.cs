@@ -69,6 +69,15 @@ public sealed class OperatorTokenAttacks(PlatformFixture fixture)
             await AssertProblemAsync(response, HttpStatusCode.Unauthorized, "invalid-token");
         }
 
+        // Dressed as a key or as a JWT, it is verified as one, and refused as one.
+        foreach (var (authorization, type) in new[] { ("Bearer sk_live_" + token, "invalid-api-key"), ("Bearer eyJhbGciOiJIUzI1NiJ9." + token + ".c2ln", "invalid-token") })
+        {
+            using var request = new HttpRequestMessage(HttpMethod.Get, $"/v1/organizations/{organization}/keys");
+            request.Headers.TryAddWithoutValidation("Authorization", authorization);
+            using var response = await gateway.SendAsync(request);
+            await AssertProblemAsync(response, HttpStatusCode.Unauthorized, type);
+        }
+
         // As a key, it is no key.
         using (var asKey = new HttpRequestMessage(HttpMethod.Get, $"/v1/organizations/{organization}/keys"))
         {
