@@ -26,7 +26,7 @@ internal enum CredentialKind
 
 /// <summary>
 /// The request's one credential, read once from its headers before anything is verified (the value stays in the
-/// request until authentication takes it out). Set as a request feature by <see cref="CredentialRuleMiddleware"/>.
+/// request until authentication takes it out) and kept as a request feature (<see cref="Of"/>).
 /// </summary>
 internal sealed record Credential(CredentialKind Kind, string? Value)
 {
