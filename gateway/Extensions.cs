@@ -1,8 +1,11 @@
 using Microsoft.AspNetCore.Server.Kestrel.Core;
 using Microsoft.Extensions.DependencyInjection.Extensions;
 using Microsoft.Extensions.Options;
+using Microsoft.AspNetCore.Authentication;
 using Platform.Gateway.ApiKeys;
 using Platform.Gateway.Auditing;
+using Platform.Gateway.Authentication;
+using Platform.Gateway.Authorization;
 using Platform.Gateway.ClientAddresses;
 using Platform.Gateway.Errors;
 using Platform.Gateway.Hardening;
@@ -34,10 +37,15 @@ internal static class Extensions
         builder.AddGatewayApiKeys();
         builder.AddGatewayUserTokens();
         builder.AddGatewayRateLimits();
+        // One scheme, which takes the request's one credential (a key or an access token) as HttpContext.User.
+        builder.Services.AddAuthentication(PlatformPrincipal.Scheme)
+            .AddScheme<AuthenticationSchemeOptions, PlatformAuthenticationHandler>(PlatformPrincipal.Scheme, null);
+        builder.AddGatewayAuthorization();
+        builder.AddUpstreamSigning();
 
         builder.Services.AddReverseProxy()
             .LoadFromConfig(builder.Configuration.GetSection("ReverseProxy"))
-            .AddUpstreamSigning(builder);
+            .AddUpstreamTransforms();
     }
 
     /// <remarks>Call once the configuration has passed <c>ValidateConfiguration</c>.</remarks>
@@ -55,17 +63,22 @@ internal static class Extensions
         app.UseMiddleware<ClientAddressMiddleware>();
         app.UseMiddleware<AuditMiddleware>();
         app.UseSecurityHeaders();
+        // Before anything that may write a body, so that a HEAD answer never carries one (HTTP/2 resets it).
+        app.UseHeadWithoutBody();
         app.UseExceptionHandler();
         // Unmatched routes and bare error statuses become RFC 9457 problem details.
         app.UseStatusCodePages();
         app.UseListenerIsolation(app.Services.GetRequiredService<IOptions<GatewayOptions>>().Value.InternalPort);
         app.UseMiddleware<BodySizeLimitMiddleware>();
+        // Throttled addresses are refused before their credentials are even read for the rule.
         app.UseMiddleware<AuthenticationFailureThrottle>();
-        app.UseMiddleware<ApiKeyMiddleware>();
-        app.UseMiddleware<UserTokenMiddleware>();
-        // Once the organization is known, by key or by user token.
-        app.UseMiddleware<OrganizationAllowlistMiddleware>();
+        // One credential per request, decided from the headers before anything is verified.
+        app.UseMiddleware<CredentialRuleMiddleware>();
+        app.UsePlatformAuthentication();
+        // Every public request is charged to its principal (or its address) before the route decides anything.
         app.UseMiddleware<RateLimitMiddleware>();
+        // The route's requirements, then the allowlist of the principal's organization (one policy; AddGatewayAuthorization).
+        app.UseAuthorization();
         return app;
     }
 

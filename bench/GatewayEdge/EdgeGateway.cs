@@ -41,7 +41,7 @@ internal static class EdgeGateway
     }
 
     /// <summary>
-    /// A real key from the keys service, through the gateway: read-only dataset scope, an IP allowlist that holds
+    /// A real key from the keys service (its own endpoint: the gateway refuses operator tokens): read-only dataset scope, an IP allowlist that holds
     /// loopback (so the allowlist is checked on every request and passes), and the highest per-key rate limit the
     /// keys service accepts (a million a second), far above what this machine can send. Its organization gets an
     /// allowlist with loopback too.
@@ -49,15 +49,13 @@ internal static class EdgeGateway
     public static async Task<string> CreateKeyAsync(TestingApplication app)
     {
         var token = new AuthenticationHeaderValue("Bearer", app.Application.GetParameterValue("keys-admin-token"));
-        using (var keys = new HttpClient { BaseAddress = app.GetEndpoint("keys", "http") })
+        using var admin = new HttpClient { BaseAddress = app.GetEndpoint("keys", "http") };
+        admin.DefaultRequestHeaders.Authorization = token;
+        using (var policy = await admin.PutAsJsonAsync("/v1/organizations/org_bench/network-policy", new { allowedCidrs = Loopback }))
         {
-            keys.DefaultRequestHeaders.Authorization = token;
-            using var policy = await keys.PutAsJsonAsync("/v1/organizations/org_bench/network-policy", new { allowedCidrs = Loopback });
             if (!policy.IsSuccessStatusCode) throw new InvalidOperationException($"Setting the organization's allowlist failed: {(int)policy.StatusCode} {await policy.Content.ReadAsStringAsync()}");
         }
 
-        using var admin = app.CreateHttpClient("gateway");
-        admin.DefaultRequestHeaders.Authorization = token;
         using var created = await admin.PostAsJsonAsync("/v1/organizations/org_bench/keys", new
         {
             name = "edge-bench",

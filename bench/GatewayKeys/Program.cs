@@ -40,7 +40,8 @@ foreach (var (route, path, permission) in new[] { ("open", "/v1/open/{**rest}", 
 
 foreach (var setting in args.Skip(1).Select(a => a.Split('=', 2)).Where(p => p.Length == 2)) app.WithEnvironment("gateway", setting[0], setting[1]);
 await app.StartAsync();
-using var admin = app.CreateHttpClient("gateway");
+// The keys administrator on the keys service's own endpoint: the gateway refuses operator tokens.
+using var admin = app.CreateHttpClient("keys", "http");
 admin.DefaultRequestHeaders.Authorization = new AuthenticationHeaderValue("Bearer", app.Application.GetParameterValue("keys-admin-token"));
 
 async Task<(string Id, string Key)> CreateKeyAsync()

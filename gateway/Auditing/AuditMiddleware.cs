@@ -1,4 +1,5 @@
 using Microsoft.Extensions.Options;
+using Platform.Gateway.Authentication;
 using Platform.Gateway.ClientAddresses;
 using Platform.Gateway.Events;
 
@@ -40,11 +41,12 @@ internal sealed class AuditMiddleware(RequestDelegate next, AuditSpool spool, Ti
     {
         var route = (context.GetEndpoint() as RouteEndpoint)?.RoutePattern.RawText;
         var path = Cap(context.Request.Path.Value ?? "/");
+        var principal = context.Principal();
         return new AuditRecorded
         {
             OccurredAt = time.GetUtcNow(),
-            OrganizationId = context.Items.TryGetValue("platform.organization", out var organization) ? organization as string : null,
-            Actor = context.Items.TryGetValue("platform.actor", out var actor) && actor is string a ? a : "anonymous",
+            OrganizationId = principal?.OrganizationId,
+            Actor = principal?.Actor ?? "anonymous",
             Action = "http.request",
             Target = route is null ? path : Cap(route),
             Outcome = status switch { < 400 => "success", 401 or 403 => "denied", < 500 => "rejected", _ => "error" },

@@ -1,6 +1,5 @@
 using Microsoft.AspNetCore.Http.Features;
 using Microsoft.AspNetCore.Server.Kestrel.Core;
-using Platform.Gateway.ApiKeys;
 using Yarp.ReverseProxy.Model;
 
 namespace Platform.Gateway.Hardening;
@@ -84,7 +83,7 @@ internal sealed class BodySizeLimitMiddleware(RequestDelegate next)
             context.Response.StatusCode = StatusCodes.Status413PayloadTooLarge;
             return Results.Problem(
                 statusCode: StatusCodes.Status413PayloadTooLarge,
-                type: ApiKeyMiddleware.ProblemBase + "body-too-large",
+                type: Problems.EdgeProblem.Base + "body-too-large",
                 title: "The request body is too large",
                 detail: $"This route takes at most {limit} bytes.").ExecuteAsync(context);
         }

@@ -1,8 +1,10 @@
 using System.Globalization;
 using Microsoft.Extensions.Options;
 using Platform.Gateway.ApiKeys;
+using Platform.Gateway.Authentication;
 using Platform.Gateway.ClientAddresses;
-using Yarp.ReverseProxy.Model;
+using Platform.Gateway.Problems;
+using Platform.Gateway.UserTokens;
 
 namespace Platform.Gateway.RateLimiting;
 
@@ -10,7 +12,8 @@ namespace Platform.Gateway.RateLimiting;
 /// Slows down guessing (SPEC GW-RATE): every credential the gateway refuses (a 401 for a key or a token) is charged to
 /// the client address; once the address has used up <c>AuthenticationFailures</c>, its requests that carry a
 /// credential are answered 429 before anything is verified, whether the credential is good or not, until the bucket
-/// refills. Requests without a credential are the anonymous limit's business.
+/// refills. A request with several credentials (refused 400 before anything is verified) is charged like a refused
+/// one. Requests without a credential the gateway verifies are the anonymous limit's business.
 /// </summary>
 /// <remarks>
 /// One Redis round trip per request (SPEC GW-RATE): when the request's only credential is a key this gateway already
@@ -19,13 +22,16 @@ namespace Platform.Gateway.RateLimiting;
 /// <see cref="RateLimitMiddleware"/> uses that decision. Otherwise the check is a call of its own before verification,
 /// so that an unknown credential from a throttled address never reaches the keys service.
 /// </remarks>
-internal sealed class AuthenticationFailureThrottle(RequestDelegate next, RateLimiter limiter, ApiKeyVerifier keys, IOptions<RateLimitOptions> options)
+internal sealed class AuthenticationFailureThrottle(
+    RequestDelegate next, RateLimiter limiter, ApiKeyVerifier keys, IOptions<RateLimitOptions> options, IOptions<UserTokenOptions> tokens)
 {
     private readonly RateLimitOptions settings = options.Value;
+    private readonly string sessionCookie = tokens.Value.SessionCookie;
 
     public async Task InvokeAsync(HttpContext context)
     {
-        if (!settings.Enabled || !CarriesCredential(context.Request))
+        var credential = Credential.Of(context, sessionCookie);
+        if (!settings.Enabled || credential.Kind is CredentialKind.None or CredentialKind.Basic or CredentialKind.SessionCookie)
         {
             await next(context);
             return;
@@ -33,7 +39,7 @@ internal sealed class AuthenticationFailureThrottle(RequestDelegate next, RateLi
 
         var failures = new Bucket("authentication-failures", "auth-failures:" + RateLimitMiddleware.AddressSubject(context.ClientAddress()),
             settings.AuthenticationFailures.Requests, settings.AuthenticationFailures.WindowSeconds, CheckOnly: true);
-        var known = KnownValidKey(context);
+        var known = KnownValidKey(credential);
         var limits = known is null ? null : RateLimitMiddleware.KeyBuckets(settings, known);
         var decision = await limiter.DecideAsync(limits is null ? [failures] : [failures, .. limits]);
         if (!decision.Allowed && Gcra.Refuses(decision.States[0]))
@@ -43,7 +49,7 @@ internal sealed class AuthenticationFailureThrottle(RequestDelegate next, RateLi
             context.Response.Headers.RetryAfter = seconds.ToString(CultureInfo.InvariantCulture);
             await Results.Problem(
                 statusCode: StatusCodes.Status429TooManyRequests,
-                type: ApiKeyMiddleware.ProblemBase + "too-many-failed-attempts",
+                type: EdgeProblem.Base + "too-many-failed-attempts",
                 title: "Too many refused credentials from this address",
                 detail: $"Try again in {seconds} s.").ExecuteAsync(context);
             return;
@@ -55,20 +61,17 @@ internal sealed class AuthenticationFailureThrottle(RequestDelegate next, RateLi
         }
 
         await next(context);
-        if (context.Response.StatusCode == StatusCodes.Status401Unauthorized) await limiter.DecideAsync([failures with { CheckOnly = false }]);
+        if (context.Response.StatusCode == StatusCodes.Status401Unauthorized || credential.Kind == CredentialKind.Multiple)
+        {
+            await limiter.DecideAsync([failures with { CheckOnly = false }]);
+        }
     }
 
-    /// <summary>The cached, valid verification of the request's only credential, a key, on a proxied route; else null.</summary>
-    private KeyVerification? KnownValidKey(HttpContext context) =>
-        context.GetEndpoint()?.Metadata.GetMetadata<RouteModel>() is not null
-        && ApiKeyMiddleware.SoleKey(context.Request) is { } key
-        && keys.TryCached(key) is { Valid: true, KeyId: not null } verification
+    /// <summary>The cached, valid verification of the request's only credential, a key; else null.</summary>
+    private KeyVerification? KnownValidKey(Credential credential) =>
+        credential is { Kind: CredentialKind.ApiKey, Value: { } key } && keys.TryCached(key) is { Valid: true, KeyId: not null } verification
             ? verification
             : null;
-
-    private static bool CarriesCredential(HttpRequest request) =>
-        request.Headers.ContainsKey("X-Api-Key")
-        || request.Headers.Authorization.ToString().StartsWith("Bearer ", StringComparison.OrdinalIgnoreCase);
 }
 
 /// <summary>A request's limits, decided (and charged) together with the failed-credential check.</summary>

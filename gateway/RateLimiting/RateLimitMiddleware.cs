@@ -4,25 +4,29 @@ using System.Net.Sockets;
 using System.Runtime.CompilerServices;
 using Microsoft.Extensions.Options;
 using Platform.Gateway.ApiKeys;
+using Platform.Gateway.Authentication;
 using Platform.Gateway.ClientAddresses;
-using Yarp.ReverseProxy.Model;
+using Platform.Gateway.Problems;
 
 namespace Platform.Gateway.RateLimiting;
 
 /// <summary>
-/// Applies the request's limits (SPEC GW-RATE) after authentication: a key's own bucket and its organization's, or,
-/// without credentials, the client address's (an IPv6 client by its /64, which one host can otherwise walk through).
+/// Applies the request's limits (SPEC GW-RATE) after authentication and before the route's requirements, so that
+/// every public request is counted, refused or not, proxied or not (unknown paths, security.txt): the principal's
+/// buckets (a key's own and its organization's, a token's user and organization), or, without a principal, the client
+/// address's (an IPv6 client by its /64, which one host can otherwise walk through).
 /// Every answer carries <c>RateLimit-Policy</c> and <c>RateLimit</c> (draft-ietf-httpapi-ratelimit-headers); a
 /// refusal is a 429 problem with <c>Retry-After</c>.
 /// </summary>
-internal sealed class RateLimitMiddleware(RequestDelegate next, RateLimiter limiter, IOptions<RateLimitOptions> options)
+internal sealed class RateLimitMiddleware(RequestDelegate next, RateLimiter limiter, IOptions<RateLimitOptions> options, IOptions<GatewayOptions> gateway)
 {
     private readonly RateLimitOptions settings = options.Value;
+    private readonly int internalPort = gateway.Value.InternalPort;
 
     public async Task InvokeAsync(HttpContext context)
     {
-        // Only proxied routes: probes, security.txt and unmatched paths cost the gateway nothing worth limiting.
-        if (!settings.Enabled || context.GetEndpoint()?.Metadata.GetMetadata<RouteModel>() is null)
+        // Health probes, on the internal listener, are not limited (nor audited).
+        if (!settings.Enabled || context.Connection.LocalPort == internalPort)
         {
             await next(context);
             return;
@@ -52,7 +56,7 @@ internal sealed class RateLimitMiddleware(RequestDelegate next, RateLimiter limi
         context.Response.Headers.RetryAfter = seconds.ToString(CultureInfo.InvariantCulture);
         await Results.Problem(
             statusCode: StatusCodes.Status429TooManyRequests,
-            type: ApiKeyMiddleware.ProblemBase + "rate-limited",
+            type: EdgeProblem.Base + "rate-limited",
             title: "Too many requests",
             detail: $"The rate limit was reached. Try again in {seconds} s.").ExecuteAsync(context);
     }
@@ -90,12 +94,12 @@ internal sealed class RateLimitMiddleware(RequestDelegate next, RateLimiter limi
     private List<Bucket> Buckets(HttpContext context)
     {
         var buckets = new List<Bucket>(2);
-        var organization = context.Items.TryGetValue("platform.organization", out var o) ? o as string : null;
-        var key = context.Features.Get<KeyVerification>();
+        var principal = context.Principal();
+        var organization = principal?.OrganizationId;
         var plan = Plan(settings, organization);
-        if (key is { Valid: true, KeyId: not null }) buckets.Add(KeyBucket(key, plan));
+        if (principal?.Key is { Valid: true, KeyId: not null } key) buckets.Add(KeyBucket(key, plan));
 
-        if (context.Features.Get<UserTokens.UserPrincipal>() is { } user)
+        if (principal?.Token is { } user)
         {
             buckets.Add(new Bucket("user", "user:" + user.Subject, plan.Key.Requests, plan.Key.WindowSeconds));
         }

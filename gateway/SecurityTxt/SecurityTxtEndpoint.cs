@@ -12,7 +12,8 @@ internal static class SecurityTxtEndpoint
 
     public static IEndpointRouteBuilder MapSecurityTxt(this IEndpointRouteBuilder endpoints)
     {
-        endpoints.MapGet(Path, GetSecurityTxt).ExcludeFromDescription();
+        // HEAD too: a scanner checks for the file before it reads it.
+        endpoints.MapMethods(Path, [HttpMethods.Get, HttpMethods.Head], GetSecurityTxt).ExcludeFromDescription();
         return endpoints;
     }
 

@@ -4,6 +4,7 @@ using Platform.ServiceDefaults.Configuration;
 using Platform.ServiceDefaults.Gateway;
 using Yarp.ReverseProxy.Transforms;
 
+
 namespace Platform.Gateway.Upstreams;
 
 /// <summary><c>Gateway:UpstreamSigning</c>: the key upstreams share with the gateway to check its <c>X-Platform-*</c> headers.</summary>
@@ -15,7 +16,7 @@ internal sealed class UpstreamSigningOptions : GatewaySigningOptions
 /// <summary>
 /// Signs what the gateway tells every upstream (<see cref="GatewaySignature"/>): the last request transform, so the
 /// signature covers the headers and path exactly as they leave. Clients' own <c>X-Platform-*</c> headers, the
-/// signature included, were removed on the way in (ApiKeyMiddleware).
+/// signature included, were removed on the way in (CredentialRuleMiddleware).
 /// </summary>
 internal sealed class UpstreamSigner(IOptions<UpstreamSigningOptions> options, TimeProvider time)
 {
@@ -45,7 +46,8 @@ internal sealed class UpstreamSigner(IOptions<UpstreamSigningOptions> options, T
             covered[count++] = KeyValuePair.Create(name, values.ToString());
         }
 
-        var signature = GatewaySignature.Sign(key, time.GetUtcNow().ToUnixTimeSeconds(), context.HttpContext.Request.Method,
+        // The method as it leaves: a HEAD may go upstream as a GET (UpstreamTransforms).
+        var signature = GatewaySignature.Sign(key, time.GetUtcNow().ToUnixTimeSeconds(), request.Method.Method,
             context.Path.Value, context.Query.QueryString.Value, covered.AsSpan(0, count));
         ArrayPool<KeyValuePair<string, string>>.Shared.Return(covered, clearArray: true);
         request.Headers.TryAddWithoutValidation(GatewaySignature.Header, signature);
@@ -55,16 +57,12 @@ internal sealed class UpstreamSigner(IOptions<UpstreamSigningOptions> options, T
 
 internal static class UpstreamSigningExtensions
 {
-    public static IReverseProxyBuilder AddUpstreamSigning(this IReverseProxyBuilder proxy, IHostApplicationBuilder builder)
+    public static IHostApplicationBuilder AddUpstreamSigning(this IHostApplicationBuilder builder)
     {
         builder.Services.AddOptions<UpstreamSigningOptions>().BindConfiguration(UpstreamSigningOptions.SectionName).ValidateOnStart();
         builder.Services.AddSingleton<IValidateOptions<UpstreamSigningOptions>>(
             new ErrorListValidator<UpstreamSigningOptions>(options => options.Validate(UpstreamSigningOptions.SectionName)));
         builder.Services.AddSingleton<UpstreamSigner>();
-        return proxy.AddTransforms(context =>
-        {
-            var signer = context.Services.GetRequiredService<UpstreamSigner>();
-            if (signer.Enabled) context.AddRequestTransform(signer.SignAsync);
-        });
+        return builder;
     }
 }

@@ -9,4 +9,7 @@ namespace Platform.Gateway.UserTokens;
 internal sealed class UserTokenOptions : AccessTokenOptions
 {
     public const string SectionName = "Gateway:Identity";
+
+    /// <summary>The identity service's session cookie: a credential too, so never sent together with another one.</summary>
+    public string SessionCookie { get; set; } = "__Host-platform-session";
 }

@@ -299,6 +299,68 @@ public sealed class EdgeTests(EdgeGateways edge) : IClassFixture<EdgeGateways>
         }
     }
 
+    [Fact]
+    public async Task Unknown_paths_and_security_txt_count_against_the_anonymous_limit()
+    {
+        var client = NewClient();
+        using var http = edge.Client(edge.First);
+        var statuses = new List<HttpStatusCode>();
+        for (var n = 0; n <= EdgeGateways.AnonymousLimit; n++)
+        {
+            using var request = EdgeGateways.From(client, HttpMethod.Get, n % 2 == 0 ? $"/no-such-route/{n}" : "/.well-known/security.txt");
+            using var response = await http.SendAsync(request);
+            statuses.Add(response.StatusCode);
+        }
+
+        Assert.Equal(HttpStatusCode.TooManyRequests, statuses[^1]);
+        Assert.DoesNotContain(HttpStatusCode.TooManyRequests, statuses[..^1]);
+    }
+
+    [Fact]
+    public async Task Requests_with_two_credentials_are_charged_as_refused_ones_and_then_throttled()
+    {
+        var client = NewClient();
+        using var http = edge.Client(edge.First);
+        for (var n = 0; n < EdgeGateways.AuthenticationFailureLimit; n++)
+        {
+            using var request = EdgeGateways.From(client, HttpMethod.Get, "/open/mixed");
+            request.Headers.TryAddWithoutValidation("X-Api-Key", "sk_live_0123456789abcdefghijABCDEFGHIJ01234567");
+            request.Headers.TryAddWithoutValidation("Authorization", "Basic Y2xpZW50OnNlY3JldA==");
+            using var response = await http.SendAsync(request);
+            Assert.Equal(HttpStatusCode.BadRequest, response.StatusCode);
+        }
+
+        using var another = EdgeGateways.From(client, HttpMethod.Get, "/open/mixed");
+        another.Headers.TryAddWithoutValidation("X-Api-Key", "sk_live_0123456789abcdefghijABCDEFGHIJ01234567");
+        using var throttled = await http.SendAsync(another);
+        Assert.Equal(HttpStatusCode.TooManyRequests, throttled.StatusCode);
+    }
+
+    [Theory]
+    [InlineData("/open/head", 200)]
+    [InlineData("/no-such-route", 404)]
+    [InlineData("/.well-known/security.txt", 200)]
+    public async Task HEAD_is_answered_over_HTTP_2_and_HTTP_1_1_without_a_body(string path, int status)
+    {
+        foreach (var version in new[] { "--http2", "--http1.1" })
+        {
+            // curl, an independent client that checks HTTP/2 framing: a body on a HEAD answer is a protocol error to it.
+            var start = new System.Diagnostics.ProcessStartInfo("curl") { RedirectStandardOutput = true, RedirectStandardError = true };
+            foreach (var argument in new[] { "-sS", "-k", version, "-I", "-H", $"X-Forwarded-For: {NewClient()}", $"https://localhost:{edge.First.HttpsPort}{path}" })
+            {
+                start.ArgumentList.Add(argument);
+            }
+
+            using var curl = System.Diagnostics.Process.Start(start)!;
+            var output = await curl.StandardOutput.ReadToEndAsync() + await curl.StandardError.ReadToEndAsync();
+            await curl.WaitForExitAsync();
+
+            Assert.True(curl.ExitCode == 0, $"{version} HEAD {path}: curl exited {curl.ExitCode}: {output}");
+            Assert.Matches($"^HTTP/[0-9.]+ {status}", output);
+            Assert.DoesNotContain("server:", output, StringComparison.OrdinalIgnoreCase);
+        }
+    }
+
     private static async Task<Dictionary<string, string>> UpstreamHeaders(HttpResponseMessage response)
     {
         using var echoed = JsonDocument.Parse(await response.Content.ReadAsStringAsync());

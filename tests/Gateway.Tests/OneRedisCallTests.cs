@@ -74,7 +74,9 @@ public sealed class OneRedisCallTests(Servers servers) : IAsyncLifetime
         Assert.Equal(plan.Key.Requests - 1, decided.Decision.States[0].Remaining);
         var now = await limiter.DecideAsync(decided.Buckets.Select(b => b with { CheckOnly = true }).ToArray());
         Assert.Equal(plan.Key.Requests - 1, now.States[0].Remaining);
-        Assert.Equal(plan.Organization.Requests - 1, now.States[1].Remaining);
+        // The organization's bucket refills one request every 20 ms: on a busy machine it may have already (the key's,
+        // one every 100 ms, is what shows a second charge).
+        Assert.InRange(now.States[1].Remaining, plan.Organization.Requests - 1, plan.Organization.Requests);
         Assert.False(await redis.GetDatabase().KeyExistsAsync(prefix + "auth-failures:" + context.Connection.RemoteIpAddress));
     }
 
@@ -112,8 +114,8 @@ public sealed class OneRedisCallTests(Servers servers) : IAsyncLifetime
     /// <summary>The throttle, then the rate limits, with <paramref name="upstream"/> standing for the rest of the gateway.</summary>
     private RequestDelegate Pipeline(RequestDelegate upstream)
     {
-        var limits = new RateLimitMiddleware(upstream, limiter, Options.Create(settings));
-        var throttle = new AuthenticationFailureThrottle(limits.InvokeAsync, limiter, verifier, Options.Create(settings));
+        var limits = new RateLimitMiddleware(upstream, limiter, Options.Create(settings), Options.Create(new GatewayOptions { InternalPort = 9 }));
+        var throttle = new AuthenticationFailureThrottle(limits.InvokeAsync, limiter, verifier, Options.Create(settings), Options.Create(new UserTokens.UserTokenOptions()));
         return throttle.InvokeAsync;
     }
 

@@ -97,6 +97,45 @@ public sealed class UserTokenTests(TokenGateway fixture) : IClassFixture<TokenGa
         Assert.Equal(HttpStatusCode.OK, recentMfa.StatusCode);
     }
 
+    [Theory]
+    [InlineData("openid")]
+    [InlineData("openid profile email offline_access")]
+    [InlineData("platform.audit platform.secrets")]
+    [InlineData("platform")]
+    [InlineData(null)]
+    public async Task A_token_without_the_routes_scope_is_403_insufficient_scope_and_never_reaches_the_upstream(string? scope)
+    {
+        using var response = await SendAsync("/keys/list", issuer.Token(roles: ["Owner"], scope: scope));
+
+        Assert.Equal(HttpStatusCode.Forbidden, response.StatusCode);
+        Assert.Equal("https://platform.dev/problems/insufficient-scope", await ProblemType(response));
+        Assert.Equal("Bearer error=\"insufficient_scope\", scope=\"platform.keys\"", response.Headers.WwwAuthenticate.ToString());
+    }
+
+    [Fact]
+    public async Task A_route_needs_every_scope_it_lists()
+    {
+        using var one = await SendAsync("/both/x", issuer.Token(scope: "platform.keys"));
+        using var both = await SendAsync("/both/x", issuer.Token(scope: "openid platform.secrets platform.keys"));
+        using var granted = await SendAsync("/keys/list", issuer.Token(roles: ["Admin"], scope: "platform.keys"));
+
+        Assert.Equal(HttpStatusCode.Forbidden, one.StatusCode);
+        Assert.Contains("scope=\"platform.keys platform.secrets\"", one.Headers.WwwAuthenticate.ToString(), StringComparison.Ordinal);
+        Assert.Equal(HttpStatusCode.OK, both.StatusCode);
+        Assert.Equal(HttpStatusCode.OK, granted.StatusCode);
+    }
+
+    [Fact]
+    public async Task A_route_that_names_the_platform_policy_is_held_to_its_metadata_as_well()
+    {
+        using var without = await SendAsync("/named/x", issuer.Token(scope: "platform.keys"));
+        using var with = await SendAsync("/named/x", issuer.Token(scope: "platform.audit"));
+
+        Assert.Equal(HttpStatusCode.Forbidden, without.StatusCode);
+        Assert.Equal("https://platform.dev/problems/insufficient-scope", await ProblemType(without));
+        Assert.Equal(HttpStatusCode.OK, with.StatusCode);
+    }
+
     [Fact]
     public async Task A_route_for_api_keys_refuses_a_user_token()
     {
@@ -169,6 +208,17 @@ public sealed class TokenGateway(Servers servers) : IAsyncLifetime
             ["ReverseProxy__Routes__admin__Match__Path"] = "/admin/{**rest}",
             ["ReverseProxy__Routes__admin__Metadata__Roles"] = "Owner,Admin",
             ["ReverseProxy__Routes__admin__Metadata__StepUp"] = "true",
+            ["ReverseProxy__Routes__keyadmin__ClusterId"] = "echo",
+            ["ReverseProxy__Routes__keyadmin__Match__Path"] = "/keys/{**rest}",
+            ["ReverseProxy__Routes__keyadmin__Metadata__Roles"] = "Owner,Admin",
+            ["ReverseProxy__Routes__keyadmin__Metadata__Scopes"] = "platform.keys",
+            ["ReverseProxy__Routes__named__ClusterId"] = "echo",
+            ["ReverseProxy__Routes__named__Match__Path"] = "/named/{**rest}",
+            ["ReverseProxy__Routes__named__AuthorizationPolicy"] = "platform",
+            ["ReverseProxy__Routes__named__Metadata__Scopes"] = "platform.audit",
+            ["ReverseProxy__Routes__both__ClusterId"] = "echo",
+            ["ReverseProxy__Routes__both__Match__Path"] = "/both/{**rest}",
+            ["ReverseProxy__Routes__both__Metadata__Scopes"] = "platform.keys, platform.secrets",
             ["ReverseProxy__Routes__keyonly__ClusterId"] = "echo",
             ["ReverseProxy__Routes__keyonly__Match__Path"] = "/keyonly/{**rest}",
             ["ReverseProxy__Routes__keyonly__Metadata__Permission"] = "dataset",

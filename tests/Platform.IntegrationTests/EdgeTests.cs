@@ -8,7 +8,7 @@ namespace Platform.IntegrationTests;
 
 /// <summary>
 /// SPEC GW-IP and GW-RATE through both gateway replicas, with keys and organization policies administered at the
-/// keys service through the gateway: per-key limits shared through Redis, organization allowlists applied within
+/// keys service's own endpoint: per-key limits shared through Redis, organization allowlists applied within
 /// seconds of a change, and a client's own <c>X-Forwarded-For</c> believed by no one.
 /// </summary>
 [Collection(PlatformCollection.Name)]

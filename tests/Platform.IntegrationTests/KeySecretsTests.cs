@@ -7,7 +7,7 @@ using Npgsql;
 namespace Platform.IntegrationTests;
 
 /// <summary>
-/// SPEC KEY-SECRETS end to end: an administrator stores a secret through the gateway, keys seals it with storage's
+/// SPEC KEY-SECRETS end to end: an administrator stores a secret at the keys service, keys seals it with storage's
 /// transit API, only the ciphertext reaches keysdb, a consumer has it revealed, and storage's crypto-shred ends that.
 /// </summary>
 [Collection(PlatformCollection.Name)]
@@ -37,7 +37,8 @@ public sealed class KeySecretsTests(PlatformFixture fixture)
         Assert.DoesNotContain(row.Values, value => value.Contains(marker, StringComparison.Ordinal));
 
         // The reveal is internal: not through the gateway, and only with a consumer credential.
-        using (var throughGateway = await admin.PostAsync($"/internal/v1/organizations/{organization}/secrets/hub-token/reveal", null))
+        using (var gateway = app.CreateHttpClient("gateway"))
+        using (var throughGateway = await gateway.PostAsync($"/internal/v1/organizations/{organization}/secrets/hub-token/reveal", null))
         {
             Assert.Equal(HttpStatusCode.NotFound, throughGateway.StatusCode);
         }
@@ -55,7 +56,7 @@ public sealed class KeySecretsTests(PlatformFixture fixture)
         }
 
         var audit = await app.AuditEntryAsync($"organization={organization}&action=secret.revealed");
-        Assert.Equal("operator", audit.GetProperty("actor").GetString());
+        Assert.StartsWith("operator", audit.GetProperty("actor").GetString());
         Assert.DoesNotContain(marker, audit.ToString());
         await app.AuditEntryAsync($"organization={organization}&action=secret.stored");
 
@@ -75,7 +76,7 @@ public sealed class KeySecretsTests(PlatformFixture fixture)
     }
 
     [Fact]
-    public async Task Bad_input_through_the_gateway_is_a_400_and_stores_nothing()
+    public async Task Bad_input_is_a_400_and_stores_nothing()
     {
         using var admin = app.KeysAdministrator();
         using var badName = await admin.PutAsJsonAsync($"/v1/organizations/{organization}/secrets/Not.Valid", new { value = "x" });

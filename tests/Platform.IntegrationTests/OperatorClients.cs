@@ -6,11 +6,14 @@ using Platform.Hosting.Testing;
 
 namespace Platform.IntegrationTests;
 
-/// <summary>The operator credentials the AppHost generates, as clients of the gateway.</summary>
+/// <summary>
+/// The operator credentials the AppHost generates, as direct clients of the services' own (internal) endpoints: the
+/// public gateway refuses them (401 <c>invalid-token</c>), and the services take them only on direct calls.
+/// </summary>
 internal static class OperatorClients
 {
-    /// <summary>The keys service's administrator (any organization), through the gateway.</summary>
-    public static HttpClient KeysAdministrator(this TestingApplication app) => WithToken(app, "keys-admin-token");
+    /// <summary>The keys service's administrator (any organization), on the keys service's own endpoint.</summary>
+    public static HttpClient KeysAdministrator(this TestingApplication app) => WithToken(app, "keys", "keys-admin-token");
 
     /// <summary>A new API key of <paramref name="organization"/>, made by the keys administrator: the whole 201 body (the secret in <c>key</c>).</summary>
     public static async Task<JsonElement> CreateApiKeyAsync(this TestingApplication app, string organization, string level, string permission = "dataset",
@@ -29,8 +32,8 @@ internal static class OperatorClients
         return await created.Content.ReadFromJsonAsync<JsonElement>();
     }
 
-    /// <summary>The audit log's operator reader (any organization), through the gateway.</summary>
-    public static HttpClient AuditReader(this TestingApplication app) => WithToken(app, "audit-reader-token");
+    /// <summary>The audit log's operator reader (any organization), on the audit service's own endpoint.</summary>
+    public static HttpClient AuditReader(this TestingApplication app) => WithToken(app, "audit", "audit-reader-token");
 
     /// <summary>The first audit entry matching <paramref name="query"/>, waiting up to 30 s for it to be stored.</summary>
     public static async Task<JsonElement> AuditEntryAsync(this TestingApplication app, string query)
@@ -48,9 +51,17 @@ internal static class OperatorClients
         return default;
     }
 
-    private static HttpClient WithToken(TestingApplication app, string parameter)
+    /// <summary>The gateway, with an operator token: what an attacker holding one would try.</summary>
+    public static HttpClient OperatorThroughGateway(this TestingApplication app, string parameter)
     {
         var client = app.CreateHttpClient("gateway");
+        client.DefaultRequestHeaders.Authorization = new AuthenticationHeaderValue("Bearer", app.Application.GetParameterValue(parameter));
+        return client;
+    }
+
+    private static HttpClient WithToken(TestingApplication app, string service, string parameter)
+    {
+        var client = app.CreateHttpClient(service, "http");
         client.DefaultRequestHeaders.Authorization = new AuthenticationHeaderValue("Bearer", app.Application.GetParameterValue(parameter));
         return client;
     }

@@ -46,9 +46,8 @@ public sealed class PlatformFixture : IAsyncLifetime
         App.WithEnvironment("identity", "Identity__Mail__Folder", MailFolder);
         // The test machine is small and busy: a slow Redis answer must not look like an outage here.
         App.WithEnvironment("gateway", "Gateway__RateLimits__RedisTimeout", "00:00:02");
-        // Operator tokens (audit reader, keys administrator) are checked by the services, so to the gateway those
-        // calls are anonymous; the tests make many of them from one address. EdgeTests in Gateway.Tests cover the
-        // anonymous limit itself.
+        // Requests without credentials (sign-up, sign-in, pages) are limited per address; the tests make many of them
+        // from one address. EdgeTests in Gateway.Tests cover the anonymous limit itself.
         App.WithEnvironment("gateway", "Gateway__RateLimits__Anonymous__Requests", "1000000");
         // Likewise, the tests send many refused credentials on purpose, all from loopback.
         App.WithEnvironment("gateway", "Gateway__RateLimits__AuthenticationFailures__Requests", "1000000");

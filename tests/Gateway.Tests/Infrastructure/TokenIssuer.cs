@@ -19,6 +19,9 @@ public sealed class TokenIssuer : IAsyncDisposable
     public const string Issuer = "https://identity.test/";
     public const string Audience = "platform-api";
 
+    /// <summary>Every API scope (SPEC ID-OIDC): what a token gets unless a test says otherwise.</summary>
+    public const string AllScopes = "openid platform.keys platform.secrets platform.organizations platform.audit";
+
     private readonly WebApplication _app;
     private readonly List<ECDsaSecurityKey> _published = [];
 
@@ -70,7 +73,7 @@ public sealed class TokenIssuer : IAsyncDisposable
 
     public string Token(
         string subject = "usr_1", string? organization = "org_1", string[]? roles = null, string[]? amr = null, DateTimeOffset? authTime = null,
-        DateTimeOffset? expires = null, string issuer = Issuer, string audience = Audience, SecurityKey? key = null)
+        DateTimeOffset? expires = null, string issuer = Issuer, string audience = Audience, SecurityKey? key = null, string? scope = AllScopes)
     {
         var now = TimeProvider.System.GetUtcNow();
         var claims = new Dictionary<string, object>
@@ -79,8 +82,8 @@ public sealed class TokenIssuer : IAsyncDisposable
             ["roles"] = roles ?? ["Developer"],
             ["amr"] = amr ?? ["pwd"],
             ["auth_time"] = (authTime ?? now).ToUnixTimeSeconds(),
-            ["scope"] = "platform",
         };
+        if (scope is not null) claims["scope"] = scope;
         if (organization is not null) claims["org_id"] = organization;
         var signingKey = key ?? Current;
         return new JsonWebTokenHandler().CreateToken(new SecurityTokenDescriptor
