@@ -175,14 +175,8 @@ public static class GatewaySignature
 
     private static char LowerAscii(char c) => c is >= 'A' and <= 'Z' ? (char)(c | 0x20) : c;
 
-    private static bool TryBase64Url(ReadOnlySpan<char> text, Span<byte> destination)
-    {
-        if (text.Length != 43) return false;
-        Span<char> padded = stackalloc char[44];
-        for (var index = 0; index < text.Length; index++) padded[index] = text[index] switch { '-' => '+', '_' => '/', var c => c };
-        padded[43] = '=';
-        return Convert.TryFromBase64Chars(padded, destination, out var written) && written == destination.Length;
-    }
+    private static bool TryBase64Url(ReadOnlySpan<char> text, Span<byte> destination) =>
+        text.Length == 43 && Base64Url.TryDecodeFromChars(text, destination, out var written) && written == destination.Length;
 }
 
 /// <summary>

@@ -1,3 +1,4 @@
+using System.Buffers.Text;
 using System.Globalization;
 using System.Net;
 using System.Text;
@@ -87,16 +88,15 @@ internal sealed record AuditQuery(
 internal sealed record AuditCursor(DateTimeOffset OccurredAt, long Id)
 {
     public string Encode() =>
-        Convert.ToBase64String(Encoding.ASCII.GetBytes($"v1:{OccurredAt.UtcTicks}:{Id}")).TrimEnd('=').Replace('+', '-').Replace('/', '_');
+        Base64Url.EncodeToString(Encoding.ASCII.GetBytes($"v1:{OccurredAt.UtcTicks}:{Id}"));
 
     public static bool TryParse(string text, out AuditCursor? cursor)
     {
         cursor = null;
         try
         {
-            var base64 = text.Replace('-', '+').Replace('_', '/');
-            base64 = base64.PadRight(base64.Length + ((4 - (base64.Length % 4)) % 4), '=');
-            var parts = Encoding.ASCII.GetString(Convert.FromBase64String(base64)).Split(':');
+            if (!Base64Url.IsValid(text)) return false;
+            var parts = Encoding.ASCII.GetString(Base64Url.DecodeFromChars(text)).Split(':');
             if (parts is not ["v1", var ticks, var id]
                 || !long.TryParse(ticks, NumberStyles.None, CultureInfo.InvariantCulture, out var t)
                 || !long.TryParse(id, NumberStyles.None, CultureInfo.InvariantCulture, out var i)

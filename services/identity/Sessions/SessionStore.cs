@@ -1,3 +1,4 @@
+using System.Buffers.Text;
 using System.Security.Cryptography;
 using Npgsql;
 
@@ -13,7 +14,7 @@ internal sealed class SessionStore(NpgsqlDataSource dataSource, TimeProvider clo
     /// <returns>The new session's id (256 random bits, base64url).</returns>
     public async Task<string> CreateAsync(string userId, TimeSpan lifetime, CancellationToken cancellationToken)
     {
-        var id = Convert.ToBase64String(RandomNumberGenerator.GetBytes(32)).TrimEnd('=').Replace('+', '-').Replace('/', '_');
+        var id = Base64Url.EncodeToString(RandomNumberGenerator.GetBytes(32));
         var now = clock.GetUtcNow();
         await using var command = dataSource.CreateCommand("INSERT INTO sessions (id, user_id, created_at, expires_at) VALUES ($1, $2, $3, $4)");
         command.Parameters.AddWithValue(id);

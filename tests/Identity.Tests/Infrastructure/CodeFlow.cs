@@ -125,8 +125,7 @@ public sealed class CodeFlow(HttpClient browser, string clientId, string clientS
 
     public static JsonElement Payload(string jwt)
     {
-        var part = jwt.Split('.')[1].Replace('-', '+').Replace('_', '/');
-        return JsonDocument.Parse(Convert.FromBase64String(part.PadRight(part.Length + ((4 - (part.Length % 4)) % 4), '='))).RootElement;
+        return JsonDocument.Parse(System.Buffers.Text.Base64Url.DecodeFromChars(jwt.Split('.')[1])).RootElement;
     }
 
     public static async Task<string?> ErrorAsync(HttpResponseMessage response) =>

@@ -31,7 +31,7 @@ public sealed class OidcTests(IdentityFixture fixture)
 
     private static JsonElement Header(string jwt) => JsonDocument.Parse(Base64Url(jwt.Split('.')[0])).RootElement;
 
-    private static byte[] Base64Url(string s) => Convert.FromBase64String(s.Replace('-', '+').Replace('_', '/').PadRight(s.Length + ((4 - (s.Length % 4)) % 4), '='));
+    private static byte[] Base64Url(string s) => System.Buffers.Text.Base64Url.DecodeFromChars(s);
 
     private async Task<HttpResponseMessage> ClientCredentialsAsync(string clientId, string secret, string scope = "platform.keys platform.secrets") =>
         await fixture.Client().PostAsync("/connect/token", new FormUrlEncodedContent(new Dictionary<string, string>
