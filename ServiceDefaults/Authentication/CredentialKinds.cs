@@ -16,7 +16,12 @@ public static class CredentialKinds
     public const string UserHeader = "X-Platform-User";
     private const string GatewayHeaderPrefix = "X-Platform-";
 
-    public static string SchemeFor(HttpRequest request)
+    /// <param name="request">The request.</param>
+    /// <param name="validatesAccessTokens">
+    /// Whether this service validates access tokens itself. One that does not (storage) takes a user from the gateway's
+    /// signed <c>X-Platform-User</c> headers, which describe the token the gateway validated and forwarded beside them.
+    /// </param>
+    public static string SchemeFor(HttpRequest request, bool validatesAccessTokens = true)
     {
         var headers = request.Headers;
         var authorization = headers.Authorization.Count;
@@ -24,7 +29,12 @@ public static class CredentialKinds
         var gatewayKey = headers.ContainsKey(KeyIdHeader);
         var kinds = (authorization > 0 ? 1 : 0) + (apiKeys > 0 ? 1 : 0) + (gatewayKey ? 1 : 0);
         if (kinds > 1 || authorization > 1 || apiKeys > 1 || (gatewayKey && headers.ContainsKey(UserHeader))) return PlatformSchemes.Multiple;
-        if (authorization == 1) return AccessTokenValidator.TryReadBearer(request, out _) ? PlatformSchemes.AccessToken : PlatformSchemes.Operator;
+        if (authorization == 1 && AccessTokenValidator.TryReadBearer(request, out _))
+        {
+            return validatesAccessTokens || !headers.ContainsKey(UserHeader) ? PlatformSchemes.AccessToken : PlatformSchemes.Gateway;
+        }
+
+        if (authorization == 1) return PlatformSchemes.Operator;
         return PlatformSchemes.Gateway;
     }
 

@@ -4,6 +4,7 @@ using Microsoft.AspNetCore.Authorization.Policy;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.DependencyInjection.Extensions;
 using Platform.ServiceDefaults.Authentication;
+using Platform.ServiceDefaults.Tokens;
 
 namespace Microsoft.Extensions.Hosting;
 
@@ -18,7 +19,8 @@ public static class PlatformAuthenticationExtensions
     public static AuthorizationBuilder AddPlatformAuthentication(this IHostApplicationBuilder builder)
     {
         builder.Services.AddAuthentication(PlatformSchemes.Platform)
-            .AddPolicyScheme(PlatformSchemes.Platform, "One credential per request", scheme => scheme.ForwardDefaultSelector = http => CredentialKinds.SchemeFor(http.Request))
+            .AddPolicyScheme(PlatformSchemes.Platform, "One credential per request", scheme => scheme.ForwardDefaultSelector = http =>
+                CredentialKinds.SchemeFor(http.Request, http.RequestServices.GetService<AccessTokenValidator>() is { Settings.Enabled: true }))
             .AddScheme<AuthenticationSchemeOptions, GatewayPrincipalHandler>(PlatformSchemes.Gateway, null)
             .AddScheme<AuthenticationSchemeOptions, AccessTokenHandler>(PlatformSchemes.AccessToken, null)
             .AddScheme<AuthenticationSchemeOptions, OperatorCredentialHandler>(PlatformSchemes.Operator, null)

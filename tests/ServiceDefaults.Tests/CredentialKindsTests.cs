@@ -30,6 +30,20 @@ public sealed class CredentialKindsTests
     }
 
     [Fact]
+    public void A_service_that_does_not_validate_tokens_takes_the_gateways_user_beside_the_forwarded_token()
+    {
+        var context = new DefaultHttpContext();
+        context.Request.Headers.Authorization = "Bearer " + Jwt;
+        context.Request.Headers["X-Platform-User"] = "usr_1";
+        var alone = new DefaultHttpContext();
+        alone.Request.Headers.Authorization = "Bearer " + Jwt;
+
+        Assert.Equal(PlatformSchemes.Gateway, CredentialKinds.SchemeFor(context.Request, validatesAccessTokens: false));
+        Assert.Equal(PlatformSchemes.AccessToken, CredentialKinds.SchemeFor(alone.Request, validatesAccessTokens: false));
+        Assert.Equal(PlatformSchemes.AccessToken, CredentialKinds.SchemeFor(context.Request, validatesAccessTokens: true));
+    }
+
+    [Fact]
     public void Two_authorization_values_or_two_api_keys_are_two_credentials()
     {
         var twoTokens = new DefaultHttpContext();

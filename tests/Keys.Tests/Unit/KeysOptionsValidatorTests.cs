@@ -12,6 +12,18 @@ public sealed class KeysOptionsValidatorTests
     };
 
     [Fact]
+    public void An_administrators_networks_must_be_cidr_ranges_and_are_checked_at_start_up()
+    {
+        var options = Valid();
+        options.Administrators[0].Networks = ["10.0.0.0/8", "10.1.2.3/8", "anywhere"];
+        var failures = new KeysOptionsValidator().Validate(null, options).Failures!.ToList();
+
+        Assert.Equal(2, failures.Count);
+        Assert.Contains(failures, f => f.StartsWith("Keys:Administrators:0:Networks:1", StringComparison.Ordinal));
+        Assert.Contains(failures, f => f.StartsWith("Keys:Administrators:0:Networks:2", StringComparison.Ordinal));
+    }
+
+    [Fact]
     public void A_complete_section_is_valid()
     {
         Assert.True(new KeysOptionsValidator().Validate(null, Valid()).Succeeded);

@@ -170,6 +170,10 @@ public sealed class ObjectStorageTests(StorageServiceFixture fixture)
         }
 
         await (await User("Developer").PutObjectAsync(organization, dataset, "a.png", [1, 2], "image")).JsonAsync(HttpStatusCode.Created);
+        // The gateway forwards the user's token beside its signed headers: one credential, the user it describes.
+        var forwarded = User("Viewer");
+        forwarded.DefaultRequestHeaders.TryAddWithoutValidation("Authorization", "Bearer eyJhbGciOiJFUzI1NiJ9.eyJzdWIiOiJ1c3JfMSJ9.c2lnbmF0dXJlc2lnbmF0dXJl");
+        Assert.Equal([1, 2], await forwarded.GetObjectBytesAsync(organization, dataset, "a.png"));
         Assert.Equal([1, 2], await User("Viewer").GetObjectBytesAsync(organization, dataset, "a.png"));
         await (await User("Viewer").PutObjectAsync(organization, dataset, "b.png", [1], "image")).ProblemAsync(HttpStatusCode.Forbidden);
     }
