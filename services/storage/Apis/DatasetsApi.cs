@@ -15,8 +15,8 @@ public static class DatasetsApi
     {
         var api = app.MapGroup("/v1/organizations/{organizationId}/datasets");
         api.MapPost("/", CreateDataset).WithName("CreateDataset").RequireAuthorization(StoragePolicies.Manage);
-        api.MapGet("/", ListDatasets).WithName("ListDatasets").RequireAuthorization(StoragePolicies.Read);
-        api.MapGet("/{datasetId}", GetDataset).WithName("GetDataset").RequireAuthorization(StoragePolicies.Read);
+        api.MapMethods("/", ["GET", "HEAD"], ListDatasets).WithName("ListDatasets").RequireAuthorization(StoragePolicies.Read);
+        api.MapMethods("/{datasetId}", ["GET", "HEAD"], GetDataset).WithName("GetDataset").RequireAuthorization(StoragePolicies.Read);
         api.MapDelete("/{datasetId}", DeleteDataset).WithName("DeleteDataset").RequireAuthorization(StoragePolicies.Manage);
         app.MapObjectsApi(api);
         return app;

@@ -21,7 +21,7 @@ internal static class ObjectsApi
 
     public static void MapObjectsApi(this IEndpointRouteBuilder app, RouteGroupBuilder datasets)
     {
-        datasets.MapGet("/{datasetId}/objects", ListObjects).WithName("ListObjects").RequireAuthorization(StoragePolicies.Read);
+        datasets.MapMethods("/{datasetId}/objects", ["GET", "HEAD"], ListObjects).WithName("ListObjects").RequireAuthorization(StoragePolicies.Read);
         datasets.MapPut("/{datasetId}/objects/{**name}", PutObject).WithName("PutObject").RequireAuthorization(StoragePolicies.WriteObjects);
         datasets.MapMethods("/{datasetId}/objects/{**name}", ["GET", "HEAD"], GetObject).WithName("GetObject").RequireAuthorization(StoragePolicies.ReadContents);
         datasets.MapDelete("/{datasetId}/objects/{**name}", DeleteObject).WithName("DeleteObject").RequireAuthorization(StoragePolicies.WriteObjects);

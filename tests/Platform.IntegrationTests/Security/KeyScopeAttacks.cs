@@ -130,6 +130,31 @@ public sealed class KeyScopeAttacks(PlatformFixture fixture)
         await AssertAuditedAsync(keyId);
     }
 
+    [Fact]
+    public async Task A_restricted_key_sees_lists_and_metadata_but_never_contents_and_changes_nothing()
+    {
+        using var full = await ClientWithKeyAsync("full");
+        var dataset = await CreateDatasetAsync(full);
+        await PutAsync(full, dataset, "img/cat.png", [7, 7], "image");
+        var (restricted, keyId) = await ClientAndIdAsync("restricted");
+        using var _ = restricted;
+
+        Assert.Equal(HttpStatusCode.OK, (await restricted.GetAsync($"{DatasetPath(dataset)}/objects")).StatusCode);
+        using (var head = await restricted.SendAsync(new HttpRequestMessage(HttpMethod.Head, DatasetPath(dataset))))
+        {
+            Assert.Equal(HttpStatusCode.OK, head.StatusCode);
+        }
+
+        await AssertRefusedAsync(await restricted.GetAsync(ObjectPath(dataset, "img/cat.png")));
+        await AssertRefusedAsync(await restricted.PutAsync($"{ObjectPath(dataset, "img/dog.png")}?dataClass=image", new ByteArrayContent([1])));
+        await AssertRefusedAsync(await restricted.DeleteAsync(ObjectPath(dataset, "img/cat.png")));
+
+        Assert.Equal([7, 7], await full.GetByteArrayAsync(ObjectPath(dataset, "img/cat.png")));
+        var objects = await full.GetFromJsonAsync<JsonElement>($"{DatasetPath(dataset)}/objects");
+        Assert.Equal(1, objects.GetProperty("items").GetArrayLength());
+        await AssertAuditedAsync(keyId);
+    }
+
     private string DatasetPath(string dataset) => $"/v1/organizations/{organization}/datasets/{dataset}";
 
     private string ObjectPath(string dataset, string name) => $"{DatasetPath(dataset)}/objects/{name}";
