@@ -1,6 +1,7 @@
 using Platform.Audit.Apis;
 using Platform.Audit.Data;
 using Platform.Audit.Events;
+using Platform.Audit.Log;
 using Platform.Audit.Security;
 using Platform.Messaging;
 using Platform.ServiceDefaults.Authentication;
@@ -24,6 +25,7 @@ internal static class Extensions
         builder.Services.AddSingleton<ISecurityAudit, StoreSecurityAudit>();
         builder.AddPlatformAuthentication().AddAuditPolicies();
         builder.Services.AddSingleton<AuditStore>();
+        builder.Services.AddSingleton<LogAppender>();
         builder.AddSchemaMigrations(AuditSchema.Definition, MessagingSchema.Definition);
 
         builder.AddEventBus("messaging", "audit")
