@@ -71,7 +71,7 @@ internal sealed class NoteSigner : IDisposable
 
     public static (string Name, byte[] Hash, PublicKey Key)? ParseVerifierKey(string verifierKey)
     {
-        var parts = verifierKey.Split('+');
+        var parts = verifierKey.Split('+', 3);
         if (parts.Length != 3 || parts[1].Length != 8) return null;
         try
         {

@@ -33,10 +33,15 @@ internal sealed class LogVerifier(LogStore store, NoteSigner signer, CheckpointP
             if (stored[i] is { } hash) positions.TryAdd(Convert.ToBase64String(hash), i);
         }
 
+        // Every row's leaf first: whether a stored leaf's entry still exists somewhere tells removal from reordering.
+        var entries = new List<(StoredEntry Entry, byte[] Leaf)>();
+        await foreach (var entry in store.EntriesAsync(logId, cancellationToken)) entries.Add((entry, MerkleTree.LeafHash(LeafData.Serialize(entry.Leaf))));
+        var present = entries.Select(e => Convert.ToBase64String(e.Leaf)).ToHashSet();
+
         var problems = new List<VerificationProblem>();
         var recomputed = new byte[]?[size];
         var expected = 0L;
-        await foreach (var entry in store.EntriesAsync(logId, cancellationToken))
+        foreach (var (entry, leaf) in entries)
         {
             if (entry.LeafIndex is not { } index || index >= size)
             {
@@ -52,12 +57,16 @@ internal sealed class LogVerifier(LogStore store, NoteSigner signer, CheckpointP
 
             for (; expected < index; expected++) problems.Add(new(Removed, expected, null, $"Leaf {expected} has no row: the entry was removed."));
             expected = index + 1;
-            var leaf = MerkleTree.LeafHash(LeafData.Serialize(entry.Leaf));
             recomputed[index] = leaf;
-            if (stored[index] is { } appended && appended.AsSpan().SequenceEqual(leaf)) continue;
+            if (stored[index] is not { } appended || appended.AsSpan().SequenceEqual(leaf)) continue;
+            var originalStillThere = present.Contains(Convert.ToBase64String(appended));
             problems.Add(positions.TryGetValue(Convert.ToBase64String(leaf), out var original) && original != index
-                ? new(Reordered, index, entry.EventId, $"The entry appended as leaf {original} stands at leaf {index}.")
-                : new(Altered, index, entry.EventId, $"Leaf {index} does not match the entry as it was appended."));
+                ? originalStillThere
+                    ? new(Reordered, index, entry.EventId, $"The entry appended as leaf {original} stands at leaf {index}.")
+                    : new(Removed, index, null, $"The entry appended as leaf {index} is gone; later entries were moved up.")
+                : originalStillThere
+                    ? new(Inserted, index, entry.EventId, $"The row at leaf {index} was never appended; the entry appended there was moved down.")
+                    : new(Altered, index, entry.EventId, $"Leaf {index} does not match the entry as it was appended."));
         }
 
         for (; expected < size; expected++) problems.Add(new(Removed, expected, null, $"Leaf {expected} has no row: the entry was removed."));

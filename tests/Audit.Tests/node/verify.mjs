@@ -13,7 +13,8 @@ const fail = (reason) => { console.log(JSON.stringify({ ok: false, reason })); p
 // C2SP signed-note: verifier key "<name>+<hex key hash>+<base64(0x01 ‖ Ed25519 public key)>";
 // key hash = first 4 bytes of SHA-256(name ‖ "\n" ‖ 0x01 ‖ public key).
 function parseKey(vkey) {
-  const [name, hash, blob] = vkey.split('+');
+  const [name, hash, ...rest] = vkey.split('+');
+  const blob = rest.join('+'); // base64 may itself hold '+'
   const raw = Buffer.from(blob, 'base64');
   if (raw.length !== 33 || raw[0] !== 0x01) fail(`not an Ed25519 verifier key: ${vkey}`);
   const expected = sha256(Buffer.from(name + '\n'), raw.subarray(0, 33)).subarray(0, 4);
