@@ -16,6 +16,8 @@ var messaging = builder.AddRabbitMQ("messaging");
 
 // Until identity exists, reading the audit log takes this operator credential (any organization).
 var auditReaderToken = builder.AddParameter("audit-reader-token", secret: true, generateMinLength: 40);
+// Signs the audit logs' checkpoints (the Ed25519 seed is its SHA-256); rotate by listing the old verifier key (README).
+var auditCheckpointKey = builder.AddParameter("audit-checkpoint-key", secret: true, generateMinLength: 44);
 
 var audit = builder.AddProject("audit", "../services/audit/Audit.csproj")
     .WithHttpEndpoint(targetPort: 8080, name: "http")
@@ -24,7 +26,8 @@ var audit = builder.AddProject("audit", "../services/audit/Audit.csproj")
     .WithReference(messaging).WaitFor(messaging)
     .WithEnvironment("Audit__Readers__0__Name", "operator")
     .WithEnvironment("Audit__Readers__0__Token", auditReaderToken)
-    .WithEnvironment("Audit__Readers__0__Organizations__0", "*");
+    .WithEnvironment("Audit__Readers__0__Organizations__0", "*")
+    .WithEnvironment("Audit__Checkpoints__SigningKey", auditCheckpointKey);
 
 // Identity's data key (TOTP secrets and signing keys at rest, base64 of 33 bytes). Its public address is the
 // gateway's: tokens are issued for https://localhost:8443/, and the gateway (loopback) is its trusted proxy.

@@ -1,6 +1,8 @@
 using Platform.Audit.Apis;
+using Platform.Audit.Checkpoints;
 using Platform.Audit.Data;
 using Platform.Audit.Events;
+using Platform.Audit.Log;
 using Platform.Audit.Security;
 using Platform.Messaging;
 using Platform.ServiceDefaults.Authentication;
@@ -24,6 +26,17 @@ internal static class Extensions
         builder.Services.AddSingleton<ISecurityAudit, StoreSecurityAudit>();
         builder.AddPlatformAuthentication().AddAuditPolicies();
         builder.Services.AddSingleton<AuditStore>();
+        builder.Services.AddSingleton<LogAppender>();
+        builder.Services.AddSingleton<LogStore>();
+        builder.Services.AddSingleton<LogVerifier>();
+        builder.Services.AddOptions<CheckpointOptions>()
+            .Bind(builder.Configuration.GetSection(CheckpointOptions.Section))
+            .ValidateDataAnnotations()
+            .Validate(o => o.PreviousVerifierKeys.All(k => NoteSigner.ParseVerifierKey(k) is not null), "Every Audit:Checkpoints:PreviousVerifierKeys entry must be an Ed25519 verifier key 'name+hash+base64'.")
+            .ValidateOnStart();
+        builder.Services.AddSingleton<NoteSigner>();
+        builder.Services.AddSingleton<CheckpointPublisher>();
+        builder.Services.AddHostedService(services => services.GetRequiredService<CheckpointPublisher>());
         builder.AddSchemaMigrations(AuditSchema.Definition, MessagingSchema.Definition);
 
         builder.AddEventBus("messaging", "audit")

@@ -14,6 +14,7 @@ app.MapDefaultEndpoints();
 app.UseAuthentication();
 app.UseAuthorization();
 app.MapAuditApi();
+app.MapAuditLogApi();
 app.MapDeadLetterApi();
 
 app.Run();

@@ -14,6 +14,10 @@ public sealed class AuditServiceFixture : IAsyncLifetime
 {
     public const string OperatorToken = "operator-token-0123456789-0123456789-abcdef";
     public const string TenantToken = "tenant-a-token-0123456789-0123456789-abcdef";
+    public const string CheckpointKey = "checkpoint-key-0123456789-0123456789-abcdef";
+
+    /// <summary>A signing key retired before this one: its verifier key is still published (rotation).</summary>
+    public const string PreviousCheckpointKey = "previous-checkpoint-key-0123456789-0123456789";
 
     public TestingApplication Servers { get; private set; } = null!;
 
@@ -37,6 +41,10 @@ public sealed class AuditServiceFixture : IAsyncLifetime
                 ["Audit:Readers:1:Name"] = "tenant-a",
                 ["Audit:Readers:1:Token"] = TenantToken,
                 ["Audit:Readers:1:Organizations:0"] = "org_a",
+                ["Audit:Checkpoints:SigningKey"] = CheckpointKey,
+                ["Audit:Checkpoints:PreviousVerifierKeys:0"] = VerifierKeyOf(PreviousCheckpointKey),
+                // Tests sign checkpoints when they need one; the schedule has its own test (fake time).
+                ["Audit:Checkpoints:Interval"] = "01:00:00",
             }));
         });
         _ = Service.Server;
@@ -70,6 +78,12 @@ public sealed class AuditServiceFixture : IAsyncLifetime
             if (waited.Elapsed > limit) throw new TimeoutException("The audit service did not start consuming its queue within 60 s.");
             await Task.Delay(100);
         }
+    }
+
+    public static string VerifierKeyOf(string signingKey)
+    {
+        using var signer = new Checkpoints.NoteSigner(Microsoft.Extensions.Options.Options.Create(new Checkpoints.CheckpointOptions { SigningKey = signingKey }));
+        return signer.VerifierKey;
     }
 
     public async Task DisposeAsync()

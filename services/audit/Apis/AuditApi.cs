@@ -44,4 +44,7 @@ internal static class Problems
     public const string Forbidden = "https://platform.dev/problems/forbidden";
     public const string InvalidQuery = "https://platform.dev/problems/invalid-query";
     public const string NotFound = "https://platform.dev/problems/not-found";
+    public const string UnknownEntry = "https://platform.dev/problems/unknown-audit-entry";
+    public const string TreeSizeOutOfRange = "https://platform.dev/problems/tree-size-out-of-range";
+    public const string NoCheckpoint = "https://platform.dev/problems/no-checkpoint";
 }

@@ -30,9 +30,53 @@ internal static class AuditSchema
         CREATE INDEX IF NOT EXISTS audit_events_action ON audit_events (action, occurred_at DESC);
         """;
 
+    /// <summary>
+    /// Step 2, the tamper-evident log (README "Log format"): each entry's log (organization id, '' for none), its
+    /// leaf index, the salts of its personal fields and the commitments of erased ones; per log its size and right
+    /// edge; every complete subtree's hash; the signed checkpoints. Entries stored before this step stay outside
+    /// the logs: audit_log_genesis remembers where the logs begin.
+    /// </summary>
+    private const string LogSql = """
+        ALTER TABLE audit_events
+            ADD COLUMN log_id text,
+            ADD COLUMN leaf_index bigint,
+            ADD COLUMN target_salt bytea,
+            ADD COLUMN ip_salt bytea,
+            ADD COLUMN user_agent_salt bytea,
+            ADD COLUMN details_salt bytea,
+            ADD COLUMN erased jsonb;
+        CREATE UNIQUE INDEX audit_events_leaf ON audit_events (log_id, leaf_index);
+        CREATE TABLE audit_log_genesis (
+            single           boolean PRIMARY KEY DEFAULT true CHECK (single),
+            before_id        bigint NOT NULL
+        );
+        INSERT INTO audit_log_genesis (before_id) SELECT coalesce(max(id), 0) + 1 FROM audit_events;
+        CREATE TABLE audit_logs (
+            log_id           text PRIMARY KEY,
+            size             bigint NOT NULL DEFAULT 0,
+            frontier         bytea  NOT NULL DEFAULT ''::bytea
+        );
+        CREATE TABLE audit_log_nodes (
+            log_id           text   NOT NULL,
+            level            int    NOT NULL,
+            index            bigint NOT NULL,
+            hash             bytea  NOT NULL,
+            PRIMARY KEY (log_id, level, index)
+        );
+        CREATE TABLE audit_checkpoints (
+            id               bigint GENERATED ALWAYS AS IDENTITY PRIMARY KEY,
+            log_id           text        NOT NULL,
+            tree_size        bigint      NOT NULL,
+            root_hash        bytea       NOT NULL,
+            note             text        NOT NULL,
+            signed_at        timestamptz NOT NULL
+        );
+        CREATE INDEX audit_checkpoints_latest ON audit_checkpoints (log_id, id DESC);
+        """;
+
     /// <summary>The tables as versioned steps: a change is a new step, never an edit of a released one. Step 1 is idempotent,
     /// so it adopts a database made before steps were versioned.</summary>
-    public static readonly Schema Definition = new("audit", SchemaStep.Sql(1, "baseline", Sql));
+    public static readonly Schema Definition = new("audit", SchemaStep.Sql(1, "baseline", Sql), SchemaStep.Sql(2, "merkle-log", LogSql));
 
     public static Task ApplyAsync(NpgsqlDataSource dataSource, CancellationToken cancellationToken) =>
         SchemaMigrations.ApplyAsync(dataSource, Definition, EmptyServices.Instance, cancellationToken);

@@ -4,39 +4,24 @@ using Npgsql;
 using NpgsqlTypes;
 using Platform.Audit.Apis;
 using Platform.Audit.Events;
+using Platform.Audit.Log;
 using Platform.Audit.Model;
 
 namespace Platform.Audit.Data;
 
-internal sealed class AuditStore(NpgsqlDataSource dataSource, TimeProvider time)
+internal sealed class AuditStore(NpgsqlDataSource dataSource, LogAppender appender)
 {
     /// <summary>
-    /// Stores a batch in one round trip; an event id seen before is skipped (ON CONFLICT), which makes
-    /// ingestion idempotent without a second write per event.
+    /// Stores a batch as entries of their organizations' logs (<see cref="LogAppender"/>); an event id seen before is
+    /// skipped, which makes ingestion idempotent. Without a transaction of the caller's, in one of its own.
     /// </summary>
     public async Task<int> InsertAsync(IReadOnlyList<AuditRecorded> events, NpgsqlConnection connection, NpgsqlTransaction? transaction, CancellationToken cancellationToken)
     {
-        const string sql = """
-            INSERT INTO audit_events (event_id, occurred_at, organization_id, actor, action, target, outcome, ip, request_id, user_agent, region, details, received_at)
-            SELECT * FROM unnest($1::text[], $2::timestamptz[], $3::text[], $4::text[], $5::text[], $6::text[], $7::text[], $8::text[], $9::text[], $10::text[], $11::text[], $12::jsonb[], $13::timestamptz[])
-            ON CONFLICT (event_id) DO NOTHING
-            """;
-        var now = time.GetUtcNow();
-        await using var command = new NpgsqlCommand(sql, connection, transaction);
-        command.Parameters.Add(new() { Value = events.Select(e => e.Id).ToArray() });
-        command.Parameters.Add(new() { Value = events.Select(e => e.OccurredAt.ToUniversalTime()).ToArray(), NpgsqlDbType = NpgsqlDbType.Array | NpgsqlDbType.TimestampTz });
-        command.Parameters.Add(Texts(events.Select(e => e.OrganizationId)));
-        command.Parameters.Add(Texts(events.Select(e => e.Actor)));
-        command.Parameters.Add(Texts(events.Select(e => e.Action)));
-        command.Parameters.Add(Texts(events.Select(e => e.Target)));
-        command.Parameters.Add(Texts(events.Select(e => e.Outcome)));
-        command.Parameters.Add(Texts(events.Select(e => e.Ip)));
-        command.Parameters.Add(Texts(events.Select(e => e.RequestId)));
-        command.Parameters.Add(Texts(events.Select(e => e.UserAgent)));
-        command.Parameters.Add(Texts(events.Select(e => e.Region)));
-        command.Parameters.Add(new() { Value = events.Select(e => e.Details is null ? null : JsonSerializer.Serialize(e.Details)).ToArray(), NpgsqlDbType = NpgsqlDbType.Array | NpgsqlDbType.Jsonb });
-        command.Parameters.Add(new() { Value = events.Select(_ => now).ToArray(), NpgsqlDbType = NpgsqlDbType.Array | NpgsqlDbType.TimestampTz });
-        return await command.ExecuteNonQueryAsync(cancellationToken);
+        if (transaction is not null) return await appender.AppendAsync(events, connection, transaction, cancellationToken);
+        await using var own = await connection.BeginTransactionAsync(cancellationToken);
+        var inserted = await appender.AppendAsync(events, connection, own, cancellationToken);
+        await own.CommitAsync(cancellationToken);
+        return inserted;
     }
 
     public async Task<AuditPage> QueryAsync(AuditQuery query, CancellationToken cancellationToken)
