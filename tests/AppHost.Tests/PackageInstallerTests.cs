@@ -61,6 +61,26 @@ public sealed class PackageInstallerTests
         }
     }
 
+    [Fact]
+    public void A_link_left_dangling_by_a_purged_package_is_not_taken_for_the_program()
+    {
+        var folder = Directory.CreateTempSubdirectory("platform-install-test").FullName;
+        try
+        {
+            var link = Path.Combine(folder, "initdb");
+            File.CreateSymbolicLink(link, Path.Combine(folder, "purged", "initdb"));
+            Assert.Null(PackageInstaller.FindProgram(link));
+
+            Directory.CreateDirectory(Path.Combine(folder, "purged"));
+            File.WriteAllText(Path.Combine(folder, "purged", "initdb"), "#!/bin/sh\n");
+            Assert.Equal(link, PackageInstaller.FindProgram(link));
+        }
+        finally
+        {
+            Directory.Delete(folder, recursive: true);
+        }
+    }
+
     private sealed class MadeUpServer() : ContainerResource("madeup")
     {
         public override string Image => "example.invalid/madeup:1";

@@ -110,7 +110,17 @@ internal sealed class PackageInstaller(ResourceOutput output, string? lockPath =
         // Debian's /usr/sbin/rabbitmq-server switches to the rabbitmq user; the script under /usr/lib runs as we are.
         if (name == "rabbitmq-server") paths = new[] { "/usr/lib/rabbitmq/bin" }.Concat(paths);
 
-        return paths.Select(p => Path.Combine(p, name)).FirstOrDefault(File.Exists);
+        return paths.Select(p => Path.Combine(p, name)).FirstOrDefault(IsProgram);
+    }
+
+    /// <summary>
+    /// A file that is there, or a link that leads to one. A link left dangling (a machine's /usr/local/bin/initdb after
+    /// PostgreSQL was purged) is no program: counting it would skip the install and fail later on the missing target.
+    /// </summary>
+    private static bool IsProgram(string path)
+    {
+        var file = new FileInfo(path);
+        return file.Exists && (file.LinkTarget is null || file.ResolveLinkTarget(returnFinalTarget: true) is { Exists: true });
     }
 
     private static bool IsDebianLike()
