@@ -1,11 +1,12 @@
 using System.Diagnostics;
 using System.Runtime.InteropServices;
+using Platform.Hosting.Testing;
 
 namespace Platform.Storage.Tests.Infrastructure;
 
 /// <summary>
 /// A private SoftHSM2 token for one test run: Debian's <c>softhsm2</c> package, installed with apt-get when missing
-/// (non-interactively, like the AppHost's PackageInstaller), and a token directory with its own SOFTHSM2_CONF in a
+/// (by the AppHost's own PackageInstaller, through <see cref="DebianPackages"/>), and a token directory with its own SOFTHSM2_CONF in a
 /// temporary folder, so nothing touches the machine's own tokens.
 /// </summary>
 public sealed partial class SoftHsm : IDisposable
@@ -42,43 +43,11 @@ public sealed partial class SoftHsm : IDisposable
         return new SoftHsm(directory, library);
     }
 
+    /// <summary>Through the harness's installer, which takes turns with every other process installing packages.</summary>
     private static async Task EnsureInstalledAsync()
     {
-        if (File.Exists("/usr/bin/softhsm2-util") && libraryCandidates.Any(File.Exists)) return;
-        var policy = "/usr/sbin/policy-rc.d";
-        var ownPolicy = !File.Exists(policy);
-        if (ownPolicy)
-        {
-            // 101 = "action forbidden": nothing the package brings is started system-wide.
-            await File.WriteAllTextAsync(policy, "#!/bin/sh\nexit 101\n");
-            File.SetUnixFileMode(policy, UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.UserExecute | UnixFileMode.OtherRead | UnixFileMode.OtherExecute);
-        }
-
-        try
-        {
-            if (await AptGetAsync("install", "-y", "--no-install-recommends", "softhsm2") != 0
-                && (await AptGetAsync("update") != 0 || await AptGetAsync("install", "-y", "--no-install-recommends", "softhsm2") != 0))
-            {
-                throw new InvalidOperationException("apt-get install softhsm2 failed (the SoftHSM tests need root on Debian/Ubuntu, or the package installed).");
-            }
-        }
-        finally
-        {
-            if (ownPolicy) File.Delete(policy);
-        }
-    }
-
-    private static async Task<int> AptGetAsync(params string[] arguments)
-    {
-        var start = new ProcessStartInfo("apt-get") { RedirectStandardOutput = true, RedirectStandardError = true };
-        foreach (var argument in arguments) start.ArgumentList.Add(argument);
-        start.Environment["DEBIAN_FRONTEND"] = "noninteractive";
-        using var process = Process.Start(start)!;
-        var output = process.StandardOutput.ReadToEndAsync();
-        var error = process.StandardError.ReadToEndAsync();
-        await process.WaitForExitAsync();
-        await Task.WhenAll(output, error);
-        return process.ExitCode;
+        await DebianPackages.EnsureAsync("softhsm2", ["softhsm2-util"]);
+        if (!libraryCandidates.Any(File.Exists)) throw new InvalidOperationException("softhsm2 is installed but libsofthsm2.so is not where Debian puts it.");
     }
 
     private static async Task RunAsync(string program, string configuration, params string[] arguments)
