@@ -24,9 +24,9 @@ public sealed partial class OperatorCredentialHandler(
     private const string ThroughGateway = "through-gateway";
     private const string OutsideNetworks = "outside-networks";
 
-    protected override Task<AuthenticateResult> HandleAuthenticateAsync()
+    protected override async Task<AuthenticateResult> HandleAuthenticateAsync()
     {
-        if (credentials.Match(Request) is not { } credential) return Task.FromResult(AuthenticateResult.Fail("unknown"));
+        if (credentials.Match(Request) is not { } credential) return AuthenticateResult.Fail("unknown");
 
         var address = ClientAddresses.Connection(Context);
         var refusal = CredentialKinds.CameThroughGateway(Request) ? ThroughGateway : !credential.AllowsFrom(address) ? OutsideNetworks : null;
@@ -34,8 +34,8 @@ public sealed partial class OperatorCredentialHandler(
         if (refusal is not null)
         {
             LogRefused(Logger, credential.Name, refusal);
-            Record(credential, "operator.credential-refused", "denied", new() { ["reason"] = refusal });
-            return Task.FromResult(AuthenticateResult.Fail(refusal));
+            await RecordAsync(credential, "operator.credential-refused", "denied", new() { ["reason"] = refusal });
+            return AuthenticateResult.Fail(refusal);
         }
 
         var identity = new ClaimsIdentity(Scheme.Name, PlatformClaims.Actor, PlatformClaims.Role);
@@ -46,16 +46,12 @@ public sealed partial class OperatorCredentialHandler(
         if (address is not null) identity.AddClaim(new(PlatformClaims.ClientAddress, address.ToString()));
         if (credential.Audited)
         {
-            // After the answer, so that the event says how the request ended.
-            Response.OnCompleted(() =>
-            {
-                Record(credential, "operator.request", Response.StatusCode < 400 ? "succeeded" : "denied",
-                    new() { ["method"] = Request.Method, ["path"] = Request.Path.Value ?? "", ["status"] = Response.StatusCode.ToString(System.Globalization.CultureInfo.InvariantCulture) });
-                return Task.CompletedTask;
-            });
+            // After the answer, so that the event says how the request ended; the server awaits it before the request ends.
+            Response.OnCompleted(() => RecordAsync(credential, "operator.request", Response.StatusCode < 400 ? "succeeded" : "denied",
+                new() { ["method"] = Request.Method, ["path"] = Request.Path.Value ?? "", ["status"] = Response.StatusCode.ToString(System.Globalization.CultureInfo.InvariantCulture) }));
         }
 
-        return Task.FromResult(AuthenticateResult.Success(new AuthenticationTicket(new ClaimsPrincipal(identity), Scheme.Name)));
+        return AuthenticateResult.Success(new AuthenticationTicket(new ClaimsPrincipal(identity), Scheme.Name));
     }
 
     protected override async Task HandleChallengeAsync(AuthenticationProperties properties)
@@ -74,12 +70,13 @@ public sealed partial class OperatorCredentialHandler(
 
     public static string Actor(OperatorCredential credential) => "operator:" + credential.Name;
 
-    private void Record(OperatorCredential credential, string action, string outcome, Dictionary<string, string> details)
+    private Task RecordAsync(OperatorCredential credential, string action, string outcome, Dictionary<string, string> details)
     {
         details["credential"] = credential.Role;
         var organization = Context.GetRouteValue("organizationId") as string;
-        // Fire and forget with its own failure handling: the audit sink writes through the service's outbox.
-        _ = audit.RecordAsync(new SecurityAuditEntry(Actor(credential), action, organization, Request.Path.Value, outcome,
+        // Awaited, not fired and forgotten: no database write outlives its request (or the host). The sink handles its
+        // own failures (logged), so a failing audit write never fails the request.
+        return audit.RecordAsync(new SecurityAuditEntry(Actor(credential), action, organization, Request.Path.Value, outcome,
             ClientAddresses.Connection(Context)?.ToString(), Refusals.RequestId(Context), details), CancellationToken.None);
     }
 
