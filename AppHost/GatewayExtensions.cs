@@ -1,4 +1,4 @@
-using Platform.Hosting;
+using Platform.AppHost.Servers;
 
 namespace Platform.AppHost;
 
@@ -8,21 +8,20 @@ internal static class GatewayExtensions
     /// Locally the gateway listens on both loopbacks (127.0.0.1 and ::1) with a development certificate it makes on first run and keeps in
     /// the state folder; a deployment mounts a real certificate instead, so none of this reaches the manifest.
     /// </summary>
-    public static IResourceBuilder<ProjectResource> WithLocalDevelopmentCertificate(this IResourceBuilder<ProjectResource> builder) =>
-        builder.WithEnvironment(context =>
-        {
-            if (!context.ExecutionContext.IsRunMode) return;
-            var certificate = Path.Combine(context.ExecutionContext.StateDirectory, builder.Resource.Name, "development-certificate.pfx");
-            context.EnvironmentVariables["Gateway__DevelopmentCertificatePath"] = ReferenceExpression.Literal(certificate);
-            context.EnvironmentVariables["Gateway__BindAddress"] = ReferenceExpression.Literal("localhost");
-        });
+    public static IResourceBuilder<ProjectResource> WithLocalDevelopmentCertificate(this IResourceBuilder<ProjectResource> builder)
+    {
+        if (!builder.ApplicationBuilder.ExecutionContext.IsRunMode) return builder;
+        var folder = StateFolder.For(builder.ApplicationBuilder).ResourceDirectory(builder.Resource.Name);
+        return builder
+            .WithEnvironment("Gateway__DevelopmentCertificatePath", Path.Combine(folder, "development-certificate.pfx"))
+            .WithEnvironment("Gateway__BindAddress", "localhost");
+    }
 
     /// <summary>The gateway's audit spool: in the state folder locally, on a volume (the default path) when deployed.</summary>
-    public static IResourceBuilder<ProjectResource> WithLocalAuditSpool(this IResourceBuilder<ProjectResource> builder) =>
-        builder.WithEnvironment(context =>
-        {
-            if (!context.ExecutionContext.IsRunMode) return;
-            var spool = Path.Combine(context.ExecutionContext.StateDirectory, builder.Resource.Name, "audit-spool");
-            context.EnvironmentVariables["Gateway__Audit__SpoolDirectory"] = ReferenceExpression.Literal(spool);
-        });
+    public static IResourceBuilder<ProjectResource> WithLocalAuditSpool(this IResourceBuilder<ProjectResource> builder)
+    {
+        if (!builder.ApplicationBuilder.ExecutionContext.IsRunMode) return builder;
+        var folder = StateFolder.For(builder.ApplicationBuilder).ResourceDirectory(builder.Resource.Name);
+        return builder.WithEnvironment("Gateway__Audit__SpoolDirectory", Path.Combine(folder, "audit-spool"));
+    }
 }

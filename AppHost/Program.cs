@@ -1,9 +1,11 @@
 using Platform.AppHost;
-using Platform.Hosting;
+using Platform.AppHost.Servers;
 
-var builder = DistributedApplication.CreateBuilder(args);
+if (AppHostArguments.Parse(args, out var exitCode) is not { } aspireArgs) return exitCode;
+var builder = DistributedApplication.CreateBuilder(aspireArgs);
 
-var postgres = builder.AddPostgres("postgres");
+// Aspire's official containers where Docker or Podman answers (and in the manifest), else Debian's programs as processes.
+var postgres = builder.AddPostgresServer("postgres");
 var identityDb = postgres.AddDatabase("identitydb");
 var keysDb = postgres.AddDatabase("keysdb");
 var storageDb = postgres.AddDatabase("storagedb");
@@ -11,16 +13,16 @@ postgres.AddDatabase("retentiondb");
 var auditDb = postgres.AddDatabase("auditdb");
 postgres.AddDatabase("residencydb");
 
-var redis = builder.AddRedis("redis");
-var messaging = builder.AddRabbitMQ("messaging");
+var redis = builder.AddRedisServer("redis");
+var messaging = builder.AddRabbitMQServer("messaging");
 
 // Until identity exists, reading the audit log takes this operator credential (any organization).
-var auditReaderToken = builder.AddParameter("audit-reader-token", secret: true, generateMinLength: 40);
+var auditReaderToken = builder.AddGeneratedSecret("audit-reader-token", 40);
 // Signs the audit logs' checkpoints (the Ed25519 seed is its SHA-256); rotate by listing the old verifier key (README).
-var auditCheckpointKey = builder.AddParameter("audit-checkpoint-key", secret: true, generateMinLength: 44);
+var auditCheckpointKey = builder.AddGeneratedSecret("audit-checkpoint-key", 44);
 
-var audit = builder.AddProject("audit", "../services/audit/Audit.csproj")
-    .WithHttpEndpoint(targetPort: 8080, name: "http")
+var audit = builder.AddProject<Projects.Audit>("audit")
+    .WithHttpEndpoint(name: "http")
     .WithHttpHealthCheck("/health", endpointName: "http")
     .WithReference(auditDb).WaitFor(auditDb)
     .WithReference(messaging).WaitFor(messaging)
@@ -32,10 +34,10 @@ var audit = builder.AddProject("audit", "../services/audit/Audit.csproj")
 // Identity's data key (TOTP secrets and signing keys at rest, base64 of 33 bytes). Its public address is the
 // gateway's: tokens are issued for https://localhost:8443/, and the gateway (loopback) is its trusted proxy.
 const string publicAddress = "https://localhost:8443/";
-var identityDataKey = builder.AddParameter("identity-data-key", secret: true, generateMinLength: 44);
+var identityDataKey = builder.AddGeneratedSecret("identity-data-key", 44);
 
-var identity = builder.AddProject("identity", "../services/identity/Identity.csproj")
-    .WithHttpEndpoint(targetPort: 8080, name: "http")
+var identity = builder.AddProject<Projects.Identity>("identity")
+    .WithHttpEndpoint(name: "http")
     .WithHttpHealthCheck("/health", endpointName: "http")
     .WithReference(identityDb).WaitFor(identityDb)
     .WithReference(messaging).WaitFor(messaging)
@@ -46,15 +48,15 @@ var identity = builder.AddProject("identity", "../services/identity/Identity.csp
 
 // The storage service's development root key material (base64 of 33 bytes; the key-file provider is refused outside
 // Development, where an HSM holds the root over PKCS#11) and the credential other services use for its transit API.
-var storageRootKey = builder.AddParameter("storage-root-key", secret: true, generateMinLength: 44);
-var storageServiceToken = builder.AddParameter("storage-service-token", secret: true, generateMinLength: 40);
+var storageRootKey = builder.AddGeneratedSecret("storage-root-key", 44);
+var storageServiceToken = builder.AddGeneratedSecret("storage-service-token", 40);
 
 // The gateway signs the X-Platform-* headers it sends upstream with this key (base64 of 33 bytes); services that act
 // on those headers check the signature, so nothing that reaches them past the gateway can pose as it.
-var gatewaySigningKey = builder.AddParameter("gateway-signing-key", secret: true, generateMinLength: 44);
+var gatewaySigningKey = builder.AddGeneratedSecret("gateway-signing-key", 44);
 
-var storage = builder.AddProject("storage", "../services/storage/Storage.csproj")
-    .WithHttpEndpoint(targetPort: 8080, name: "http")
+var storage = builder.AddProject<Projects.Storage>("storage")
+    .WithHttpEndpoint(name: "http")
     .WithHttpHealthCheck("/health", endpointName: "http")
     .WithReference(storageDb).WaitFor(storageDb)
     .WithReference(messaging).WaitFor(messaging)
@@ -67,12 +69,12 @@ var storage = builder.AddProject("storage", "../services/storage/Storage.csproj"
     .WithEnvironment("GatewaySigning__Key", gatewaySigningKey);
 
 // The keys service's HMAC pepper (base64 of 33 bytes), its first administrator and the gateway's credential.
-var keysPepper = builder.AddParameter("keys-pepper", secret: true, generateMinLength: 44);
-var keysAdminToken = builder.AddParameter("keys-admin-token", secret: true, generateMinLength: 40);
-var keysGatewayToken = builder.AddParameter("keys-gateway-token", secret: true, generateMinLength: 40);
+var keysPepper = builder.AddGeneratedSecret("keys-pepper", 44);
+var keysAdminToken = builder.AddGeneratedSecret("keys-admin-token", 40);
+var keysGatewayToken = builder.AddGeneratedSecret("keys-gateway-token", 40);
 
-var keys = builder.AddProject("keys", "../services/keys/Keys.csproj")
-    .WithHttpEndpoint(targetPort: 8080, name: "http")
+var keys = builder.AddProject<Projects.Keys>("keys")
+    .WithHttpEndpoint(name: "http")
     .WithHttpHealthCheck("/health", endpointName: "http")
     .WithReference(keysDb).WaitFor(keysDb)
     .WithReference(redis).WaitFor(redis)
@@ -91,8 +93,8 @@ var keys = builder.AddProject("keys", "../services/keys/Keys.csproj")
 
 // Keys seals customers' secrets (SPEC KEY-SECRETS) with storage's transit API, as storage's "keys" caller, and reveals
 // them only to its secret consumers; until services that use them exist, the operator is the one consumer.
-var keysStorageToken = builder.AddParameter("keys-storage-token", secret: true, generateMinLength: 40);
-var keysSecretsConsumerToken = builder.AddParameter("keys-secrets-consumer-token", secret: true, generateMinLength: 40);
+var keysStorageToken = builder.AddGeneratedSecret("keys-storage-token", 40);
+var keysSecretsConsumerToken = builder.AddGeneratedSecret("keys-secrets-consumer-token", 40);
 storage
     .WithEnvironment("Storage__ServiceTokens__1__Name", "keys")
     .WithEnvironment("Storage__ServiceTokens__1__Token", keysStorageToken)
@@ -104,9 +106,10 @@ keys
     .WithEnvironment("Keys__Secrets__Consumers__0__Token", keysSecretsConsumerToken)
     .WithEnvironment("Keys__Secrets__Consumers__0__Organizations__0", "*");
 
-builder.AddProject("gateway", "../gateway/Gateway.csproj")
-    .WithHttpsEndpoint(port: 8443, targetPort: 8443, name: "https", env: "Gateway__HttpsPort")
-    .WithHttpEndpoint(targetPort: 8081, name: "internal", env: "Gateway__InternalPort")
+builder.AddProject<Projects.Gateway>("gateway")
+    // Not behind DCP's proxy: the gateway must see each client's own address (IP allowlists, rate limits).
+    .WithHttpsEndpoint(port: 8443, targetPort: 8443, name: "https", env: "Gateway__HttpsPort", isProxied: false)
+    .WithHttpEndpoint(targetPort: builder.ExecutionContext.IsPublishMode ? 8081 : null, name: "internal", env: "Gateway__InternalPort")
     .WithExternalHttpEndpoints()
     .WithHttpHealthCheck("/health", endpointName: "internal")
     .WithLocalDevelopmentCertificate()
@@ -130,3 +133,4 @@ builder.AddProject("gateway", "../gateway/Gateway.csproj")
     .WithReplicas(1);
 
 builder.Build().Run();
+return 0;

@@ -1,4 +1,4 @@
-using Platform.Hosting;
+using Platform.AppHost.Servers;
 
 namespace Platform.AppHost;
 
@@ -9,14 +9,13 @@ internal static class StorageExtensions
     /// the service's appsettings) when deployed; likewise the file root key provider's organization keys (deployed, an
     /// HSM holds those).
     /// </summary>
-    public static IResourceBuilder<ProjectResource> WithLocalBlobRoot(this IResourceBuilder<ProjectResource> builder) =>
-        builder.WithEnvironment(context =>
-        {
-            if (!context.ExecutionContext.IsRunMode) return;
-            var blobs = Path.Combine(context.ExecutionContext.StateDirectory, builder.Resource.Name, "blobs");
-            context.EnvironmentVariables["Storage__BlobRoot"] = ReferenceExpression.Literal(blobs);
+    public static IResourceBuilder<ProjectResource> WithLocalBlobRoot(this IResourceBuilder<ProjectResource> builder)
+    {
+        if (!builder.ApplicationBuilder.ExecutionContext.IsRunMode) return builder;
+        var folder = StateFolder.For(builder.ApplicationBuilder).ResourceDirectory(builder.Resource.Name);
+        return builder
+            .WithEnvironment("Storage__BlobRoot", Path.Combine(folder, "blobs"))
             // The development root key provider's per-organization keys: beside, not inside, the blobs and database.
-            var organizationKeys = Path.Combine(context.ExecutionContext.StateDirectory, builder.Resource.Name, "organization-keys");
-            context.EnvironmentVariables["Storage__RootKey__OrganizationKeyFolder"] = ReferenceExpression.Literal(organizationKeys);
-        });
+            .WithEnvironment("Storage__RootKey__OrganizationKeyFolder", Path.Combine(folder, "organization-keys"));
+    }
 }

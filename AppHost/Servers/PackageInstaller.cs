@@ -1,21 +1,24 @@
 using System.Diagnostics;
 
-namespace Platform.Hosting.Orchestration;
+namespace Platform.AppHost.Servers;
+
+/// <summary>A Debian package and the programs that show it is installed.</summary>
+public sealed record RequiredPackage(string Name, params string[] Programs);
+
+/// <summary>Where the installer reports: a one-line status, and apt-get's own lines.</summary>
+public sealed record InstallerOutput(Action<string> Info, Action<string> Line);
 
 /// <summary>
 /// Finds the server programs the app model needs and, on Debian or Ubuntu, installs the missing packages with
 /// apt-get — showing apt's own progress — so that a fresh machine with only the .NET SDK can run the platform.
 /// Services the packages would start system-wide are kept from starting (policy-rc.d): only private instances run.
 /// </summary>
-internal sealed class PackageInstaller(ResourceOutput output, string? lockPath = null)
+public sealed class PackageInstaller(InstallerOutput output, string? lockPath = null)
 {
     /// <summary>The file whose lock makes installs take turns across processes.</summary>
     public static readonly string DefaultLockPath = Path.Combine(Path.GetTempPath(), "platform-package-install.lock");
 
     private static readonly string[] extraSearchPaths = ["/usr/lib/rabbitmq/bin", "/usr/sbin", "/usr/bin", "/usr/local/bin"];
-
-    public Task EnsureAsync(IEnumerable<ContainerResource> resources, CancellationToken cancellationToken) =>
-        EnsureAsync(resources.SelectMany(r => r.Packages.Select(p => (r.Name, p))), cancellationToken);
 
     /// <summary>Installs each package whose programs are not all found; <c>Who</c> names what needs it, for the messages.</summary>
     public async Task EnsureAsync(IEnumerable<(string Who, RequiredPackage Package)> required, CancellationToken cancellationToken)
@@ -25,7 +28,7 @@ internal sealed class PackageInstaller(ResourceOutput output, string? lockPath =
 
         // Several AppHosts or test processes start at once on a fresh machine: one installs while the others wait,
         // then each looks again, so that nobody fights over apt's lock or installs what another just did.
-        using var installLock = await InstallLock.AcquireAsync(lockPath ?? DefaultLockPath, output, cancellationToken);
+        using var installLock = await InstallLock.AcquireAsync(lockPath ?? DefaultLockPath, output.Info, cancellationToken);
         var missing = Missing(all);
         if (missing.Count == 0) return;
 
@@ -67,7 +70,7 @@ internal sealed class PackageInstaller(ResourceOutput output, string? lockPath =
                 if (await AptGetAsync(["update"], cancellationToken) != 0
                     || await AptGetAsync(["install", "-y", "--no-install-recommends", .. packages], cancellationToken) != 0)
                 {
-                    throw new DistributedApplicationException($"{who}: 'apt-get install {string.Join(' ', packages)}' failed; see the [install] lines above.");
+                    throw new DistributedApplicationException($"{who}: 'apt-get install {string.Join(' ', packages)}' failed; see apt-get's output above.");
                 }
             }
         }
@@ -139,8 +142,8 @@ internal sealed class PackageInstaller(ResourceOutput output, string? lockPath =
         foreach (var a in arguments) start.ArgumentList.Add(a);
         start.Environment["DEBIAN_FRONTEND"] = "noninteractive";
         using var process = new Process { StartInfo = start };
-        process.OutputDataReceived += (_, e) => { if (e.Data is not null) output.Write("install", e.Data); };
-        process.ErrorDataReceived += (_, e) => { if (e.Data is not null) output.Write("install", e.Data); };
+        process.OutputDataReceived += (_, e) => { if (e.Data is not null) output.Line(e.Data); };
+        process.ErrorDataReceived += (_, e) => { if (e.Data is not null) output.Line(e.Data); };
         process.Start();
         process.BeginOutputReadLine();
         process.BeginErrorReadLine();

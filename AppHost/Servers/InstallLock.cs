@@ -1,4 +1,4 @@
-namespace Platform.Hosting.Orchestration;
+namespace Platform.AppHost.Servers;
 
 /// <summary>
 /// One package installation at a time across every process on the machine: an exclusive lock on a file in the
@@ -11,7 +11,7 @@ internal sealed class InstallLock : IDisposable
 
     private InstallLock(FileStream file) => this.file = file;
 
-    public static async Task<InstallLock> AcquireAsync(string path, ResourceOutput output, CancellationToken cancellationToken)
+    public static async Task<InstallLock> AcquireAsync(string path, Action<string> info, CancellationToken cancellationToken)
     {
         var waited = System.Diagnostics.Stopwatch.StartNew();
         var told = false;
@@ -26,7 +26,7 @@ internal sealed class InstallLock : IDisposable
             {
                 if (!told)
                 {
-                    output.Info("Another AppHost or test process is installing packages; waiting for it to finish...");
+                    info("Another AppHost or test process is installing packages; waiting for it to finish...");
                     told = true;
                 }
 
