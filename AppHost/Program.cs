@@ -134,3 +134,6 @@ builder.AddProject<Projects.Gateway>("gateway")
 
 builder.Build().Run();
 return 0;
+
+// Internal, so that test projects that also see a service's Program (WebApplicationFactory<Program>) are not confused.
+internal partial class Program;

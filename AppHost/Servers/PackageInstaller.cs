@@ -110,8 +110,8 @@ public sealed class PackageInstaller(InstallerOutput output, string? lockPath = 
             paths = versioned.Concat(paths);
         }
 
-        // Debian's /usr/sbin/rabbitmq-server switches to the rabbitmq user; the script under /usr/lib runs as we are.
-        if (name == "rabbitmq-server") paths = new[] { "/usr/lib/rabbitmq/bin" }.Concat(paths);
+        // Debian's /usr/sbin/rabbitmq-server and rabbitmqctl switch to the rabbitmq user (its cookie, its HOME); the scripts under /usr/lib run as we are.
+        if (name is "rabbitmq-server" or "rabbitmqctl") paths = new[] { "/usr/lib/rabbitmq/bin" }.Concat(paths);
 
         return paths.Select(p => Path.Combine(p, name)).FirstOrDefault(IsProgram);
     }

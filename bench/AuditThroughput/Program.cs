@@ -9,19 +9,19 @@ using Platform.Hosting.Testing;
 // does not limit the figure. Usage: dotnet run -c Release --project bench/AuditThroughput [-- events]
 var events = args.Length > 0 ? int.Parse(args[0], System.Globalization.CultureInfo.InvariantCulture) : 20_000;
 
-await using var app = await DistributedApplicationTestingBuilder.CreateAsync();
+await using var app = await TestingApplication.CreateAsync();
 app.KeepOnly("gateway");
 await app.StartAsync();
 
 var raw = await RawPublish.MeasureAsync(app.GetConnectionString("messaging"), events, payloadBytes: 600);
 Console.WriteLine($"raw RabbitMQ publish with confirms: {raw:N0} msg/s ({events:N0} x 600 B, pipelined on one channel)");
 
-await app.Application.StopResourceAsync("messaging");
+await app.StopResourceAsync("messaging");
 var marker = $"/bench-{Guid.NewGuid():n}";
 var sent = Stopwatch.StartNew();
 await Requests.SendAsync(app, marker, events);
 Console.WriteLine($"requests through the gateway (spooled, RabbitMQ stopped): {events / sent.Elapsed.TotalSeconds:N0} req/s");
-await app.Application.StartResourceAsync("messaging");
+await app.StartResourceAsync("messaging");
 
 await using var db = NpgsqlDataSource.Create(app.GetConnectionString("auditdb"));
 var deadline = Stopwatch.StartNew();

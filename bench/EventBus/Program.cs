@@ -13,7 +13,7 @@ var payloadBytes = args.Length > 1 ? int.Parse(args[1], CultureInfo.InvariantCul
 using var deadline = new CancellationTokenSource(TimeSpan.FromMinutes(5));
 
 Console.WriteLine($"Starting PostgreSQL and RabbitMQ ({messages:N0} messages of {payloadBytes:N0} bytes per phase)...");
-await using var app = await DistributedApplicationTestingBuilder.CreateAsync();
+await using var app = await TestingApplication.CreateAsync();
 app.KeepOnly("postgres", "messaging");
 await app.StartAsync(deadline.Token);
 

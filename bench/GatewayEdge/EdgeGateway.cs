@@ -16,7 +16,7 @@ internal static class EdgeGateway
 
     public static async Task<TestingApplication> StartAsync(Uri upstream, IEnumerable<(string Name, string Value)> settings)
     {
-        var app = await DistributedApplicationTestingBuilder.CreateAsync();
+        var app = await TestingApplication.CreateAsync();
         app.KeepOnly("gateway");
         app.WithReplicas("gateway", 1);
         app.WithEnvironment("gateway", "ReverseProxy__Clusters__product__Destinations__primary__Address", upstream.ToString());
@@ -48,7 +48,7 @@ internal static class EdgeGateway
     /// </summary>
     public static async Task<string> CreateKeyAsync(TestingApplication app)
     {
-        var token = new AuthenticationHeaderValue("Bearer", app.Application.GetParameterValue("keys-admin-token"));
+        var token = new AuthenticationHeaderValue("Bearer", app.GetParameterValue("keys-admin-token"));
         using var admin = new HttpClient { BaseAddress = app.GetEndpoint("keys", "http") };
         admin.DefaultRequestHeaders.Authorization = token;
         using (var policy = await admin.PutAsJsonAsync("/v1/organizations/org_bench/network-policy", new { allowedCidrs = Loopback }))

@@ -26,7 +26,7 @@ await using var upstream = upstreamBuilder.Build();
 upstream.Run(context => context.Response.WriteAsync("ok"));
 await upstream.StartAsync();
 
-await using var app = await DistributedApplicationTestingBuilder.CreateAsync();
+await using var app = await TestingApplication.CreateAsync();
 app.KeepOnly("gateway");
 app.WithReplicas("gateway", 2);
 app.WithEnvironment("gateway", "ReverseProxy__Clusters__product__Destinations__primary__Address", upstream.Urls.First());
@@ -42,7 +42,7 @@ foreach (var setting in args.Skip(1).Select(a => a.Split('=', 2)).Where(p => p.L
 await app.StartAsync();
 // The keys administrator on the keys service's own endpoint: the gateway refuses operator tokens.
 using var admin = app.CreateHttpClient("keys", "http");
-admin.DefaultRequestHeaders.Authorization = new AuthenticationHeaderValue("Bearer", app.Application.GetParameterValue("keys-admin-token"));
+admin.DefaultRequestHeaders.Authorization = new AuthenticationHeaderValue("Bearer", app.GetParameterValue("keys-admin-token"));
 
 async Task<(string Id, string Key)> CreateKeyAsync()
 {

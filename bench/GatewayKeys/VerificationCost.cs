@@ -14,7 +14,7 @@ internal static class VerificationCost
         var options = Options.Create(new ApiKeyOptions
         {
             Url = app.GetEndpoint("keys", "http"),
-            ServiceToken = app.Application.GetParameterValue("keys-gateway-token"),
+            ServiceToken = app.GetParameterValue("keys-gateway-token"),
             CacheDuration = TimeSpan.FromMinutes(10),
         });
         using var http = new HttpClient();

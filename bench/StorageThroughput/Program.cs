@@ -16,7 +16,7 @@ const double MB = 1_000_000;
 var raw = RawAesGcm(1L << 30);
 Console.WriteLine($"raw AES-256-GCM, 64 KiB segments, one core: encrypt {raw.Encrypt / MB:N0} MB/s, decrypt {raw.Decrypt / MB:N0} MB/s");
 
-await using var app = await DistributedApplicationTestingBuilder.CreateAsync();
+await using var app = await TestingApplication.CreateAsync();
 app.KeepOnly("storagedb", "messaging");
 await app.StartAsync();
 await using var service = await StorageProcess.StartAsync(app.GetConnectionString("storagedb"), app.GetConnectionString("messaging"));

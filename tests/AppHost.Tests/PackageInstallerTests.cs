@@ -1,4 +1,3 @@
-using Platform.Hosting;
 using Platform.Hosting.Orchestration;
 
 namespace Platform.AppHost.Tests;

@@ -1,5 +1,4 @@
 using System.Net.Sockets;
-using Platform.Hosting;
 using Platform.Hosting.Testing;
 
 namespace Platform.AppHost.Tests;
@@ -9,7 +8,7 @@ public sealed class StartupFailureTests
     [Fact]
     public async Task A_server_that_cannot_start_is_named_with_its_output_and_everything_else_is_stopped()
     {
-        await using var app = await DistributedApplicationTestingBuilder.CreateAsync();
+        await using var app = await TestingApplication.CreateAsync();
         app.KeepOnly("postgres", "redis");
         // A data folder that is not a cluster: the server refuses it and exits.
         var data = Directory.CreateDirectory(Path.Combine(app.StateDirectory, "postgres", "data")).FullName;

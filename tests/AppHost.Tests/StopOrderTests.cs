@@ -1,5 +1,4 @@
 using System.Collections.Concurrent;
-using Platform.Hosting;
 using Platform.Hosting.Orchestration;
 
 namespace Platform.AppHost.Tests;

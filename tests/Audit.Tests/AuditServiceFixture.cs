@@ -19,15 +19,13 @@ public sealed class AuditServiceFixture : IAsyncLifetime
     /// <summary>A signing key retired before this one: its verifier key is still published (rotation).</summary>
     public const string PreviousCheckpointKey = "previous-checkpoint-key-0123456789-0123456789";
 
-    public TestingApplication Servers { get; private set; } = null!;
+    public ServerLease Servers { get; private set; } = null!;
 
     public WebApplicationFactory<Program> Service { get; private set; } = null!;
 
     public async Task InitializeAsync()
     {
-        Servers = await DistributedApplicationTestingBuilder.CreateAsync();
-        Servers.KeepOnly("auditdb", "messaging");
-        await Servers.StartAsync();
+        Servers = await TestServers.LeaseAsync();
         Service = new WebApplicationFactory<Program>().WithWebHostBuilder(web =>
         {
             web.UseEnvironment("Development");

@@ -1,5 +1,4 @@
-using Platform.Hosting;
-using Platform.Hosting.Orchestration;
+using Platform.AppHost.Servers;
 
 namespace Platform.Hosting.Testing;
 
@@ -13,7 +12,7 @@ public static class DebianPackages
     public static async Task<string> EnsureAsync(string package, string[] programs, CancellationToken cancellationToken = default)
     {
         // The installer takes turns with every other process that installs (AppHosts, other test assemblies).
-        var output = new ResourceOutput((_, line) => Console.WriteLine(line));
+        var output = new InstallerOutput(line => Console.WriteLine(line), line => Console.WriteLine($"[apt-get] {line}"));
         await new PackageInstaller(output).EnsureAsync([("tests", new RequiredPackage(package, programs))], cancellationToken);
         return PackageInstaller.FindProgram(programs[0]) ?? throw new InvalidOperationException($"{programs[0]} is not found after installing {package}.");
     }

@@ -1,8 +1,8 @@
 namespace Platform.Hosting.Testing;
 
 /// <summary>
-/// Resource output of a test run, kept outside the (deleted) state folder so a failed CI run can be read:
-/// <c>tests/…/bin/…/platform-logs/&lt;run&gt;.log</c>.
+/// Every resource's console output in a test run, kept outside the (deleted) state folder so a failed CI run can be
+/// read: <c>tests/…/bin/…/platform-logs/&lt;run&gt;.log</c>.
 /// </summary>
 public sealed class TestLog
 {
@@ -21,6 +21,16 @@ public sealed class TestLog
         lock (gate)
         {
             File.AppendAllText(Path, $"{DateTimeOffset.UtcNow:HH:mm:ss.fff} [{resource}] {line}{Environment.NewLine}");
+        }
+    }
+
+    /// <summary>The last lines a resource wrote, for a failure message.</summary>
+    public string Tail(string resource, int lines = 20)
+    {
+        lock (gate)
+        {
+            if (!File.Exists(Path)) return "";
+            return string.Join(Environment.NewLine, File.ReadLines(Path).Where(l => l.Contains($"[{resource}]", StringComparison.Ordinal)).TakeLast(lines));
         }
     }
 }

@@ -1,58 +1,218 @@
+using System.Diagnostics;
+using System.Net;
+using System.Net.Sockets;
+using System.Security.Cryptography;
 using System.Security.Cryptography.X509Certificates;
+using Aspire.Hosting;
+using Aspire.Hosting.ApplicationModel;
+using Aspire.Hosting.Testing;
+using Microsoft.Extensions.DependencyInjection;
 
 namespace Platform.Hosting.Testing;
 
-/// <summary>The app model running for a test: endpoints, connection strings and clients by resource name.</summary>
-public sealed class TestingApplication(DistributedApplication app, string stateDirectory, TestLog log) : IAsyncDisposable
+/// <summary>
+/// The AppHost's own app model (its Program.cs) run by Aspire.Hosting.Testing for a test: a fresh state folder, free
+/// ports, generated secrets, throwaway (fsync-free) databases, every resource's console output in <see cref="Log"/>,
+/// and everything stopped and deleted afterwards. Resources can be trimmed (<see cref="KeepOnly"/>), projects given
+/// settings or replicas, and servers stopped, started or killed.
+/// </summary>
+public sealed class TestingApplication : IAsyncDisposable
 {
-    public DistributedApplication Application { get; } = app;
+    private static readonly TimeSpan startTimeout = TimeSpan.FromMinutes(4);
+    private readonly IDistributedApplicationTestingBuilder builder;
+    private readonly Dictionary<string, string> parameters = [];
+    private readonly CancellationTokenSource stopping = new();
+    private DistributedApplication? app;
 
-    public string StateDirectory { get; } = stateDirectory;
+    private TestingApplication(IDistributedApplicationTestingBuilder builder, string stateDirectory)
+    {
+        this.builder = builder;
+        StateDirectory = stateDirectory;
+        Log = new TestLog(stateDirectory);
+    }
 
-    public TestLog Log { get; } = log;
+    public string StateDirectory { get; }
 
-    /// <summary>Runs only these resources and what they depend on.</summary>
+    public TestLog Log { get; }
+
+    public DistributedApplication Application => app ?? throw new InvalidOperationException("The application has not started.");
+
+    /// <summary>Builds the app model of the AppHost's Program.cs for a test (not started yet).</summary>
+    public static async Task<TestingApplication> CreateAsync(params string[] args)
+    {
+        StaleState.Sweep();
+        var stateDirectory = Path.Combine(Path.GetTempPath(), $"platform-test-{Guid.NewGuid():n}"[..26]);
+        StaleState.Claim(stateDirectory);
+        var builder = await DistributedApplicationTestingBuilder.CreateAsync(
+            typeof(Platform.AppHost.Servers.StateFolder).Assembly.EntryPoint!.DeclaringType!,
+            ["--state-dir", stateDirectory, "--no-containers", .. args],
+            (options, _) => options.DisableDashboard = true);
+        builder.Configuration["Platform:LocalServers:Ephemeral"] = "true";
+        var testing = new TestingApplication(builder, stateDirectory);
+        foreach (var parameter in builder.Resources.OfType<ParameterResource>())
+        {
+            // Every secret generated here, as the AppHost would, but never persisted to the user's secrets.
+            var value = RandomNumberGenerator.GetString("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789", 44);
+            testing.parameters[parameter.Name] = value;
+            builder.Configuration[$"Parameters:{parameter.Name}"] = value;
+        }
+
+        // Fixed ports (the gateway's 8443) would collide between test runs: every unproxied endpoint of a project gets a free one.
+        foreach (var project in builder.Resources.OfType<ProjectResource>())
+        {
+            foreach (var endpoint in project.Annotations.OfType<EndpointAnnotation>().Where(e => !e.IsProxied))
+            {
+                endpoint.Port = endpoint.TargetPort = FreePort();
+            }
+        }
+
+        return testing;
+    }
+
+    /// <summary>Runs only these resources and what they depend on (parents, references, waits).</summary>
     public TestingApplication KeepOnly(params string[] names)
     {
-        Application.KeepOnly(names);
+        var keep = new HashSet<IResource>();
+        var pending = new Stack<IResource>(names.Select(Resource));
+        while (pending.TryPop(out var resource))
+        {
+            if (!keep.Add(resource)) continue;
+            if (resource is IResourceWithParent child) pending.Push(child.Parent);
+            foreach (var wait in resource.Annotations.OfType<WaitAnnotation>()) pending.Push(wait.Resource);
+            foreach (var relation in resource.Annotations.OfType<ResourceRelationshipAnnotation>()) pending.Push(relation.Resource);
+        }
+
+        foreach (var resource in builder.Resources.Where(r => r is not ParameterResource && !keep.Contains(r)).ToList())
+        {
+            builder.Resources.Remove(resource);
+        }
+
         return this;
     }
 
     /// <summary>Adds an environment variable to a project before it starts (extra routes, settings under test).</summary>
     public TestingApplication WithEnvironment(string project, string name, string value)
     {
-        Project(project).Environment.Add(new(name, ReferenceExpression.Literal(value)));
+        builder.CreateResourceBuilder(Project(project)).WithEnvironment(name, value);
         return this;
     }
 
-    /// <summary>Runs a project with this many replicas (before it starts).</summary>
+    /// <summary>Runs a project with this many replicas (before it starts); each replica is then reachable on its own.</summary>
     public TestingApplication WithReplicas(string project, int replicas)
     {
-        Project(project).Replicas = replicas;
+        var resource = Project(project);
+        builder.CreateResourceBuilder(resource).WithReplicas(replicas);
+        if (replicas > 1)
+        {
+            // DCP gives each replica its own port behind one proxied port (an unproxied one cannot be shared).
+            foreach (var endpoint in resource.Annotations.OfType<EndpointAnnotation>().Where(e => !e.IsProxied))
+            {
+                endpoint.IsProxied = true;
+                endpoint.TargetPort = null;
+            }
+        }
+
         return this;
     }
-
-    private ProjectResource Project(string name) =>
-        Application.Resources.OfType<ProjectResource>().FirstOrDefault(p => p.Name == name)
-        ?? throw new ArgumentException($"No project named '{name}' in this app.", nameof(name));
 
     public async Task<TestingApplication> StartAsync(CancellationToken cancellationToken = default)
     {
+        using var timeout = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
+        timeout.CancelAfter(startTimeout);
+        app = await builder.BuildAsync(timeout.Token);
+        TestServers.CountSet();
+        _ = CopyLogsAsync(app, stopping.Token);
         try
         {
-            await Application.StartAsync(cancellationToken);
+            await app.StartAsync(timeout.Token);
+            await Task.WhenAll(app.Services.GetRequiredService<DistributedApplicationModel>().Resources
+                .Where(r => r is not ParameterResource)
+                .Select(r => WaitUntilHealthyAsync(r.Name, timeout.Token)));
         }
-        catch (DistributedApplicationException e)
+        catch (Exception e) when (e is not DistributedApplicationException)
         {
-            throw new DistributedApplicationException($"{e.Message}{Environment.NewLine}(all resource output: {Log.Path})", e);
+            throw new DistributedApplicationException($"The app did not become healthy: {e.Message}{Environment.NewLine}(all resource output: {Log.Path})", e);
         }
 
         return this;
     }
 
-    public Uri GetEndpoint(string resource, string endpoint = "https", int replica = 0) => Application.GetEndpoint(resource, endpoint, replica);
+    /// <summary>Waits until the resource is healthy; one that fails or exits on the way stops the wait with its last output.</summary>
+    public async Task WaitUntilHealthyAsync(string resource, CancellationToken cancellationToken = default)
+    {
+        var result = await Application.ResourceNotifications.WaitForResourceAsync(resource, e =>
+            e.Snapshot.HealthStatus == Microsoft.Extensions.Diagnostics.HealthChecks.HealthStatus.Healthy && e.Snapshot.State?.Text == KnownResourceStates.Running
+            || e.Snapshot.State?.Text is { } state && (state == KnownResourceStates.FailedToStart || state == KnownResourceStates.Exited || state == KnownResourceStates.Finished),
+            cancellationToken);
+        if (result.Snapshot.State?.Text != KnownResourceStates.Running)
+        {
+            throw new DistributedApplicationException(
+                $"{resource} is {result.Snapshot.State?.Text} (exit code {result.Snapshot.ExitCode}). Its last output:{Environment.NewLine}{Log.Tail(resource)}{Environment.NewLine}(all resource output: {Log.Path})");
+        }
+    }
 
-    public string GetConnectionString(string resource) => Application.GetConnectionString(resource);
+    public Uri GetEndpoint(string resource, string endpoint = "https", int replica = 0)
+    {
+        var annotation = Resource(resource).Annotations.OfType<EndpointAnnotation>().Single(e => e.Name == endpoint);
+        if (Resource(resource) is ProjectResource project && project.GetReplicaCount() > 1)
+        {
+            // Each replica's own port, as DCP gave it (the variable that tells the replica its port).
+            var replicas = Replicas(resource);
+            if (replica >= replicas.Count) throw new ArgumentOutOfRangeException(nameof(replica), $"{resource} has {replicas.Count} replicas running.");
+            // The variable named by WithEndpoint(env: …) (Aspire keeps it internal).
+            var variable = typeof(EndpointAnnotation).GetProperty("TargetPortEnvironmentVariable", System.Reflection.BindingFlags.Instance | System.Reflection.BindingFlags.Public | System.Reflection.BindingFlags.NonPublic)?.GetValue(annotation) as string ?? throw new InvalidOperationException($"{resource}'s {endpoint} endpoint names no port variable.");
+            var port = replicas[replica].Snapshot.EnvironmentVariables.First(v => v.Name == variable).Value;
+            return new Uri($"{annotation.UriScheme}://localhost:{port}");
+        }
+
+        if (replica != 0) throw new ArgumentOutOfRangeException(nameof(replica), $"{resource} has one replica.");
+        var uri = Application.GetEndpoint(resource, endpoint);
+        return new UriBuilder(uri) { Host = "localhost" }.Uri;
+    }
+
+    public string GetConnectionString(string resource) =>
+        Application.GetConnectionStringAsync(resource).AsTask().GetAwaiter().GetResult()
+        ?? throw new InvalidOperationException($"{resource} has no connection string.");
+
+    public string GetParameterValue(string name) => parameters[name];
+
+    /// <summary>Each resource's current state by name (a replicated project: its first replica's).</summary>
+    public IReadOnlyDictionary<string, string?> GetResourceStates() =>
+        Application.Services.GetRequiredService<DistributedApplicationModel>().Resources
+            .Where(r => r is not ParameterResource)
+            .ToDictionary(r => r.Name, r => Application.ResourceNotifications.TryGetCurrentState(r.Name, out var e) ? e.Snapshot.State?.Text : null);
+
+    /// <summary>Stops a resource (as the dashboard's Stop does) and waits until it has.</summary>
+    public async Task StopResourceAsync(string resource)
+    {
+        var result = await Application.ResourceCommands.ExecuteCommandAsync(Resource(resource), KnownResourceCommands.StopCommand);
+        if (!result.Success) throw new InvalidOperationException($"Stopping {resource} failed: {result.Message}");
+        await Application.ResourceNotifications.WaitForResourceAsync(resource, KnownResourceStates.TerminalStates);
+    }
+
+    /// <summary>Starts a stopped resource (as the dashboard's Start does) and waits until it is healthy.</summary>
+    public async Task StartResourceAsync(string resource)
+    {
+        var result = await Application.ResourceCommands.ExecuteCommandAsync(Resource(resource), KnownResourceCommands.StartCommand);
+        if (!result.Success) throw new InvalidOperationException($"Starting {resource} failed: {result.Message}");
+        using var timeout = new CancellationTokenSource(startTimeout);
+        await WaitUntilHealthyAsync(resource, timeout.Token);
+    }
+
+    /// <summary>Kills one replica of a project outright (SIGKILL, with the program under its `dotnet run`); returns its pid.</summary>
+    public int KillReplica(string project, int replica = 0)
+    {
+        var snapshot = Replicas(project)[replica].Snapshot;
+        var pid = snapshot.Properties.First(p => p.Name == "executable.pid").Value switch
+        {
+            int i => i,
+            long l => (int)l,
+            var other => int.Parse(other!.ToString()!, System.Globalization.CultureInfo.InvariantCulture),
+        };
+        using var process = Process.GetProcessById(pid);
+        process.Kill(entireProcessTree: true);
+        return pid;
+    }
 
     /// <summary>
     /// A client for a resource's endpoint that trusts exactly that resource's development certificate (pinned,
@@ -84,5 +244,80 @@ public sealed class TestingApplication(DistributedApplication app, string stateD
         return File.Exists(path) ? X509CertificateLoader.LoadPkcs12FromFile(path, password: null) : null;
     }
 
-    public ValueTask DisposeAsync() => Application.DisposeAsync();
+    public async ValueTask DisposeAsync()
+    {
+        if (app is not null)
+        {
+            try
+            {
+                await app.StopAsync();
+            }
+            finally
+            {
+                await stopping.CancelAsync();
+                await app.DisposeAsync();
+            }
+        }
+
+        StaleState.Delete(StateDirectory);
+    }
+
+    private List<ResourceEvent> Replicas(string resource)
+    {
+        var latest = new Dictionary<string, ResourceEvent>();
+        using var done = new CancellationTokenSource(TimeSpan.FromSeconds(2));
+        // The notification service replays each replica's latest snapshot to a new watcher.
+        try
+        {
+            var enumerator = Application.ResourceNotifications.WatchAsync(done.Token).GetAsyncEnumerator(done.Token);
+            while (enumerator.MoveNextAsync().AsTask().GetAwaiter().GetResult())
+            {
+                var e = enumerator.Current;
+                if (e.Resource.Name == resource) latest[e.ResourceId] = e;
+                if (latest.Count == Project(resource).GetReplicaCount() && latest.Values.All(r => r.Snapshot.State?.Text == KnownResourceStates.Running)) break;
+            }
+        }
+        catch (OperationCanceledException)
+        {
+        }
+
+        return [.. latest.Values.Where(r => r.Snapshot.State?.Text == KnownResourceStates.Running).OrderBy(r => r.ResourceId, StringComparer.Ordinal)];
+    }
+
+    private async Task CopyLogsAsync(DistributedApplication application, CancellationToken cancellationToken)
+    {
+        var loggers = application.Services.GetRequiredService<ResourceLoggerService>();
+        var watched = new HashSet<string>();
+        try
+        {
+            await foreach (var e in application.ResourceNotifications.WatchAsync(cancellationToken))
+            {
+                if (!watched.Add(e.ResourceId)) continue;
+                var name = e.Resource.Name;
+                _ = Task.Run(async () =>
+                {
+                    await foreach (var batch in loggers.WatchAsync(e.ResourceId).WithCancellation(cancellationToken))
+                    {
+                        foreach (var line in batch) Log.Write(name, line.Content);
+                    }
+                }, cancellationToken);
+            }
+        }
+        catch (OperationCanceledException)
+        {
+        }
+    }
+
+    private IResource Resource(string name) =>
+        builder.Resources.FirstOrDefault(r => r.Name == name) ?? throw new ArgumentException($"No resource named '{name}' in this app.", nameof(name));
+
+    private ProjectResource Project(string name) =>
+        Resource(name) as ProjectResource ?? throw new ArgumentException($"'{name}' is not a project.", nameof(name));
+
+    private static int FreePort()
+    {
+        using var listener = new TcpListener(IPAddress.Loopback, 0);
+        listener.Start();
+        return ((IPEndPoint)listener.LocalEndpoint).Port;
+    }
 }

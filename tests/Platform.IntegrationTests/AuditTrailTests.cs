@@ -77,7 +77,7 @@ public sealed class AuditTrailTests(PlatformFixture fixture)
         var since = DateTimeOffset.UtcNow.AddSeconds(-5);
         var ids = await SendAsync(marker, 500);
 
-        await app.Application.StopResourceAsync("messaging");
+        await app.StopResourceAsync("messaging");
         try
         {
             // The gateway keeps answering while the broker is away: the events wait in its spool.
@@ -85,7 +85,7 @@ public sealed class AuditTrailTests(PlatformFixture fixture)
         }
         finally
         {
-            await app.Application.StartResourceAsync("messaging");
+            await app.StartResourceAsync("messaging");
         }
 
         await AssertAuditedExactlyOnceAsync(marker, since, ids);
@@ -97,13 +97,13 @@ public sealed class AuditTrailTests(PlatformFixture fixture)
         var marker = $"/audit-crash-{Guid.NewGuid():n}";
         var since = DateTimeOffset.UtcNow.AddSeconds(-5);
         ConcurrentBag<string> ids;
-        await app.Application.StopResourceAsync("messaging");
+        await app.StopResourceAsync("messaging");
         try
         {
             ids = await SendAsync(marker, 200);
             // Answered requests reach the spool file within milliseconds; then the gateway dies without warning.
             await Task.Delay(TimeSpan.FromSeconds(1));
-            var killed = app.Application.KillReplica("gateway");
+            var killed = app.KillReplica("gateway");
 
             // The AppHost notices the crash and starts the gateway again, on the same ports.
             using var health = new HttpClient { BaseAddress = app.GetEndpoint("gateway", "internal"), Timeout = TimeSpan.FromSeconds(2) };
@@ -131,7 +131,7 @@ public sealed class AuditTrailTests(PlatformFixture fixture)
         }
         finally
         {
-            await app.Application.StartResourceAsync("messaging");
+            await app.StartResourceAsync("messaging");
         }
 
         await AssertAuditedExactlyOnceAsync(marker, since, ids);
@@ -144,7 +144,7 @@ public sealed class AuditTrailTests(PlatformFixture fixture)
         var since = DateTimeOffset.UtcNow.AddSeconds(-5);
         // As on a fresh broker, or a new deployment where the gateway starts before the audit service: nothing is
         // bound for audit events, and a topic exchange drops what nobody is bound for.
-        await app.Application.StopResourceAsync("audit");
+        await app.StopResourceAsync("audit");
         ConcurrentBag<string> ids;
         try
         {
@@ -161,7 +161,7 @@ public sealed class AuditTrailTests(PlatformFixture fixture)
         finally
         {
             // The audit service declares its queue and bindings again as it starts.
-            await app.Application.StartResourceAsync("audit");
+            await app.StartResourceAsync("audit");
         }
 
         await AssertAuditedExactlyOnceAsync(marker, since, ids);

@@ -18,7 +18,7 @@ public sealed class FoundationTests(PlatformFixture fixture)
     [Fact]
     public void Every_resource_of_the_model_is_running()
     {
-        var states = app.Application.GetResourceStates();
+        var states = app.GetResourceStates();
         foreach (var name in new[] { "postgres", "identitydb", "keysdb", "storagedb", "retentiondb", "auditdb", "residencydb", "redis", "messaging", "audit", "keys", "gateway" })
         {
             Assert.Equal(ResourceState.Running, states[name]);

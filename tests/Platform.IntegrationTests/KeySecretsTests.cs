@@ -61,7 +61,7 @@ public sealed class KeySecretsTests(PlatformFixture fixture)
         await app.AuditEntryAsync($"organization={organization}&action=secret.stored");
 
         using var storage = app.CreateHttpClient("storage", "http");
-        storage.DefaultRequestHeaders.Authorization = new AuthenticationHeaderValue("Bearer", app.Application.GetParameterValue("storage-service-token"));
+        storage.DefaultRequestHeaders.Authorization = new AuthenticationHeaderValue("Bearer", app.GetParameterValue("storage-service-token"));
         using (var destroyed = await storage.PostAsJsonAsync($"/internal/v1/organizations/{organization}/keys/destroy",
             new { confirm = organization, requestedBy = "integration-test", reason = "KEY-SECRETS crypto-shred" }))
         {
@@ -90,7 +90,7 @@ public sealed class KeySecretsTests(PlatformFixture fixture)
     private HttpClient Keys(string tokenParameter)
     {
         var client = app.CreateHttpClient("keys", "http");
-        client.DefaultRequestHeaders.Authorization = new AuthenticationHeaderValue("Bearer", app.Application.GetParameterValue(tokenParameter));
+        client.DefaultRequestHeaders.Authorization = new AuthenticationHeaderValue("Bearer", app.GetParameterValue(tokenParameter));
         return client;
     }
 

@@ -44,7 +44,7 @@ public sealed class KeysThroughGatewayTests(PlatformFixture fixture)
         Assert.Equal(HttpStatusCode.NotFound, verify.StatusCode);
 
         // With the gateway's own credential, a static token, the edge does not even look for a route.
-        client.DefaultRequestHeaders.Authorization = new AuthenticationHeaderValue("Bearer", app.Application.GetParameterValue("keys-gateway-token"));
+        client.DefaultRequestHeaders.Authorization = new AuthenticationHeaderValue("Bearer", app.GetParameterValue("keys-gateway-token"));
         using var withToken = await client.PostAsJsonAsync("/internal/v1/keys/verify", new { key = "sk_live_x" });
         Assert.Equal(HttpStatusCode.Unauthorized, withToken.StatusCode);
     }

@@ -55,14 +55,14 @@ internal static class OperatorClients
     public static HttpClient OperatorThroughGateway(this TestingApplication app, string parameter)
     {
         var client = app.CreateHttpClient("gateway");
-        client.DefaultRequestHeaders.Authorization = new AuthenticationHeaderValue("Bearer", app.Application.GetParameterValue(parameter));
+        client.DefaultRequestHeaders.Authorization = new AuthenticationHeaderValue("Bearer", app.GetParameterValue(parameter));
         return client;
     }
 
     private static HttpClient WithToken(TestingApplication app, string service, string parameter)
     {
         var client = app.CreateHttpClient(service, "http");
-        client.DefaultRequestHeaders.Authorization = new AuthenticationHeaderValue("Bearer", app.Application.GetParameterValue(parameter));
+        client.DefaultRequestHeaders.Authorization = new AuthenticationHeaderValue("Bearer", app.GetParameterValue(parameter));
         return client;
     }
 }

@@ -35,7 +35,7 @@ public sealed class PlatformFixture : IAsyncLifetime
     public async Task InitializeAsync()
     {
         Product = await ProductUpstream.StartAsync();
-        App = await DistributedApplicationTestingBuilder.CreateAsync();
+        App = await TestingApplication.CreateAsync();
         // Two gateway replicas, as in production, so that cache invalidation is tested across them.
         App.WithReplicas("gateway", 2);
         foreach (var (name, value) in ProductRoutes(Product.Address)) App.WithEnvironment("gateway", name, value);

@@ -27,7 +27,7 @@ public sealed class UpstreamSigningTests(PlatformFixture fixture)
         var echoed = await response.Content.ReadFromJsonAsync<JsonElement>();
         var headers = echoed.GetProperty("headers").EnumerateObject().ToDictionary(h => h.Name, h => h.Value.GetString()!);
 
-        var key = Convert.FromBase64String(fixture.App.Application.GetParameterValue("gateway-signing-key"));
+        var key = Convert.FromBase64String(fixture.App.GetParameterValue("gateway-signing-key"));
         Assert.Equal(organization, headers["x-platform-organization"]);
         Assert.True(GatewaySignature.Verify(key, headers["x-platform-signature"], TimeProvider.System.GetUtcNow(), TimeSpan.FromSeconds(60),
             "GET", "/v1/datasets/ds_1?view=full", headers), $"signature {headers["x-platform-signature"]} does not verify");

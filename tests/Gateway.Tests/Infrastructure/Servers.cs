@@ -26,7 +26,7 @@ public sealed class Servers : IAsyncLifetime
     public async Task InitializeAsync()
     {
         Directory.CreateDirectory(WorkDirectory);
-        _app = await DistributedApplicationTestingBuilder.CreateAsync();
+        _app = await TestingApplication.CreateAsync();
         _app.KeepOnly("redis", "messaging");
         await _app.StartAsync();
         Messaging = _app.GetConnectionString("messaging");
@@ -44,10 +44,10 @@ public sealed class Servers : IAsyncLifetime
     }
 
     /// <summary>Stops the Redis server (the gateway's rate limits then fall back to its local limiter).</summary>
-    public Task StopRedisAsync() => _app!.Application.StopResourceAsync("redis");
+    public Task StopRedisAsync() => _app!.StopResourceAsync("redis");
 
     /// <summary>Starts Redis again, on the same port and data, and returns once it answers.</summary>
-    public Task StartRedisAsync() => _app!.Application.StartResourceAsync("redis");
+    public Task StartRedisAsync() => _app!.StartResourceAsync("redis");
 
     /// <summary>A fresh folder under <see cref="WorkDirectory"/> for one test's files.</summary>
     public string NewFolder()

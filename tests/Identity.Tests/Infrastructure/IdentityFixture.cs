@@ -33,7 +33,7 @@ public sealed class IdentityFixture : IAsyncLifetime
 
     public string MailFolder { get; } = Path.Combine(Path.GetTempPath(), $"identity-mail-{Guid.NewGuid():n}");
 
-    public TestingApplication Servers { get; private set; } = null!;
+    public ServerLease Servers { get; private set; } = null!;
 
     public WebApplicationFactory<Program> Service { get; private set; } = null!;
 
@@ -50,9 +50,7 @@ public sealed class IdentityFixture : IAsyncLifetime
 
     public async Task InitializeAsync()
     {
-        Servers = await DistributedApplicationTestingBuilder.CreateAsync();
-        Servers.KeepOnly("identitydb", "messaging");
-        await Servers.StartAsync();
+        Servers = await TestServers.LeaseAsync();
         Events = await EventTap.StartAsync(Servers.GetConnectionString("messaging"), "identity.#", "audit.recorded", "organization.#");
         Database = NpgsqlDataSource.Create(Servers.GetConnectionString("identitydb"));
 

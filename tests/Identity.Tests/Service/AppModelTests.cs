@@ -11,7 +11,7 @@ public sealed class AppModelTests
     [Fact]
     public async Task The_app_model_starts_identity_healthy_and_it_answers_as_the_gateways_upstream()
     {
-        await using var app = await DistributedApplicationTestingBuilder.CreateAsync();
+        await using var app = await TestingApplication.CreateAsync();
         app.KeepOnly("identity");
         await app.StartAsync();
         using var client = app.CreateHttpClient("identity", "http");

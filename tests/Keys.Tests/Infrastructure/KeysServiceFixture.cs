@@ -29,7 +29,7 @@ public sealed class KeysServiceFixture : IAsyncLifetime
 
     public CapturedLogs Logs { get; } = new();
 
-    public TestingApplication Servers { get; private set; } = null!;
+    public ServerLease Servers { get; private set; } = null!;
 
     public WebApplicationFactory<Program> Service { get; private set; } = null!;
 
@@ -39,9 +39,7 @@ public sealed class KeysServiceFixture : IAsyncLifetime
 
     public async Task InitializeAsync()
     {
-        Servers = await DistributedApplicationTestingBuilder.CreateAsync();
-        Servers.KeepOnly("keysdb", "redis", "messaging");
-        await Servers.StartAsync();
+        Servers = await TestServers.LeaseAsync();
         Events = await EventTap.StartAsync(Servers.GetConnectionString("messaging"), "key.#", "audit.recorded", "organization.#");
         Redis = await ConnectionMultiplexer.ConnectAsync(Servers.GetConnectionString("redis"));
 

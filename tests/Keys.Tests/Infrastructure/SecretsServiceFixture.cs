@@ -28,7 +28,7 @@ public sealed class SecretsServiceFixture : IAsyncLifetime
 
     public CapturedLogs Logs { get; } = new();
 
-    public TestingApplication Servers { get; private set; } = null!;
+    public ServerLease Servers { get; private set; } = null!;
 
     public WebApplicationFactory<Program> Service { get; private set; } = null!;
 
@@ -36,9 +36,7 @@ public sealed class SecretsServiceFixture : IAsyncLifetime
 
     public async Task InitializeAsync()
     {
-        Servers = await DistributedApplicationTestingBuilder.CreateAsync();
-        Servers.KeepOnly("keysdb", "redis", "messaging");
-        await Servers.StartAsync();
+        Servers = await TestServers.LeaseAsync();
         Events = await EventTap.StartAsync(Servers.GetConnectionString("messaging"), "secret.#", "audit.recorded");
 
         Service = new WebApplicationFactory<Program>().WithWebHostBuilder(web =>

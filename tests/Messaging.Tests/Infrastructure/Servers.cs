@@ -20,7 +20,7 @@ public sealed class Servers : IAsyncLifetime
 
     public async Task InitializeAsync()
     {
-        _app = await DistributedApplicationTestingBuilder.CreateAsync();
+        _app = await TestingApplication.CreateAsync();
         _app.KeepOnly("postgres", "messaging");
         await _app.StartAsync();
         PostgresConnectionString = _app.GetConnectionString("postgres");

@@ -22,7 +22,7 @@ public sealed class BrokerOutageTests(Servers servers, ITestOutputHelper output)
         await publisher.EnqueueAsync(before);
         await consumer.WaitUntilAppliedAsync(before.Id);
 
-        await servers.App.Application.StopResourceAsync("messaging");
+        await servers.App.StopResourceAsync("messaging");
         var during = new PaymentTaken { Subject = "committed during the outage" };
         await publisher.EnqueueAsync(during);
         await Assert.ThrowsAsync<EventPublishException>(() =>
@@ -32,7 +32,7 @@ public sealed class BrokerOutageTests(Servers servers, ITestOutputHelper output)
         Assert.True(consumer.Logs.Any(2112), "the consumer reports the lost connection");
         Assert.Equal(0, await AppliedEvents.CountAsync(consumer.DataSource, during.Id));
 
-        await servers.App.Application.StartResourceAsync("messaging");
+        await servers.App.StartResourceAsync("messaging");
 
         await consumer.WaitUntilAppliedAsync(during.Id, TimeSpan.FromSeconds(45));
         var direct = new PaymentTaken { Subject = "direct, after the outage" };

@@ -117,7 +117,7 @@ public sealed class CredentialMixingAttacks(PlatformFixture fixture)
         };
         foreach (var (path, parameter) in attempts)
         {
-            using var mixed = await SendAsync(gateway, HttpMethod.Get, path, key: attackerKey, token: app.Application.GetParameterValue(parameter));
+            using var mixed = await SendAsync(gateway, HttpMethod.Get, path, key: attackerKey, token: app.GetParameterValue(parameter));
             var body = await mixed.Content.ReadAsStringAsync();
             Assert.DoesNotContain(victimKeyId, body);
             await AssertProblemAsync(mixed, HttpStatusCode.BadRequest, "multiple-credentials");

@@ -178,7 +178,7 @@ public sealed class KeyScopeAttacks(PlatformFixture fixture)
     private async Task<(HttpClient Client, string KeyId)> ClientAndIdAsync(string level, string environment = "live", string? owner = null)
     {
         using var keys = app.CreateHttpClient("keys", "http");
-        keys.DefaultRequestHeaders.Authorization = new AuthenticationHeaderValue("Bearer", app.Application.GetParameterValue("keys-admin-token"));
+        keys.DefaultRequestHeaders.Authorization = new AuthenticationHeaderValue("Bearer", app.GetParameterValue("keys-admin-token"));
         using var created = await keys.PostAsJsonAsync($"/v1/organizations/{owner ?? organization}/keys", new
         {
             name = "attack",
@@ -213,7 +213,7 @@ public sealed class KeyScopeAttacks(PlatformFixture fixture)
     private async Task AssertAuditedAsync(string keyId)
     {
         using var reader = app.CreateHttpClient("audit", "http");
-        reader.DefaultRequestHeaders.Authorization = new AuthenticationHeaderValue("Bearer", app.Application.GetParameterValue("audit-reader-token"));
+        reader.DefaultRequestHeaders.Authorization = new AuthenticationHeaderValue("Bearer", app.GetParameterValue("audit-reader-token"));
         var since = Stopwatch.StartNew();
         while (since.Elapsed < TimeSpan.FromSeconds(30))
         {

@@ -55,7 +55,7 @@ public sealed class OperatorTokenAttacks(PlatformFixture fixture)
         var organization = $"org_{Guid.NewGuid():n}";
         await SetAllowlistAsync(app, organization, "192.0.2.0/24");
         var before = await StateAsync(app, organization);
-        var token = app.Application.GetParameterValue("keys-admin-token");
+        var token = app.GetParameterValue("keys-admin-token");
         using var gateway = app.CreateHttpClient("gateway");
 
         foreach (var authorization in new[] { "Bearer " + token, "bearer " + token, "Bearer  " + token + " ", "Token " + token })

@@ -20,7 +20,7 @@ public sealed class Servers : IAsyncLifetime
 
     public async Task InitializeAsync()
     {
-        _app = await DistributedApplicationTestingBuilder.CreateAsync();
+        _app = await TestingApplication.CreateAsync();
         _app.KeepOnly("postgres", "redis", "messaging");
         await _app.StartAsync();
         Postgres = _app.GetConnectionString("postgres");
@@ -37,9 +37,9 @@ public sealed class Servers : IAsyncLifetime
     }
 
     /// <summary>Stops redis-server; <see cref="StartRedisAsync"/> brings it back on the same port with the same data.</summary>
-    public Task StopRedisAsync() => App.Application.StopResourceAsync("redis");
+    public Task StopRedisAsync() => App.StopResourceAsync("redis");
 
-    public Task StartRedisAsync() => App.Application.StartResourceAsync("redis");
+    public Task StartRedisAsync() => App.StartResourceAsync("redis");
 }
 
 [CollectionDefinition(Name)]

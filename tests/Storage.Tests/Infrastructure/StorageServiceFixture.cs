@@ -33,7 +33,7 @@ public sealed class StorageServiceFixture : IAsyncLifetime
 
     public CapturedLogs Logs { get; } = new();
 
-    public TestingApplication Servers { get; private set; } = null!;
+    public ServerLease Servers { get; private set; } = null!;
 
     public WebApplicationFactory<Program> Service { get; private set; } = null!;
 
@@ -52,9 +52,7 @@ public sealed class StorageServiceFixture : IAsyncLifetime
 
     public async Task InitializeAsync()
     {
-        Servers = await DistributedApplicationTestingBuilder.CreateAsync();
-        Servers.KeepOnly("storagedb", "messaging");
-        await Servers.StartAsync();
+        Servers = await TestServers.LeaseAsync();
         Events = await EventTap.StartAsync(Servers.GetConnectionString("messaging"), "object.#", "dataset.#", "encryption-key.#", "audit.#");
         Service = Create(new Dictionary<string, string?>());
         _ = Service.Server;
