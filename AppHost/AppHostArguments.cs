@@ -15,6 +15,7 @@ internal static class AppHostArguments
           --containers                      run PostgreSQL, Redis and RabbitMQ as Aspire's official containers
           --no-containers                   run them as local processes from Debian's packages (installed if missing)
                                             (default: containers when Docker or Podman answers, else processes)
+          --resource-logs                   also print every resource's console output here, prefixed with its name
           --state-dir <dir>                 keep local server data here (default AppHost/.state)
           --publisher manifest --output-path <file>
                                             write the app model as an Aspire manifest and exit
@@ -45,6 +46,9 @@ internal static class AppHostArguments
                         break;
                     case "--no-containers":
                         forAspire.Add($"--{ServerModes.ConfigurationKey}=processes");
+                        break;
+                    case "--resource-logs":
+                        forAspire.Add($"--{Supervision.ResourceLogEcho.ConfigurationKey}=true");
                         break;
                     case "--state-dir":
                         forAspire.Add($"--{StateFolder.ConfigurationKey}={Value(args, ref i, arg)}");

@@ -1,8 +1,10 @@
 using Platform.AppHost;
 using Platform.AppHost.Servers;
+using Platform.AppHost.Supervision;
 
 if (AppHostArguments.Parse(args, out var exitCode) is not { } aspireArgs) return exitCode;
 var builder = DistributedApplication.CreateBuilder(aspireArgs);
+builder.AddSupervision().RunProjectsInAppHostEnvironment();
 
 // Aspire's official containers where Docker or Podman answers (and in the manifest), else Debian's programs as processes.
 var postgres = builder.AddPostgresServer("postgres");

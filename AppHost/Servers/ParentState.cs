@@ -1,3 +1,6 @@
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Hosting;
+
 namespace Platform.AppHost.Servers;
 
 internal static class ParentState
@@ -8,11 +11,13 @@ internal static class ParentState
     /// that waits for it would wait forever.
     /// </summary>
     public static IResourceBuilder<T> WithParentStateOf<T>(this IResourceBuilder<T> builder, IResource parent) where T : IResource =>
-        builder.OnInitializeResource((child, @event, ct) =>
+        builder.OnInitializeResource((child, @event, initialization) =>
         {
+            // For the app's lifetime: the token the event comes with ends when initialization does.
+            var stopping = @event.Services.GetRequiredService<IHostApplicationLifetime>().ApplicationStopping;
             _ = Task.Run(async () =>
             {
-                await foreach (var update in @event.Notifications.WatchAsync(ct))
+                await foreach (var update in @event.Notifications.WatchAsync(stopping))
                 {
                     if (update.Resource != parent) continue;
                     await @event.Notifications.PublishUpdateAsync(child, snapshot => snapshot with
@@ -22,7 +27,7 @@ internal static class ParentState
                         StopTimeStamp = update.Snapshot.StopTimeStamp,
                     });
                 }
-            }, ct);
+            }, stopping);
             return Task.CompletedTask;
         });
 }
