@@ -10,7 +10,10 @@ internal static class AuditingExtensions
     /// </summary>
     public static IHostApplicationBuilder AddGatewayAuditing(this IHostApplicationBuilder builder)
     {
-        builder.AddRabbitMQClient("messaging", settings => settings.DisableHealthChecks = true);
+        builder.AddRabbitMQClient(
+            "messaging",
+            settings => settings.DisableHealthChecks = true,
+            factory => factory.ClientProvidedName = "gateway");
         builder.AddEventBus("messaging", "gateway");
         builder.Services.AddOptions<AuditOptions>()
             .BindConfiguration(AuditOptions.SectionName)

@@ -1,3 +1,4 @@
+using Npgsql;
 using Platform.Audit.Apis;
 using Platform.Audit.Checkpoints;
 using Platform.Audit.Data;
@@ -14,6 +15,7 @@ internal static class Extensions
     public static IHostApplicationBuilder AddAuditServices(this IHostApplicationBuilder builder)
     {
         builder.AddNpgsqlDataSource("auditdb");
+        builder.RequireConnectionString<NpgsqlDataSource>("auditdb");
         builder.Services.AddProblemDetails();
         builder.Services.AddOptions<AuditOptions>()
             .Bind(builder.Configuration.GetSection(AuditOptions.Section))
