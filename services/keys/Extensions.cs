@@ -10,7 +10,7 @@ using Platform.Keys.Organizations;
 using Platform.Keys.Secrets;
 using Platform.Keys.Security;
 using Platform.Messaging;
-using Platform.ServiceDefaults.Authentication;
+using Platform.Security.Authentication;
 using StackExchange.Redis;
 
 namespace Platform.Keys;

@@ -83,7 +83,7 @@ public sealed class KeysServiceFixture : IAsyncLifetime
                 services.AddSingleton<TimeProvider>(Clock);
                 services.AddSingleton<Microsoft.AspNetCore.Hosting.IStartupFilter, PeerAddressFilter>();
                 // The identity service's JWKS, served by the test's own signing key without a network hop.
-                services.AddHttpClient(nameof(Platform.ServiceDefaults.Tokens.SigningKeySet))
+                services.AddHttpClient(nameof(Platform.Security.Tokens.SigningKeySet))
                     .ConfigurePrimaryHttpMessageHandler(() => new AccessTokens.JwksHandler());
             });
         });
