@@ -8,7 +8,7 @@ using Platform.Messaging.DeadLettering;
 using Platform.Messaging.Options;
 using Platform.Messaging.Publishing;
 using Platform.Messaging.Transport;
-using Platform.ServiceDefaults.RabbitMQ;
+using RabbitMQ.Client;
 
 namespace Microsoft.Extensions.Hosting;
 
@@ -18,7 +18,8 @@ public static class EventBusExtensions
     /// <summary>
     /// Adds <see cref="IEventPublisher"/>, <see cref="DeadLetters"/> and, once subscriptions are added, the consumer of
     /// the quorum queue named <paramref name="serviceName"/>. Uses the RabbitMQ connection of
-    /// <c>ConnectionStrings:&lt;connectionName&gt;</c> (registered here unless the service already did). Options:
+    /// <c>ConnectionStrings:&lt;connectionName&gt;</c>, Aspire's <c>AddRabbitMQClient</c> (registered here unless the
+    /// service already did). Options:
     /// <c>Messaging:EventBus</c> (<see cref="EventBusOptions"/>), validated at start-up.
     /// </summary>
     public static EventBusBuilder AddEventBus(this IHostApplicationBuilder builder, string connectionName, string serviceName)
@@ -32,10 +33,12 @@ public static class EventBusExtensions
             throw new InvalidOperationException("AddEventBus was already called: a service has one event bus.");
         }
 
-        if (!services.Any(descriptor => descriptor.ServiceType == typeof(RabbitMQConnectionProvider)))
+        if (!services.Any(descriptor => descriptor.ServiceType == typeof(IConnection) && !descriptor.IsKeyedService))
         {
-            builder.AddRabbitMQClient(connectionName);
+            builder.AddRabbitMQClient(connectionName, configureConnectionFactory: factory => factory.ClientProvidedName = serviceName);
         }
+
+        builder.RequireConnectionString<IConnection>(connectionName);
 
         services.AddOptions<EventBusOptions>()
             .Bind(builder.Configuration.GetSection(EventBusOptions.SectionName))
@@ -46,12 +49,13 @@ public static class EventBusExtensions
 
         var subscriptions = new SubscriptionRegistry();
         services.AddSingleton(subscriptions);
+        services.AddSingleton(provider => new BrokerConnection(provider, connectionName, provider.GetRequiredService<ILogger<BrokerConnection>>()));
         services.AddSingleton<ChannelPool>();
         services.AddSingleton<ConfirmedPublisher>();
         services.AddSingleton<IEventPublisher, EventPublisher>();
         services.AddSingleton<DeadLetterPublisher>();
         services.AddSingleton(provider => new DeadLetters(
-            provider.GetRequiredService<RabbitMQConnectionProvider>(),
+            provider.GetRequiredService<BrokerConnection>(),
             provider.GetRequiredService<ConfirmedPublisher>(),
             provider.GetRequiredService<IOptions<EventBusOptions>>(),
             provider.GetRequiredService<TimeProvider>(),

@@ -1,6 +1,7 @@
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Diagnostics.HealthChecks;
 using Microsoft.Extensions.Configuration;
+using Microsoft.Extensions.Configuration.Memory;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.DependencyInjection.Extensions;
 using Microsoft.Extensions.Diagnostics.HealthChecks;
@@ -51,10 +52,16 @@ public static class Extensions
     /// request activity from the incoming <c>traceparent</c> whenever logging is on, and <c>HttpClient</c> passes the
     /// current one on.
     /// </summary>
+    /// <remarks>
+    /// Aspire's client integrations add their own sources and meters (Npgsql, RabbitMQ.Client, StackExchange.Redis)
+    /// and would record them without a collector too; without one, their tracing and metrics default to off here.
+    /// </remarks>
     public static TBuilder ConfigureOpenTelemetry<TBuilder>(this TBuilder builder) where TBuilder : IHostApplicationBuilder
     {
         if (!HasOtlpEndpoint(builder.Configuration))
         {
+            // The lowest-precedence source: any setting of the service's own still wins.
+            builder.Configuration.Sources.Insert(0, new MemoryConfigurationSource { InitialData = ClientTelemetryOff });
             return builder;
         }
 
@@ -73,9 +80,6 @@ public static class Extensions
             .WithTracing(tracing => tracing
                 .AddSource(builder.Environment.ApplicationName)
                 .AddSource(TelemetrySources.Platform)
-                .AddSource(TelemetrySources.Npgsql)
-                .AddSource(TelemetrySources.RabbitMQPublisher)
-                .AddSource(TelemetrySources.RabbitMQSubscriber)
                 // Probes arrive every few seconds; tracing them would bury the requests that matter.
                 .AddAspNetCoreInstrumentation(aspNetCore => aspNetCore.Filter = context =>
                     !context.Request.Path.StartsWithSegments(HealthEndpointPath)
@@ -85,6 +89,14 @@ public static class Extensions
 
         return builder;
     }
+
+    private static readonly KeyValuePair<string, string?>[] ClientTelemetryOff =
+    [
+        new("Aspire:Npgsql:DisableTracing", "true"),
+        new("Aspire:Npgsql:DisableMetrics", "true"),
+        new("Aspire:StackExchange:Redis:DisableTracing", "true"),
+        new("Aspire:RabbitMQ:Client:DisableTracing", "true"),
+    ];
 
     private static bool HasOtlpEndpoint(IConfiguration configuration) =>
         !string.IsNullOrWhiteSpace(configuration["OTEL_EXPORTER_OTLP_ENDPOINT"]);

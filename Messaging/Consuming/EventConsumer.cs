@@ -3,7 +3,6 @@ using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
 using Platform.Messaging.Transport;
-using Platform.ServiceDefaults.RabbitMQ;
 using RabbitMQ.Client;
 using RabbitMQ.Client.Events;
 
@@ -16,7 +15,7 @@ namespace Platform.Messaging.Consuming;
 /// after a growing pause.
 /// </summary>
 internal sealed class EventConsumer(
-    RabbitMQConnectionProvider connections,
+    BrokerConnection connections,
     SubscriptionRegistry subscriptions,
     DeliveryProcessor processor,
     IOptions<EventBusOptions> options,
@@ -65,7 +64,7 @@ internal sealed class EventConsumer(
     private async Task RunSessionAsync(CancellationToken stoppingToken)
     {
         var service = options.Value.ServiceName;
-        var connection = await connections.GetConnectionAsync(stoppingToken);
+        var connection = await connections.GetAsync(stoppingToken);
         await using var channel = await connection.CreateChannelAsync(cancellationToken: stoppingToken);
         await Topology.DeclareServiceQueueAsync(channel, service, subscriptions.All.Select(s => s.TypeName), stoppingToken);
         var prefetch = (ushort)(options.Value.Prefetch ?? (subscriptions.HasBatches ? 200 : 50));

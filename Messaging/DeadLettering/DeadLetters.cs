@@ -2,7 +2,6 @@ using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
 using Platform.Messaging.DeadLettering;
 using Platform.Messaging.Transport;
-using Platform.ServiceDefaults.RabbitMQ;
 using RabbitMQ.Client;
 
 namespace Platform.Messaging;
@@ -16,14 +15,14 @@ public sealed class DeadLetters
 {
     public const int MaxListed = 1000;
 
-    private readonly RabbitMQConnectionProvider _connections;
+    private readonly BrokerConnection _connections;
     private readonly ConfirmedPublisher _publisher;
     private readonly TimeProvider _timeProvider;
     private readonly ILogger<DeadLetters> _logger;
     private readonly IOptions<EventBusOptions> _options;
 
     internal DeadLetters(
-        RabbitMQConnectionProvider connections,
+        BrokerConnection connections,
         ConfirmedPublisher publisher,
         IOptions<EventBusOptions> options,
         TimeProvider timeProvider,
@@ -118,7 +117,7 @@ public sealed class DeadLetters
 
     private async Task<IChannel> OpenAsync(CancellationToken cancellationToken)
     {
-        var connection = await _connections.GetConnectionAsync(cancellationToken);
+        var connection = await _connections.GetAsync(cancellationToken);
         var channel = await connection.CreateChannelAsync(cancellationToken: cancellationToken);
         try
         {

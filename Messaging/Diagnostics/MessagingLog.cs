@@ -23,6 +23,10 @@ internal static partial class MessagingLog
     [LoggerMessage(EventId = 2114, Level = LogLevel.Warning, Message = "Reconnecting to RabbitMQ failed ({ExceptionType}); the client tries again")]
     public static partial void ConnectionRecoveryFailed(this ILogger logger, string exceptionType);
 
+    [LoggerMessage(EventId = 2115, Level = LogLevel.Error,
+        Message = "RabbitMQ refused the user name or password of connection '{ConnectionName}': correct them in 'ConnectionStrings:{ConnectionName}' (environment variable 'ConnectionStrings__{ConnectionName}')")]
+    public static partial void AuthenticationRefused(this ILogger logger, string connectionName);
+
     [LoggerMessage(EventId = 2103, Level = LogLevel.Warning,
         Message = "Processing paused for {Pending} message(s): the database or broker failed; retrying in {Delay}")]
     public static partial void ProcessingPaused(this ILogger logger, int pending, TimeSpan delay, Exception exception);

@@ -1,6 +1,5 @@
 using System.Collections.Concurrent;
 using Microsoft.Extensions.Options;
-using Platform.ServiceDefaults.RabbitMQ;
 using RabbitMQ.Client;
 
 namespace Platform.Messaging.Transport;
@@ -9,7 +8,7 @@ namespace Platform.Messaging.Transport;
 /// Publisher channels with confirms and confirm tracking. A caller rents one for a whole batch, so pipelined
 /// publishes of one caller never interleave with another's; a channel that failed is thrown away, not reused.
 /// </summary>
-internal sealed class ChannelPool(RabbitMQConnectionProvider connections, IOptions<EventBusOptions> options) : IAsyncDisposable
+internal sealed class ChannelPool(BrokerConnection connections, IOptions<EventBusOptions> options) : IAsyncDisposable
 {
     private readonly ConcurrentBag<PooledChannel> _idle = [];
     // Lazy: reading options while the host constructs its services would pre-empt start-up validation's full report.
@@ -57,7 +56,7 @@ internal sealed class ChannelPool(RabbitMQConnectionProvider connections, IOptio
 
     private async Task<PooledChannel> OpenAsync(CancellationToken cancellationToken)
     {
-        var connection = await connections.GetConnectionAsync(cancellationToken);
+        var connection = await connections.GetAsync(cancellationToken);
         // The client throttles past half of this many unconfirmed publishes; the publisher's own window stays below it.
         var limiter = new ThrottlingRateLimiter(options.Value.MaxOutstandingConfirms * 2);
         try

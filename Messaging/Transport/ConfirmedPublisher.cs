@@ -51,6 +51,15 @@ internal sealed class ConfirmedPublisher(ChannelPool channels, IOptions<EventBus
                 }
 
                 var message = messages[index];
+                // When traced, RabbitMQ.Client starts its own span under the current activity and writes that span's
+                // context over the message's traceparent. Under the message's own span it stays in the message's
+                // trace; under the caller's (an outbox relay pass has none) it would start a trace of its own.
+                var caller = Activity.Current;
+                if (message.Activity is not null)
+                {
+                    Activity.Current = message.Activity;
+                }
+
                 try
                 {
                     inFlight.Enqueue((index, channel.Channel.BasicPublishAsync(
@@ -60,6 +69,10 @@ internal sealed class ConfirmedPublisher(ChannelPool channels, IOptions<EventBus
                 {
                     results[index] = exception is OperationCanceledException ? TimedOut(timeout, "publishing") : exception;
                     healthy = false;
+                }
+                finally
+                {
+                    Activity.Current = caller;
                 }
             }
 

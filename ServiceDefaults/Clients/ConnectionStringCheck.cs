@@ -1,3 +1,4 @@
+using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.Hosting;
 
 namespace Platform.ServiceDefaults.Clients;
@@ -7,20 +8,22 @@ namespace Platform.ServiceDefaults.Clients;
 /// connection at once rather than the first one some constructor or request happens to need.
 /// </summary>
 /// <remarks>
+/// Aspire's integrations do less: RabbitMQ's connects to <c>localhost:5672</c> as guest without one, and a parser's
+/// error can quote a piece of the password. The messages here name the connection and the setting, never the value.
+/// <para>
 /// It runs twice over, whichever comes first: when the host starts (<see cref="StartingAsync"/>, before any hosted
 /// service starts) and when a client is first built. The second matters because the host constructs every hosted
 /// service before starting any, so one that takes a client (an event consumer, an outbox relay) builds that client
 /// before <see cref="StartingAsync"/> could run.
+/// </para>
 /// </remarks>
-internal sealed class ConnectionStringCheck(IEnumerable<RequiredConnectionString> required, IServiceProvider provider)
+internal sealed class ConnectionStringCheck(IEnumerable<RequiredConnectionString> required, IConfiguration configuration)
     : IHostedLifecycleService
 {
-    private readonly Lazy<IReadOnlyDictionary<string, string>> _problems = new(() => FindProblems(required, provider));
+    private readonly Lazy<IReadOnlyDictionary<string, string>> _problems = new(() => FindProblems(required, configuration));
 
     /// <summary>What is wrong with each connection that has a problem, by connection name; safe to show anyone.</summary>
     public IReadOnlyCollection<string> Problems => _problems.Value.Values.ToList();
-
-    public string? ProblemWith(string connectionName) => _problems.Value.GetValueOrDefault(connectionName);
 
     /// <exception cref="InvalidOperationException">Naming every missing or malformed connection string of the app.</exception>
     public void ThrowIfAnyProblem()
@@ -47,13 +50,13 @@ internal sealed class ConnectionStringCheck(IEnumerable<RequiredConnectionString
 
     public Task StoppedAsync(CancellationToken cancellationToken) => Task.CompletedTask;
 
-    private static Dictionary<string, string> FindProblems(IEnumerable<RequiredConnectionString> required, IServiceProvider provider)
+    private static Dictionary<string, string> FindProblems(IEnumerable<RequiredConnectionString> required, IConfiguration configuration)
     {
         var problems = new Dictionary<string, string>(StringComparer.Ordinal);
         foreach (var requirement in required.DistinctBy(requirement => requirement.ConnectionName, StringComparer.Ordinal))
         {
             var name = requirement.ConnectionName;
-            var value = requirement.Resolve(provider);
+            var value = requirement.Resolve(configuration);
             if (string.IsNullOrWhiteSpace(value))
             {
                 problems[name] =

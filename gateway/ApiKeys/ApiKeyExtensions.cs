@@ -1,3 +1,4 @@
+using Microsoft.Extensions.Options;
 using Platform.Gateway.Organizations;
 
 namespace Platform.Gateway.ApiKeys;
@@ -8,14 +9,8 @@ internal static class ApiKeyExtensions
     {
         builder.Services.AddOptions<ApiKeyOptions>()
             .BindConfiguration(ApiKeyOptions.SectionName)
-            .Validate(o => o.Url is null || o.Url.IsAbsoluteUri, "Gateway:Keys:Url must be an absolute URL.")
-            .Validate(o => o.Url is null || o.ServiceToken is { Length: >= 32 }, "Gateway:Keys:ServiceToken (at least 32 characters) is required with Gateway:Keys:Url.")
-            .Validate(o => o.CacheDuration > TimeSpan.Zero && o.CacheDuration <= TimeSpan.FromMinutes(10), "Gateway:Keys:CacheDuration must be between 0 and 10 minutes.")
-            .Validate(o => o.NegativeCacheDuration >= TimeSpan.Zero && o.NegativeCacheDuration <= TimeSpan.FromMinutes(1), "Gateway:Keys:NegativeCacheDuration must be between 0 and 1 minute.")
-            .Validate(o => o.UsageFlushInterval >= TimeSpan.FromMilliseconds(100) && o.UsageFlushInterval <= TimeSpan.FromMinutes(5), "Gateway:Keys:UsageFlushInterval must be between 100 ms and 5 minutes.")
-            .Validate(o => o.MaxCachedAnswers is >= 100 and <= 10_000_000, "Gateway:Keys:MaxCachedAnswers must be between 100 and 10,000,000.")
-            .Validate(o => o.PolicyCacheDuration > TimeSpan.Zero && o.PolicyCacheDuration <= TimeSpan.FromMinutes(10), "Gateway:Keys:PolicyCacheDuration must be between 0 and 10 minutes.")
             .ValidateOnStart();
+        builder.Services.AddSingleton<IValidateOptions<ApiKeyOptions>, ApiKeyOptionsValidator>();
         // One verifier for the process: its cache is shared by every request.
         builder.Services.AddHttpClient(nameof(ApiKeyVerifier));
         builder.Services.AddHttpClient(nameof(KeyUsageRecorder));

@@ -4,7 +4,7 @@ using Microsoft.Extensions.Options;
 using Microsoft.IdentityModel.JsonWebTokens;
 using Platform.Gateway.ApiKeys;
 using Platform.Gateway.Problems;
-using Platform.ServiceDefaults.Tokens;
+using Platform.Security.Tokens;
 
 namespace Platform.Gateway.Authentication;
 

@@ -1,6 +1,6 @@
 using System.Security.Claims;
 using Platform.Gateway.ApiKeys;
-using Platform.ServiceDefaults.Tokens;
+using Platform.Security.Tokens;
 
 namespace Platform.Gateway.Authentication;
 

@@ -5,7 +5,7 @@ using Platform.Gateway.Auditing;
 using Platform.Gateway.Authentication;
 using Platform.Gateway.ClientAddresses;
 using Platform.Gateway.Events;
-using Platform.ServiceDefaults.Tokens;
+using Platform.Security.Tokens;
 using Yarp.ReverseProxy.Model;
 
 namespace Platform.Gateway.Authorization;

@@ -1,7 +1,6 @@
 using System.Buffers;
 using Microsoft.Extensions.Options;
-using Platform.ServiceDefaults.Configuration;
-using Platform.ServiceDefaults.Gateway;
+using Platform.Security.Gateway;
 using Yarp.ReverseProxy.Transforms;
 
 
@@ -61,7 +60,7 @@ internal static class UpstreamSigningExtensions
     {
         builder.Services.AddOptions<UpstreamSigningOptions>().BindConfiguration(UpstreamSigningOptions.SectionName).ValidateOnStart();
         builder.Services.AddSingleton<IValidateOptions<UpstreamSigningOptions>>(
-            new ErrorListValidator<UpstreamSigningOptions>(options => options.Validate(UpstreamSigningOptions.SectionName)));
+            new GatewaySigningOptionsValidator<UpstreamSigningOptions>(UpstreamSigningOptions.SectionName));
         builder.Services.AddSingleton<UpstreamSigner>();
         return builder;
     }

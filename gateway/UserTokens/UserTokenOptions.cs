@@ -1,4 +1,4 @@
-using Platform.ServiceDefaults.Tokens;
+using Platform.Security.Tokens;
 
 namespace Platform.Gateway.UserTokens;
 

@@ -1,3 +1,5 @@
+using Microsoft.Extensions.Options;
+using Npgsql;
 using Platform.Audit.Apis;
 using Platform.Audit.Checkpoints;
 using Platform.Audit.Data;
@@ -5,7 +7,7 @@ using Platform.Audit.Events;
 using Platform.Audit.Log;
 using Platform.Audit.Security;
 using Platform.Messaging;
-using Platform.ServiceDefaults.Authentication;
+using Platform.Security.Authentication;
 
 namespace Platform.Audit;
 
@@ -14,14 +16,12 @@ internal static class Extensions
     public static IHostApplicationBuilder AddAuditServices(this IHostApplicationBuilder builder)
     {
         builder.AddNpgsqlDataSource("auditdb");
+        builder.RequireConnectionString<NpgsqlDataSource>("auditdb");
         builder.Services.AddProblemDetails();
         builder.Services.AddOptions<AuditOptions>()
             .Bind(builder.Configuration.GetSection(AuditOptions.Section))
-            .ValidateDataAnnotations()
-            .Validate(o => o.Readers.All(r => r.Organizations.Count > 0), "Every Audit:Readers entry needs Organizations (ids, or \"*\").")
-            .Validate(o => o.Readers.Select((r, index) => { var errors = new List<string>(); OperatorNetworks.Parse(r.Networks, $"Audit:Readers:{index}", errors); return errors.Count; }).Sum() == 0,
-                "Every Audit:Readers:N:Networks entry must be a CIDR range without host bits (e.g. 10.0.0.0/8).")
             .ValidateOnStart();
+        builder.Services.AddSingleton<IValidateOptions<AuditOptions>, AuditOptionsValidator>();
         builder.Services.AddSingleton<IOperatorCredentialSource, AuditReaderCredentials>();
         builder.Services.AddSingleton<ISecurityAudit, StoreSecurityAudit>();
         builder.AddPlatformAuthentication().AddAuditPolicies();
@@ -31,9 +31,8 @@ internal static class Extensions
         builder.Services.AddSingleton<LogVerifier>();
         builder.Services.AddOptions<CheckpointOptions>()
             .Bind(builder.Configuration.GetSection(CheckpointOptions.Section))
-            .ValidateDataAnnotations()
-            .Validate(o => o.PreviousVerifierKeys.All(k => NoteSigner.ParseVerifierKey(k) is not null), "Every Audit:Checkpoints:PreviousVerifierKeys entry must be an Ed25519 verifier key 'name+hash+base64'.")
             .ValidateOnStart();
+        builder.Services.AddSingleton<IValidateOptions<CheckpointOptions>, CheckpointOptionsValidator>();
         builder.Services.AddSingleton<NoteSigner>();
         builder.Services.AddSingleton<CheckpointPublisher>();
         builder.Services.AddHostedService(services => services.GetRequiredService<CheckpointPublisher>());

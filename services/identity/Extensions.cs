@@ -2,6 +2,7 @@ using System.Text.Json.Serialization;
 using Microsoft.AspNetCore.Authentication;
 using Microsoft.AspNetCore.Server.Kestrel.Core;
 using Microsoft.Extensions.Options;
+using Npgsql;
 using Platform.Identity.Accounts;
 using Platform.Identity.Apis;
 using Platform.Identity.Data;
@@ -11,8 +12,8 @@ using Platform.Identity.Mfa;
 using Platform.Identity.Oidc;
 using Platform.Identity.Organizations;
 using Platform.Identity.Passwords;
-using Platform.Identity.Sessions.KeyRing;
 using Platform.Identity.Sessions;
+using Platform.Identity.Sessions.KeyRing;
 using Platform.Messaging;
 
 namespace Platform.Identity;
@@ -22,6 +23,7 @@ internal static class Extensions
     public static IHostApplicationBuilder AddIdentityServices(this IHostApplicationBuilder builder)
     {
         builder.AddNpgsqlDataSource("identitydb");
+        builder.RequireConnectionString<NpgsqlDataSource>("identitydb");
         // The migrator before every other hosted service (Data Protection's key ring warm-up, the relays, the signing
         // key ring): they read its tables.
         builder.AddSchemaMigrations(IdentitySchema.Definition, MessagingSchema.Definition, OidcSchema.Definition);

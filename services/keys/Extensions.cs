@@ -1,5 +1,6 @@
 using System.Text.Json.Serialization;
 using Microsoft.Extensions.Options;
+using Npgsql;
 using Platform.Keys.Apis;
 using Platform.Keys.Data;
 using Platform.Keys.Events;
@@ -9,7 +10,8 @@ using Platform.Keys.Organizations;
 using Platform.Keys.Secrets;
 using Platform.Keys.Security;
 using Platform.Messaging;
-using Platform.ServiceDefaults.Authentication;
+using Platform.Security.Authentication;
+using StackExchange.Redis;
 
 namespace Platform.Keys;
 
@@ -19,6 +21,8 @@ internal static class Extensions
     {
         builder.AddNpgsqlDataSource("keysdb");
         builder.AddRedisClient("redis");
+        builder.RequireConnectionString<NpgsqlDataSource>("keysdb");
+        builder.RequireConnectionString<IConnectionMultiplexer>("redis");
 
         builder.Services.AddOptions<KeysOptions>()
             .Bind(builder.Configuration.GetSection(KeysOptions.Section))

@@ -87,7 +87,7 @@ internal sealed class KeysOptionsValidator : IValidateOptions<KeysOptions>
             errors.Add($"{path}:Token must have at least {MinTokenLength} characters.");
         }
 
-        Platform.ServiceDefaults.Authentication.OperatorNetworks.Parse(administrator.Networks, path, errors);
+        Platform.Security.Authentication.OperatorNetworks.Parse(administrator.Networks, path, errors);
         if (administrator.Organizations.Count == 0)
         {
             errors.Add($"{path}:Organizations needs organization ids, or \"*\" for all of them.");

@@ -1,13 +1,14 @@
 using System.Text.Json.Serialization;
 using Microsoft.Extensions.Options;
+using Npgsql;
 using Platform.Messaging;
+using Platform.Security.Authentication;
 using Platform.Storage.Apis;
 using Platform.Storage.Blobs;
 using Platform.Storage.Data;
 using Platform.Storage.Keys;
 using Platform.Storage.Objects;
 using Platform.Storage.Security;
-using Platform.ServiceDefaults.Authentication;
 
 namespace Platform.Storage;
 
@@ -16,6 +17,7 @@ internal static class Extensions
     public static IHostApplicationBuilder AddStorageServices(this IHostApplicationBuilder builder)
     {
         builder.AddNpgsqlDataSource("storagedb");
+        builder.RequireConnectionString<NpgsqlDataSource>("storagedb");
 
         builder.Services.AddOptions<StorageOptions>()
             .Bind(builder.Configuration.GetSection(StorageOptions.Section))

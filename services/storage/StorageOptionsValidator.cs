@@ -1,5 +1,5 @@
-using Platform.ServiceDefaults.Authentication;
 using Microsoft.Extensions.Options;
+using Platform.Security.Authentication;
 using Platform.Storage.Model;
 
 namespace Platform.Storage;

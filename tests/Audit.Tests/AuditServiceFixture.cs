@@ -29,10 +29,12 @@ public sealed class AuditServiceFixture : IAsyncLifetime
         Service = new WebApplicationFactory<Program>().WithWebHostBuilder(web =>
         {
             web.UseEnvironment("Development");
+            // Settings, not app configuration: the host sees these before Program adds the clients, which Aspire
+            // configures from what it reads then; configuration added here would arrive only when the app is built.
+            web.UseSetting("ConnectionStrings:auditdb", Servers.GetConnectionString("auditdb"));
+            web.UseSetting("ConnectionStrings:messaging", Servers.GetConnectionString("messaging"));
             web.ConfigureAppConfiguration((_, configuration) => configuration.AddInMemoryCollection(new Dictionary<string, string?>
             {
-                ["ConnectionStrings:auditdb"] = Servers.GetConnectionString("auditdb"),
-                ["ConnectionStrings:messaging"] = Servers.GetConnectionString("messaging"),
                 ["Audit:Readers:0:Name"] = "operator",
                 ["Audit:Readers:0:Token"] = OperatorToken,
                 ["Audit:Readers:0:Organizations:0"] = "*",

@@ -1,7 +1,7 @@
 using System.Globalization;
 using System.Security.Cryptography;
 using System.Text;
-using Platform.ServiceDefaults.Gateway;
+using Platform.Security.Gateway;
 
 namespace Platform.Gateway.Tests;
 

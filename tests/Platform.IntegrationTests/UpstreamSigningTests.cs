@@ -1,7 +1,7 @@
 using System.Net;
 using System.Net.Http.Json;
 using System.Text.Json;
-using Platform.ServiceDefaults.Gateway;
+using Platform.Security.Gateway;
 
 namespace Platform.IntegrationTests;
 

@@ -14,6 +14,11 @@ namespace Platform.ServiceDefaults.Tests;
 [Collection(ServersCollection.Name)]
 public sealed class HealthEndpointTests(Servers servers)
 {
+    // The names Aspire's integrations give their checks.
+    private const string PostgresCheck = "PostgreSql";
+    private const string RedisCheck = "StackExchange.Redis";
+    private const string RabbitMQCheck = "RabbitMQ.Client";
+
     [Fact]
     public async Task Health_and_alive_answer_200_when_every_dependency_is_up()
     {
@@ -25,9 +30,9 @@ public sealed class HealthEndpointTests(Servers servers)
 
         Assert.Equal(HttpStatusCode.OK, health.StatusCode);
         var checks = await ChecksAsync(health);
-        Assert.Equal("Healthy", checks["postgres"]);
-        Assert.Equal("Healthy", checks["redis"]);
-        Assert.Equal("Healthy", checks["messaging"]);
+        Assert.Equal("Healthy", checks[PostgresCheck]);
+        Assert.Equal("Healthy", checks[RedisCheck]);
+        Assert.Equal("Healthy", checks[RabbitMQCheck]);
         Assert.Equal("Healthy", checks["self"]);
         Assert.Equal(HttpStatusCode.OK, alive.StatusCode);
         // Liveness must not depend on the databases: a restart does not fix an outage elsewhere.
@@ -46,8 +51,8 @@ public sealed class HealthEndpointTests(Servers servers)
 
         Assert.Equal(HttpStatusCode.ServiceUnavailable, health.StatusCode);
         var checks = await ChecksAsync(health);
-        Assert.Equal("Unhealthy", checks["postgres"]);
-        Assert.Equal("Healthy", checks["redis"]);
+        Assert.Equal("Unhealthy", checks[PostgresCheck]);
+        Assert.Equal("Healthy", checks[RedisCheck]);
         Assert.Equal(HttpStatusCode.OK, alive.StatusCode);
     }
 

@@ -2,7 +2,7 @@ using Microsoft.AspNetCore.Http.HttpResults;
 using Platform.Audit.Data;
 using Platform.Audit.Model;
 using Platform.Audit.Security;
-using Platform.ServiceDefaults.Authentication;
+using Platform.Security.Authentication;
 
 namespace Platform.Audit.Apis;
 

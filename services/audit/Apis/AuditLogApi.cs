@@ -1,10 +1,10 @@
 using System.Security.Claims;
 using Microsoft.AspNetCore.Http.HttpResults;
 using Platform.Audit.Checkpoints;
-using Platform.Messaging;
 using Platform.Audit.Log;
 using Platform.Audit.Security;
-using Platform.ServiceDefaults.Authentication;
+using Platform.Messaging;
+using Platform.Security.Authentication;
 
 namespace Platform.Audit.Apis;
 

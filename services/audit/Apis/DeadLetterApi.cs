@@ -1,7 +1,7 @@
 using Microsoft.AspNetCore.Http.HttpResults;
 using Platform.Audit.Security;
 using Platform.Messaging;
-using Platform.ServiceDefaults.Authentication;
+using Platform.Security.Authentication;
 
 namespace Platform.Audit.Apis;
 

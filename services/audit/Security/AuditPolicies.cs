@@ -1,6 +1,6 @@
 using Microsoft.AspNetCore.Authorization;
 using Platform.Audit.Apis;
-using Platform.ServiceDefaults.Authentication;
+using Platform.Security.Authentication;
 
 namespace Platform.Audit.Security;
 

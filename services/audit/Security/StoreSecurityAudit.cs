@@ -1,7 +1,7 @@
 using Npgsql;
 using Platform.Audit.Data;
 using Platform.Audit.Events;
-using Platform.ServiceDefaults.Authentication;
+using Platform.Security.Authentication;
 
 namespace Platform.Audit.Security;
 

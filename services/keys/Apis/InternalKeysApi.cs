@@ -4,7 +4,7 @@ using Platform.Keys.Lifecycle;
 using Platform.Keys.Model;
 
 using Platform.Keys.Security;
-using Platform.ServiceDefaults.Authentication;
+using Platform.Security.Authentication;
 
 namespace Platform.Keys.Apis;
 

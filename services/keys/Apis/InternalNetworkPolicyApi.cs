@@ -3,7 +3,7 @@ using Platform.Keys.Data;
 using Platform.Keys.Model;
 
 using Platform.Keys.Security;
-using Platform.ServiceDefaults.Authentication;
+using Platform.Security.Authentication;
 
 namespace Platform.Keys.Apis;
 

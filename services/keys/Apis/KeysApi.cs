@@ -8,7 +8,7 @@ using Platform.Keys.Model;
 using JsonOptions = Microsoft.AspNetCore.Http.Json.JsonOptions;
 
 using Platform.Keys.Security;
-using Platform.ServiceDefaults.Authentication;
+using Platform.Security.Authentication;
 
 namespace Platform.Keys.Apis;
 

@@ -5,7 +5,7 @@ using Platform.Keys.Model;
 using Platform.Keys.Organizations;
 
 using Platform.Keys.Security;
-using Platform.ServiceDefaults.Authentication;
+using Platform.Security.Authentication;
 
 namespace Platform.Keys.Apis;
 

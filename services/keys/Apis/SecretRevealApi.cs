@@ -6,7 +6,7 @@ using Platform.Keys.Model;
 using Platform.Keys.Secrets;
 
 using Platform.Keys.Security;
-using Platform.ServiceDefaults.Authentication;
+using Platform.Security.Authentication;
 
 namespace Platform.Keys.Apis;
 

@@ -1,5 +1,5 @@
 using System.Buffers;
-using Platform.ServiceDefaults.Authentication;
+using Platform.Security.Authentication;
 
 namespace Platform.Keys.Lifecycle;
 
@@ -22,7 +22,7 @@ internal sealed record ChangeContext(string Actor, string RequestId, string? Ip,
             : http.TraceIdentifier;
 
         // The client as the principal's handler saw it: the gateway's X-Platform-Client-Address when believed, else the peer.
-        var address = http.User.ClientAddress() ?? Platform.ServiceDefaults.Authentication.ClientAddresses.Connection(http)?.ToString();
+        var address = http.User.ClientAddress() ?? Platform.Security.Authentication.ClientAddresses.Connection(http)?.ToString();
 
         var userAgent = http.Request.Headers.UserAgent.ToString();
         userAgent = new string(userAgent.Take(MaxUserAgentLength).Where(c => !char.IsControl(c)).ToArray());

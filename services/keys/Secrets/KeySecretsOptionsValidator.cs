@@ -56,7 +56,7 @@ internal sealed class KeySecretsOptionsValidator(IConfiguration configuration, I
             errors.Add($"{path}:Token must have at least {KeysOptionsValidator.MinTokenLength} characters.");
         }
 
-        Platform.ServiceDefaults.Authentication.OperatorNetworks.Parse(consumer.Networks, path, errors);
+        Platform.Security.Authentication.OperatorNetworks.Parse(consumer.Networks, path, errors);
         if (consumer.Organizations.Count == 0)
         {
             errors.Add($"{path}:Organizations needs organization ids, or \"*\" for all of them.");

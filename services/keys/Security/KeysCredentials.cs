@@ -1,6 +1,6 @@
 using Microsoft.Extensions.Options;
 using Platform.Keys.Secrets;
-using Platform.ServiceDefaults.Authentication;
+using Platform.Security.Authentication;
 
 namespace Platform.Keys.Security;
 

@@ -2,8 +2,8 @@ using System.Globalization;
 using System.Security.Claims;
 using Microsoft.AspNetCore.Authorization;
 using Platform.Keys.Model;
-using Platform.ServiceDefaults.Authentication;
-using Platform.ServiceDefaults.Tokens;
+using Platform.Security.Authentication;
+using Platform.Security.Tokens;
 
 namespace Platform.Keys.Security;
 

@@ -1,7 +1,7 @@
 using Npgsql;
-using Platform.Messaging;
-using Platform.ServiceDefaults.Authentication;
 using Platform.Keys.Events;
+using Platform.Messaging;
+using Platform.Security.Authentication;
 
 namespace Platform.Keys.Security;
 

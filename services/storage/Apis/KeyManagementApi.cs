@@ -1,5 +1,5 @@
-using Platform.ServiceDefaults.Authentication;
 using Microsoft.AspNetCore.Http.HttpResults;
+using Platform.Security.Authentication;
 using Platform.Storage.Events;
 using Platform.Storage.Keys;
 

@@ -1,8 +1,8 @@
-using Platform.ServiceDefaults.Authentication;
 using Microsoft.AspNetCore.Http.Features;
 using Microsoft.AspNetCore.Http.HttpResults;
 using Microsoft.Extensions.Options;
 using Microsoft.Net.Http.Headers;
+using Platform.Security.Authentication;
 using Platform.Storage.Crypto;
 using Platform.Storage.Keys;
 using Platform.Storage.Model;

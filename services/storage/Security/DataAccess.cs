@@ -1,5 +1,5 @@
 using System.Security.Claims;
-using Platform.ServiceDefaults.Authentication;
+using Platform.Security.Authentication;
 
 namespace Platform.Storage.Security;
 

@@ -1,7 +1,7 @@
 using Microsoft.Extensions.Options;
 using Npgsql;
 using Platform.Messaging;
-using Platform.ServiceDefaults.Authentication;
+using Platform.Security.Authentication;
 using Platform.Storage.Events;
 
 namespace Platform.Storage.Security;

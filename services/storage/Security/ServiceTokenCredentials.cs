@@ -1,5 +1,5 @@
 using Microsoft.Extensions.Options;
-using Platform.ServiceDefaults.Authentication;
+using Platform.Security.Authentication;
 
 namespace Platform.Storage.Security;
 

@@ -1,5 +1,5 @@
 using Microsoft.AspNetCore.Authorization;
-using Platform.ServiceDefaults.Authentication;
+using Platform.Security.Authentication;
 using Platform.Storage.Model;
 
 namespace Platform.Storage.Security;

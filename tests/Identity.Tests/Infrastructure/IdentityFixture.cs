@@ -71,10 +71,12 @@ public sealed class IdentityFixture : IAsyncLifetime
     private void Configure(IWebHostBuilder web, string issuer, int ipLimit)
     {
         web.UseEnvironment("Development");
+        // Settings, not app configuration: the host sees these before Program adds the clients, which Aspire
+        // configures from what it reads then; configuration added here would arrive only when the app is built.
+        web.UseSetting("ConnectionStrings:identitydb", Servers.GetConnectionString("identitydb"));
+        web.UseSetting("ConnectionStrings:messaging", Servers.GetConnectionString("messaging"));
         web.ConfigureAppConfiguration((_, configuration) => configuration.AddInMemoryCollection(new Dictionary<string, string?>
         {
-            ["ConnectionStrings:identitydb"] = Servers.GetConnectionString("identitydb"),
-            ["ConnectionStrings:messaging"] = Servers.GetConnectionString("messaging"),
             ["Identity:Issuer"] = issuer,
             ["Identity:DataKey"] = DataKey,
             ["Identity:Mail:Folder"] = MailFolder,

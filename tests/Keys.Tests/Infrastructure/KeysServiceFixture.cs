@@ -46,11 +46,13 @@ public sealed class KeysServiceFixture : IAsyncLifetime
         Service = new WebApplicationFactory<Program>().WithWebHostBuilder(web =>
         {
             web.UseEnvironment("Development");
+            // Settings, not app configuration: the host sees these before Program adds the clients, which Aspire
+            // configures from what it reads then; configuration added here would arrive only when the app is built.
+            web.UseSetting("ConnectionStrings:keysdb", Servers.GetConnectionString("keysdb"));
+            web.UseSetting("ConnectionStrings:redis", Servers.GetConnectionString("redis"));
+            web.UseSetting("ConnectionStrings:messaging", Servers.GetConnectionString("messaging"));
             web.ConfigureAppConfiguration((_, configuration) => configuration.AddInMemoryCollection(new Dictionary<string, string?>
             {
-                ["ConnectionStrings:keysdb"] = Servers.GetConnectionString("keysdb"),
-                ["ConnectionStrings:redis"] = Servers.GetConnectionString("redis"),
-                ["ConnectionStrings:messaging"] = Servers.GetConnectionString("messaging"),
                 ["Keys:Pepper"] = Pepper,
                 ["Keys:Administrators:0:Name"] = "root",
                 ["Keys:Administrators:0:Token"] = RootToken,
@@ -79,7 +81,7 @@ public sealed class KeysServiceFixture : IAsyncLifetime
                 services.AddSingleton<TimeProvider>(Clock);
                 services.AddSingleton<Microsoft.AspNetCore.Hosting.IStartupFilter, PeerAddressFilter>();
                 // The identity service's JWKS, served by the test's own signing key without a network hop.
-                services.AddHttpClient(nameof(Platform.ServiceDefaults.Tokens.SigningKeySet))
+                services.AddHttpClient(nameof(Platform.Security.Tokens.SigningKeySet))
                     .ConfigurePrimaryHttpMessageHandler(() => new AccessTokens.JwksHandler());
             });
         });

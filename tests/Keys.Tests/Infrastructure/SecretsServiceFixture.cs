@@ -42,11 +42,13 @@ public sealed class SecretsServiceFixture : IAsyncLifetime
         Service = new WebApplicationFactory<Program>().WithWebHostBuilder(web =>
         {
             web.UseEnvironment("Development");
+            // Settings, not app configuration: the host sees these before Program adds the clients, which Aspire
+            // configures from what it reads then; configuration added here would arrive only when the app is built.
+            web.UseSetting("ConnectionStrings:keysdb", Servers.GetConnectionString("keysdb"));
+            web.UseSetting("ConnectionStrings:redis", Servers.GetConnectionString("redis"));
+            web.UseSetting("ConnectionStrings:messaging", Servers.GetConnectionString("messaging"));
             web.ConfigureAppConfiguration((_, configuration) => configuration.AddInMemoryCollection(new Dictionary<string, string?>
             {
-                ["ConnectionStrings:keysdb"] = Servers.GetConnectionString("keysdb"),
-                ["ConnectionStrings:redis"] = Servers.GetConnectionString("redis"),
-                ["ConnectionStrings:messaging"] = Servers.GetConnectionString("messaging"),
                 ["Keys:Pepper"] = Convert.ToBase64String(RandomNumberGenerator.GetBytes(32)),
                 ["Keys:Administrators:0:Name"] = "secrets-admin",
                 ["Keys:Administrators:0:Token"] = AdminToken,

@@ -5,7 +5,10 @@ using StackExchange.Redis;
 
 namespace Platform.ServiceDefaults.Tests.Infrastructure;
 
-/// <summary>The three client registrations, by the name a theory row uses.</summary>
+/// <summary>
+/// The three client registrations as a Platform service writes them, Aspire's integration and then the start-up check
+/// of its connection string, by the name a theory row uses.
+/// </summary>
 public static class ClientKind
 {
     public const string Postgres = "postgres";
@@ -18,12 +21,15 @@ public static class ClientKind
         {
             case Postgres:
                 builder.AddNpgsqlDataSource(connectionName);
+                builder.RequireConnectionString<NpgsqlDataSource>(connectionName);
                 break;
             case Redis:
                 builder.AddRedisClient(connectionName);
+                builder.RequireConnectionString<IConnectionMultiplexer>(connectionName);
                 break;
             case RabbitMQ:
                 builder.AddRabbitMQClient(connectionName);
+                builder.RequireConnectionString<IConnection>(connectionName);
                 break;
             default:
                 throw new ArgumentOutOfRangeException(nameof(client), client, "Unknown client.");

@@ -63,12 +63,14 @@ public sealed class StorageServiceFixture : IAsyncLifetime
         new WebApplicationFactory<Program>().WithWebHostBuilder(web =>
         {
             web.UseEnvironment("Development");
+            // Settings, not app configuration: the host sees these before Program adds the clients, which Aspire
+            // configures from what it reads then; configuration added here would arrive only when the app is built.
+            web.UseSetting("ConnectionStrings:storagedb", Servers.GetConnectionString("storagedb"));
+            web.UseSetting("ConnectionStrings:messaging", Servers.GetConnectionString("messaging"));
             web.ConfigureAppConfiguration((_, configuration) =>
             {
                 configuration.AddInMemoryCollection(new Dictionary<string, string?>
                 {
-                    ["ConnectionStrings:storagedb"] = Servers.GetConnectionString("storagedb"),
-                    ["ConnectionStrings:messaging"] = Servers.GetConnectionString("messaging"),
                     ["Storage:Region"] = Region,
                     ["Storage:BlobRoot"] = BlobRoot,
                     ["Storage:RootKey:Provider"] = "File",

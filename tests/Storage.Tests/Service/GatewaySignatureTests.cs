@@ -1,7 +1,7 @@
 using System.Net;
 using System.Net.Http.Json;
 using System.Security.Cryptography;
-using Platform.ServiceDefaults.Gateway;
+using Platform.Security.Gateway;
 using Platform.Storage.Tests.Infrastructure;
 
 namespace Platform.Storage.Tests.Service;
