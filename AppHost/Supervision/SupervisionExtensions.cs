@@ -15,7 +15,7 @@ public static class SupervisionExtensions
         {
             builder.Services.AddSingleton(TimeProvider.System);
             builder.Services.AddHostedService<ReadyBanner>();
-            builder.Services.AddHostedService<ServerSupervisor>();
+            builder.Services.AddHostedService<ResourceSupervisor>();
             if (builder.Configuration.GetValue<bool>(ResourceLogEcho.ConfigurationKey)) builder.Services.AddHostedService<ResourceLogEcho>();
         }
 

@@ -22,6 +22,7 @@ public sealed class TestingApplication : IAsyncDisposable
     private readonly IDistributedApplicationTestingBuilder builder;
     private readonly Dictionary<string, string> parameters = [];
     private readonly CancellationTokenSource stopping = new();
+    private readonly System.Collections.Concurrent.ConcurrentDictionary<string, ResourceEvent> latest = new();
     private DistributedApplication? app;
 
     private TestingApplication(IDistributedApplicationTestingBuilder builder, string stateDirectory)
@@ -181,9 +182,17 @@ public sealed class TestingApplication : IAsyncDisposable
     /// <summary>Stops a resource (as the dashboard's Stop does) and waits until it has.</summary>
     public async Task StopResourceAsync(string resource)
     {
+        // DCP's stop gives up asking after a few seconds while a slow process is still stopping: what counts is that it stops.
         var result = await Application.ResourceCommands.ExecuteCommandAsync(Resource(resource), KnownResourceCommands.StopCommand);
-        if (!result.Success) throw new InvalidOperationException($"Stopping {resource} failed: {result.Message}");
-        await Application.ResourceNotifications.WaitForResourceAsync(resource, KnownResourceStates.TerminalStates);
+        using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(60));
+        try
+        {
+            await Application.ResourceNotifications.WaitForResourceAsync(resource, KnownResourceStates.TerminalStates, timeout.Token);
+        }
+        catch (OperationCanceledException)
+        {
+            throw new InvalidOperationException($"{resource} did not stop within 60 s ({result.Message}).");
+        }
     }
 
     /// <summary>Starts a stopped resource (as the dashboard's Start does) and waits until it is healthy.</summary>
@@ -198,13 +207,7 @@ public sealed class TestingApplication : IAsyncDisposable
     /// <summary>Kills one replica of a project outright (SIGKILL, with the program under its `dotnet run`); returns its pid.</summary>
     public int KillReplica(string project, int replica = 0)
     {
-        var snapshot = Replicas(project)[replica].Snapshot;
-        var pid = snapshot.Properties.First(p => p.Name == "executable.pid").Value switch
-        {
-            int i => i,
-            long l => (int)l,
-            var other => int.Parse(other!.ToString()!, System.Globalization.CultureInfo.InvariantCulture),
-        };
+        var pid = ProcessId(Replicas(project)[replica]);
         using var process = Process.GetProcessById(pid);
         process.Kill(entireProcessTree: true);
         return pid;
@@ -258,27 +261,19 @@ public sealed class TestingApplication : IAsyncDisposable
         StaleState.Delete(StateDirectory);
     }
 
-    private List<ResourceEvent> Replicas(string resource)
-    {
-        var latest = new Dictionary<string, ResourceEvent>();
-        using var done = new CancellationTokenSource(TimeSpan.FromSeconds(2));
-        // The notification service replays each replica's latest snapshot to a new watcher.
-        try
-        {
-            var enumerator = Application.ResourceNotifications.WatchAsync(done.Token).GetAsyncEnumerator(done.Token);
-            while (enumerator.MoveNextAsync().AsTask().GetAwaiter().GetResult())
-            {
-                var e = enumerator.Current;
-                if (e.Resource.Name == resource) latest[e.ResourceId] = e;
-                if (latest.Count == Project(resource).GetReplicaCount() && latest.Values.All(r => r.Snapshot.State?.Text == KnownResourceStates.Running)) break;
-            }
-        }
-        catch (OperationCanceledException)
-        {
-        }
+    private List<ResourceEvent> Replicas(string resource) =>
+        [.. latest.Values.Where(e => e.Resource.Name == resource && e.Snapshot.State?.Text == KnownResourceStates.Running).OrderBy(e => e.ResourceId, StringComparer.Ordinal)];
 
-        return [.. latest.Values.Where(r => r.Snapshot.State?.Text == KnownResourceStates.Running).OrderBy(r => r.ResourceId, StringComparer.Ordinal)];
-    }
+    /// <summary>The process ids of a project's running replicas (each its `dotnet run`).</summary>
+    public IReadOnlyList<int> ReplicaProcessIds(string project) => [.. Replicas(project).Select(ProcessId)];
+
+    private static int ProcessId(ResourceEvent replica) =>
+        replica.Snapshot.Properties.First(p => p.Name == "executable.pid").Value switch
+        {
+            int i => i,
+            long l => (int)l,
+            var other => int.Parse(other!.ToString()!, System.Globalization.CultureInfo.InvariantCulture),
+        };
 
     private async Task CopyLogsAsync(DistributedApplication application, CancellationToken cancellationToken)
     {
@@ -288,6 +283,7 @@ public sealed class TestingApplication : IAsyncDisposable
         {
             await foreach (var e in application.ResourceNotifications.WatchAsync(cancellationToken))
             {
+                latest[e.ResourceId] = e;
                 if (!watched.Add(e.ResourceId)) continue;
                 var name = e.Resource.Name;
                 _ = Task.Run(async () =>
