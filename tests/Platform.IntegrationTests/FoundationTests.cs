@@ -20,7 +20,7 @@ public sealed class FoundationTests(PlatformFixture fixture)
         var states = app.GetResourceStates();
         foreach (var name in new[] { "postgres", "identitydb", "keysdb", "storagedb", "retentiondb", "auditdb", "residencydb", "redis", "messaging", "audit", "keys", "gateway" })
         {
-            Assert.Equal("Running", states[name]);
+            Assert.True(states[name] == "Running", $"{name} is {states[name] ?? "without a state"}");
         }
     }
 
