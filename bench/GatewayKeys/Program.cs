@@ -26,7 +26,7 @@ await using var upstream = upstreamBuilder.Build();
 upstream.Run(context => context.Response.WriteAsync("ok"));
 await upstream.StartAsync();
 
-await using var app = await TestingApplication.CreateAsync();
+await using var app = await TestingApplication.CreateAsync(BenchArguments.Quiet);
 app.KeepOnly("gateway");
 app.WithReplicas("gateway", 2);
 app.WithEnvironment("gateway", "ReverseProxy__Clusters__product__Destinations__primary__Address", upstream.Urls.First());

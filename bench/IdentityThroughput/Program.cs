@@ -25,7 +25,7 @@ internal static class Bench
         var seconds = args.Length > 0 ? int.Parse(args[0], System.Globalization.CultureInfo.InvariantCulture) : 10;
         var duration = TimeSpan.FromSeconds(seconds);
 
-        await using var servers = await TestingApplication.CreateAsync();
+        await using var servers = await TestingApplication.CreateAsync(BenchArguments.Quiet);
         servers.KeepOnly("identitydb", "messaging");
         await servers.StartAsync();
 
