@@ -1,5 +1,6 @@
 using System.Diagnostics;
 using Npgsql;
+using Platform.Bench;
 using Platform.Bench.AuditThroughput;
 using Platform.Hosting.Testing;
 
@@ -9,7 +10,7 @@ using Platform.Hosting.Testing;
 // does not limit the figure. Usage: dotnet run -c Release --project bench/AuditThroughput [-- events]
 var events = args.Length > 0 ? int.Parse(args[0], System.Globalization.CultureInfo.InvariantCulture) : 20_000;
 
-await using var app = await TestingApplication.CreateAsync();
+await using var app = await TestingApplication.CreateAsync(BenchArguments.Quiet);
 app.KeepOnly("gateway");
 await app.StartAsync();
 

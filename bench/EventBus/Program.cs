@@ -1,4 +1,5 @@
 using System.Globalization;
+using Platform.Bench;
 using Platform.Bench.EventBus;
 using Platform.Hosting.Testing;
 
@@ -13,7 +14,7 @@ var payloadBytes = args.Length > 1 ? int.Parse(args[1], CultureInfo.InvariantCul
 using var deadline = new CancellationTokenSource(TimeSpan.FromMinutes(5));
 
 Console.WriteLine($"Starting PostgreSQL and RabbitMQ ({messages:N0} messages of {payloadBytes:N0} bytes per phase)...");
-await using var app = await TestingApplication.CreateAsync();
+await using var app = await TestingApplication.CreateAsync(BenchArguments.Quiet);
 app.KeepOnly("postgres", "messaging");
 await app.StartAsync(deadline.Token);
 

@@ -8,7 +8,7 @@ namespace Platform.Bench.GatewayEdge;
 /// </summary>
 internal static class CpuTime
 {
-    public static double Seconds(int pid) => Read(pid) is { } stat ? stat.Ticks / 100.0 : 0;
+    public static double Seconds(int pid) => ProcessTree.Read(pid)?.CpuSeconds ?? 0;
 
     /// <summary>
     /// CPU seconds of a .NET process's background tiered-compilation thread (it exits when idle, so this can fall).
@@ -34,21 +34,15 @@ internal static class CpuTime
         return ticks / 100.0;
     }
 
-    /// <summary>Per process of the tree under this one: its CPU seconds so far.</summary>
+    /// <summary>
+    /// Per process this bench started, itself left out: its CPU seconds so far. The harness's DCP runs detached, so
+    /// its tree (the servers, the services under their <c>dotnet run</c>, DCP's proxies) is found by the pid it monitors.
+    /// </summary>
     public static Dictionary<int, double> Descendants()
     {
-        var all = Directory.EnumerateDirectories("/proc")
-            .Select(d => int.TryParse(Path.GetFileName(d), NumberStyles.None, CultureInfo.InvariantCulture, out var pid) ? Read(pid) : null)
-            .OfType<Stat>()
-            .ToList();
-        var inTree = new HashSet<int> { Environment.ProcessId };
-        for (var grew = true; grew;)
-        {
-            grew = false;
-            foreach (var stat in all.Where(s => !inTree.Contains(s.Pid) && inTree.Contains(s.ParentPid))) grew |= inTree.Add(stat.Pid);
-        }
-
-        return all.Where(s => s.Pid != Environment.ProcessId && inTree.Contains(s.Pid)).ToDictionary(s => s.Pid, s => s.Ticks / 100.0);
+        var all = ProcessTree.All();
+        var tree = ProcessTree.Application(Environment.ProcessId, all);
+        return all.Where(s => s.Pid != Environment.ProcessId && tree.Contains(s.Pid)).ToDictionary(s => s.Pid, s => s.CpuSeconds);
     }
 
     /// <summary>CPU seconds the processes of <paramref name="after"/> used since <paramref name="before"/>, except <paramref name="excluded"/>.</summary>
@@ -64,20 +58,15 @@ internal static class CpuTime
     /// <summary>What a process is, from its command line: <c>redis</c>, <c>rabbitmq</c>, <c>postgres</c>, <c>audit</c>, <c>keys</c>…</summary>
     private static string Component(int pid)
     {
-        string commandLine;
-        try
-        {
-            commandLine = File.ReadAllText($"/proc/{pid}/cmdline").Replace('\0', ' ');
-        }
-        catch (IOException)
-        {
-            return "ended";
-        }
-
+        var commandLine = ProcessTree.CommandLine(pid);
+        if (commandLine.Length == 0) return "ended";
         if (commandLine.Contains("redis-server", StringComparison.Ordinal)) return "redis";
+        if (System.IO.Path.GetFileName(commandLine.Split(' ')[0]) == "dcp") return "dcp";
+        if (commandLine.StartsWith("dotnet run ", StringComparison.Ordinal)) return "dotnet run";
         if (commandLine.Contains("beam.smp", StringComparison.Ordinal) || commandLine.Contains("epmd", StringComparison.Ordinal)) return "rabbitmq";
         if (commandLine.StartsWith("postgres", StringComparison.Ordinal) || commandLine.Contains("/postgres ", StringComparison.Ordinal)) return "postgres";
-        var service = System.Text.RegularExpressions.Regex.Match(commandLine, @"Platform\.(\w+)\.dll");
+        // A service runs as its apphost (bin/…/Platform.Keys) under `dotnet run`, or as `dotnet Platform.Keys.dll`.
+        var service = System.Text.RegularExpressions.Regex.Match(commandLine, @"/Platform\.(\w+)(?:\.dll)?(?: |$)");
         return service.Success ? service.Groups[1].Value.ToLowerInvariant() : "other";
     }
 
@@ -96,24 +85,5 @@ internal static class CpuTime
         }
 
         return waited.Elapsed;
-    }
-
-    private sealed record Stat(int Pid, int ParentPid, long Ticks);
-
-    private static Stat? Read(int pid)
-    {
-        string text;
-        try
-        {
-            text = File.ReadAllText($"/proc/{pid}/stat");
-        }
-        catch (IOException)
-        {
-            return null; // gone meanwhile
-        }
-
-        var fields = text[(text.LastIndexOf(')') + 2)..].Split(' ');
-        return new Stat(pid, int.Parse(fields[1], CultureInfo.InvariantCulture),
-            long.Parse(fields[11], CultureInfo.InvariantCulture) + long.Parse(fields[12], CultureInfo.InvariantCulture));
     }
 }

@@ -16,7 +16,7 @@ internal static class EdgeGateway
 
     public static async Task<TestingApplication> StartAsync(Uri upstream, IEnumerable<(string Name, string Value)> settings)
     {
-        var app = await TestingApplication.CreateAsync();
+        var app = await TestingApplication.CreateAsync(BenchArguments.Quiet);
         app.KeepOnly("gateway");
         app.WithReplicas("gateway", 1);
         app.WithEnvironment("gateway", "ReverseProxy__Clusters__product__Destinations__primary__Address", upstream.ToString());

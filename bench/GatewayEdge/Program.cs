@@ -1,4 +1,5 @@
 using System.Globalization;
+using Platform.Bench;
 using Platform.Bench.GatewayEdge;
 
 // Bare YARP vs the real gateway with every edge feature on, both over HTTPS on loopback, measured with wrk in one
@@ -26,11 +27,12 @@ var upstreamUrl = new Uri(upstream.Urls.First());
 await using var yarp = await ChildProcess.StartBareYarpAsync(upstreamUrl);
 await using var gateway = await EdgeGateway.StartAsync(upstreamUrl, settings);
 var key = await EdgeGateway.CreateKeyAsync(gateway);
+var gatewayPid = await ResourceProcess.ProcessIdAsync(gateway, "gateway");
 
 var targets = new[]
 {
     new Target("a  bare YARP", new Uri(yarp.Address, EdgeGateway.Path), yarp.Id),
-    new Target("b  gateway", new Uri(gateway.GetEndpoint("gateway"), EdgeGateway.Path), gateway.Application.GetProcessId("gateway")),
+    new Target("b  gateway", new Uri(gateway.GetEndpoint("gateway"), EdgeGateway.Path), gatewayPid),
 };
 using (var check = gateway.CreateHttpClient("gateway", handler: new SocketsHttpHandler { SslOptions = { RemoteCertificateValidationCallback = (_, _, _, _) => true } }))
 {

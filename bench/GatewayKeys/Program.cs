@@ -26,7 +26,7 @@ await using var upstream = upstreamBuilder.Build();
 upstream.Run(context => context.Response.WriteAsync("ok"));
 await upstream.StartAsync();
 
-await using var app = await TestingApplication.CreateAsync();
+await using var app = await TestingApplication.CreateAsync(BenchArguments.Quiet);
 app.KeepOnly("gateway");
 app.WithReplicas("gateway", 2);
 app.WithEnvironment("gateway", "ReverseProxy__Clusters__product__Destinations__primary__Address", upstream.Urls.First());
@@ -52,7 +52,7 @@ async Task<(string Id, string Key)> CreateKeyAsync()
 }
 
 var (_, key) = await CreateKeyAsync();
-var gatewayPid = app.Application.GetProcessId("gateway", 0);
+var gatewayPid = await ResourceProcess.ProcessIdAsync(app, "gateway", replica: 0);
 var open = await Load.RunAsync(app, "/v1/open/x", null, TimeSpan.FromSeconds(seconds), gatewayPid);
 var keyed = await Load.RunAsync(app, "/v1/datasets/x", key, TimeSpan.FromSeconds(seconds), gatewayPid);
 Console.WriteLine($"open route:      {open.RequestsPerSecond,8:N0} req/s, gateway CPU {open.CpuMicrosecondsPerRequest,6:0.0} µs/request ({open.Failures} failures)");

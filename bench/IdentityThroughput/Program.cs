@@ -25,7 +25,7 @@ internal static class Bench
         var seconds = args.Length > 0 ? int.Parse(args[0], System.Globalization.CultureInfo.InvariantCulture) : 10;
         var duration = TimeSpan.FromSeconds(seconds);
 
-        await using var servers = await TestingApplication.CreateAsync();
+        await using var servers = await TestingApplication.CreateAsync(BenchArguments.Quiet);
         servers.KeepOnly("identitydb", "messaging");
         await servers.StartAsync();
 
@@ -37,10 +37,12 @@ internal static class Bench
         await using var service = new WebApplicationFactory<global::Program>().WithWebHostBuilder(web =>
         {
             web.UseEnvironment("Development");
+            // Settings, not app configuration: the host sees these before Program adds Aspire's clients, which read
+            // their connection strings then; configuration added below arrives only when the app is built.
+            web.UseSetting("ConnectionStrings:identitydb", servers.GetConnectionString("identitydb"));
+            web.UseSetting("ConnectionStrings:messaging", servers.GetConnectionString("messaging"));
             web.ConfigureAppConfiguration((_, configuration) => configuration.AddInMemoryCollection(new Dictionary<string, string?>
             {
-                ["ConnectionStrings:identitydb"] = servers.GetConnectionString("identitydb"),
-                ["ConnectionStrings:messaging"] = servers.GetConnectionString("messaging"),
                 ["Identity:Issuer"] = issuer,
                 ["Identity:DataKey"] = Convert.ToBase64String(RandomNumberGenerator.GetBytes(32)),
                 ["Identity:Mail:Folder"] = Path.Combine(Path.GetTempPath(), "identity-bench-mail"),

@@ -3,6 +3,7 @@ using System.Net.Http.Headers;
 using System.Net.Http.Json;
 using System.Security.Cryptography;
 using System.Text.Json;
+using Platform.Bench;
 using Platform.Bench.StorageThroughput;
 using Platform.Hosting.Testing;
 
@@ -16,7 +17,7 @@ const double MB = 1_000_000;
 var raw = RawAesGcm(1L << 30);
 Console.WriteLine($"raw AES-256-GCM, 64 KiB segments, one core: encrypt {raw.Encrypt / MB:N0} MB/s, decrypt {raw.Decrypt / MB:N0} MB/s");
 
-await using var app = await TestingApplication.CreateAsync();
+await using var app = await TestingApplication.CreateAsync(BenchArguments.Quiet);
 app.KeepOnly("storagedb", "messaging");
 await app.StartAsync();
 await using var service = await StorageProcess.StartAsync(app.GetConnectionString("storagedb"), app.GetConnectionString("messaging"));
