@@ -32,7 +32,7 @@ public sealed class ManifestTests : IClassFixture<ManifestTests.Published>
         Assert.StartsWith("docker.io/library/redis:", (string?)resources["redis"]!["image"]);
         Assert.Equal("container.v0", (string?)resources["messaging"]!["type"]);
         Assert.StartsWith("docker.io/library/rabbitmq:", (string?)resources["messaging"]!["image"]);
-        Assert.Equal("amqp://guest:{messaging-password.value}@{messaging.bindings.tcp.host}:{messaging.bindings.tcp.port}", (string?)resources["messaging"]!["connectionString"]);
+        Assert.Equal("amqp://guest:{messaging-password-uri-encoded.value}@{messaging.bindings.tcp.host}:{messaging.bindings.tcp.port}", (string?)resources["messaging"]!["connectionString"]);
 
         foreach (var database in new[] { "identitydb", "keysdb", "storagedb", "retentiondb", "auditdb", "residencydb" })
         {

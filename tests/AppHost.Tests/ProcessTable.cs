@@ -25,6 +25,22 @@ internal static class ProcessTable
         return found;
     }
 
+    /// <summary>
+    /// The AppHost's descendants and DCP's: DCP detaches (its parent is then init) and is found by the AppHost's pid
+    /// it was told to watch (<c>--monitor &lt;pid&gt;</c>).
+    /// </summary>
+    public static HashSet<int> OfRun(int appHost)
+    {
+        var run = Descendants(appHost);
+        foreach (var (pid, _, _) in Processes().Where(p => CommandLine(p.Pid).Contains($"--monitor {appHost} ", StringComparison.Ordinal)).ToList())
+        {
+            run.Add(pid);
+            run.UnionWith(Descendants(pid));
+        }
+
+        return run;
+    }
+
     /// <summary>Live processes among <paramref name="pids"/> or of the run with this marker or state folder, as "pid command".</summary>
     public static List<string> Alive(IEnumerable<int> pids, string marker, string stateDirectory)
     {

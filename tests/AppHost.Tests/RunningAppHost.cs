@@ -110,8 +110,8 @@ internal sealed partial class RunningAppHost : IAsyncDisposable
         start.Environment[ProcessTable.MarkerVariable] = marker;
     }
 
-    /// <summary>Every process of this run now: its descendants (DCP, dashboard, services, servers).</summary>
-    public HashSet<int> Processes() => ProcessTable.Descendants(process.Id);
+    /// <summary>Every process of this run now: DCP (detached, it watches the AppHost's pid) and all it runs.</summary>
+    public HashSet<int> Processes() => ProcessTable.OfRun(process.Id);
 
     public Task<List<string>> WaitUntilNothingRunsAsync(IEnumerable<int> pids, TimeSpan timeout) =>
         ProcessTable.WaitUntilGoneAsync([.. pids, process.Id], Marker, StateDirectory, timeout);

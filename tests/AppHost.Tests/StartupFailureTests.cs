@@ -48,6 +48,7 @@ public sealed class StartupFailureTests
         const UnixFileMode ownerOnly = UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.UserExecute;
         var data = Directory.CreateDirectory(Path.Combine(state, "postgres", "data"), ownerOnly).FullName;
         await File.WriteAllTextAsync(Path.Combine(data, "PG_VERSION"), "99\n");
+        await File.WriteAllTextAsync(Path.Combine(data, "postgresql.conf"), "");
         await File.WriteAllTextAsync(Path.Combine(state, "postgres", "password.sha256"), Convert.ToHexStringLower(SHA256.HashData(Encoding.UTF8.GetBytes(password))));
         try
         {
