@@ -66,7 +66,7 @@ internal sealed partial class RunningAppHost : IAsyncDisposable
             RedirectStandardError = true,
             UseShellExecute = false,
         };
-        foreach (var a in (string[])["--default-signal=INT", "dotnet", AppHostProcess.AppHostDll, "--no-containers", "--state-dir", state, $"--Platform:GatewayPort={gatewayPort}"])
+        foreach (var a in (string[])["--default-signal=INT", "dotnet", AppHostProcess.AppHostDll, "--no-containers", "--resource-logs", "--state-dir", state, $"--Platform:GatewayPort={gatewayPort}"])
         {
             start.ArgumentList.Add(a);
         }
@@ -87,7 +87,7 @@ internal sealed partial class RunningAppHost : IAsyncDisposable
         catch (Exception e) when (e is TimeoutException or InvalidOperationException)
         {
             await run.DisposeAsync();
-            throw new TimeoutException($"The AppHost was not ready in time:{Environment.NewLine}{run.Output}");
+            throw new TimeoutException($"The AppHost was not ready:{Environment.NewLine}{string.Join(Environment.NewLine, run.Output.Split(Environment.NewLine).Where(l => !l.Contains("Waiting for resource", StringComparison.Ordinal)).TakeLast(120))}");
         }
 
         return run;
@@ -188,7 +188,9 @@ internal sealed partial class RunningAppHost : IAsyncDisposable
         if (line is null) return;
         lock (output) output.AppendLine(line);
         if (line.Contains("Platform is ready in", StringComparison.Ordinal)) ready.TrySetResult();
-        if (line.Contains("stopping the AppHost", StringComparison.Ordinal) || line.Contains("Unhandled exception", StringComparison.Ordinal))
+        // A resource that ended while the start waits for it (the banner names it "(Finished)") will not be ready.
+        if (line.Contains("stopping the AppHost", StringComparison.Ordinal) || line.Contains("Unhandled exception", StringComparison.Ordinal)
+            || line.Contains("Still waiting for:", StringComparison.Ordinal) && (line.Contains("(Finished", StringComparison.Ordinal) || line.Contains("(Exited", StringComparison.Ordinal)))
         {
             ready.TrySetException(new InvalidOperationException(line));
         }

@@ -44,16 +44,19 @@ try {
   const signedIn = !new URL(page.url()).pathname.startsWith('/login');
   result('signed-in-with-the-printed-url', signedIn, { url: page.url().replace(/t=[^&]+/, 't=…') });
 
-  // Rows of the resources grid, as the cells' texts; children (the databases) are expanded where they are collapsed.
-  const rows = async () => page.locator('[role=row]').evaluateAll(all => all.map(r =>
-    [...r.querySelectorAll('[role=gridcell]')].map(c => c.innerText.replace(/\s+/g, ' ').trim())).filter(cells => cells.length > 1));
+  // Rows of the resources grid: each resource's name (the grid's .resource-name) and the row's text.
+  const rows = async () => page.locator('[role=row]').evaluateAll(all => all
+    .map(r => ({ name: r.querySelector('.resource-name')?.innerText?.trim() ?? '', text: r.innerText.replace(/\s+/g, ' ').trim() }))
+    .filter(r => r.name));
   const states = await until('every resource running and healthy', 90, async () => {
     const grid = await rows();
-    const missing = resources.filter(name => !grid.some(cells => cells[0] === name && cells.some(c => /^Running$/.test(c))));
-    const bad = grid.filter(cells => cells.some(c => /Unhealthy|Starting|Waiting|Exited|Failed|Finished|Not started|Stopping/.test(c)));
+    const missing = resources.filter(name => !grid.some(r => (r.name === name || r.name.startsWith(name + '-')) && /\bRunning\b/.test(r.text)));
+    const bad = grid.filter(r => /Unhealthy|Starting|Waiting|Exited|Failed|Finished|Not started|Stopping/.test(r.text)).map(r => r.text);
     return { ok: missing.length === 0 && bad.length === 0, missing, bad, grid };
   });
   result('every-resource-running-and-healthy', states.ok, { missing: states.missing, bad: states.bad, grid: states.ok ? undefined : states.grid });
+  const gatewayInstance = (await rows()).map(r => r.name).find(n => n === 'gateway' || n.startsWith('gateway-')) ?? 'gateway';
+  const logLinks = [...(await page.content()).matchAll(/consolelogs\/resource\/(gateway[^"'&?\/]*)/g)].map(m => m[1]);
   await keep(page);
 
   // A parameter's details: the value stays masked.
@@ -61,11 +64,15 @@ try {
   await page.waitForLoadState('networkidle');
   await keep(page);
 
-  await page.goto(`${base}/consolelogs/resource/gateway`);
-  const gatewayLog = await until('the gateway console log', 60, async () => {
-    const text = await page.locator('body').innerText();
-    return { ok: /Now listening on|Application started/.test(text), tail: text.slice(-1500) };
-  });
+  let gatewayLog;
+  for (const name of [...new Set(['gateway', gatewayInstance, ...logLinks])]) {
+    await page.goto(`${base}/consolelogs/resource/${encodeURIComponent(name)}`);
+    gatewayLog = await until('the gateway console log', 20, async () => {
+      const text = await page.locator('body').innerText();
+      return { ok: /Now listening on|Application started/.test(text), tail: text.slice(-1500), name };
+    });
+    if (gatewayLog.ok) break;
+  }
   result('gateway-console-log-visible', gatewayLog.ok, gatewayLog.ok ? {} : { tail: gatewayLog.tail });
   await keep(page);
 
