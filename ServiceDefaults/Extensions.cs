@@ -103,29 +103,29 @@ public static class Extensions
     /// <c>live</c>: the process should keep running).
     /// </summary>
     /// <param name="app">The application.</param>
-    /// <param name="requireHost">
-    /// When given (for example <c>*:8081</c>), both endpoints only match requests for that host and port, so a
-    /// service can keep them off its public listener.
+    /// <param name="onlyOnPort">
+    /// When given (the gateway's internal port), both endpoints answer only connections that arrived on that port, so
+    /// a service can keep them off its public listener. The port a connection arrived on decides, not the Host header:
+    /// a client writes that header as it likes, and behind a proxy (Aspire's DCP) it names the proxy's port.
     /// </param>
-    public static WebApplication MapDefaultEndpoints(this WebApplication app, string? requireHost = null)
+    public static WebApplication MapDefaultEndpoints(this WebApplication app, int? onlyOnPort = null)
     {
-        var health = app.MapHealthChecks(HealthEndpointPath, new HealthCheckOptions
-        {
-            ResponseWriter = HealthResponseWriter.WriteAsync,
-        });
-
-        var alive = app.MapHealthChecks(AlivenessEndpointPath, new HealthCheckOptions
+        var healthOptions = new HealthCheckOptions { ResponseWriter = HealthResponseWriter.WriteAsync };
+        var aliveOptions = new HealthCheckOptions
         {
             Predicate = registration => registration.Tags.Contains(LiveTag),
             ResponseWriter = HealthResponseWriter.WriteAsync,
-        });
+        };
 
-        if (requireHost is not null)
+        if (onlyOnPort is int port)
         {
-            health.RequireHost(requireHost);
-            alive.RequireHost(requireHost);
+            app.UseHealthChecks(HealthEndpointPath, port, healthOptions);
+            app.UseHealthChecks(AlivenessEndpointPath, port, aliveOptions);
+            return app;
         }
 
+        app.MapHealthChecks(HealthEndpointPath, healthOptions);
+        app.MapHealthChecks(AlivenessEndpointPath, aliveOptions);
         return app;
     }
 }

@@ -82,7 +82,7 @@ internal static class Extensions
         return app;
     }
 
-    /// <summary>The host pattern that confines the health endpoints to the internal listener.</summary>
-    public static string InternalListenerHost(this WebApplication app) =>
-        $"*:{app.Services.GetRequiredService<IOptions<GatewayOptions>>().Value.InternalPort}";
+    /// <summary>The internal listener's port, to which the health endpoints are confined.</summary>
+    public static int InternalPort(this WebApplication app) =>
+        app.Services.GetRequiredService<IOptions<GatewayOptions>>().Value.InternalPort;
 }

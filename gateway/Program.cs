@@ -14,7 +14,7 @@ if (!app.ValidateConfiguration()) return 1;
 app.UseGatewayPipeline();
 
 // Probes are answered on the internal listener only; the public one returns 404 for them.
-app.MapDefaultEndpoints(requireHost: app.InternalListenerHost());
+app.MapDefaultEndpoints(onlyOnPort: app.InternalPort());
 app.MapSecurityTxt();
 app.MapReverseProxy();
 

@@ -18,7 +18,7 @@ namespace Platform.Hosting.Testing;
 /// </summary>
 public sealed class TestingApplication : IAsyncDisposable
 {
-    private static readonly TimeSpan startTimeout = TimeSpan.FromMinutes(4);
+    private static readonly TimeSpan startTimeout = TimeSpan.FromMinutes(5);
     private readonly IDistributedApplicationTestingBuilder builder;
     private readonly Dictionary<string, string> parameters = [];
     private readonly CancellationTokenSource stopping = new();
@@ -125,9 +125,7 @@ public sealed class TestingApplication : IAsyncDisposable
         try
         {
             await app.StartAsync(timeout.Token);
-            await Task.WhenAll(app.Services.GetRequiredService<DistributedApplicationModel>().Resources
-                .Where(r => r is not ParameterResource)
-                .Select(r => WaitUntilHealthyAsync(r.Name, timeout.Token)));
+            await Task.WhenAll(Resources().Select(r => WaitUntilHealthyAsync(r.Name, timeout.Token)));
         }
         catch (Exception e) when (e is not DistributedApplicationException)
         {
@@ -178,9 +176,7 @@ public sealed class TestingApplication : IAsyncDisposable
 
     /// <summary>Each resource's current state by name (a replicated project: its first replica's).</summary>
     public IReadOnlyDictionary<string, string?> GetResourceStates() =>
-        Application.Services.GetRequiredService<DistributedApplicationModel>().Resources
-            .Where(r => r is not ParameterResource)
-            .ToDictionary(r => r.Name, r => Application.ResourceNotifications.TryGetCurrentState(r.Name, out var e) ? e.Snapshot.State?.Text : null);
+        Resources().ToDictionary(r => r.Name, r => Application.ResourceNotifications.TryGetCurrentState(r.Name, out var e) ? e.Snapshot.State?.Text : null);
 
     /// <summary>Stops a resource (as the dashboard's Stop does) and waits until it has.</summary>
     public async Task StopResourceAsync(string resource)
@@ -307,6 +303,12 @@ public sealed class TestingApplication : IAsyncDisposable
         {
         }
     }
+
+    /// <summary>The resources that run: not parameters, not the hidden ones Aspire adds (a project's rebuilder).</summary>
+    private IEnumerable<IResource> Resources() =>
+        Application.Services.GetRequiredService<DistributedApplicationModel>().Resources
+            .Where(r => r is not ParameterResource)
+            .Where(r => !(Application.ResourceNotifications.TryGetCurrentState(r.Name, out var e) && e.Snapshot.IsHidden) && !r.Name.EndsWith("-rebuilder", StringComparison.Ordinal));
 
     private IResource Resource(string name) =>
         builder.Resources.FirstOrDefault(r => r.Name == name) ?? throw new ArgumentException($"No resource named '{name}' in this app.", nameof(name));

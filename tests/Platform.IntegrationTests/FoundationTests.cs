@@ -4,7 +4,6 @@ using System.Net.Sockets;
 using System.Security.Authentication;
 using System.Text;
 using Npgsql;
-using Platform.Hosting.Orchestration;
 using RabbitMQ.Client;
 using StackExchange.Redis;
 
@@ -21,7 +20,7 @@ public sealed class FoundationTests(PlatformFixture fixture)
         var states = app.GetResourceStates();
         foreach (var name in new[] { "postgres", "identitydb", "keysdb", "storagedb", "retentiondb", "auditdb", "residencydb", "redis", "messaging", "audit", "keys", "gateway" })
         {
-            Assert.Equal(ResourceState.Running, states[name]);
+            Assert.Equal("Running", states[name]);
         }
     }
 
@@ -32,7 +31,7 @@ public sealed class FoundationTests(PlatformFixture fixture)
     public async Task Each_service_database_exists_and_accepts_its_connection_string(string database)
     {
         var connectionString = app.GetConnectionString(database);
-        Assert.Matches("^Host=127.0.0.1;Port=[0-9]+;Username=postgres;Password=[A-Za-z0-9]{22,};Database=" + database + "$", connectionString);
+        Assert.Matches("^Host=localhost;Port=[0-9]+;Username=postgres;Password=[A-Za-z0-9]{22,};Database=" + database + "$", connectionString);
 
         await using var connection = new NpgsqlConnection(connectionString);
         await connection.OpenAsync();
@@ -53,7 +52,7 @@ public sealed class FoundationTests(PlatformFixture fixture)
     public async Task Redis_answers_with_its_password_and_refuses_without_it()
     {
         var connectionString = app.GetConnectionString("redis");
-        Assert.Matches("^127.0.0.1:[0-9]+,password=[A-Za-z0-9]{22,}$", connectionString);
+        Assert.Matches("^localhost:[0-9]+,password=[A-Za-z0-9]{22,}$", connectionString);
 
         await using var redis = await ConnectionMultiplexer.ConnectAsync(connectionString);
         var key = $"test:{Guid.NewGuid():n}";
@@ -75,7 +74,7 @@ public sealed class FoundationTests(PlatformFixture fixture)
     public async Task RabbitMQ_accepts_its_credentials_and_confirms_a_durable_publish()
     {
         var connectionString = app.GetConnectionString("messaging");
-        Assert.Matches("^amqp://guest:[A-Za-z0-9]{22,}@127.0.0.1:[0-9]+$", connectionString);
+        Assert.Matches("^amqp://guest:[A-Za-z0-9]{22,}@localhost:[0-9]+$", connectionString);
 
         var factory = new ConnectionFactory { Uri = new Uri(connectionString) };
         await using var connection = await factory.CreateConnectionAsync();
@@ -100,6 +99,11 @@ public sealed class FoundationTests(PlatformFixture fixture)
         using var publicClient = app.CreateHttpClient("gateway");
         Assert.Equal(HttpStatusCode.NotFound, (await publicClient.GetAsync("/health")).StatusCode);
         Assert.Equal(HttpStatusCode.NotFound, (await publicClient.GetAsync("/alive")).StatusCode);
+
+        // Naming the internal port in the Host header does not make the public listener answer probes.
+        using var spoofed = new HttpRequestMessage(HttpMethod.Get, "/health");
+        spoofed.Headers.Host = $"localhost:{app.GetEndpoint("gateway", "internal").Port}";
+        Assert.Equal(HttpStatusCode.NotFound, (await publicClient.SendAsync(spoofed)).StatusCode);
     }
 
     [Fact]
