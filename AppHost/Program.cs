@@ -1,3 +1,4 @@
+using Microsoft.Extensions.Configuration;
 using Platform.AppHost;
 using Platform.AppHost.Servers;
 using Platform.AppHost.Supervision;
@@ -33,9 +34,12 @@ var audit = builder.AddProject<Projects.Audit>("audit")
     .WithEnvironment("Audit__Readers__0__Organizations__0", "*")
     .WithEnvironment("Audit__Checkpoints__SigningKey", auditCheckpointKey);
 
+// The gateway's public HTTPS port: 8443, or --Platform:GatewayPort=N for a second copy on one machine (tests).
+var gatewayPort = builder.Configuration.GetValue("Platform:GatewayPort", 8443);
+
 // Identity's data key (TOTP secrets and signing keys at rest, base64 of 33 bytes). Its public address is the
 // gateway's: tokens are issued for https://localhost:8443/, and the gateway (loopback) is its trusted proxy.
-const string publicAddress = "https://localhost:8443/";
+var publicAddress = $"https://localhost:{gatewayPort}/";
 var identityDataKey = builder.AddGeneratedSecret("identity-data-key", 44);
 
 var identity = builder.AddProject<Projects.Identity>("identity")
@@ -110,7 +114,7 @@ keys
 
 builder.AddProject<Projects.Gateway>("gateway")
     // Not behind DCP's proxy: the gateway must see each client's own address (IP allowlists, rate limits).
-    .WithHttpsEndpoint(port: 8443, targetPort: 8443, name: "https", env: "Gateway__HttpsPort", isProxied: false)
+    .WithHttpsEndpoint(port: gatewayPort, targetPort: gatewayPort, name: "https", env: "Gateway__HttpsPort", isProxied: false)
     .WithHttpEndpoint(targetPort: builder.ExecutionContext.IsPublishMode ? 8081 : null, name: "internal", env: "Gateway__InternalPort")
     .WithExternalHttpEndpoints()
     .WithHttpHealthCheck("/health", endpointName: "internal")
@@ -134,8 +138,19 @@ builder.AddProject<Projects.Gateway>("gateway")
     .WithEnvironment("Gateway__UpstreamSigning__Key", gatewaySigningKey)
     .WithReplicas(1);
 
-builder.Build().Run();
-return 0;
+try
+{
+    builder.Build().Run();
+}
+catch (Exception e) when (e.GetBaseException() is DistributedApplicationException cause)
+{
+    // A check before anything starts failed (a taken port, a package that cannot be installed): the cause, not a stack trace.
+    Console.Error.WriteLine($"error: {cause.Message}");
+    return 1;
+}
+
+// The supervisor sets 1 when a server could not start; returning a constant here would hide it.
+return Environment.ExitCode;
 
 // Internal, so that test projects that also see a service's Program (WebApplicationFactory<Program>) are not confused.
 internal partial class Program;

@@ -18,6 +18,9 @@ public sealed class PackageInstaller(InstallerOutput output, string? lockPath = 
     /// <summary>The file whose lock makes installs take turns across processes.</summary>
     public static readonly string DefaultLockPath = Path.Combine(Path.GetTempPath(), "platform-package-install.lock");
 
+    /// <summary>What tells Debian or Ubuntu (apt-get installs only there); a test points it elsewhere to be another system.</summary>
+    internal string OsReleasePath { get; init; } = "/etc/os-release";
+
     private static readonly string[] extraSearchPaths = ["/usr/lib/rabbitmq/bin", "/usr/sbin", "/usr/bin", "/usr/local/bin"];
 
     /// <summary>Installs each package whose programs are not all found; <c>Who</c> names what needs it, for the messages.</summary>
@@ -126,10 +129,10 @@ public sealed class PackageInstaller(InstallerOutput output, string? lockPath = 
         return file.Exists && (file.LinkTarget is null || file.ResolveLinkTarget(returnFinalTarget: true) is { Exists: true });
     }
 
-    private static bool IsDebianLike()
+    private bool IsDebianLike()
     {
-        if (!File.Exists("/etc/os-release") || FindProgram("apt-get") is null) return false;
-        var text = File.ReadAllText("/etc/os-release");
+        if (!File.Exists(OsReleasePath) || FindProgram("apt-get") is null) return false;
+        var text = File.ReadAllText(OsReleasePath);
         return text.Contains("debian", StringComparison.OrdinalIgnoreCase) || text.Contains("ubuntu", StringComparison.OrdinalIgnoreCase);
     }
 

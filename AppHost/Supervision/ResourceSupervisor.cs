@@ -19,9 +19,22 @@ internal sealed class ResourceSupervisor(
     ResourceLoggerService resourceLogs,
     IHostApplicationLifetime lifetime,
     TimeProvider clock,
-    ILogger<ResourceSupervisor> logger) : BackgroundService
+    ILogger<ResourceSupervisor> logger) : BackgroundService, IHostedLifecycleService
 {
     private static readonly TimeSpan maximumBackoff = TimeSpan.FromSeconds(30);
+
+    // Aspire's StartAsync waits for every resource and WaitFor chain, and hosted services start one after another.
+    // Started only after it, a server that could not start would hang the start instead of stopping it.
+    // So this one starts in the host's Starting phase, before any resource does.
+    public Task StartingAsync(CancellationToken cancellationToken) => base.StartAsync(cancellationToken);
+
+    public override Task StartAsync(CancellationToken cancellationToken) => Task.CompletedTask;
+
+    public Task StartedAsync(CancellationToken cancellationToken) => Task.CompletedTask;
+
+    public Task StoppingAsync(CancellationToken cancellationToken) => Task.CompletedTask;
+
+    public Task StoppedAsync(CancellationToken cancellationToken) => Task.CompletedTask;
 
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
     {

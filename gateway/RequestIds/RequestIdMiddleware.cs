@@ -1,3 +1,4 @@
+using System.Diagnostics;
 using System.Net;
 using Microsoft.Extensions.Options;
 
@@ -20,6 +21,8 @@ internal sealed class RequestIdMiddleware(RequestDelegate next, IOptions<Gateway
             : RequestId.New(time);
 
         context.TraceIdentifier = id;
+        // On the request's span (OpenTelemetry's http.request.header.<name>), so its trace is found by the id (the dashboard's filter).
+        Activity.Current?.SetTag("http.request.header.x-request-id", id);
         context.Request.Headers[RequestId.Header] = id;
         context.Response.OnStarting(static state =>
         {

@@ -2,16 +2,20 @@ using System.Diagnostics;
 
 namespace Platform.AppHost.Tests;
 
-/// <summary>Runs the built AppHost as a user would (<c>dotnet Platform.AppHost.dll …</c>) and collects what it prints.</summary>
+/// <summary>Runs the built AppHost as a user would (<c>dotnet Platform.AppHost.dll …</c>) until it exits, and collects what it prints.</summary>
 internal static class AppHostProcess
 {
     public static string RepositoryRoot { get; } = FindRepositoryRoot();
 
-    public static async Task<(int ExitCode, string Output)> RunAsync(TimeSpan timeout, params string[] args)
+    public static string AppHostDll { get; } = Path.Combine(AppContext.BaseDirectory, "Platform.AppHost.dll");
+
+    public static async Task<(int ExitCode, string Output)> RunAsync(TimeSpan timeout, string[] args, string? workingDirectory = null, string? marker = null)
     {
         var start = new ProcessStartInfo("dotnet") { RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false };
-        start.ArgumentList.Add(Path.Combine(AppContext.BaseDirectory, "Platform.AppHost.dll"));
+        start.ArgumentList.Add(AppHostDll);
         foreach (var a in args) start.ArgumentList.Add(a);
+        if (workingDirectory is not null) start.WorkingDirectory = workingDirectory;
+        RunningAppHost.SetEnvironment(start, marker ?? Guid.NewGuid().ToString("n"));
         using var process = Process.Start(start)!;
         var stdout = process.StandardOutput.ReadToEndAsync();
         var stderr = process.StandardError.ReadToEndAsync();

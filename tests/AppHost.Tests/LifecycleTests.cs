@@ -1,59 +1,37 @@
-using System.Diagnostics;
-
 namespace Platform.AppHost.Tests;
 
-/// <summary>The AppHost as a user runs it: ready message, and nothing left running however it ends.</summary>
+/// <summary>However the AppHost ends, nothing it started keeps running (DCP tears everything down).</summary>
+[Collection(AppHostRuns.Name)]
 public sealed class LifecycleTests
 {
-    [Theory]
-    [InlineData("TERM")]
-    [InlineData("INT")]
-    public async Task A_stop_signal_stops_every_process_the_AppHost_started(string signal)
+    [Fact]
+    public async Task SIGINT_as_Ctrl_C_sends_it_stops_the_AppHost_and_every_process_it_started()
     {
         await using var run = await RunningAppHost.StartAsync();
-        var groups = run.ProcessGroups();
-        Assert.NotEmpty(groups);
+        var processes = run.Processes();
 
-        run.Signal(signal);
+        run.Signal("INT");
+
         Assert.Equal(0, await run.WaitForExitAsync(TimeSpan.FromMinutes(1)));
-
-        Assert.DoesNotContain(groups, GroupAlive);
-        Assert.Empty(ProcessesMentioning(run.StateDirectory));
-        Assert.Contains("Stopped.", run.Output);
+        Assert.Empty(await run.WaitUntilNothingRunsAsync(processes, TimeSpan.FromSeconds(20)));
     }
 
     [Fact]
-    public async Task Killing_the_AppHost_outright_leaves_no_server_behind()
+    public async Task Killing_the_AppHost_outright_leaves_no_server_service_or_DCP_process_behind()
     {
         await using var run = await RunningAppHost.StartAsync();
-        var groups = run.ProcessGroups();
+        var processes = run.Processes();
+        var commands = processes.Select(ProcessTable.CommandLine).ToList();
+        Assert.Contains(commands, c => c.Contains("postgres", StringComparison.Ordinal) && c.Contains("-D", StringComparison.Ordinal));
+        Assert.Contains(commands, c => c.Contains("redis-server", StringComparison.Ordinal));
+        Assert.Contains(commands, c => c.Contains("beam", StringComparison.Ordinal));
+        Assert.Contains(commands, c => c.Contains("epmd", StringComparison.Ordinal));
+        Assert.Contains(commands, c => c.Contains("dcp", StringComparison.Ordinal));
 
         run.Signal("KILL");
         await run.WaitForExitAsync(TimeSpan.FromSeconds(30));
 
-        // The watchdog notices within a second and ends every group (SIGTERM, then SIGKILL after 10 s).
-        var deadline = DateTimeOffset.UtcNow.AddSeconds(30);
-        while (groups.Any(GroupAlive) && DateTimeOffset.UtcNow < deadline) await Task.Delay(250);
-        Assert.DoesNotContain(groups, GroupAlive);
-        Assert.Empty(ProcessesMentioning(run.StateDirectory));
+        var left = await run.WaitUntilNothingRunsAsync(processes, TimeSpan.FromSeconds(20));
+        Assert.True(left.Count == 0, $"Still running 20 s after kill -9 of the AppHost:{Environment.NewLine}{string.Join(Environment.NewLine, left)}");
     }
-
-    private static bool GroupAlive(int group)
-    {
-        using var probe = Process.Start("kill", ["-0", "--", $"-{group}"])!;
-        probe.WaitForExit();
-        return probe.ExitCode == 0;
-    }
-
-    private static List<string> ProcessesMentioning(string text) =>
-        Directory.EnumerateDirectories("/proc")
-            .Where(d => int.TryParse(Path.GetFileName(d), out _))
-            .Select(d =>
-            {
-                try { return File.ReadAllText(Path.Combine(d, "cmdline")).Replace('\0', ' '); }
-                catch (IOException) { return ""; }
-                catch (UnauthorizedAccessException) { return ""; }
-            })
-            .Where(cmdline => cmdline.Contains(text, StringComparison.Ordinal))
-            .ToList();
 }

@@ -1,27 +1,45 @@
-using Platform.Hosting.Orchestration;
+using System.Collections.Concurrent;
+using Aspire.Hosting;
+using Platform.AppHost.Servers;
 
 namespace Platform.AppHost.Tests;
 
 public sealed class PackageInstallerTests
 {
+    private static readonly InstallerOutput quiet = new(_ => { }, _ => { });
+
     [Fact]
-    public async Task A_package_that_cannot_be_installed_stops_start_up_naming_the_resource_and_the_package()
+    public async Task A_package_apt_get_cannot_install_stops_start_up_naming_the_resource_and_the_package()
     {
-        var installer = new PackageInstaller(new ResourceOutput((_, _) => { }));
+        var installer = new PackageInstaller(quiet);
 
         var error = await Assert.ThrowsAsync<DistributedApplicationException>(
-            () => installer.EnsureAsync([new MadeUpServer()], CancellationToken.None));
+            () => installer.EnsureAsync([("madeup", new RequiredPackage("platform-no-such-package", "platform-no-such-program"))], CancellationToken.None));
 
         Assert.Contains("madeup needs platform-no-such-package", error.Message);
+        Assert.Contains("'apt-get install platform-no-such-package' failed", error.Message);
     }
 
     [Fact]
-    public async Task Installed_packages_are_found_without_calling_apt()
+    public async Task Without_apt_get_a_missing_package_is_named_with_what_to_install_by_hand()
+    {
+        var installer = new PackageInstaller(quiet) { OsReleasePath = "/nonexistent/os-release" };
+
+        var error = await Assert.ThrowsAsync<DistributedApplicationException>(
+            () => installer.EnsureAsync([("madeup", new RequiredPackage("platform-no-such-package", "platform-no-such-program"))], CancellationToken.None));
+
+        Assert.Contains("madeup needs platform-no-such-package, and it is not installed", error.Message);
+        Assert.Contains("Install platform-no-such-package with your system's package manager", error.Message);
+        Assert.Contains("platform-no-such-program", error.Message);
+    }
+
+    [Fact]
+    public async Task Installed_packages_are_found_without_calling_apt_get()
     {
         var lines = new List<string>();
-        var installer = new PackageInstaller(new ResourceOutput((resource, line) => lines.Add($"{resource}: {line}")));
+        var installer = new PackageInstaller(new InstallerOutput(lines.Add, lines.Add));
 
-        await installer.EnsureAsync([new InstalledServer()], CancellationToken.None);
+        await installer.EnsureAsync([("shell", new RequiredPackage("bash", "bash"))], CancellationToken.None);
 
         Assert.Empty(lines);
     }
@@ -34,13 +52,15 @@ public sealed class PackageInstallerTests
         {
             var lockPath = Path.Combine(folder, "install.lock");
             var program = Path.Combine(folder, "server-program");
-            var lines = new System.Collections.Concurrent.ConcurrentQueue<string>();
+            var lines = new ConcurrentQueue<string>();
             var waiting = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
-            var installer = new PackageInstaller(new ResourceOutput((_, line) =>
+            void Record(string line)
             {
                 lines.Enqueue(line);
-                if (line.Contains("waiting", StringComparison.Ordinal)) waiting.TrySetResult();
-            }), lockPath);
+                if (line.Contains("waiting", StringComparison.OrdinalIgnoreCase)) waiting.TrySetResult();
+            }
+
+            var installer = new PackageInstaller(new InstallerOutput(Record, Record), lockPath);
 
             // "Another process" holds the install lock (a second open file description: flock conflicts as across processes).
             var other = new FileStream(lockPath, FileMode.OpenOrCreate, FileAccess.ReadWrite, FileShare.None);
@@ -78,23 +98,5 @@ public sealed class PackageInstallerTests
         {
             Directory.Delete(folder, recursive: true);
         }
-    }
-
-    private sealed class MadeUpServer() : ContainerResource("madeup")
-    {
-        public override string Image => "example.invalid/madeup:1";
-
-        public override IReadOnlyList<KeyValuePair<string, IValueReference>> ContainerEnvironment => [];
-
-        public override IReadOnlyList<RequiredPackage> Packages => [new("platform-no-such-package", "platform-no-such-program")];
-    }
-
-    private sealed class InstalledServer() : ContainerResource("shell")
-    {
-        public override string Image => "example.invalid/shell:1";
-
-        public override IReadOnlyList<KeyValuePair<string, IValueReference>> ContainerEnvironment => [];
-
-        public override IReadOnlyList<RequiredPackage> Packages => [new("bash", "bash")];
     }
 }
