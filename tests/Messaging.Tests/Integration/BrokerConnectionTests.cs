@@ -31,7 +31,7 @@ public sealed class BrokerConnectionTests(Servers servers)
     [Fact]
     public async Task A_broker_that_was_down_at_start_up_is_used_once_it_is_back()
     {
-        await servers.App.Application.StopResourceAsync("messaging");
+        await servers.App.StopResourceAsync("messaging");
         TestService service;
         try
         {
@@ -44,7 +44,7 @@ public sealed class BrokerConnectionTests(Servers servers)
         }
         finally
         {
-            await servers.App.Application.StartResourceAsync("messaging");
+            await servers.App.StartResourceAsync("messaging");
         }
 
         await using (service)
