@@ -18,6 +18,9 @@ internal static class ProjectDefaults
                 {
                     context.EnvironmentVariables.TryAdd("ASPNETCORE_ENVIRONMENT", environment);
                     context.EnvironmentVariables.TryAdd("DOTNET_ENVIRONMENT", environment);
+                    // A service's last telemetry export must not hold its stop for OTLP's default 10 s when the
+                    // dashboard has already stopped (Ctrl+C stops both).
+                    context.EnvironmentVariables.TryAdd("OTEL_EXPORTER_OTLP_TIMEOUT", "1000");
                 }));
             }
 

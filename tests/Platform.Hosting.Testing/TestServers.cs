@@ -38,8 +38,14 @@ public static class TestServers
     {
         if (Interlocked.Increment(ref setsStarted) == 1)
         {
+            // VSTest does not show a test process's own console, so the count goes beside the resource logs.
             AppDomain.CurrentDomain.ProcessExit += (_, _) =>
-                Console.Error.WriteLine($"[{AppDomain.CurrentDomain.FriendlyName}] server sets started: {setsStarted} (one shared, the others owned by fixtures that stop servers)");
+            {
+                var line = $"{AppDomain.CurrentDomain.FriendlyName}: {setsStarted} server set(s) started ({(shared is null ? "none shared" : "one shared by every fixture")}, the others by fixtures that stop servers)";
+                Console.Error.WriteLine(line);
+                var folder = Directory.CreateDirectory(Path.Combine(AppContext.BaseDirectory, "platform-logs")).FullName;
+                File.WriteAllText(Path.Combine(folder, "server-sets.txt"), line + Environment.NewLine);
+            };
         }
     }
 
