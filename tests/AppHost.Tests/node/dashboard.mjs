@@ -44,18 +44,16 @@ try {
   const signedIn = !new URL(page.url()).pathname.startsWith('/login');
   result('signed-in-with-the-printed-url', signedIn, { url: page.url().replace(/t=[^&]+/, 't=…') });
 
-  // Rows of the resources grid: each resource's name (the grid's .resource-name) and the row's text.
-  const rows = async () => page.locator('[role=row]').evaluateAll(all => all
-    .map(r => ({ name: r.querySelector('.resource-name')?.innerText?.trim() ?? '', text: r.innerText.replace(/\s+/g, ' ').trim() }))
-    .filter(r => r.name));
+  // The resources page as its text: each resource's name on a line of its own, its state beside it.
   const states = await until('every resource running and healthy', 90, async () => {
-    const grid = await rows();
-    const missing = resources.filter(name => !grid.some(r => (r.name === name || r.name.startsWith(name + '-')) && /\bRunning\b/.test(r.text)));
-    const bad = grid.filter(r => /Unhealthy|Starting|Waiting|Exited|Failed|Finished|Not started|Stopping/.test(r.text)).map(r => r.text);
-    return { ok: missing.length === 0 && bad.length === 0, missing, bad, grid };
+    const lines = (await page.locator('body').innerText()).split('\n').map(l => l.trim()).filter(Boolean);
+    const missing = resources.filter(name => !lines.some(l => l === name || l.startsWith(name + '-')));
+    const bad = lines.filter(l => /Unhealthy|Starting|Waiting|Exited|Failed to start|Finished|Not started|Stopping/.test(l));
+    const running = lines.filter(l => /^Running\b/.test(l)).length;
+    return { ok: missing.length === 0 && bad.length === 0 && running >= resources.length, missing, bad, running, text: lines.slice(0, 200).join(' | ') };
   });
-  result('every-resource-running-and-healthy', states.ok, { missing: states.missing, bad: states.bad, grid: states.ok ? undefined : states.grid });
-  const gatewayInstance = (await rows()).map(r => r.name).find(n => n === 'gateway' || n.startsWith('gateway-')) ?? 'gateway';
+  result('every-resource-running-and-healthy', states.ok, { missing: states.missing, bad: states.bad, running: states.running, text: states.ok ? undefined : states.text });
+  const gatewayInstance = 'gateway';
   const logLinks = [...(await page.content()).matchAll(/consolelogs\/resource\/(gateway[^"'&?\/]*)/g)].map(m => m[1]);
   await keep(page);
 
@@ -80,21 +78,13 @@ try {
   const found = await until('the request in the traces', 60, async () => {
     await page.goto(`${base}/traces?filters=${encodeURIComponent(filter)}`);
     await page.waitForLoadState('networkidle');
-    const links = await page.locator('a[href*="/traces/detail/"]').evaluateAll(all => all.map(a => a.getAttribute('href')));
-    return { ok: links.length === 1, links, text: (await page.locator('body').innerText()).slice(0, 1500) };
+    const text = await page.locator('body').innerText();
+    return { ok: /Showing 1 trace\b/.test(text), text: text.slice(0, 1500) };
   });
-  result('trace-found-by-request-id', found.ok, found.ok ? { links: found.links } : { links: found.links, text: found.text });
-  if (found.links?.length) {
-    await page.goto(new URL(found.links[0], base).toString());
-    const detail = await until('the trace detail with keys', 30, async () => {
-      const text = await page.locator('body').innerText();
-      return { ok: /gateway/.test(text) && /\/internal\/v1\/keys\/verify/.test(text), text: text.slice(0, 2500) };
-    });
-    result('trace-goes-through-gateway-to-keys', detail.ok, detail.ok ? {} : { text: detail.text });
-    await keep(page);
-  } else {
-    result('trace-goes-through-gateway-to-keys', false, { reason: 'no trace found' });
-  }
+  result('trace-found-by-request-id', found.ok, found.ok ? {} : { text: found.text });
+  // The one trace's row names the resources its spans came from, with their span counts: "gateway (2)", "keys (1)".
+  result('trace-goes-through-gateway-to-keys', found.ok && /gateway \(\d+\)/.test(found.text) && /keys \(\d+\)/.test(found.text), { text: found.text?.slice(-400) });
+  await keep(page);
 
   const leaks = seen.filter(p => secrets.some(s => p.html.includes(s) || p.text.includes(s))).map(p => p.url.replace(/t=[^&]+/, 't=…'));
   result('no-secret-value-on-any-page', leaks.length === 0 && seen.length >= 4, { pages: seen.length, leaks });
