@@ -120,8 +120,10 @@ builder.AddProject<Projects.Gateway>("gateway")
     .WithHttpHealthCheck("/health", endpointName: "internal")
     .WithLocalDevelopmentCertificate()
     .WithLocalAuditSpool()
-    .WithReference(redis).WaitFor(redis)
-    .WithReference(messaging).WaitFor(messaging)
+    // No WaitFor: the gateway serves through Redis and RabbitMQ outages (local limits, the audit spool), so it also
+    // starts, or is started again after a crash, while either is down.
+    .WithReference(redis)
+    .WithReference(messaging)
     .WithReference(audit)
     .WithEnvironment("ReverseProxy__Clusters__audit__Destinations__primary__Address", audit.GetEndpoint("http"))
     .WithReference(keys)

@@ -41,7 +41,8 @@ public static class TestServers
             // VSTest does not show a test process's own console, so the count goes beside the resource logs.
             AppDomain.CurrentDomain.ProcessExit += (_, _) =>
             {
-                var line = $"{AppDomain.CurrentDomain.FriendlyName}: {setsStarted} server set(s) started ({(shared is null ? "none shared" : "one shared by every fixture")}, the others by fixtures that stop servers)";
+                var project = AppContext.BaseDirectory.Split(Path.DirectorySeparatorChar).TakeWhile(part => part != "bin").LastOrDefault();
+                var line = $"{project}: {setsStarted} server set(s) started ({(shared is null ? "none shared" : "one shared by every fixture")}, the others by fixtures that stop servers)";
                 Console.Error.WriteLine(line);
                 var folder = Directory.CreateDirectory(Path.Combine(AppContext.BaseDirectory, "platform-logs")).FullName;
                 File.WriteAllText(Path.Combine(folder, "server-sets.txt"), line + Environment.NewLine);

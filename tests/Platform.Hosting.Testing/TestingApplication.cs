@@ -177,7 +177,11 @@ public sealed class TestingApplication : IAsyncDisposable
 
     /// <summary>Each resource's current state by name (a replicated project: its first replica's).</summary>
     public IReadOnlyDictionary<string, string?> GetResourceStates() =>
-        Resources().ToDictionary(r => r.Name, r => Application.ResourceNotifications.TryGetCurrentState(r.Name, out var e) ? e.Snapshot.State?.Text : null);
+        Resources().ToDictionary(r => r.Name, r => latest.Values
+            .Where(e => e.Resource.Name == r.Name && e.Snapshot.State?.Text is not null)
+            .OrderBy(e => e.ResourceId, StringComparer.Ordinal)
+            .Select(e => e.Snapshot.State?.Text)
+            .FirstOrDefault());
 
     /// <summary>Stops a resource (as the dashboard's Stop does) and waits until it has.</summary>
     public async Task StopResourceAsync(string resource)
