@@ -133,6 +133,8 @@ public sealed class ServerLease(TestingApplication servers, int number) : IAsync
         start.Environment["HOME"] = rabbit.Home;
         start.Environment["ERL_EPMD_PORT"] = rabbit.EpmdPort.ToString(System.Globalization.CultureInfo.InvariantCulture);
         start.Environment["RABBITMQ_CONF_ENV_FILE"] = Path.Combine(rabbit.Directory, "rabbitmq-env.conf");
+        // The CLI would start an Erlang port mapper of its own (and leave it running) if the node's were gone.
+        start.Environment["RABBITMQ_CTL_ERL_ARGS"] = "-start_epmd false";
         using var process = Process.Start(start)!;
         var output = process.StandardOutput.ReadToEndAsync();
         var errors = process.StandardError.ReadToEndAsync();
