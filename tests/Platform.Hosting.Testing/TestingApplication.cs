@@ -1,6 +1,4 @@
 using System.Diagnostics;
-using System.Net;
-using System.Net.Sockets;
 using System.Security.Cryptography;
 using System.Security.Cryptography.X509Certificates;
 using Aspire.Hosting;
@@ -316,10 +314,5 @@ public sealed class TestingApplication : IAsyncDisposable
     private ProjectResource Project(string name) =>
         Resource(name) as ProjectResource ?? throw new ArgumentException($"'{name}' is not a project.", nameof(name));
 
-    private static int FreePort()
-    {
-        using var listener = new TcpListener(IPAddress.Loopback, 0);
-        listener.Start();
-        return ((IPEndPoint)listener.LocalEndpoint).Port;
-    }
+    private static int FreePort() => Platform.AppHost.Servers.Ports.Free();
 }
