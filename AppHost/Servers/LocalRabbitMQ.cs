@@ -114,6 +114,11 @@ public static class LocalRabbitMQExtensions
                 env["ERL_EPMD_PORT"] = rabbit.EpmdPort.ToString(inv);
                 env["ERL_EPMD_ADDRESS"] = "127.0.0.1";
                 env["RABBITMQ_SERVER_ADDITIONAL_ERL_ARGS"] = "-start_epmd false";
+                // No Erlang VM of this node's tree (the server, and what Debian's scripts run beside it, such as
+                // rabbitmqctl when it is stopped) may start an `epmd -daemon` of its own when the node's epmd has
+                // already stopped: that one would outlive the AppHost.
+                env["ERL_FLAGS"] = "-start_epmd false";
+                env["RABBITMQ_CTL_ERL_ARGS"] = "-start_epmd false";
                 env["RABBITMQ_NODENAME"] = LocalRabbitMQServerResource.NodeName;
                 env["RABBITMQ_NODE_IP_ADDRESS"] = "127.0.0.1";
                 env["RABBITMQ_NODE_PORT"] = port.ToString(inv);

@@ -5,7 +5,7 @@ using Microsoft.Extensions.Logging;
 namespace Platform.AppHost.Supervision;
 
 /// <summary>"Platform is ready in N s" once every resource is healthy, with the gateway's address.</summary>
-internal sealed class ReadyBanner(DistributedApplicationModel model, ResourceNotificationService notifications, ILogger<ReadyBanner> logger) : BackgroundService
+internal sealed class ReadyBanner(DistributedApplicationModel model, ResourceNotificationService notifications, TimeProvider clock, ILogger<ReadyBanner> logger) : BackgroundService
 {
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
     {
@@ -30,7 +30,8 @@ internal sealed class ReadyBanner(DistributedApplicationModel model, ResourceNot
             return;
         }
 
-        var elapsed = DateTime.Now - Process.GetCurrentProcess().StartTime;
+        // Since the AppHost process started: what a person waiting at the terminal sees.
+        var elapsed = clock.GetUtcNow() - Process.GetCurrentProcess().StartTime.ToUniversalTime();
         var gateway = model.Resources.OfType<ProjectResource>().FirstOrDefault(p => p.Name == "gateway")?.Annotations.OfType<EndpointAnnotation>().FirstOrDefault(e => e.Name == "https");
         logger.LogInformation("Platform is ready in {Seconds:0.0} s. Gateway: {Gateway}", elapsed.TotalSeconds, gateway?.AllocatedEndpoint is { } endpoint ? $"https://localhost:{endpoint.Port}" : "(not in this model)");
     }

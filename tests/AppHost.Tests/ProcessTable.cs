@@ -56,12 +56,12 @@ internal static class ProcessTable
     /// <summary>Waits until nothing of the run is alive; returns what still is after the timeout.</summary>
     public static async Task<List<string>> WaitUntilGoneAsync(IEnumerable<int> pids, string marker, string stateDirectory, TimeSpan timeout)
     {
-        var deadline = DateTime.UtcNow + timeout;
+        var waited = System.Diagnostics.Stopwatch.StartNew();
         var pidList = pids.ToList();
         while (true)
         {
             var alive = Alive(pidList, marker, stateDirectory);
-            if (alive.Count == 0 || DateTime.UtcNow > deadline) return alive;
+            if (alive.Count == 0 || waited.Elapsed > timeout) return alive;
             await Task.Delay(250);
         }
     }
