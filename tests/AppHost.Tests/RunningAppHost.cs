@@ -167,12 +167,17 @@ internal sealed partial class RunningAppHost : IAsyncDisposable
         }
 
         process.Dispose();
-        try
+        // A server that is still writing its last files as it exits can make one attempt fail: a few more, then leave it.
+        for (var attempt = 0; attempt < 5 && Directory.Exists(StateDirectory); attempt++)
         {
-            if (Directory.Exists(StateDirectory)) Directory.Delete(StateDirectory, recursive: true);
-        }
-        catch (IOException)
-        {
+            try
+            {
+                Directory.Delete(StateDirectory, recursive: true);
+            }
+            catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+            {
+                await Task.Delay(TimeSpan.FromSeconds(1));
+            }
         }
     }
 

@@ -138,7 +138,15 @@ public sealed class ServerLease(TestingApplication servers, int number) : IAsync
         using var process = Process.Start(start)!;
         var output = process.StandardOutput.ReadToEndAsync();
         var errors = process.StandardError.ReadToEndAsync();
-        if (!process.WaitForExit(TimeSpan.FromSeconds(60)) || process.ExitCode != 0)
+        if (!process.WaitForExit(TimeSpan.FromSeconds(60)))
+        {
+            // Killed before its output is read: a CLI that hangs keeps its pipes open, and reading them would wait forever.
+            process.Kill(entireProcessTree: true);
+            process.WaitForExit();
+            throw new TimeoutException($"rabbitmqctl {string.Join(' ', args)} did not finish within 60 s: {output.Result} {errors.Result}");
+        }
+
+        if (process.ExitCode != 0)
         {
             throw new InvalidOperationException($"rabbitmqctl {string.Join(' ', args)} failed: {output.Result} {errors.Result}");
         }

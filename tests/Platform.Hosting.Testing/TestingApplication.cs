@@ -17,6 +17,7 @@ namespace Platform.Hosting.Testing;
 public sealed class TestingApplication : IAsyncDisposable
 {
     private static readonly TimeSpan startTimeout = TimeSpan.FromMinutes(5);
+    private static readonly TimeSpan stopLimit = TimeSpan.FromMinutes(2);
     private readonly IDistributedApplicationTestingBuilder builder;
     private readonly Dictionary<string, string> parameters = [];
     private readonly CancellationTokenSource stopping = new();
@@ -249,14 +250,16 @@ public sealed class TestingApplication : IAsyncDisposable
     {
         if (app is not null)
         {
+            // Bounded: a stop that hangs fails the fixture in minutes rather than holding the test run open.
             try
             {
-                await app.StopAsync();
+                using var stopTimeout = new CancellationTokenSource(stopLimit);
+                await app.StopAsync(stopTimeout.Token);
             }
             finally
             {
                 await stopping.CancelAsync();
-                await app.DisposeAsync();
+                await app.DisposeAsync().AsTask().WaitAsync(stopLimit);
             }
         }
 

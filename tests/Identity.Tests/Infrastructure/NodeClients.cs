@@ -1,11 +1,12 @@
 using System.Diagnostics;
 using System.Text;
+using Platform.Hosting.Testing;
 
 namespace Platform.Identity.Tests.Infrastructure;
 
 /// <summary>
 /// Runs the independent clients in <c>tests/Identity.Tests/node</c>: installs what they need first (Debian's
-/// Chromium through apt-get when missing, the npm packages with <c>npm ci</c> once; never a browser download).
+/// Chromium through <see cref="DebianPackages"/> when missing, the npm packages with <c>npm ci</c> once; never a browser download).
 /// </summary>
 public static class NodeClients
 {
@@ -31,11 +32,8 @@ public static class NodeClients
         try
         {
             if (installed) return;
-            if (!File.Exists("/usr/bin/chromium"))
-            {
-                await RunAsync("apt-get", ["update", "-qq"], TimeSpan.FromMinutes(5), apt: true);
-                await RunAsync("apt-get", ["install", "-y", "-qq", "--no-install-recommends", "chromium"], TimeSpan.FromMinutes(10), apt: true);
-            }
+            // Through the harness's installer, which takes turns with every other process that installs packages.
+            await DebianPackages.EnsureAsync("chromium", ["chromium"]);
 
             var stamp = Path.Combine(Folder, "node_modules", ".package-lock.json");
             if (!File.Exists(stamp) || File.GetLastWriteTimeUtc(stamp) < File.GetLastWriteTimeUtc(Path.Combine(Folder, "package-lock.json")))
@@ -52,7 +50,7 @@ public static class NodeClients
     }
 
     public static async Task<(int ExitCode, string Output)> RunAsync(string program, IReadOnlyList<string> arguments, TimeSpan timeout,
-        IReadOnlyDictionary<string, string>? environment = null, bool apt = false)
+        IReadOnlyDictionary<string, string>? environment = null)
     {
         var start = new ProcessStartInfo(program)
         {
@@ -63,7 +61,6 @@ public static class NodeClients
         };
         foreach (var argument in arguments) start.ArgumentList.Add(argument);
         start.Environment["PLAYWRIGHT_SKIP_BROWSER_DOWNLOAD"] = "1";
-        if (apt) start.Environment["DEBIAN_FRONTEND"] = "noninteractive";
         foreach (var (name, value) in environment ?? new Dictionary<string, string>()) start.Environment[name] = value;
 
         using var process = Process.Start(start) ?? throw new InvalidOperationException($"Could not start {program}.");
