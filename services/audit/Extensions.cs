@@ -6,6 +6,7 @@ using Platform.Audit.Data;
 using Platform.Audit.Events;
 using Platform.Audit.Log;
 using Platform.Audit.Security;
+using Platform.Audit.Siem;
 using Platform.Messaging;
 using Platform.Security.Authentication;
 
@@ -36,6 +37,14 @@ internal static class Extensions
         builder.Services.AddSingleton<NoteSigner>();
         builder.Services.AddSingleton<CheckpointPublisher>();
         builder.Services.AddHostedService(services => services.GetRequiredService<CheckpointPublisher>());
+        builder.Services.AddOptions<SiemOptions>()
+            .Bind(builder.Configuration.GetSection(SiemOptions.Section))
+            .ValidateOnStart();
+        builder.Services.AddSingleton<IValidateOptions<SiemOptions>, SiemOptionsValidator>();
+        builder.Services.AddSingleton<SiemStore>();
+        builder.Services.AddSingleton<SyslogTlsSender>();
+        builder.Services.AddSingleton<SiemDelivery>();
+        builder.Services.AddHostedService(services => services.GetRequiredService<SiemDelivery>());
         builder.AddSchemaMigrations(AuditSchema.Definition, MessagingSchema.Definition);
 
         builder.AddEventBus("messaging", "audit")

@@ -16,6 +16,7 @@ app.UseAuthorization();
 app.MapAuditApi();
 app.MapAuditLogApi();
 app.MapDeadLetterApi();
+app.MapSiemApi();
 
 app.Run();
 

@@ -45,6 +45,12 @@ public sealed class AuditServiceFixture : IAsyncLifetime
                 ["Audit:Checkpoints:PreviousVerifierKeys:0"] = VerifierKeyOf(PreviousCheckpointKey),
                 // Tests sign checkpoints when they need one; the schedule has its own test (fake time).
                 ["Audit:Checkpoints:Interval"] = "01:00:00",
+                // SIEM delivery to a receiver on loopback, quick to notice a failure and to try again.
+                ["Audit:Siem:AllowPrivateNetworks"] = "true",
+                ["Audit:Siem:PollInterval"] = "00:00:00.200",
+                ["Audit:Siem:FirstBackoff"] = "00:00:00.500",
+                ["Audit:Siem:MaxBackoff"] = "00:00:02",
+                ["Audit:Siem:SendTimeout"] = "00:00:05",
             }));
         });
         _ = Service.Server;

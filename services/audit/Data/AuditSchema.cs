@@ -74,9 +74,33 @@ internal static class AuditSchema
         CREATE INDEX audit_checkpoints_latest ON audit_checkpoints (log_id, id DESC);
         """;
 
+    /// <summary>
+    /// Step 3, SIEM delivery (README "SIEM delivery"): each organization's destinations, the leaf index of its log up
+    /// to which entries were delivered, and the state of the last attempts.
+    /// </summary>
+    private const string SiemSql = """
+        CREATE TABLE siem_destinations (
+            id               text PRIMARY KEY,
+            organization_id  text        NOT NULL,
+            kind             text        NOT NULL,
+            host             text        NOT NULL,
+            port             int         NOT NULL,
+            ca_certificate   text,
+            created_at       timestamptz NOT NULL,
+            cursor           bigint      NOT NULL DEFAULT 0,
+            failures         int         NOT NULL DEFAULT 0,
+            last_delivered_at timestamptz,
+            last_error       text,
+            last_error_at    timestamptz,
+            next_attempt_at  timestamptz
+        );
+        CREATE INDEX siem_destinations_organization ON siem_destinations (organization_id);
+        """;
+
     /// <summary>The tables as versioned steps: a change is a new step, never an edit of a released one. Step 1 is idempotent,
     /// so it adopts a database made before steps were versioned.</summary>
-    public static readonly Schema Definition = new("audit", SchemaStep.Sql(1, "baseline", Sql), SchemaStep.Sql(2, "merkle-log", LogSql));
+    public static readonly Schema Definition = new("audit", SchemaStep.Sql(1, "baseline", Sql), SchemaStep.Sql(2, "merkle-log", LogSql),
+        SchemaStep.Sql(3, "siem-delivery", SiemSql));
 
     public static Task ApplyAsync(NpgsqlDataSource dataSource, CancellationToken cancellationToken) =>
         SchemaMigrations.ApplyAsync(dataSource, Definition, EmptyServices.Instance, cancellationToken);

@@ -1,0 +1,117 @@
+using System.Security.Claims;
+using System.Security.Cryptography;
+using System.Security.Cryptography.X509Certificates;
+using Microsoft.AspNetCore.Http.HttpResults;
+using Microsoft.Extensions.Options;
+using Platform.Audit.Security;
+using Platform.Audit.Siem;
+using Platform.Security.Authentication;
+
+namespace Platform.Audit.Apis;
+
+/// <summary>
+/// An organization's SIEM destinations (README "SIEM delivery"): syslog over TLS, each with its delivery status.
+/// Adding and removing one are audited; nothing here ever shows more of a CA certificate than its subject and hash.
+/// </summary>
+public static class SiemApi
+{
+    private const int MaxCertificateLength = 16 * 1024;
+
+    public static IEndpointRouteBuilder MapSiemApi(this IEndpointRouteBuilder app)
+    {
+        var api = app.MapGroup("/v1/audit/siem/destinations").RequireAuthorization(AuditPolicies.Read);
+        api.MapPost("", Create).WithName("CreateSiemDestination");
+        api.MapGet("", List).WithName("ListSiemDestinations");
+        api.MapDelete("/{id}", Delete).WithName("DeleteSiemDestination");
+        return app;
+    }
+
+    public sealed record CreateRequest(string? Endpoint, string? CaCertificate, string? Start);
+
+    public sealed record DeliveryStatus(long Cursor, long Lag, int Failures, DateTimeOffset? LastDeliveredAt, string? LastError, DateTimeOffset? LastErrorAt, DateTimeOffset? NextAttemptAt);
+
+    public sealed record CaSummary(string Subject, string Sha256);
+
+    public sealed record Destination(string Id, string Kind, string Endpoint, CaSummary? CaCertificate, DateTimeOffset CreatedAt, DeliveryStatus Status);
+
+    public sealed record DestinationList(IReadOnlyList<Destination> Items);
+
+    internal static async Task<Results<Created<Destination>, ProblemHttpResult>> Create(
+        string? organization, CreateRequest? body, HttpContext http, SiemStore store, IOptions<SiemOptions> options, ISecurityAudit audit, TimeProvider time, CancellationToken cancellationToken)
+    {
+        if (Refused(http.User, organization) is { } refused) return refused;
+        if (body is null) return Invalid("Send { \"endpoint\": \"host:port\" } (optional: caCertificate as PEM, start: now | beginning).");
+        if (!DestinationAddress.TryParse(body.Endpoint, out var address, out var problem)) return Invalid(problem);
+        if (!options.Value.AllowPrivateNetworks && System.Net.IPAddress.TryParse(address.Host, out var literal) && !DestinationAddress.IsPublic(literal))
+        {
+            return Invalid("'endpoint' is a loopback, private or otherwise non-public address: audit entries are only sent to public receivers.");
+        }
+
+        if (body.Start is not (null or "now" or "beginning")) return Invalid("'start' is 'now' (entries from now on, the default) or 'beginning' (the whole log).");
+        if (body.CaCertificate is { } pem && Certificate(pem) is null)
+        {
+            return Invalid("'caCertificate' must be one CA certificate in PEM (-----BEGIN CERTIFICATE-----), at most 16 KiB.");
+        }
+
+        var created = await store.CreateAsync(organization!, address, body.CaCertificate, body.Start == "beginning", time.GetUtcNow(), cancellationToken);
+        await audit.RecordAsync(Entry(http, "audit.siem-destination.created", organization!, created.Id, new() { ["endpoint"] = address.ToString() }), cancellationToken);
+        return TypedResults.Created($"/v1/audit/siem/destinations/{created.Id}?organization={organization}", View(created, created.Cursor));
+    }
+
+    internal static async Task<Results<Ok<DestinationList>, ProblemHttpResult>> List(string? organization, ClaimsPrincipal user, SiemStore store, CancellationToken cancellationToken)
+    {
+        if (Refused(user, organization) is { } refused) return refused;
+        var destinations = await store.ListAsync(organization!, cancellationToken);
+        return TypedResults.Ok(new DestinationList([.. destinations.Select(d => View(d.Destination, d.LogSize))]));
+    }
+
+    internal static async Task<Results<NoContent, ProblemHttpResult>> Delete(
+        string id, string? organization, HttpContext http, SiemStore store, ISecurityAudit audit, CancellationToken cancellationToken)
+    {
+        if (Refused(http.User, organization) is { } refused) return refused;
+        if (!await store.DeleteAsync(organization!, id, cancellationToken))
+        {
+            return TypedResults.Problem(statusCode: 404, type: Problems.NotFound, title: "No such SIEM destination", detail: "This organization has no SIEM destination with that id.");
+        }
+
+        await audit.RecordAsync(Entry(http, "audit.siem-destination.deleted", organization!, id, null), cancellationToken);
+        return TypedResults.NoContent();
+    }
+
+    private static Destination View(SiemDestination d, long logSize)
+    {
+        var ca = d.CaCertificate is { } pem && Certificate(pem) is { } certificate
+            ? new CaSummary(certificate.Subject, Convert.ToHexStringLower(SHA256.HashData(certificate.RawData)))
+            : null;
+        return new Destination(d.Id, d.Kind, d.Address.ToString(), ca, d.CreatedAt,
+            new DeliveryStatus(d.Cursor, Math.Max(0, logSize - d.Cursor), d.Failures, d.LastDeliveredAt, d.LastError, d.LastErrorAt, d.NextAttemptAt));
+    }
+
+    private static X509Certificate2? Certificate(string pem)
+    {
+        if (pem.Length > MaxCertificateLength) return null;
+        try
+        {
+            return X509Certificate2.CreateFromPem(pem);
+        }
+        catch (CryptographicException)
+        {
+            return null;
+        }
+    }
+
+    private static SecurityAuditEntry Entry(HttpContext http, string action, string organization, string target, Dictionary<string, string>? details) =>
+        new(http.User.Actor() ?? "anonymous", action, organization, target, "success", http.User.ClientAddress() ?? http.Connection.RemoteIpAddress?.ToString(),
+            Refusals.RequestId(http), details);
+
+    /// <summary>Who manages an organization's destinations: a credential for that organization; 'organization' is required.</summary>
+    private static ProblemHttpResult? Refused(ClaimsPrincipal user, string? organization) =>
+        organization is null
+            ? Invalid("Give the 'organization' whose SIEM destinations these are.")
+            : user.OperatorMayUse(organization)
+                ? null
+                : TypedResults.Problem(statusCode: 403, type: Problems.Forbidden, title: "Not allowed", detail: "This credential may not manage that organization's SIEM destinations.");
+
+    private static ProblemHttpResult Invalid(string detail) =>
+        TypedResults.Problem(statusCode: 400, type: Problems.SiemDestinationInvalid, title: "The SIEM destination is not valid", detail: detail);
+}
