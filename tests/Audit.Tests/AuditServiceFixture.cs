@@ -1,5 +1,7 @@
 using Microsoft.AspNetCore.Hosting;
 using Microsoft.AspNetCore.Mvc.Testing;
+using Microsoft.AspNetCore.TestHost;
+using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Configuration;
 using Platform.Hosting.Testing;
 using RabbitMQ.Client;
@@ -45,7 +47,12 @@ public sealed class AuditServiceFixture : IAsyncLifetime
                 ["Audit:Checkpoints:PreviousVerifierKeys:0"] = VerifierKeyOf(PreviousCheckpointKey),
                 // Tests sign checkpoints when they need one; the schedule has its own test (fake time).
                 ["Audit:Checkpoints:Interval"] = "01:00:00",
+                ["Audit:Identity:Issuer"] = AccessTokens.Issuer,
+                ["Audit:Identity:JwksUrl"] = AccessTokens.JwksUrl,
             }));
+            web.ConfigureTestServices(services =>
+                // The identity service's JWKS, served by the test's own signing key without a network hop.
+                services.AddHttpClient(nameof(Platform.Security.Tokens.SigningKeySet)).ConfigurePrimaryHttpMessageHandler(() => new AccessTokens.JwksHandler()));
         });
         _ = Service.Server;
         await WaitUntilConsumingAsync();
@@ -78,6 +85,15 @@ public sealed class AuditServiceFixture : IAsyncLifetime
             if (waited.Elapsed > limit) throw new TimeoutException("The audit service did not start consuming its queue within 60 s.");
             await Task.Delay(100);
         }
+    }
+
+    /// <summary>A client with an identity access token of a member of <paramref name="organization"/> (see <see cref="AccessTokens"/>).</summary>
+    public HttpClient UserClient(string organization, string role, string scope = "platform.audit", string subject = "usr_audit_tests")
+    {
+        var client = Service.CreateClient();
+        client.DefaultRequestHeaders.Authorization = new System.Net.Http.Headers.AuthenticationHeaderValue("Bearer",
+            AccessTokens.Create(TimeProvider.System, organization, [role], mfa: false, TimeSpan.FromMinutes(1), subject: subject, scope: scope));
+        return client;
     }
 
     public static string VerifierKeyOf(string signingKey)
