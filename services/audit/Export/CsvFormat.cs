@@ -68,7 +68,8 @@ internal sealed class CsvFormat : ExportFormat
         {
             var quote = rest.IndexOf('"');
             var part = quote < 0 ? rest : rest[..(quote + 1)];
-            Encoding.UTF8.GetBytes(part, output);
+            var bytes = output.GetSpan(Encoding.UTF8.GetMaxByteCount(part.Length));
+            output.Advance(Encoding.UTF8.GetBytes(part, bytes));
             // RFC 4180 section 2.7: a double quote inside a quoted field is written twice.
             if (quote >= 0) output.Write("\""u8);
             rest = quote < 0 ? default : rest[(quote + 1)..];
