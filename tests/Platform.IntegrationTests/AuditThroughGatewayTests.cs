@@ -4,6 +4,7 @@ using System.Net.Http.Headers;
 using System.Net.Http.Json;
 using System.Text;
 using System.Text.Json;
+using Platform.IntegrationTests.Security;
 
 namespace Platform.IntegrationTests;
 
@@ -24,7 +25,7 @@ public sealed class AuditThroughGatewayTests(PlatformFixture fixture)
         var ownerToken = await owner.AccessTokenAsync(client);
         var auditorToken = await MemberTokenAsync(owner, organization, client, "Auditor");
         var developerToken = await MemberTokenAsync(owner, organization, client, "Developer");
-        var (stranger, strangerOrganization) = await IdentityUser.OwnerAsync(fixture);
+        var (stranger, strangerOrganization) = await NewUserAsync();
         var strangerToken = await stranger.AccessTokenAsync(client);
         Assert.Equal(strangerOrganization, IdentityUser.Claims(strangerToken).GetProperty("org_id").GetString());
 
@@ -48,7 +49,9 @@ public sealed class AuditThroughGatewayTests(PlatformFixture fixture)
         // the stranger's own log under the stranger's name and address, and none of this organization's entries shown.
         var page = await ownerClient.GetFromJsonAsync<JsonElement>("/v1/audit/events?limit=1");
         var cursor = page.GetProperty("nextCursor").GetString()!;
-        using var strangerClient = WithToken(strangerToken);
+        // The stranger's API calls come from an address of its own, which the refusals must name.
+        var strangerAddress = ClientAddresses.Fresh();
+        using var strangerClient = WithToken(strangerToken, strangerAddress);
         foreach (var path in new[]
         {
             $"/v1/audit/events?organization={organization}",
@@ -68,7 +71,7 @@ public sealed class AuditThroughGatewayTests(PlatformFixture fixture)
         {
             Assert.Equal(strangerOrganization, r.GetProperty("organizationId").GetString());
             Assert.Equal(organization, r.GetProperty("details").GetProperty("requestedOrganization").GetString());
-            Assert.Equal("127.0.0.1", r.GetProperty("ip").GetString());
+            Assert.Equal(strangerAddress.ToString(), r.GetProperty("ip").GetString());
         });
 
         // The operator's reader credential stays off the public edge.
@@ -111,7 +114,7 @@ public sealed class AuditThroughGatewayTests(PlatformFixture fixture)
     {
         var (owner, organization, client) = await OwnerWithClientAsync();
         var ownerToken = await owner.AccessTokenAsync(client);
-        var (stranger, strangerOrganization) = await IdentityUser.OwnerAsync(fixture);
+        var (stranger, strangerOrganization) = await NewUserAsync();
         var strangerToken = await stranger.AccessTokenAsync(client);
 
         // Whatever a client sends as its user agent is stored as it came: here, formulas.
@@ -166,7 +169,7 @@ public sealed class AuditThroughGatewayTests(PlatformFixture fixture)
 
     private async Task<(IdentityUser Owner, string Organization, (string Id, string Secret) Client)> OwnerWithClientAsync()
     {
-        var (owner, organization) = await IdentityUser.OwnerAsync(fixture);
+        var (owner, organization) = await NewUserAsync();
         await owner.EnrolTotpAsync();
         await owner.StepUpAsync();
         return (owner, organization, await owner.CreateClientAsync(organization));
@@ -175,7 +178,7 @@ public sealed class AuditThroughGatewayTests(PlatformFixture fixture)
     /// <summary>A new user invited into <paramref name="organization"/> with <paramref name="role"/>: an access token acting there.</summary>
     private async Task<string> MemberTokenAsync(IdentityUser owner, string organization, (string Id, string Secret) client, string role)
     {
-        var (member, _) = await IdentityUser.OwnerAsync(fixture);
+        var (member, _) = await NewUserAsync();
         using (var invite = await owner.Browser.PostAsJsonAsync($"/v1/organizations/{organization}/invitations", new { email = member.Email, role }))
         {
             Assert.Equal(HttpStatusCode.Created, invite.StatusCode);
@@ -239,9 +242,16 @@ public sealed class AuditThroughGatewayTests(PlatformFixture fixture)
         return records;
     }
 
-    private HttpClient WithToken(string token)
+    /// <summary>
+    /// A signed-up owner of a new organization whose browser has a loopback address of its own: identity limits
+    /// sign-ins per address, and the other tests sign in from 127.0.0.1.
+    /// </summary>
+    private Task<(IdentityUser User, string OrganizationId)> NewUserAsync() =>
+        IdentityUser.OwnerAsync(fixture, ClientAddresses.Handler(fixture, ClientAddresses.Fresh()));
+
+    private HttpClient WithToken(string token, System.Net.IPAddress? source = null)
     {
-        var client = fixture.App.CreateHttpClient("gateway");
+        var client = source is null ? fixture.App.CreateHttpClient("gateway") : fixture.App.CreateHttpClient("gateway", handler: ClientAddresses.Handler(fixture, source));
         client.DefaultRequestHeaders.Authorization = new AuthenticationHeaderValue("Bearer", token);
         return client;
     }
