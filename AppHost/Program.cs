@@ -19,7 +19,7 @@ postgres.AddDatabase("residencydb");
 var redis = builder.AddRedisServer("redis");
 var messaging = builder.AddRabbitMQServer("messaging");
 
-// Until identity exists, reading the audit log takes this operator credential (any organization).
+// Operators read every organization's audit log with this credential, on direct calls to the audit service only.
 var auditReaderToken = builder.AddGeneratedSecret("audit-reader-token", 40);
 // Signs the audit logs' checkpoints (the Ed25519 seed is its SHA-256); rotate by listing the old verifier key (README).
 var auditCheckpointKey = builder.AddGeneratedSecret("audit-checkpoint-key", 44);
@@ -96,6 +96,14 @@ var keys = builder.AddProject<Projects.Keys>("keys")
     .WithReference(identity)
     .WithEnvironment("Keys__Identity__Issuer", publicAddress)
     .WithEnvironment("Keys__Identity__JwksUrl", ReferenceExpression.Create($"{identity.GetEndpoint("http")}/.well-known/jwks"));
+
+// Owners, Admins and Auditors read their own organization's audit log through the gateway with their identity access
+// tokens, validated by the audit service too; the client address the gateway reports is believed only when signed.
+audit
+    .WithReference(identity)
+    .WithEnvironment("Audit__Identity__Issuer", publicAddress)
+    .WithEnvironment("Audit__Identity__JwksUrl", ReferenceExpression.Create($"{identity.GetEndpoint("http")}/.well-known/jwks"))
+    .WithEnvironment("GatewaySigning__Key", gatewaySigningKey);
 
 // Keys seals customers' secrets (SPEC KEY-SECRETS) with storage's transit API, as storage's "keys" caller, and reveals
 // them only to its secret consumers; until services that use them exist, the operator is the one consumer.

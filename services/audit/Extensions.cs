@@ -4,6 +4,7 @@ using Platform.Audit.Apis;
 using Platform.Audit.Checkpoints;
 using Platform.Audit.Data;
 using Platform.Audit.Events;
+using Platform.Audit.Export;
 using Platform.Audit.Log;
 using Platform.Audit.Security;
 using Platform.Audit.Siem;
@@ -25,11 +26,15 @@ internal static class Extensions
         builder.Services.AddSingleton<IValidateOptions<AuditOptions>, AuditOptionsValidator>();
         builder.Services.AddSingleton<IOperatorCredentialSource, AuditReaderCredentials>();
         builder.Services.AddSingleton<ISecurityAudit, StoreSecurityAudit>();
+        // Customers' identity access tokens, validated here; the client address the gateway reports is believed when signed.
+        builder.AddAccessTokenValidation<AuditIdentityOptions>(AuditIdentityOptions.SectionName);
+        builder.AddGatewaySignatureVerification();
         builder.AddPlatformAuthentication().AddAuditPolicies();
         builder.Services.AddSingleton<AuditStore>();
         builder.Services.AddSingleton<LogAppender>();
         builder.Services.AddSingleton<LogStore>();
         builder.Services.AddSingleton<LogVerifier>();
+        builder.Services.AddSingleton<AuditExporter>();
         builder.Services.AddOptions<CheckpointOptions>()
             .Bind(builder.Configuration.GetSection(CheckpointOptions.Section))
             .ValidateOnStart();

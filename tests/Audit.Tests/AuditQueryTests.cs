@@ -21,9 +21,9 @@ public sealed class AuditQueryTests
     public void All_filters_are_read()
     {
         var (query, errors) = Parse(("organization", "org_1"), ("actor", "key_1"), ("action", "http.request"), ("target", "/v1/x"),
-            ("ip", "2001:db8::1"), ("requestId", "req_1"), ("from", "2026-11-01T00:00:00Z"), ("to", "2026-11-02T00:00:00+01:00"), ("limit", "5"));
+            ("ip", "2001:db8::1"), ("requestId", "req_1"), ("outcome", "denied"), ("from", "2026-11-01T00:00:00Z"), ("to", "2026-11-02T00:00:00+01:00"), ("limit", "5"));
         Assert.Empty(errors);
-        Assert.Equal(new AuditQuery("org_1", "key_1", "http.request", "/v1/x", "2001:db8::1", "req_1",
+        Assert.Equal(new AuditQuery("org_1", "key_1", "http.request", "/v1/x", "2001:db8::1", "req_1", "denied",
             new DateTimeOffset(2026, 11, 1, 0, 0, 0, TimeSpan.Zero), new DateTimeOffset(2026, 11, 1, 23, 0, 0, TimeSpan.Zero), 5, null), query);
     }
 
@@ -64,11 +64,28 @@ public sealed class AuditQueryTests
         Assert.Contains("from", Parse(("from", "2026-11-02T00:00:00Z"), ("to", "2026-11-01T00:00:00Z")).Errors.Keys);
     }
 
-    [Fact]
-    public void A_cursor_round_trips()
+    [Theory]
+    [InlineData("org_1")]
+    [InlineData(null)]
+    [InlineData("org:with:colons")]
+    public void A_cursor_round_trips_with_its_organization(string? organization)
     {
-        var cursor = new AuditCursor(new DateTimeOffset(2026, 11, 23, 10, 0, 0, 123, TimeSpan.Zero), 4711);
+        var cursor = new AuditCursor(organization, new DateTimeOffset(2026, 11, 23, 10, 0, 0, 123, TimeSpan.Zero), 4711);
         Assert.True(AuditCursor.TryParse(cursor.Encode(), out var parsed));
         Assert.Equal(cursor, parsed);
+    }
+
+    [Fact]
+    public void An_export_takes_a_format_and_no_page_parameters()
+    {
+        static (AuditQuery? Query, Dictionary<string, string[]> Errors) Export(params (string Key, string Value)[] parameters) =>
+            AuditQuery.Parse(new QueryCollection(parameters.ToDictionary(p => p.Key, p => new StringValues(p.Value))), export: true);
+
+        Assert.Equal("ndjson", Export().Query!.Format);
+        Assert.Equal("csv", Export(("format", "csv"), ("outcome", "denied")).Query!.Format);
+        Assert.Contains("format", Export(("format", "xlsx")).Errors.Keys);
+        Assert.Contains("limit", Export(("limit", "5")).Errors.Keys);
+        Assert.Contains("cursor", Export(("cursor", "x")).Errors.Keys);
+        Assert.Contains("format", Parse(("format", "csv")).Errors.Keys);
     }
 }

@@ -1,5 +1,7 @@
 using Microsoft.AspNetCore.Hosting;
 using Microsoft.AspNetCore.Mvc.Testing;
+using Microsoft.AspNetCore.TestHost;
+using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Configuration;
 using Platform.Hosting.Testing;
 using RabbitMQ.Client;
@@ -51,7 +53,12 @@ public sealed class AuditServiceFixture : IAsyncLifetime
                 ["Audit:Siem:FirstBackoff"] = "00:00:00.500",
                 ["Audit:Siem:MaxBackoff"] = "00:00:02",
                 ["Audit:Siem:SendTimeout"] = "00:00:05",
+                ["Audit:Identity:Issuer"] = AccessTokens.Issuer,
+                ["Audit:Identity:JwksUrl"] = AccessTokens.JwksUrl,
             }));
+            web.ConfigureTestServices(services =>
+                // The identity service's JWKS, served by the test's own signing key without a network hop.
+                services.AddHttpClient(nameof(Platform.Security.Tokens.SigningKeySet)).ConfigurePrimaryHttpMessageHandler(() => new AccessTokens.JwksHandler()));
         });
         _ = Service.Server;
         await WaitUntilConsumingAsync();
@@ -84,6 +91,15 @@ public sealed class AuditServiceFixture : IAsyncLifetime
             if (waited.Elapsed > limit) throw new TimeoutException("The audit service did not start consuming its queue within 60 s.");
             await Task.Delay(100);
         }
+    }
+
+    /// <summary>A client with an identity access token of a member of <paramref name="organization"/> (see <see cref="AccessTokens"/>).</summary>
+    public HttpClient UserClient(string organization, string role, string scope = "platform.audit", string subject = "usr_audit_tests")
+    {
+        var client = Service.CreateClient();
+        client.DefaultRequestHeaders.Authorization = new System.Net.Http.Headers.AuthenticationHeaderValue("Bearer",
+            AccessTokens.Create(TimeProvider.System, organization, [role], mfa: false, TimeSpan.FromMinutes(1), subject: subject, scope: scope));
+        return client;
     }
 
     public static string VerifierKeyOf(string signingKey)

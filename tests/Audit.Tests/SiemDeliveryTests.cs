@@ -121,6 +121,43 @@ public sealed class SiemDeliveryTests(AuditServiceFixture fixture)
         Assert.Equal(HttpStatusCode.NoContent, (await operatorClient.DeleteAsync($"/v1/audit/siem/destinations/{id}?organization={other}")).StatusCode);
     }
 
+    [Fact]
+    public async Task Owners_and_admins_manage_their_own_organizations_destinations_auditors_only_see_them_and_nobody_reaches_another()
+    {
+        var own = $"org_c{run}";
+        var other = $"org_d{run}";
+        using var owner = fixture.UserClient(own, "Owner");
+        using (var created = await owner.PostAsJsonAsync("/v1/audit/siem/destinations", new { endpoint = "siem.example.com:6514" }))
+        {
+            Assert.Equal(HttpStatusCode.Created, created.StatusCode);
+        }
+
+        using var admin = fixture.UserClient(own, "Admin");
+        Assert.Equal(HttpStatusCode.Created, (await admin.PostAsJsonAsync($"/v1/audit/siem/destinations?organization={own}", new { endpoint = "siem2.example.com:6514" })).StatusCode);
+        using var auditor = fixture.UserClient(own, "Auditor");
+        var listed = await ListAsync(auditor, own);
+        Assert.Equal(2, listed.Count);
+        var id = listed[0].GetProperty("id").GetString();
+        using (var refused = await auditor.PostAsJsonAsync("/v1/audit/siem/destinations", new { endpoint = "siem3.example.com:6514" }))
+        {
+            Assert.Equal(HttpStatusCode.Forbidden, refused.StatusCode);
+            Assert.Equal("https://platform.dev/problems/insufficient-role", (await refused.Content.ReadFromJsonAsync<JsonElement>()).GetProperty("type").GetString());
+        }
+
+        Assert.Equal(HttpStatusCode.Forbidden, (await auditor.DeleteAsync($"/v1/audit/siem/destinations/{id}")).StatusCode);
+        using var developer = fixture.UserClient(own, "Developer");
+        Assert.Equal(HttpStatusCode.Forbidden, (await developer.GetAsync("/v1/audit/siem/destinations")).StatusCode);
+
+        // Another organization's Owner: by name refused, by id as absent as none; nothing changed.
+        using var stranger = fixture.UserClient(other, "Owner");
+        Assert.Equal(HttpStatusCode.Forbidden, (await stranger.GetAsync($"/v1/audit/siem/destinations?organization={own}")).StatusCode);
+        Assert.Equal(HttpStatusCode.Forbidden, (await stranger.PostAsJsonAsync($"/v1/audit/siem/destinations?organization={own}", new { endpoint = "evil.example.com:6514" })).StatusCode);
+        Assert.Equal(HttpStatusCode.NotFound, (await stranger.DeleteAsync($"/v1/audit/siem/destinations/{id}")).StatusCode);
+        Assert.Empty(await ListAsync(stranger, other));
+        Assert.Equal(2, (await ListAsync(owner, own)).Count);
+        Assert.Equal(HttpStatusCode.NoContent, (await owner.DeleteAsync($"/v1/audit/siem/destinations/{id}")).StatusCode);
+    }
+
     private static async Task AssertRefusedAsync(HttpResponseMessage response)
     {
         Assert.Equal(HttpStatusCode.BadRequest, response.StatusCode);

@@ -1,40 +1,51 @@
 using Microsoft.AspNetCore.Http.HttpResults;
 using Platform.Audit.Data;
+using Platform.Audit.Export;
 using Platform.Audit.Model;
 using Platform.Audit.Security;
 using Platform.Security.Authentication;
 
 namespace Platform.Audit.Apis;
 
+/// <summary>
+/// Reading the log: pages of entries and the streamed export, with the same filters and the same rule of who reads
+/// which organization (<see cref="AuditPolicies.Read"/>, <see cref="AuditAccess"/>).
+/// </summary>
 public static class AuditApi
 {
     public static IEndpointRouteBuilder MapAuditApi(this IEndpointRouteBuilder app)
     {
         var api = app.MapGroup("/v1/audit");
         api.MapGet("/events", ListEvents).WithName("ListAuditEvents").RequireAuthorization(AuditPolicies.Read);
+        api.MapGet("/events/export", (Delegate)ExportEvents).WithName("ExportAuditEvents").RequireAuthorization(AuditPolicies.Read);
         return app;
     }
 
     internal static async Task<Results<Ok<AuditPage>, ProblemHttpResult, ValidationProblem>> ListEvents(
-        HttpRequest request, AuditStore store, CancellationToken cancellationToken)
+        HttpContext http, AuditStore store, CancellationToken cancellationToken)
     {
-        var (query, errors) = AuditQuery.Parse(request.Query);
-        if (query is null)
-        {
-            return TypedResults.ValidationProblem(errors, type: Problems.InvalidQuery, title: "The query has invalid parameters");
-        }
+        var (query, errors) = AuditQuery.Parse(http.Request.Query);
+        if (query is null) return Invalid(errors);
 
-        var reader = request.HttpContext.User;
-        if (query.Organization is null ? !reader.OperatorMayUse("*") : !reader.OperatorMayUse(query.Organization))
-        {
-            return TypedResults.Problem(statusCode: 403, type: Problems.Forbidden, title: "Not allowed",
-                detail: query.Organization is null
-                    ? "This credential reads specific organizations: give 'organization'."
-                    : "This credential may not read that organization's audit log.");
-        }
+        var (allowed, organization, refusal) = await AuditAccess.OrganizationAsync(http, query.Organization);
+        if (!allowed) return refusal!;
+        if (await AuditAccess.CursorRefusalAsync(http, organization, query.After) is { } cursorRefusal) return cursorRefusal;
 
-        return TypedResults.Ok(await store.QueryAsync(query, cancellationToken));
+        return TypedResults.Ok(await store.QueryAsync(query with { Organization = organization }, cancellationToken));
     }
+
+    internal static async Task<Results<ExportResult, ProblemHttpResult, ValidationProblem>> ExportEvents(HttpContext http)
+    {
+        var (query, errors) = AuditQuery.Parse(http.Request.Query, export: true);
+        if (query is null) return Invalid(errors);
+
+        var (allowed, organization, refusal) = await AuditAccess.OrganizationAsync(http, query.Organization);
+        if (!allowed) return refusal!;
+        return new ExportResult(query with { Organization = organization });
+    }
+
+    private static ValidationProblem Invalid(Dictionary<string, string[]> errors) =>
+        TypedResults.ValidationProblem(errors, type: Problems.InvalidQuery, title: "The query has invalid parameters");
 }
 
 /// <summary>Stable problem types of this API (RFC 9457).</summary>

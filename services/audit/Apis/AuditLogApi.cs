@@ -1,4 +1,3 @@
-using System.Security.Claims;
 using Microsoft.AspNetCore.Http.HttpResults;
 using Platform.Audit.Checkpoints;
 using Platform.Audit.Log;
@@ -11,7 +10,8 @@ namespace Platform.Audit.Apis;
 /// <summary>
 /// The tamper-evident log (README "Tamper evidence"): verifier keys, the latest signed checkpoint of an organization's
 /// log, inclusion and consistency proofs, and a verification of the stored rows. <c>organization</c> names the log;
-/// without it, the log of events that have no organization (readers of every organization only).
+/// without it, the log of events that have no organization (readers of every organization only), or for a customer
+/// its own organization's (<see cref="AuditAccess"/>).
 /// </summary>
 public static class AuditLogApi
 {
@@ -38,20 +38,22 @@ public static class AuditLogApi
     internal static Ok<CheckpointKeys> Keys(NoteSigner signer) => TypedResults.Ok(new CheckpointKeys(signer.VerifierKey, signer.VerifierKeys));
 
     internal static async Task<Results<Ok<Checkpoint>, ProblemHttpResult>> LatestCheckpoint(
-        string? organization, ClaimsPrincipal user, LogStore store, CancellationToken cancellationToken)
+        string? organization, HttpContext http, LogStore store, CancellationToken cancellationToken)
     {
-        if (Refused(user, organization) is { } refused) return refused;
-        var checkpoint = await store.LatestCheckpointAsync(LogIds.Of(organization), cancellationToken);
+        var (allowed, log, refusal) = await AuditAccess.OrganizationAsync(http, organization);
+        if (!allowed) return refusal!;
+        var checkpoint = await store.LatestCheckpointAsync(LogIds.Of(log), cancellationToken);
         if (checkpoint is null) return NoCheckpoint();
         return TypedResults.Ok(new Checkpoint(OriginLine(checkpoint.Note), checkpoint.TreeSize, Convert.ToBase64String(checkpoint.RootHash), checkpoint.Note, checkpoint.SignedAt));
     }
 
     internal static async Task<Results<Ok<Inclusion>, ProblemHttpResult>> InclusionProof(
-        string? organization, string? eventId, string? treeSize, ClaimsPrincipal user, LogStore store, CancellationToken cancellationToken)
+        string? organization, string? eventId, string? treeSize, HttpContext http, LogStore store, CancellationToken cancellationToken)
     {
-        if (Refused(user, organization) is { } refused) return refused;
+        var (allowed, log, refusal) = await AuditAccess.OrganizationAsync(http, organization);
+        if (!allowed) return refusal!;
         if (!EventIds.IsUsable(eventId)) return Invalid("Give the entry's 'eventId'.");
-        var logId = LogIds.Of(organization);
+        var logId = LogIds.Of(log);
         var (size, error) = await TreeSizeAsync(logId, treeSize, store, cancellationToken);
         if (error is not null) return error;
 
@@ -71,10 +73,11 @@ public static class AuditLogApi
     }
 
     internal static async Task<Results<Ok<Consistency>, ProblemHttpResult>> ConsistencyProof(
-        string? organization, string? from, string? to, ClaimsPrincipal user, LogStore store, CancellationToken cancellationToken)
+        string? organization, string? from, string? to, HttpContext http, LogStore store, CancellationToken cancellationToken)
     {
-        if (Refused(user, organization) is { } refused) return refused;
-        var logId = LogIds.Of(organization);
+        var (allowed, log, refusal) = await AuditAccess.OrganizationAsync(http, organization);
+        if (!allowed) return refusal!;
+        var logId = LogIds.Of(log);
         var (newer, error) = await TreeSizeAsync(logId, to, store, cancellationToken);
         if (error is not null) return error;
         if (!long.TryParse(from, out var older) || older < 1 || older > newer)
@@ -88,10 +91,11 @@ public static class AuditLogApi
     }
 
     internal static async Task<Results<Ok<VerificationReport>, ProblemHttpResult>> Verify(
-        string? organization, ClaimsPrincipal user, LogVerifier verifier, CancellationToken cancellationToken)
+        string? organization, HttpContext http, LogVerifier verifier, CancellationToken cancellationToken)
     {
-        if (Refused(user, organization) is { } refused) return refused;
-        return TypedResults.Ok(await verifier.VerifyAsync(LogIds.Of(organization), cancellationToken));
+        var (allowed, log, refusal) = await AuditAccess.OrganizationAsync(http, organization);
+        if (!allowed) return refusal!;
+        return TypedResults.Ok(await verifier.VerifyAsync(LogIds.Of(log), cancellationToken));
     }
 
     /// <summary>A requested tree size (default: the latest checkpoint's), which must not exceed the log.</summary>
@@ -117,13 +121,6 @@ public static class AuditLogApi
 
         return (size, null);
     }
-
-    /// <summary>The same rule as for reading events: a reader of that organization; without one, a reader of all.</summary>
-    private static ProblemHttpResult? Refused(ClaimsPrincipal user, string? organization) =>
-        (organization is null ? user.OperatorMayUse("*") : user.OperatorMayUse(organization))
-            ? null
-            : TypedResults.Problem(statusCode: 403, type: Problems.Forbidden, title: "Not allowed",
-                detail: organization is null ? "Only readers of every organization read the log of events without one." : "This credential may not read that organization's audit log.");
 
     private static ProblemHttpResult NoCheckpoint() =>
         TypedResults.Problem(statusCode: 404, type: Problems.NoCheckpoint, title: "No checkpoint yet", detail: "This log has no signed checkpoint yet; one is signed every interval.");

@@ -5,7 +5,10 @@ using System.Text;
 
 namespace Platform.Audit.Apis;
 
-/// <summary>The filters of <c>GET /v1/audit/events</c>, validated: anything malformed is a 400, never ignored.</summary>
+/// <summary>
+/// The filters of <c>GET /v1/audit/events</c> and of its export, validated: anything malformed or unknown is a 400,
+/// never ignored. A page takes <c>limit</c> and <c>cursor</c>; an export takes <c>format</c> instead.
+/// </summary>
 internal sealed record AuditQuery(
     string? Organization,
     string? Actor,
@@ -13,19 +16,26 @@ internal sealed record AuditQuery(
     string? Target,
     string? Ip,
     string? RequestId,
+    string? Outcome,
     DateTimeOffset? From,
     DateTimeOffset? To,
     int Limit,
-    AuditCursor? After)
+    AuditCursor? After,
+    string? Format = null)
 {
     public const int DefaultLimit = 100;
     public const int MaxLimit = 500;
-    private const int MaxTextLength = 256;
+    public const int MaxTextLength = 256;
 
-    private static readonly HashSet<string> known = ["organization", "actor", "action", "target", "ip", "requestId", "from", "to", "limit", "cursor"];
+    public static readonly string[] Formats = ["ndjson", "csv"];
 
-    public static (AuditQuery? Query, Dictionary<string, string[]> Errors) Parse(IQueryCollection query)
+    private static readonly string[] filters = ["organization", "actor", "action", "target", "ip", "requestId", "outcome", "from", "to"];
+    private static readonly HashSet<string> pageParameters = [.. filters, "limit", "cursor"];
+    private static readonly HashSet<string> exportParameters = [.. filters, "format"];
+
+    public static (AuditQuery? Query, Dictionary<string, string[]> Errors) Parse(IQueryCollection query, bool export = false)
     {
+        var known = export ? exportParameters : pageParameters;
         var errors = new Dictionary<string, string[]>();
         foreach (var key in query.Keys.Where(k => !known.Contains(k)))
         {
@@ -62,33 +72,41 @@ internal sealed record AuditQuery(
         var ip = Text("ip");
         if (ip is not null && !IPAddress.TryParse(ip, out _)) errors["ip"] = ["Must be an IPv4 or IPv6 address."];
         var requestId = Text("requestId");
+        var outcome = Text("outcome");
         var from = Time("from");
         var to = Time("to");
         if (from > to) errors["from"] = ["Must not be after 'to'."];
 
+        var format = export ? Text("format") ?? "ndjson" : null;
+        if (format is not null && !Formats.Contains(format, StringComparer.Ordinal)) errors["format"] = [$"Must be one of: {string.Join(", ", Formats)}."];
+
         var limit = DefaultLimit;
-        if (Text("limit") is { } limitText && (!int.TryParse(limitText, NumberStyles.None, CultureInfo.InvariantCulture, out limit) || limit is < 1 or > MaxLimit))
+        if (!export && Text("limit") is { } limitText && (!int.TryParse(limitText, NumberStyles.None, CultureInfo.InvariantCulture, out limit) || limit is < 1 or > MaxLimit))
         {
             errors["limit"] = [$"Must be a whole number from 1 to {MaxLimit}."];
         }
 
         AuditCursor? cursor = null;
-        if (Text("cursor") is { } cursorText && !AuditCursor.TryParse(cursorText, out cursor)) errors["cursor"] = ["Not a cursor this API returned."];
+        if (!export && Text("cursor") is { } cursorText && !AuditCursor.TryParse(cursorText, out cursor)) errors["cursor"] = ["Not a cursor this API returned."];
 
         return errors.Count > 0
             ? (null, errors)
-            : (new AuditQuery(organization, actor, action, target, ip, requestId, from, to, limit, cursor), errors);
+            : (new AuditQuery(organization, actor, action, target, ip, requestId, outcome, from, to, limit, cursor, format), errors);
     }
 
     // Parameter names are echoed back; keep them short and printable.
     private static string Printable(string value) => new(value.Take(40).Select(c => char.IsControl(c) ? '?' : c).ToArray());
 }
 
-/// <summary>Where a page ended: newest-first order is (occurred_at, id) descending.</summary>
-internal sealed record AuditCursor(DateTimeOffset OccurredAt, long Id)
+/// <summary>
+/// Where a page ended, in its organization's log (null: a query without one): newest-first order is
+/// (occurred_at, id) descending. The organization travels in the cursor so that a page of one log never continues
+/// another (<see cref="Security.AuditAccess.CursorRefusalAsync"/>).
+/// </summary>
+internal sealed record AuditCursor(string? Organization, DateTimeOffset OccurredAt, long Id)
 {
     public string Encode() =>
-        Base64Url.EncodeToString(Encoding.ASCII.GetBytes($"v1:{OccurredAt.UtcTicks}:{Id}"));
+        Base64Url.EncodeToString(Encoding.UTF8.GetBytes($"v2\n{(Organization is null ? "-" : "o" + Organization)}\n{OccurredAt.UtcTicks}\n{Id}"));
 
     public static bool TryParse(string text, out AuditCursor? cursor)
     {
@@ -96,8 +114,9 @@ internal sealed record AuditCursor(DateTimeOffset OccurredAt, long Id)
         try
         {
             if (!Base64Url.IsValid(text)) return false;
-            var parts = Encoding.ASCII.GetString(Base64Url.DecodeFromChars(text)).Split(':');
-            if (parts is not ["v1", var ticks, var id]
+            var parts = Encoding.UTF8.GetString(Base64Url.DecodeFromChars(text)).Split('\n');
+            if (parts is not ["v2", var organization, var ticks, var id]
+                || !(organization == "-" || (organization.Length is > 1 and <= AuditQuery.MaxTextLength + 1 && organization[0] == 'o' && !organization.Any(char.IsControl)))
                 || !long.TryParse(ticks, NumberStyles.None, CultureInfo.InvariantCulture, out var t)
                 || !long.TryParse(id, NumberStyles.None, CultureInfo.InvariantCulture, out var i)
                 || t > DateTimeOffset.MaxValue.UtcTicks)
@@ -105,10 +124,10 @@ internal sealed record AuditCursor(DateTimeOffset OccurredAt, long Id)
                 return false;
             }
 
-            cursor = new AuditCursor(new DateTimeOffset(t, TimeSpan.Zero), i);
+            cursor = new AuditCursor(organization == "-" ? null : organization[1..], new DateTimeOffset(t, TimeSpan.Zero), i);
             return true;
         }
-        catch (FormatException)
+        catch (Exception exception) when (exception is FormatException or ArgumentException)
         {
             return false;
         }

@@ -13,7 +13,7 @@ public static class DeadLetterApi
 {
     public static IEndpointRouteBuilder MapDeadLetterApi(this IEndpointRouteBuilder app)
     {
-        var api = app.MapGroup("/v1/audit/dead-letters").RequireAuthorization(AuditPolicies.Read);
+        var api = app.MapGroup("/v1/audit/dead-letters").RequireAuthorization(AuditPolicies.Operate);
         api.MapGet("/", List).WithName("ListAuditDeadLetters");
         api.MapPost("/{messageId}/replay", Replay).WithName("ReplayAuditDeadLetter");
         return app;

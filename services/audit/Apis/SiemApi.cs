@@ -1,4 +1,3 @@
-using System.Security.Claims;
 using System.Security.Cryptography;
 using System.Security.Cryptography.X509Certificates;
 using Microsoft.AspNetCore.Http.HttpResults;
@@ -16,6 +15,7 @@ namespace Platform.Audit.Apis;
 public static class SiemApi
 {
     private const int MaxCertificateLength = 16 * 1024;
+    private static readonly string[] ManagingRoles = ["Owner", "Admin"];
 
     public static IEndpointRouteBuilder MapSiemApi(this IEndpointRouteBuilder app)
     {
@@ -39,7 +39,9 @@ public static class SiemApi
     internal static async Task<Results<Created<Destination>, ProblemHttpResult>> Create(
         string? organization, CreateRequest? body, HttpContext http, SiemStore store, IOptions<SiemOptions> options, ISecurityAudit audit, TimeProvider time, CancellationToken cancellationToken)
     {
-        if (Refused(http.User, organization) is { } refused) return refused;
+        var (organizationId, refused) = await OrganizationAsync(http, organization, manage: true);
+        if (refused is not null) return refused;
+        organization = organizationId;
         if (body is null) return Invalid("Send { \"endpoint\": \"host:port\" } (optional: caCertificate as PEM, start: now | beginning).");
         if (!DestinationAddress.TryParse(body.Endpoint, out var address, out var problem)) return Invalid(problem);
         if (!options.Value.AllowPrivateNetworks && System.Net.IPAddress.TryParse(address.Host, out var literal) && !DestinationAddress.IsPublic(literal))
@@ -58,17 +60,20 @@ public static class SiemApi
         return TypedResults.Created($"/v1/audit/siem/destinations/{created.Id}?organization={organization}", View(created, created.Cursor));
     }
 
-    internal static async Task<Results<Ok<DestinationList>, ProblemHttpResult>> List(string? organization, ClaimsPrincipal user, SiemStore store, CancellationToken cancellationToken)
+    internal static async Task<Results<Ok<DestinationList>, ProblemHttpResult>> List(string? organization, HttpContext http, SiemStore store, CancellationToken cancellationToken)
     {
-        if (Refused(user, organization) is { } refused) return refused;
-        var destinations = await store.ListAsync(organization!, cancellationToken);
+        var (organizationId, refused) = await OrganizationAsync(http, organization, manage: false);
+        if (refused is not null) return refused;
+        var destinations = await store.ListAsync(organizationId!, cancellationToken);
         return TypedResults.Ok(new DestinationList([.. destinations.Select(d => View(d.Destination, d.LogSize))]));
     }
 
     internal static async Task<Results<NoContent, ProblemHttpResult>> Delete(
         string id, string? organization, HttpContext http, SiemStore store, ISecurityAudit audit, CancellationToken cancellationToken)
     {
-        if (Refused(http.User, organization) is { } refused) return refused;
+        var (organizationId, refused) = await OrganizationAsync(http, organization, manage: true);
+        if (refused is not null) return refused;
+        organization = organizationId;
         if (!await store.DeleteAsync(organization!, id, cancellationToken))
         {
             return TypedResults.Problem(statusCode: 404, type: Problems.NotFound, title: "No such SIEM destination", detail: "This organization has no SIEM destination with that id.");
@@ -104,13 +109,22 @@ public static class SiemApi
         new(http.User.Actor() ?? "anonymous", action, organization, target, "success", http.User.ClientAddress() ?? http.Connection.RemoteIpAddress?.ToString(),
             Refusals.RequestId(http), details);
 
-    /// <summary>Who manages an organization's destinations: a credential for that organization; 'organization' is required.</summary>
-    private static ProblemHttpResult? Refused(ClaimsPrincipal user, string? organization) =>
-        organization is null
-            ? Invalid("Give the 'organization' whose SIEM destinations these are.")
-            : user.OperatorMayUse(organization)
-                ? null
-                : TypedResults.Problem(statusCode: 403, type: Problems.Forbidden, title: "Not allowed", detail: "This credential may not manage that organization's SIEM destinations.");
+    /// <summary>
+    /// Whose destinations: the organization the caller may read (<see cref="AuditAccess"/>: a customer's own, whether
+    /// named or not; an operator reader's named one). Adding and removing also need a customer to be an Owner or Admin.
+    /// </summary>
+    private static async Task<(string? Organization, ProblemHttpResult? Refusal)> OrganizationAsync(HttpContext http, string? requested, bool manage)
+    {
+        var (allowed, organization, refusal) = await AuditAccess.OrganizationAsync(http, requested);
+        if (!allowed) return (null, refusal);
+        if (organization is null) return (null, Invalid("Give the 'organization' whose SIEM destinations these are."));
+        if (manage && AuditPolicies.IsCustomer(http.User) && !http.User.HasRole(ManagingRoles))
+        {
+            return (null, await http.RefuseAsync("insufficient-role", "Your role does not allow this", "SIEM destinations are added and removed by Owners and Admins."));
+        }
+
+        return (organization, null);
+    }
 
     private static ProblemHttpResult Invalid(string detail) =>
         TypedResults.Problem(statusCode: 400, type: Problems.SiemDestinationInvalid, title: "The SIEM destination is not valid", detail: detail);

@@ -80,7 +80,7 @@ internal sealed class SiemStore(NpgsqlDataSource dataSource)
         var entries = new List<AuditEntry>();
         var next = destination.Cursor;
         await using (var select = new NpgsqlCommand(
-            $"SELECT {EntryRows.Columns}, leaf_index FROM audit_events WHERE log_id = $1 AND leaf_index >= $2 ORDER BY leaf_index LIMIT $3", connection, transaction))
+            $"SELECT {AuditSql.Columns}, leaf_index FROM audit_events WHERE log_id = $1 AND leaf_index >= $2 ORDER BY leaf_index LIMIT $3", connection, transaction))
         {
             select.Parameters.Add(new() { Value = destination.OrganizationId });
             select.Parameters.Add(new() { Value = destination.Cursor });
@@ -88,7 +88,7 @@ internal sealed class SiemStore(NpgsqlDataSource dataSource)
             await using var reader = await select.ExecuteReaderAsync(cancellationToken);
             while (await reader.ReadAsync(cancellationToken))
             {
-                entries.Add(EntryRows.Read(reader));
+                entries.Add(AuditSql.ReadEntry(reader));
                 next = reader.GetInt64(13) + 1;
             }
         }

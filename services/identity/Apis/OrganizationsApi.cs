@@ -63,7 +63,7 @@ internal static class OrganizationsApi
         var (caller, role, refusal) = await AdministratorAsync(orgId, http, organizations, access, stepUp: false);
         if (caller is null) return refusal!;
         if (!EmailAddress.TryNormalize(body.Email, out var email)) return Problems.Invalid("email", "This is not a valid email address.");
-        if (!OrgRoles.IsValid(body.Role)) return Problems.Invalid("role", "role must be one of: Owner, Admin, Developer, Viewer.");
+        if (!OrgRoles.IsValid(body.Role)) return Problems.Invalid("role", OrgRoles.Expected);
         var (outcome, id) = await organizations.InviteAsync(orgId, caller.UserId, role!, email, body.Role, access.Request(http), http.RequestAborted);
         return outcome == OrgOutcome.Done
             ? Results.Created($"/v1/organizations/{orgId}/invitations/{id}", new InvitationResponse(id!))
@@ -90,7 +90,7 @@ internal static class OrganizationsApi
     {
         var (caller, role, refusal) = await AdministratorAsync(orgId, http, organizations, access, stepUp: true);
         if (caller is null) return refusal!;
-        if (!OrgRoles.IsValid(body.Role)) return Problems.Invalid("role", "role must be one of: Owner, Admin, Developer, Viewer.");
+        if (!OrgRoles.IsValid(body.Role)) return Problems.Invalid("role", OrgRoles.Expected);
         if (!Ids.IsWellFormed(userId, "usr_")) return Problems.NoSuch("member");
         return Answer(await organizations.ChangeRoleAsync(orgId, caller.UserId, role!, userId, body.Role, access.Request(http), http.RequestAborted));
     }

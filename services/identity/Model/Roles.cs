@@ -1,14 +1,21 @@
 namespace Platform.Identity.Model;
 
-/// <summary>Organization roles (ID-ORG), strongest first.</summary>
+/// <summary>
+/// Organization roles (ID-ORG), strongest first; then <see cref="Auditor"/>, who reads the organization's audit log
+/// (audit service) and may do nothing else that Owners and Admins may.
+/// </summary>
 internal static class OrgRoles
 {
     public const string Owner = "Owner";
     public const string Admin = "Admin";
     public const string Developer = "Developer";
     public const string Viewer = "Viewer";
+    public const string Auditor = "Auditor";
 
-    public static readonly IReadOnlyList<string> All = [Owner, Admin, Developer, Viewer];
+    public static readonly IReadOnlyList<string> All = [Owner, Admin, Developer, Viewer, Auditor];
+
+    /// <summary>The answer to a role that is not one of <see cref="All"/>.</summary>
+    public static readonly string Expected = $"role must be one of: {string.Join(", ", All)}.";
 
     public static bool IsValid(string? role) => role is not null && All.Contains(role, StringComparer.Ordinal);
 

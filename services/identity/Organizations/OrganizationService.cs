@@ -120,7 +120,7 @@ internal sealed class OrganizationService(NpgsqlDataSource dataSource, MailOutbo
         await using var transaction = await connection.BeginTransactionAsync(cancellationToken);
         var roles = await LockMembersAsync(transaction, orgId, cancellationToken);
         if (!roles.TryGetValue(targetUserId, out var current)) return OrgOutcome.NotFound;
-        // Admins manage Developers and Viewers; only Owners touch Owners or make new ones.
+        // Admins manage Developers, Viewers and Auditors; only Owners touch Owners or make new ones.
         if (actorRole != OrgRoles.Owner && (current == OrgRoles.Owner || role == OrgRoles.Owner)) return OrgOutcome.Forbidden;
         if (current == OrgRoles.Owner && role != OrgRoles.Owner && roles.Values.Count(r => r == OrgRoles.Owner) == 1) return OrgOutcome.LastOwner;
         if (current == role) return OrgOutcome.Done;

@@ -6,7 +6,8 @@ namespace Platform.Storage.Security;
 /// <summary>
 /// What the request's principal may touch (contract item 4; the table in services/storage/README.md): the datasets of
 /// its environment (an API key's <c>live</c>/<c>test</c>; users work on <c>live</c> data) at its level of the
-/// <c>dataset</c> permission (a user's by role: Owner, Admin and Developer <c>full</c>, any other role <c>read_only</c>).
+/// <c>dataset</c> permission (a user's by role: Owner, Admin and Developer <c>full</c>, Viewer <c>read_only</c>, any
+/// other role — an Auditor, who reads the audit log and nothing else — none).
 /// </summary>
 internal sealed record DataAccess(string Actor, string Environment, string? Level)
 {
@@ -21,12 +22,13 @@ internal sealed record DataAccess(string Actor, string Environment, string? Leve
     public const string LabelerClass = "annotation";
 
     private static readonly string[] writerRoles = ["Owner", "Admin", "Developer"];
+    private static readonly string[] readerRoles = ["Viewer"];
 
     public static DataAccess Of(ClaimsPrincipal principal) => principal.Kind() switch
     {
         PrincipalKinds.ApiKey => new(principal.Actor()!, principal.KeyEnvironment() ?? Live, principal.KeyLevel(Permission)),
         PrincipalKinds.User => new(principal.Actor()!, Live,
-            principal.HasRole(writerRoles) ? Full : principal.Values(PlatformClaims.Role).Any() ? ReadOnly : null),
+            principal.HasRole(writerRoles) ? Full : principal.HasRole(readerRoles) ? ReadOnly : null),
         _ => new(principal.Actor() ?? "", Live, null),
     };
 

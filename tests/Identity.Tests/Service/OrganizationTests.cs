@@ -39,6 +39,31 @@ public sealed class OrganizationTests(IdentityFixture fixture)
     }
 
     [Fact]
+    public async Task Auditor_is_given_by_invitation_or_role_change_like_any_role_and_administers_nothing()
+    {
+        var (owner, auditor, orgId) = await OrganizationWithMemberAsync("Auditor");
+        var members = await owner.Http.GetFromJsonAsync<JsonElement>($"/v1/organizations/{orgId}/members");
+        Assert.Contains(members.GetProperty("items").EnumerateArray(), m => m.GetProperty("userId").GetString() == auditor.Id && m.GetProperty("role").GetString() == "Auditor");
+
+        // An Auditor, even with a fresh second factor, invites nobody, changes no role and removes nobody.
+        await auditor.EnrolTotpAsync();
+        await auditor.StepUpAsync();
+        Assert.Equal(HttpStatusCode.Forbidden, (await auditor.Http.PostAsJsonAsync($"/v1/organizations/{orgId}/invitations", new { email = TestUser.NewEmail(), role = "Auditor" })).StatusCode);
+        Assert.Equal(HttpStatusCode.Forbidden, (await auditor.Http.PutAsJsonAsync($"/v1/organizations/{orgId}/members/{owner.Id}/role", new { role = "Auditor" })).StatusCode);
+        Assert.Equal(HttpStatusCode.Forbidden, (await auditor.Http.PutAsJsonAsync($"/v1/organizations/{orgId}/settings", new { requireMfa = true })).StatusCode);
+
+        // A Viewer is made Auditor, audited as any role change.
+        var viewer = await TestUser.CreateAsync(fixture);
+        Assert.Equal(HttpStatusCode.Created, (await owner.Http.PostAsJsonAsync($"/v1/organizations/{orgId}/invitations", new { email = viewer.Email, role = "Viewer" })).StatusCode);
+        var token = IdentityFixture.CodeIn(await fixture.MailToAsync(viewer.Email, "invited"));
+        Assert.Equal(HttpStatusCode.OK, (await viewer.Http.PostAsJsonAsync("/v1/invitations/accept", new { token })).StatusCode);
+        await owner.StepUpAsync();
+        Assert.Equal(HttpStatusCode.NoContent, (await owner.Http.PutAsJsonAsync($"/v1/organizations/{orgId}/members/{viewer.Id}/role", new { role = "Auditor" })).StatusCode);
+        var changed = await fixture.Events.WaitForAsync("audit.recorded", e => e.GetProperty("action").GetString() == "identity.member.role_changed" && e.GetProperty("target").GetString() == viewer.Id);
+        Assert.Equal("Auditor", changed.GetProperty("details").GetProperty("to").GetString());
+    }
+
+    [Fact]
     public async Task Invitations_expire()
     {
         var owner = await TestUser.CreateAsync(fixture);

@@ -176,6 +176,9 @@ public sealed class ObjectStorageTests(StorageServiceFixture fixture)
         Assert.Equal([1, 2], await forwarded.GetObjectBytesAsync(organization, dataset, "a.png"));
         Assert.Equal([1, 2], await User("Viewer").GetObjectBytesAsync(organization, dataset, "a.png"));
         await (await User("Viewer").PutObjectAsync(organization, dataset, "b.png", [1], "image")).ProblemAsync(HttpStatusCode.Forbidden);
+        // An Auditor reads the audit log and nothing else: no object, not even to read.
+        using var auditor = User("Auditor");
+        await (await auditor.GetAsync($"/v1/organizations/{organization}/datasets/{dataset}/objects/a.png")).ProblemAsync(HttpStatusCode.Forbidden);
     }
 
     [Fact]
