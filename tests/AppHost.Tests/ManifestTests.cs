@@ -40,7 +40,7 @@ public sealed class ManifestTests : IClassFixture<ManifestTests.Published>
             Assert.Equal($"{{postgres.connectionString}};Database={database}", (string?)resources[database]!["connectionString"]);
         }
 
-        foreach (var (project, path) in new[] { ("gateway", "gateway/Gateway.csproj"), ("keys", "services/keys/Keys.csproj"), ("identity", "services/identity/Identity.csproj"), ("storage", "services/storage/Storage.csproj"), ("audit", "services/audit/Audit.csproj") })
+        foreach (var (project, path) in new[] { ("gateway", "gateway/Gateway.csproj"), ("keys", "services/keys/Keys.csproj"), ("identity", "services/identity/Identity.csproj"), ("storage", "services/storage/Storage.csproj"), ("audit", "services/audit/Audit.csproj"), ("retention", "services/retention/Retention.csproj") })
         {
             Assert.Equal("project.v0", (string?)resources[project]!["type"]);
             Assert.Equal(path, (string?)resources[project]!["path"]);

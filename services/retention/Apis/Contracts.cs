@@ -27,7 +27,7 @@ public sealed record BoundsResponse(int MinDays, int MaxDays);
 public sealed record SetPolicyRequest(int Days);
 
 /// <summary>A legal hold on a <c>scope</c> (organization, dataset, data_class, user) and its <c>target</c> (the organization's id, a dataset id, a class, a user id).</summary>
-public sealed record PlaceHoldRequest(string Scope, string? Target, string Reason);
+public sealed record PlaceHoldRequest(string Scope, string Reason, string? Target = null);
 
 public sealed record ReleaseHoldRequest(string Reason);
 
