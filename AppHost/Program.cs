@@ -117,6 +117,8 @@ keys
 // exists, and identity, with the caller's own token, whether a held user is a member.
 var retentionOperatorToken = builder.AddGeneratedSecret("retention-operator-token", 40);
 var retentionStorageToken = builder.AddGeneratedSecret("retention-storage-token", 40);
+// Signs deletion receipts (the Ed25519 seed is its SHA-256).
+var retentionReceiptKey = builder.AddGeneratedSecret("retention-receipt-key", 44);
 storage
     .WithEnvironment("Storage__ServiceTokens__2__Name", "retention")
     .WithEnvironment("Storage__ServiceTokens__2__Token", retentionStorageToken)
@@ -130,6 +132,7 @@ var retention = builder.AddProject<Projects.Retention>("retention")
     .WithEnvironment("Retention__Operators__0__Token", retentionOperatorToken)
     .WithEnvironment("Retention__Operators__0__Organizations__0", "*")
     .WithEnvironment("Retention__StorageToken", retentionStorageToken)
+    .WithEnvironment("Retention__Purge__SigningKey", retentionReceiptKey)
     // The client address the gateway reports (X-Platform-Client-Address, audited) is believed only when signed.
     .WithEnvironment("GatewaySigning__Key", gatewaySigningKey)
     .WithReference(storage)

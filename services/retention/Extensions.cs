@@ -6,7 +6,10 @@ using Platform.Messaging;
 using Platform.Retention.Apis;
 using Platform.Retention.Data;
 using Platform.Retention.Holds;
+using Platform.Messaging.Contracts;
+using Platform.Retention.Events;
 using Platform.Retention.Policies;
+using Platform.Retention.Purge;
 using Platform.Retention.Security;
 using Platform.Security.Authentication;
 
@@ -60,9 +63,22 @@ internal static class Extensions
             });
         }
 
+        builder.Services.AddOptions<PurgeOptions>()
+            .Bind(builder.Configuration.GetSection(PurgeOptions.Section))
+            .ValidateOnStart();
+        builder.Services.AddSingleton<IValidateOptions<PurgeOptions>, PurgeOptionsValidator>();
+        builder.Services.AddSingleton<ReceiptSigner>();
+        builder.Services.AddSingleton<PurgePass>();
+
         builder.AddSchemaMigrations(RetentionSchema.Definition, MessagingSchema.Definition);
-        // Registered after the migrator, so the relay never looks for a missing outbox table.
-        builder.AddEventBus("messaging", "retention").AddOutbox();
+        // Registered after the migrator, so neither the relay nor the scheduler looks for a missing table.
+        builder.AddEventBus("messaging", "retention").AddOutbox()
+            .WithInbox()
+            .AddSubscription<ObjectStored, ObjectStoredHandler>()
+            .AddSubscription<ObjectDeleted, ObjectDeletedHandler>()
+            .AddSubscription<DatasetDeleted, DatasetDeletedHandler>()
+            .AddSubscription<PurgeCompleted, PurgeCompletedHandler>();
+        builder.Services.AddHostedService<PurgeScheduler>();
         return builder;
     }
 }

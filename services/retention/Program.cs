@@ -17,6 +17,7 @@ app.UseAuthorization();
 app.MapPoliciesApi();
 app.MapHoldsApi();
 app.MapPlansApi();
+app.MapReceiptsApi();
 
 app.Run();
 return 0;

@@ -42,5 +42,44 @@ internal static class RetentionSchema
         CREATE INDEX IF NOT EXISTS legal_holds_organization ON legal_holds (organization_id, placed_at DESC, id);
         """;
 
-    public static readonly Schema Definition = new("retention", SchemaStep.Sql(1, "baseline", Baseline));
+    // Purges (SPEC RET-PURGE): storage's objects as its events announce them, and a signed receipt per deleted item.
+    private const string Purges = """
+        CREATE TABLE tracked_objects (
+            object_id          text        PRIMARY KEY,
+            organization_id    text        NOT NULL,
+            dataset_id         text        NOT NULL,
+            data_class         text        NOT NULL,
+            stored_at          timestamptz NOT NULL,
+            stored_by          text        NOT NULL,
+            purge_id           text,
+            purge_requested_at timestamptz,
+            purge_attempts     integer     NOT NULL DEFAULT 0,
+            expired_at         timestamptz,
+            purge_policy       text,
+            gone_at            timestamptz
+        );
+        CREATE INDEX tracked_objects_live ON tracked_objects (organization_id, data_class, stored_at) WHERE gone_at IS NULL;
+        CREATE INDEX tracked_objects_dataset ON tracked_objects (dataset_id) WHERE gone_at IS NULL;
+        CREATE TABLE purge_receipts (
+            item_id         text        PRIMARY KEY,
+            organization_id text        NOT NULL,
+            owner           text        NOT NULL,
+            data_class      text        NOT NULL,
+            dataset_id      text,
+            expired_at      timestamptz NOT NULL,
+            deleted_at      timestamptz NOT NULL,
+            policy          text        NOT NULL,
+            destroyed_key   text,
+            purge_id        text        NOT NULL,
+            receipt         text        NOT NULL,
+            signature       text        NOT NULL,
+            recorded_at     timestamptz NOT NULL
+        );
+        CREATE INDEX purge_receipts_organization ON purge_receipts (organization_id, deleted_at DESC, item_id);
+        """;
+
+    public static readonly Schema Definition = new(
+        "retention",
+        SchemaStep.Sql(1, "baseline", Baseline),
+        SchemaStep.Sql(2, "purges and receipts", Purges));
 }

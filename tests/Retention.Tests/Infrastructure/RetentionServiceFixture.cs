@@ -36,7 +36,7 @@ public sealed class RetentionServiceFixture : IAsyncLifetime
     public async Task InitializeAsync()
     {
         Servers = await TestServers.LeaseAsync();
-        Events = await EventTap.StartAsync(Servers.GetConnectionString("messaging"), "retention.#", "legal-hold.#", "audit.recorded");
+        Events = await EventTap.StartAsync(Servers.GetConnectionString("messaging"), "retention.#", "legal-hold.#", "purge.#", "audit.recorded");
 
         Service = new WebApplicationFactory<Program>().WithWebHostBuilder(web =>
         {
@@ -52,6 +52,9 @@ public sealed class RetentionServiceFixture : IAsyncLifetime
                 ["Retention:Operators:1:Token"] = TenantOperatorToken,
                 ["Retention:Operators:1:Organizations:0"] = TenantOrganization,
                 ["Retention:StorageToken"] = StorageToken,
+                ["Retention:Purge:SigningKey"] = "retention-receipt-key-0123456789-0123456789",
+                ["Retention:Purge:RetryDelay"] = "00:01:00",
+                ["Retention:Purge:AlertAfterAttempts"] = "1",
                 ["Retention:Identity:Issuer"] = AccessTokens.Issuer,
                 ["Retention:Identity:JwksUrl"] = AccessTokens.JwksUrl,
                 ["Logging:LogLevel:Default"] = "Trace",
@@ -65,12 +68,38 @@ public sealed class RetentionServiceFixture : IAsyncLifetime
             web.ConfigureTestServices(services =>
             {
                 services.AddSingleton<TimeProvider>(Clock);
+                // The tests run purge passes themselves, at chosen times of the fake clock; the scheduler (which would
+                // also run one whenever the clock jumps) is exercised end to end in Platform.IntegrationTests.
+                services.Remove(services.Single(d => d.ServiceType == typeof(Microsoft.Extensions.Hosting.IHostedService)
+                    && d.ImplementationType == typeof(Platform.Retention.Purge.PurgeScheduler)));
                 services.AddHttpClient(nameof(Platform.Security.Tokens.SigningKeySet)).ConfigurePrimaryHttpMessageHandler(() => new AccessTokens.JwksHandler());
                 services.AddHttpClient("storage").ConfigurePrimaryHttpMessageHandler(Neighbours.Storage);
                 services.AddHttpClient("identity").ConfigurePrimaryHttpMessageHandler(Neighbours.Identity);
             });
         });
         _ = Service.Server;
+    }
+
+    /// <summary>
+    /// Moves the service's clock forward once every outbox event is confirmed: the event bus measures its own waits
+    /// (publish confirms, retry backoff) on the same TimeProvider, so a jump mid-publish would time it out.
+    /// </summary>
+    public async Task AdvanceAsync(TimeSpan by)
+    {
+        await WaitForOutboxAsync();
+        Clock.Advance(by);
+    }
+
+    public async Task WaitForOutboxAsync()
+    {
+        await using var dataSource = Npgsql.NpgsqlDataSource.Create(Servers.GetConnectionString("retentiondb"));
+        var elapsed = System.Diagnostics.Stopwatch.StartNew();
+        await using var unsent = dataSource.CreateCommand("SELECT count(*) FROM outbox WHERE sent_at IS NULL");
+        while ((long)(await unsent.ExecuteScalarAsync())! > 0)
+        {
+            if (elapsed.Elapsed > TimeSpan.FromSeconds(15)) Assert.Fail("The outbox did not drain within 15 s.");
+            await Task.Delay(20);
+        }
     }
 
     /// <summary>A client with an identity access token of <paramref name="organization"/>.</summary>
