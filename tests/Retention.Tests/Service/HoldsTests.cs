@@ -56,7 +56,7 @@ public sealed class HoldsTests(RetentionServiceFixture fixture)
             && r.Headers.Authorization!.Parameter == RetentionServiceFixture.StorageToken);
 
         // No expiry: ten years on, every hold is still active.
-        fixture.Clock.Advance(TimeSpan.FromDays(3650));
+        await fixture.AdvanceAsync(TimeSpan.FromDays(3650));
         using var later = Owner();
         Assert.Equal(placed.Select(h => h.GetProperty("id").GetString()).Order(), (await HoldsAsync(later)).Select(h => h.GetProperty("id").GetString()).Order());
 
