@@ -13,8 +13,15 @@ public sealed class PurgeOptions
     /// <summary>Zero retention: an item under a 0-day policy goes at the latest this long after it was stored.</summary>
     public TimeSpan ZeroRetentionGrace { get; set; } = TimeSpan.FromMinutes(5);
 
-    /// <summary>The classes purged so far (storage's expiring object classes); the others keep their items for now.</summary>
-    public List<string> Classes { get; set; } = [DataClasses.Image, DataClasses.DetectionResult, DataClasses.Heatmap];
+    /// <summary>
+    /// The classes purged (<c>Classes:N</c>); none set: storage's expiring object classes, <see cref="DefaultClasses"/>.
+    /// The others keep their items for now. (Empty by default: the configuration binder adds to a list, never replaces it.)
+    /// </summary>
+    public List<string> Classes { get; set; } = [];
+
+    public static readonly IReadOnlyList<string> DefaultClasses = [DataClasses.Image, DataClasses.DetectionResult, DataClasses.Heatmap];
+
+    public IReadOnlyList<string> EffectiveClasses => Classes.Count > 0 ? Classes : DefaultClasses;
 
     /// <summary>Items per purge request (one event).</summary>
     public int BatchSize { get; set; } = 200;

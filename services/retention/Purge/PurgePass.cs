@@ -37,7 +37,7 @@ internal sealed partial class PurgePass(
             var (_, effective) = await policies.GetAsync(organizationId, cancellationToken);
             var heldDatasets = Targets(active, HoldScopes.Dataset);
             var heldUsers = Targets(active, HoldScopes.User);
-            foreach (var policy in effective.Where(p => settings.Classes.Contains(p.Rule.DataClass) && p.Days is not null))
+            foreach (var policy in effective.Where(p => settings.EffectiveClasses.Contains(p.Rule.DataClass) && p.Days is not null))
             {
                 if (active.Any(h => h.Scope == HoldScopes.DataClass && h.Target == policy.Rule.DataClass)) continue;
                 var lifetime = policy.Days == 0 ? settings.ZeroRetentionGrace : TimeSpan.FromDays(policy.Days!.Value);
@@ -55,7 +55,7 @@ internal sealed partial class PurgePass(
             WHERE gone_at IS NULL AND data_class = ANY($1) AND stored_at <= $2 AND {Due}
             LIMIT 10000
             """);
-        command.Parameters.Add(new() { Value = settings.Classes.ToArray() });
+        command.Parameters.Add(new() { Value = settings.EffectiveClasses.ToArray() });
         command.Parameters.Add(new() { Value = storedBefore });
         AddBackoff(command, settings, time.GetUtcNow());
         var organizations = new List<string>();
