@@ -85,6 +85,55 @@ public sealed class RetentionAttacks(PlatformFixture fixture)
     }
 
     [Fact]
+    public async Task A_purge_request_naming_another_organizations_object_is_refused_by_storage_and_deletes_nothing()
+    {
+        // Whoever can put a message on the bus (a compromised service) asks storage, as the attacker's organization,
+        // to delete the victim's object.
+        var victim = await RetentionOrganization.CreateAsync(fixture);
+        var attacker = await RetentionOrganization.CreateAsync(fixture);
+        var key = (await fixture.App.CreateApiKeyAsync(victim.Id, "full")).GetProperty("key").GetString()!;
+        using var data = fixture.App.CreateHttpClient("gateway");
+        data.DefaultRequestHeaders.TryAddWithoutValidation("X-Api-Key", key);
+        string dataset, objectId;
+        using (var created = await data.PostAsJsonAsync($"/v1/organizations/{victim.Id}/datasets", new { name = "victim" }))
+        {
+            dataset = (await created.Content.ReadFromJsonAsync<JsonElement>()).GetProperty("id").GetString()!;
+        }
+
+        var path = $"/v1/organizations/{victim.Id}/datasets/{dataset}/objects/results/secret.json";
+        using (var put = await data.PutAsync($"{path}?dataClass=detection_result", new ByteArrayContent([1, 2, 3])))
+        {
+            Assert.True(put.IsSuccessStatusCode);
+            objectId = (await put.Content.ReadFromJsonAsync<JsonElement>()).GetProperty("id").GetString()!;
+        }
+
+        await using var tap = await Platform.Hosting.Testing.EventTap.StartAsync(fixture.App.GetConnectionString("messaging"), "purge.completed");
+        var purgeId = $"purge_{Guid.NewGuid():n}";
+        var eventId = $"evt_{Guid.NewGuid():n}";
+        var body = JsonSerializer.SerializeToUtf8Bytes(new
+        {
+            id = eventId, occurredAt = DateTimeOffset.UtcNow, organizationId = attacker.Id, purgeId, owner = "storage",
+            items = new[] { new { itemId = objectId, dataClass = "detection_result", expiredAt = DateTimeOffset.UtcNow, policy = "forged" } },
+        });
+        var factory = new RabbitMQ.Client.ConnectionFactory { Uri = new Uri(fixture.App.GetConnectionString("messaging")) };
+        await using (var connection = await factory.CreateConnectionAsync())
+        await using (var channel = await connection.CreateChannelAsync())
+        {
+            await channel.BasicPublishAsync("platform.events", "purge.requested", mandatory: false,
+                new RabbitMQ.Client.BasicProperties { MessageId = eventId, Type = "purge.requested", ContentType = "application/json", DeliveryMode = RabbitMQ.Client.DeliveryModes.Persistent },
+                body);
+        }
+
+        var answer = await tap.WaitForAsync("purge.completed", e => e.GetProperty("purgeId").GetString() == purgeId);
+        Assert.Equal(attacker.Id, answer.GetProperty("organizationId").GetString());
+        var outcome = Assert.Single(answer.GetProperty("items").EnumerateArray());
+        Assert.Equal("refused", outcome.GetProperty("outcome").GetString());
+        Assert.Equal(HttpStatusCode.OK, (await data.GetAsync(path)).StatusCode);
+        using var receipts = attacker.Api();
+        Assert.Empty((await receipts.GetFromJsonAsync<JsonElement>("/v1/retention/receipts")).GetProperty("items").EnumerateArray());
+    }
+
+    [Fact]
     public async Task The_retention_service_past_the_gateway_takes_no_forged_gateway_headers()
     {
         var victim = await RetentionOrganization.CreateAsync(fixture);
