@@ -1,4 +1,5 @@
 using Microsoft.AspNetCore.Http.HttpResults;
+using Microsoft.Extensions.Options;
 using Npgsql;
 using Platform.Retention.Purge;
 using Platform.Retention.Security;
@@ -20,7 +21,7 @@ public static class ReceiptsApi
     }
 
     internal static async Task<Results<Ok<ReceiptsResponse>, ProblemHttpResult>> ListReceipts(
-        int? limit, HttpContext http, NpgsqlDataSource dataSource, ReceiptSigner signer, Microsoft.Extensions.Options.IOptions<PurgeOptions> options, CancellationToken cancellationToken)
+        int? limit, HttpContext http, NpgsqlDataSource dataSource, ReceiptSigner signer, IOptions<PurgeOptions> options, CancellationToken cancellationToken)
     {
         if (limit is < 1 or > 500) return await Problems.InvalidAsync(http, "limit is from 1 to 500.");
         var organizationId = http.User.OrganizationId()!;
