@@ -12,7 +12,7 @@ var postgres = builder.AddPostgresServer("postgres");
 var identityDb = postgres.AddDatabase("identitydb");
 var keysDb = postgres.AddDatabase("keysdb");
 var storageDb = postgres.AddDatabase("storagedb");
-postgres.AddDatabase("retentiondb");
+var retentionDb = postgres.AddDatabase("retentiondb");
 var auditDb = postgres.AddDatabase("auditdb");
 postgres.AddDatabase("residencydb");
 
@@ -120,6 +120,34 @@ keys
     .WithEnvironment("Keys__Secrets__Consumers__0__Token", keysSecretsConsumerToken)
     .WithEnvironment("Keys__Secrets__Consumers__0__Organizations__0", "*");
 
+// Retention (SPEC RET-POLICY, RET-HOLD): periods per organization and data class, legal holds. Its operator sets
+// organizations' plans (identity has none yet); it asks storage, as storage's "retention" caller, whether a held dataset
+// exists, and identity, with the caller's own token, whether a held user is a member.
+var retentionOperatorToken = builder.AddGeneratedSecret("retention-operator-token", 40);
+var retentionStorageToken = builder.AddGeneratedSecret("retention-storage-token", 40);
+// Signs deletion receipts (the Ed25519 seed is its SHA-256).
+var retentionReceiptKey = builder.AddGeneratedSecret("retention-receipt-key", 44);
+storage
+    .WithEnvironment("Storage__ServiceTokens__2__Name", "retention")
+    .WithEnvironment("Storage__ServiceTokens__2__Token", retentionStorageToken)
+    .WithEnvironment("Storage__ServiceTokens__2__Organizations__0", "*");
+var retention = builder.AddProject<Projects.Retention>("retention")
+    .WithHttpEndpoint(name: "http")
+    .WithHttpHealthCheck("/health", endpointName: "http")
+    .WithReference(retentionDb).WaitFor(retentionDb)
+    .WithReference(messaging).WaitFor(messaging)
+    .WithEnvironment("Retention__Operators__0__Name", "operator")
+    .WithEnvironment("Retention__Operators__0__Token", retentionOperatorToken)
+    .WithEnvironment("Retention__Operators__0__Organizations__0", "*")
+    .WithEnvironment("Retention__StorageToken", retentionStorageToken)
+    .WithEnvironment("Retention__Purge__SigningKey", retentionReceiptKey)
+    // The client address the gateway reports (X-Platform-Client-Address, audited) is believed only when signed.
+    .WithEnvironment("GatewaySigning__Key", gatewaySigningKey)
+    .WithReference(storage)
+    .WithReference(identity)
+    .WithEnvironment("Retention__Identity__Issuer", publicAddress)
+    .WithEnvironment("Retention__Identity__JwksUrl", ReferenceExpression.Create($"{identity.GetEndpoint("http")}/.well-known/jwks"));
+
 builder.AddProject<Projects.Gateway>("gateway")
     // Not behind DCP's proxy: the gateway must see each client's own address (IP allowlists, rate limits).
     .WithHttpsEndpoint(port: gatewayPort, targetPort: gatewayPort, name: "https", env: "Gateway__HttpsPort", isProxied: false)
@@ -140,6 +168,8 @@ builder.AddProject<Projects.Gateway>("gateway")
     .WithEnvironment("ReverseProxy__Clusters__identity__Destinations__primary__Address", identity.GetEndpoint("http"))
     .WithReference(storage)
     .WithEnvironment("ReverseProxy__Clusters__storage__Destinations__primary__Address", storage.GetEndpoint("http"))
+    .WithReference(retention)
+    .WithEnvironment("ReverseProxy__Clusters__retention__Destinations__primary__Address", retention.GetEndpoint("http"))
     .WithEnvironment("Gateway__Keys__Url", keys.GetEndpoint("http"))
     .WithEnvironment("Gateway__Keys__ServiceToken", keysGatewayToken)
     // Access tokens from identity are validated at the gateway from identity's signing keys.

@@ -6,6 +6,7 @@ using Platform.Security.Authentication;
 using Platform.Storage.Apis;
 using Platform.Storage.Blobs;
 using Platform.Storage.Data;
+using Platform.Storage.Events;
 using Platform.Storage.Keys;
 using Platform.Storage.Objects;
 using Platform.Storage.Security;
@@ -58,7 +59,10 @@ internal static class Extensions
         builder.AddSchemaMigrations(StorageSchema.Definition, MessagingSchema.Definition);
 
         // Registered after the migrator, so neither the relay nor key maintenance looks for a missing table.
-        builder.AddEventBus("messaging", "storage").AddOutbox();
+        builder.AddEventBus("messaging", "storage").AddOutbox()
+            // Retention's purges (SPEC RET-PURGE): applied once each, in the inbox's transaction.
+            .WithInbox()
+            .AddSubscription<Platform.Messaging.Contracts.PurgeRequested, PurgeRequestedHandler>();
         builder.Services.AddSingleton<KeyMaintenanceService>();
         builder.Services.AddHostedService(services => services.GetRequiredService<KeyMaintenanceService>());
         builder.Services.AddSingleton<OrphanSweeper>();

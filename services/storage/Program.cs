@@ -17,6 +17,7 @@ app.UseAuthorization();
 app.MapDatasetsApi();
 app.MapTransitApi();
 app.MapKeyManagementApi();
+app.MapInternalDatasetsApi();
 
 app.Run();
 return 0;

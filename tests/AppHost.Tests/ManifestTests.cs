@@ -5,7 +5,7 @@ namespace Platform.AppHost.Tests;
 /// <summary>aspire-manifest.json is what Aspire's own manifest publisher writes for the app model, from the repository root.</summary>
 public sealed class ManifestTests : IClassFixture<ManifestTests.Published>
 {
-    private const string Regenerate = "dotnet run --project AppHost -- --publisher manifest --output-path aspire-manifest.json (from the repository root)";
+    private const string Regenerate = "dotnet run --project AppHost -- --publisher manifest --output-path "$PWD/aspire-manifest.json" (from the repository root)";
     private static readonly string committedPath = Path.Combine(AppHostProcess.RepositoryRoot, "aspire-manifest.json");
     private readonly Published published;
 
@@ -40,7 +40,7 @@ public sealed class ManifestTests : IClassFixture<ManifestTests.Published>
             Assert.Equal($"{{postgres.connectionString}};Database={database}", (string?)resources[database]!["connectionString"]);
         }
 
-        foreach (var (project, path) in new[] { ("gateway", "gateway/Gateway.csproj"), ("keys", "services/keys/Keys.csproj"), ("identity", "services/identity/Identity.csproj"), ("storage", "services/storage/Storage.csproj"), ("audit", "services/audit/Audit.csproj") })
+        foreach (var (project, path) in new[] { ("gateway", "gateway/Gateway.csproj"), ("keys", "services/keys/Keys.csproj"), ("identity", "services/identity/Identity.csproj"), ("storage", "services/storage/Storage.csproj"), ("audit", "services/audit/Audit.csproj"), ("retention", "services/retention/Retention.csproj") })
         {
             Assert.Equal("project.v0", (string?)resources[project]!["type"]);
             Assert.Equal(path, (string?)resources[project]!["path"]);

@@ -32,6 +32,9 @@ internal static class OperatorClients
         return await created.Content.ReadFromJsonAsync<JsonElement>();
     }
 
+    /// <summary>The retention operator (any organization's plan), on the retention service's own endpoint.</summary>
+    public static HttpClient RetentionOperator(this TestingApplication app) => WithToken(app, "retention", "retention-operator-token");
+
     /// <summary>The audit log's operator reader (any organization), on the audit service's own endpoint.</summary>
     public static HttpClient AuditReader(this TestingApplication app) => WithToken(app, "audit", "audit-reader-token");
 

@@ -51,6 +51,11 @@ public sealed class PlatformFixture : IAsyncLifetime
         App.WithEnvironment("gateway", "Gateway__RateLimits__Anonymous__Requests", "1000000");
         // Likewise, the tests send many refused credentials on purpose, all from loopback.
         App.WithEnvironment("gateway", "Gateway__RateLimits__AuthenticationFailures__Requests", "1000000");
+        // Retention purges detection results only here (other tests keep their images and heatmaps), looks every
+        // second, and discards zero-retention items 5 s after they are stored instead of minutes.
+        App.WithEnvironment("retention", "Retention__Purge__Interval", "00:00:01");
+        App.WithEnvironment("retention", "Retention__Purge__ZeroRetentionGrace", "00:00:05");
+        App.WithEnvironment("retention", "Retention__Purge__Classes__0", "detection_result");
         await App.StartAsync();
     }
 

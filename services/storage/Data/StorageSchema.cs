@@ -65,12 +65,21 @@ internal static class StorageSchema
             CONSTRAINT datasets_environment CHECK (environment IN ('live', 'test'));
         """;
 
+    // Detection results joined the shared closed list of data classes (Messaging/Contracts/DataClasses.cs, issue 16);
+    // the check names exactly storage's classes of that list. Widening only: no existing row can fail it.
+    private const string DetectionResults = """
+        ALTER TABLE objects DROP CONSTRAINT IF EXISTS objects_data_class_check;
+        ALTER TABLE objects ADD CONSTRAINT objects_data_class
+            CHECK (data_class IN ('image', 'detection_result', 'annotation', 'artifact', 'model_weights', 'heatmap'));
+        """;
+
     /// <summary>The tables as versioned steps: a change is a new step, never an edit of a released one. Step 1 is idempotent,
     /// so it adopts a database made before steps were versioned.</summary>
     public static readonly Schema Definition = new(
         "storage",
         SchemaStep.Sql(1, "baseline", Sql),
-        SchemaStep.Sql(2, "dataset environments", DatasetEnvironments));
+        SchemaStep.Sql(2, "dataset environments", DatasetEnvironments),
+        SchemaStep.Sql(3, "detection results class", DetectionResults));
 
     public static Task ApplyAsync(NpgsqlDataSource dataSource, CancellationToken cancellationToken) =>
         SchemaMigrations.ApplyAsync(dataSource, Definition, EmptyServices.Instance, cancellationToken);

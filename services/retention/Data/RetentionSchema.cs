@@ -1,0 +1,85 @@
+using Platform.ServiceDefaults.Postgres.Migrations;
+
+namespace Platform.Retention.Data;
+
+/// <summary>The retention database's tables, as versioned steps: a change is a new step, never an edit of a released one.</summary>
+internal static class RetentionSchema
+{
+    private const string Baseline = """
+        SELECT pg_advisory_xact_lock(hashtext('platform.retention.schema'));
+        -- An organization's plan (identity has none yet); no row is the self-service plan.
+        CREATE TABLE IF NOT EXISTS organization_plans (
+            organization_id text        PRIMARY KEY,
+            plan            text        NOT NULL CHECK (plan IN ('self-service', 'enterprise')),
+            updated_at      timestamptz NOT NULL,
+            updated_by      text        NOT NULL
+        );
+        -- A period an organization chose for a data class; no row is the class's default.
+        CREATE TABLE IF NOT EXISTS retention_policies (
+            organization_id text        NOT NULL,
+            data_class      text        NOT NULL,
+            days            integer     NOT NULL CHECK (days BETWEEN 0 AND 2555),
+            updated_at      timestamptz NOT NULL,
+            updated_by      text        NOT NULL,
+            PRIMARY KEY (organization_id, data_class)
+        );
+        -- Legal holds (S3 Object Lock legal-hold semantics): no expiry, ended only by an explicit release, kept afterwards.
+        CREATE TABLE IF NOT EXISTS legal_holds (
+            id              text        PRIMARY KEY,
+            organization_id text        NOT NULL,
+            scope           text        NOT NULL CHECK (scope IN ('organization', 'dataset', 'data_class', 'user')),
+            target          text        NOT NULL,
+            reason          text        NOT NULL,
+            placed_at       timestamptz NOT NULL,
+            placed_by       text        NOT NULL,
+            released_at     timestamptz,
+            released_by     text,
+            release_reason  text,
+            CHECK ((released_at IS NULL) = (released_by IS NULL))
+        );
+        -- One active hold per target, as an object has one legal-hold flag.
+        CREATE UNIQUE INDEX IF NOT EXISTS legal_holds_active ON legal_holds (organization_id, scope, target) WHERE released_at IS NULL;
+        CREATE INDEX IF NOT EXISTS legal_holds_organization ON legal_holds (organization_id, placed_at DESC, id);
+        """;
+
+    // Purges (SPEC RET-PURGE): storage's objects as its events announce them, and a signed receipt per deleted item.
+    private const string Purges = """
+        CREATE TABLE tracked_objects (
+            object_id          text        PRIMARY KEY,
+            organization_id    text        NOT NULL,
+            dataset_id         text        NOT NULL,
+            data_class         text        NOT NULL,
+            stored_at          timestamptz NOT NULL,
+            stored_by          text        NOT NULL,
+            purge_id           text,
+            purge_requested_at timestamptz,
+            purge_attempts     integer     NOT NULL DEFAULT 0,
+            expired_at         timestamptz,
+            purge_policy       text,
+            gone_at            timestamptz
+        );
+        CREATE INDEX tracked_objects_live ON tracked_objects (organization_id, data_class, stored_at) WHERE gone_at IS NULL;
+        CREATE INDEX tracked_objects_dataset ON tracked_objects (dataset_id) WHERE gone_at IS NULL;
+        CREATE TABLE purge_receipts (
+            item_id         text        PRIMARY KEY,
+            organization_id text        NOT NULL,
+            owner           text        NOT NULL,
+            data_class      text        NOT NULL,
+            dataset_id      text,
+            expired_at      timestamptz NOT NULL,
+            deleted_at      timestamptz NOT NULL,
+            policy          text        NOT NULL,
+            destroyed_key   text,
+            purge_id        text        NOT NULL,
+            receipt         text        NOT NULL,
+            signature       text        NOT NULL,
+            recorded_at     timestamptz NOT NULL
+        );
+        CREATE INDEX purge_receipts_organization ON purge_receipts (organization_id, deleted_at DESC, item_id);
+        """;
+
+    public static readonly Schema Definition = new(
+        "retention",
+        SchemaStep.Sql(1, "baseline", Baseline),
+        SchemaStep.Sql(2, "purges and receipts", Purges));
+}

@@ -1,0 +1,51 @@
+using Npgsql;
+using Platform.Messaging;
+using Platform.Retention.Events;
+
+namespace Platform.Retention.Purge;
+
+/// <summary>
+/// Keeps <c>tracked_objects</c> from storage's events: what exists, of which class, since when (the event's time), and
+/// what is gone (deleted, replaced, or its dataset deleted). Run in the inbox's transaction: each event applies once.
+/// </summary>
+internal sealed class ObjectStoredHandler : IIntegrationEventHandler<ObjectStored>
+{
+    public async Task HandleAsync(ObjectStored stored, IntegrationEventContext context, CancellationToken cancellationToken)
+    {
+        if (stored.OrganizationId is not { } organizationId) return;
+        await using (var insert = new NpgsqlCommand("""
+            INSERT INTO tracked_objects (object_id, organization_id, dataset_id, data_class, stored_at, stored_by) VALUES ($1, $2, $3, $4, $5, $6)
+            ON CONFLICT (object_id) DO NOTHING
+            """, context.Connection, context.Transaction))
+        {
+            foreach (var value in new object[] { stored.ObjectId, organizationId, stored.DatasetId, stored.DataClass, stored.OccurredAt, stored.StoredBy }) insert.Parameters.Add(new() { Value = value });
+            await insert.ExecuteNonQueryAsync(cancellationToken);
+        }
+
+        if (stored.ReplacedObjectId is { } replaced) await ObjectGone.MarkAsync("object_id", replaced, stored.OccurredAt, context, cancellationToken);
+    }
+}
+
+internal sealed class ObjectDeletedHandler : IIntegrationEventHandler<ObjectDeleted>
+{
+    public Task HandleAsync(ObjectDeleted deleted, IntegrationEventContext context, CancellationToken cancellationToken) =>
+        ObjectGone.MarkAsync("object_id", deleted.ObjectId, deleted.OccurredAt, context, cancellationToken);
+}
+
+internal sealed class DatasetDeletedHandler : IIntegrationEventHandler<DatasetDeleted>
+{
+    public Task HandleAsync(DatasetDeleted deleted, IntegrationEventContext context, CancellationToken cancellationToken) =>
+        ObjectGone.MarkAsync("dataset_id", deleted.DatasetId, deleted.OccurredAt, context, cancellationToken);
+}
+
+internal static class ObjectGone
+{
+    public static async Task MarkAsync(string column, string id, DateTimeOffset at, IntegrationEventContext context, CancellationToken cancellationToken)
+    {
+        // column is one of two constants above, never input.
+        await using var update = new NpgsqlCommand($"UPDATE tracked_objects SET gone_at = $2 WHERE {column} = $1 AND gone_at IS NULL", context.Connection, context.Transaction);
+        update.Parameters.Add(new() { Value = id });
+        update.Parameters.Add(new() { Value = at });
+        await update.ExecuteNonQueryAsync(cancellationToken);
+    }
+}

@@ -1,0 +1,39 @@
+using Platform.Messaging.Contracts;
+
+namespace Platform.Retention.Purge;
+
+/// <summary><c>Retention:Purge</c>: how often expired items are looked for, and what proves their deletion.</summary>
+public sealed class PurgeOptions
+{
+    public const string Section = "Retention:Purge";
+
+    /// <summary>How often the scheduler looks for expired items.</summary>
+    public TimeSpan Interval { get; set; } = TimeSpan.FromMinutes(1);
+
+    /// <summary>Zero retention: an item under a 0-day policy goes at the latest this long after it was stored.</summary>
+    public TimeSpan ZeroRetentionGrace { get; set; } = TimeSpan.FromMinutes(5);
+
+    /// <summary>
+    /// The classes purged (<c>Classes:N</c>); none set: storage's expiring object classes, <see cref="DefaultClasses"/>.
+    /// The others keep their items for now. (Empty by default: the configuration binder adds to a list, never replaces it.)
+    /// </summary>
+    public List<string> Classes { get; set; } = [];
+
+    public static readonly IReadOnlyList<string> DefaultClasses = [DataClasses.Image, DataClasses.DetectionResult, DataClasses.Heatmap];
+
+    public IReadOnlyList<string> EffectiveClasses => Classes.Count > 0 ? Classes : DefaultClasses;
+
+    /// <summary>Items per purge request (one event).</summary>
+    public int BatchSize { get; set; } = 200;
+
+    /// <summary>An unanswered request is sent again after this, doubling per attempt up to <see cref="MaxRetryDelay"/>.</summary>
+    public TimeSpan RetryDelay { get; set; } = TimeSpan.FromMinutes(5);
+
+    public TimeSpan MaxRetryDelay { get; set; } = TimeSpan.FromHours(6);
+
+    /// <summary>From this many unanswered attempts on, each retry is also a <c>retention.purge.overdue</c> audit event and an error log.</summary>
+    public int AlertAfterAttempts { get; set; } = 3;
+
+    /// <summary>Secret text whose SHA-256 is the Ed25519 seed that signs deletion receipts (the AppHost's <c>retention-receipt-key</c>).</summary>
+    public string SigningKey { get; set; } = "";
+}

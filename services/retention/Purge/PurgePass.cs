@@ -1,0 +1,140 @@
+using System.Globalization;
+using Microsoft.Extensions.Options;
+using Npgsql;
+using Platform.Messaging;
+using Platform.Messaging.Contracts;
+using Platform.Retention.Data;
+using Platform.Retention.Events;
+using Platform.Retention.Model;
+using Platform.Retention.Policies;
+
+namespace Platform.Retention.Purge;
+
+/// <summary>
+/// One look for expired items (SPEC RET-PURGE): per organization with candidates, its policy per purged class (a
+/// 0-day policy means <see cref="PurgeOptions.ZeroRetentionGrace"/> after storing) and its active legal holds, which
+/// keep what they cover out of every request (the organization, a class, a dataset, what a user stored). The chosen
+/// items are marked requested and a <c>purge.requested</c> event per batch is written in the same transaction; an
+/// item asked for before and not answered is asked for again after a backoff, and from
+/// <see cref="PurgeOptions.AlertAfterAttempts"/> on that is an error log and an audit event (never forgotten).
+/// </summary>
+internal sealed partial class PurgePass(
+    NpgsqlDataSource dataSource, PolicyManager policies, HoldStore holds, IOutbox outbox, IOptions<PurgeOptions> options, TimeProvider time, ILogger<PurgePass> logger)
+{
+    public const string Actor = "retention:purge";
+    public const string OverdueAction = "retention.purge.overdue";
+
+    /// <summary>How many items were asked for.</summary>
+    public async Task<int> RunAsync(CancellationToken cancellationToken)
+    {
+        var settings = options.Value;
+        var now = time.GetUtcNow();
+        var requested = 0;
+        foreach (var organizationId in await CandidatesAsync(now - settings.ZeroRetentionGrace, settings, cancellationToken))
+        {
+            var active = await holds.ListAsync(organizationId, includeReleased: false, cancellationToken);
+            if (active.Any(h => h.Scope == HoldScopes.Organization)) continue;
+            var (_, effective) = await policies.GetAsync(organizationId, cancellationToken);
+            var heldDatasets = Targets(active, HoldScopes.Dataset);
+            var heldUsers = Targets(active, HoldScopes.User);
+            foreach (var policy in effective.Where(p => settings.EffectiveClasses.Contains(p.Rule.DataClass) && p.Days is not null))
+            {
+                if (active.Any(h => h.Scope == HoldScopes.DataClass && h.Target == policy.Rule.DataClass)) continue;
+                var lifetime = policy.Days == 0 ? settings.ZeroRetentionGrace : TimeSpan.FromDays(policy.Days!.Value);
+                requested += await RequestAsync(organizationId, policy, lifetime, heldDatasets, heldUsers, now, cancellationToken);
+            }
+        }
+
+        return requested;
+    }
+
+    private async Task<List<string>> CandidatesAsync(DateTimeOffset storedBefore, PurgeOptions settings, CancellationToken cancellationToken)
+    {
+        await using var command = dataSource.CreateCommand($"""
+            SELECT DISTINCT organization_id FROM tracked_objects
+            WHERE gone_at IS NULL AND data_class = ANY($1) AND stored_at <= $2 AND {Due}
+            LIMIT 10000
+            """);
+        command.Parameters.Add(new() { Value = settings.EffectiveClasses.ToArray() });
+        command.Parameters.Add(new() { Value = storedBefore });
+        AddBackoff(command, settings, time.GetUtcNow());
+        var organizations = new List<string>();
+        await using var reader = await command.ExecuteReaderAsync(cancellationToken);
+        while (await reader.ReadAsync(cancellationToken)) organizations.Add(reader.GetString(0));
+        return organizations;
+    }
+
+    // Never asked, or asked and unanswered for RetryDelay·2^(attempts-1), at most MaxRetryDelay.
+    private const string Due = """
+        (purge_requested_at IS NULL OR purge_requested_at + LEAST(make_interval(secs => $3 * power(2, purge_attempts - 1)), make_interval(secs => $4)) <= $5)
+        """;
+
+    private static void AddBackoff(NpgsqlCommand command, PurgeOptions settings, DateTimeOffset now)
+    {
+        command.Parameters.Add(new() { Value = settings.RetryDelay.TotalSeconds });
+        command.Parameters.Add(new() { Value = settings.MaxRetryDelay.TotalSeconds });
+        command.Parameters.Add(new() { Value = now });
+    }
+
+    private async Task<int> RequestAsync(string organizationId, EffectivePolicy policy, TimeSpan lifetime, string[] heldDatasets, string[] heldUsers, DateTimeOffset now,
+        CancellationToken cancellationToken)
+    {
+        var settings = options.Value;
+        var purgeId = $"purge_{Guid.CreateVersion7(now):n}";
+        var policyText = string.Create(CultureInfo.InvariantCulture, $"{policy.Rule.DataClass}: {policy.Days} days ({policy.Source}, {policy.Plan} plan)");
+        await using var connection = await dataSource.OpenConnectionAsync(cancellationToken);
+        await using var transaction = await connection.BeginTransactionAsync(cancellationToken);
+        await using var select = new NpgsqlCommand($"""
+            UPDATE tracked_objects t SET purge_id = $9, purge_requested_at = $5, purge_attempts = t.purge_attempts + 1,
+                expired_at = t.stored_at + $10, purge_policy = $11
+            FROM (SELECT object_id FROM tracked_objects
+                  WHERE organization_id = $6 AND data_class = $1 AND gone_at IS NULL AND stored_at <= $2 AND {Due}
+                    AND dataset_id <> ALL($7) AND stored_by <> ALL($8)
+                  ORDER BY stored_at LIMIT $12 FOR UPDATE SKIP LOCKED) due
+            WHERE t.object_id = due.object_id
+            RETURNING t.object_id, t.expired_at, t.purge_attempts
+            """, connection, transaction);
+        select.Parameters.Add(new() { Value = policy.Rule.DataClass });
+        select.Parameters.Add(new() { Value = now - lifetime });
+        AddBackoff(select, settings, now);
+        foreach (var value in new object[] { organizationId, heldDatasets, heldUsers, purgeId, lifetime, policyText, settings.BatchSize }) select.Parameters.Add(new() { Value = value });
+        var items = new List<PurgeItem>();
+        var overdue = 0;
+        await using (var reader = await select.ExecuteReaderAsync(cancellationToken))
+        {
+            while (await reader.ReadAsync(cancellationToken))
+            {
+                items.Add(new PurgeItem(reader.GetString(0), policy.Rule.DataClass, reader.GetFieldValue<DateTimeOffset>(1), policyText));
+                if (reader.GetInt32(2) > settings.AlertAfterAttempts) overdue++;
+            }
+        }
+
+        if (items.Count == 0) return 0;
+        var events = new List<IntegrationEvent>
+        {
+            new PurgeRequested { OrganizationId = organizationId, OccurredAt = now, PurgeId = purgeId, Owner = policy.Rule.Owner, Items = items },
+        };
+        if (overdue > 0)
+        {
+            events.Add(new AuditRecorded
+            {
+                OccurredAt = now, OrganizationId = organizationId, Actor = Actor, Action = OverdueAction, Target = purgeId, Outcome = "failure",
+                Details = new Dictionary<string, string> { ["dataClass"] = policy.Rule.DataClass, ["overdueItems"] = overdue.ToString(CultureInfo.InvariantCulture), ["owner"] = policy.Rule.Owner },
+            });
+            LogOverdue(logger, overdue, organizationId, policy.Rule.Owner, purgeId);
+        }
+
+        await outbox.EnqueueAsync(events, transaction, cancellationToken);
+        await transaction.CommitAsync(cancellationToken);
+        LogRequested(logger, purgeId, items.Count, policy.Rule.DataClass, organizationId);
+        return items.Count;
+    }
+
+    private static string[] Targets(IEnumerable<LegalHold> active, string scope) => active.Where(h => h.Scope == scope).Select(h => h.Target).ToArray();
+
+    [LoggerMessage(EventId = 1641, Level = LogLevel.Information, Message = "Purge {PurgeId}: {Count} expired {DataClass} items of {OrganizationId} requested")]
+    private static partial void LogRequested(ILogger logger, string purgeId, int count, string dataClass, string organizationId);
+
+    [LoggerMessage(EventId = 1642, Level = LogLevel.Error, Message = "{Count} items of {OrganizationId} are still not purged by {Owner} after repeated requests; asked again as {PurgeId}")]
+    private static partial void LogOverdue(ILogger logger, int count, string organizationId, string owner, string purgeId);
+}

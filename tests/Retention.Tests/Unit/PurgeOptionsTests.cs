@@ -1,0 +1,26 @@
+using Platform.Retention.Purge;
+
+namespace Platform.Retention.Tests.Unit;
+
+public sealed class PurgeOptionsTests
+{
+    [Fact]
+    public void Every_error_is_reported_at_once_without_the_signing_key()
+    {
+        var result = new PurgeOptionsValidator().Validate(null, new PurgeOptions
+        {
+            Interval = TimeSpan.Zero, Classes = ["audit_log", "selfies"], BatchSize = 0, RetryDelay = TimeSpan.FromDays(1), AlertAfterAttempts = 0, SigningKey = "short-key",
+        });
+        Assert.True(result.Failed);
+        Assert.Equal(7, result.Failures!.Count());
+        Assert.DoesNotContain(result.Failures!, f => f.Contains("short-key", StringComparison.Ordinal));
+    }
+
+    [Fact]
+    public void Without_configured_classes_storages_expiring_classes_are_purged_and_configured_ones_replace_them()
+    {
+        Assert.Equal(["image", "detection_result", "heatmap"], new PurgeOptions().EffectiveClasses);
+        Assert.Equal(["detection_result"], new PurgeOptions { Classes = ["detection_result"] }.EffectiveClasses);
+        Assert.True(new PurgeOptionsValidator().Validate(null, new PurgeOptions { SigningKey = new string('k', 44) }).Succeeded);
+    }
+}
