@@ -5,7 +5,7 @@ namespace Platform.AppHost.Tests;
 /// <summary>aspire-manifest.json is what Aspire's own manifest publisher writes for the app model, from the repository root.</summary>
 public sealed class ManifestTests : IClassFixture<ManifestTests.Published>
 {
-    private const string Regenerate = "dotnet run --project AppHost -- --publisher manifest --output-path "$PWD/aspire-manifest.json" (from the repository root)";
+    private const string Regenerate = "dotnet run --project AppHost -- --publisher manifest --output-path \"$PWD/aspire-manifest.json\" (from the repository root)";
     private static readonly string committedPath = Path.Combine(AppHostProcess.RepositoryRoot, "aspire-manifest.json");
     private readonly Published published;
 

@@ -76,11 +76,11 @@ public sealed partial class AuditCatalogueTests
     [GeneratedRegex(@"^\| `(?<action>[a-z][a-z_.-]+)` \|", RegexOptions.Multiline)]
     private static partial Regex CatalogueRow();
 
-    [GeneratedRegex(@"const string \w+ = ""(?<action>[a-z]+(?:\.[a-z_-]+)+)""")]
+    [GeneratedRegex(@"const string \w+ = ""(?<action>[a-z][a-z-]*(?:\.[a-z_-]+)+)""")]
     private static partial Regex Constant();
 
     // Action = "…" (an AuditRecorded), const string …Action = "…", Audit("…", …) (keys' helpers),
     // RecordAsync(credential, "…", …) (operator credentials), and an entry's action after its actor: Actor()!, "…".
-    [GeneratedRegex(@"(?:\bAction\s*=\s*|const string \w*Action = |\bAudit\(|RecordAsync\(credential,\s*|Actor\(\)\s*(?:!|\?\?\s*""anonymous"")\s*,\s*)""(?<action>[a-z]+(?:\.[a-z_-]+)+)""")]
+    [GeneratedRegex(@"(?:\bAction\s*=\s*|const string \w*Action = |\bAudit\(|RecordAsync\(credential,\s*|Actor\(\)\s*(?:!|\?\?\s*""anonymous"")\s*,\s*)""(?<action>[a-z][a-z-]*(?:\.[a-z_-]+)+)""")]
     private static partial Regex Emission();
 }

@@ -58,7 +58,7 @@ public sealed class AuditServiceFixture : IAsyncLifetime
             }));
             web.ConfigureTestServices(services =>
                 // The identity service's JWKS, served by the test's own signing key without a network hop.
-                services.AddHttpClient(nameof(Platform.Security.Tokens.SigningKeySet)).ConfigurePrimaryHttpMessageHandler(() => new AccessTokens.JwksHandler()));
+                services.AddHttpClient(nameof(Platform.Security.Tokens.SigningKeySet)).ConfigurePrimaryHttpMessageHandler(() => new IdentityTokens.JwksHandler()));
         });
         _ = Service.Server;
         await WaitUntilConsumingAsync();

@@ -14,6 +14,8 @@ namespace Platform.Audit.Apis;
 /// </summary>
 public static class SiemApi
 {
+    public const string CreatedAction = "audit.siem-destination.created";
+    public const string DeletedAction = "audit.siem-destination.deleted";
     private const int MaxCertificateLength = 16 * 1024;
     private static readonly string[] ManagingRoles = ["Owner", "Admin"];
 
@@ -56,7 +58,7 @@ public static class SiemApi
         }
 
         var created = await store.CreateAsync(organization!, address, body.CaCertificate, body.Start == "beginning", time.GetUtcNow(), cancellationToken);
-        await audit.RecordAsync(Entry(http, "audit.siem-destination.created", organization!, created.Id, new() { ["endpoint"] = address.ToString() }), cancellationToken);
+        await audit.RecordAsync(Entry(http, CreatedAction, organization!, created.Id, new() { ["endpoint"] = address.ToString() }), cancellationToken);
         return TypedResults.Created($"/v1/audit/siem/destinations/{created.Id}?organization={organization}", View(created, created.Cursor));
     }
 
@@ -79,7 +81,7 @@ public static class SiemApi
             return TypedResults.Problem(statusCode: 404, type: Problems.NotFound, title: "No such SIEM destination", detail: "This organization has no SIEM destination with that id.");
         }
 
-        await audit.RecordAsync(Entry(http, "audit.siem-destination.deleted", organization!, id, null), cancellationToken);
+        await audit.RecordAsync(Entry(http, DeletedAction, organization!, id, null), cancellationToken);
         return TypedResults.NoContent();
     }
 

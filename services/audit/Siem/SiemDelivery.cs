@@ -26,8 +26,9 @@ internal sealed partial class SiemDelivery(
                 {
                 }
             }
-            catch (Exception exception) when (exception is NpgsqlException or TimeoutException)
+            catch (Exception exception) when (exception is not OperationCanceledException || !stoppingToken.IsCancellationRequested)
             {
+                // Nothing a destination or the database does may stop the service: the next tick tries again.
                 LogPassFailed(logger, exception.GetType().Name);
             }
         }
@@ -51,11 +52,13 @@ internal sealed partial class SiemDelivery(
             await SiemStore.DeliveredAsync(connection, transaction, destination.Id, next, time.GetUtcNow(), cancellationToken);
             LogDelivered(logger, entries.Count, destination.Id);
         }
-        catch (SiemDeliveryException failure)
+        catch (Exception failure) when (failure is not OperationCanceledException || !cancellationToken.IsCancellationRequested)
         {
+            // A failure the sender did not foresee is named by its type only: its message might carry what the customer must not see.
+            var reason = failure is SiemDeliveryException ? failure.Message : $"delivery failed ({failure.GetType().Name})";
             var wait = Backoff(destination.Failures + 1);
-            await SiemStore.FailedAsync(connection, transaction, destination.Id, failure.Message, now, now + wait, cancellationToken);
-            LogNotDelivered(logger, destination.Id, failure.Message, wait);
+            await SiemStore.FailedAsync(connection, transaction, destination.Id, reason, now, now + wait, cancellationToken);
+            LogNotDelivered(logger, destination.Id, reason, wait);
         }
 
         await transaction.CommitAsync(cancellationToken);

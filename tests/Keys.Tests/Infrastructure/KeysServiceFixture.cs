@@ -82,7 +82,7 @@ public sealed class KeysServiceFixture : IAsyncLifetime
                 services.AddSingleton<Microsoft.AspNetCore.Hosting.IStartupFilter, PeerAddressFilter>();
                 // The identity service's JWKS, served by the test's own signing key without a network hop.
                 services.AddHttpClient(nameof(Platform.Security.Tokens.SigningKeySet))
-                    .ConfigurePrimaryHttpMessageHandler(() => new AccessTokens.JwksHandler());
+                    .ConfigurePrimaryHttpMessageHandler(() => new IdentityTokens.JwksHandler());
             });
         });
         _ = Service.Server;

@@ -72,7 +72,7 @@ public sealed class RetentionServiceFixture : IAsyncLifetime
                 // also run one whenever the clock jumps) is exercised end to end in Platform.IntegrationTests.
                 services.Remove(services.Single(d => d.ServiceType == typeof(Microsoft.Extensions.Hosting.IHostedService)
                     && d.ImplementationType == typeof(Platform.Retention.Purge.PurgeScheduler)));
-                services.AddHttpClient(nameof(Platform.Security.Tokens.SigningKeySet)).ConfigurePrimaryHttpMessageHandler(() => new AccessTokens.JwksHandler());
+                services.AddHttpClient(nameof(Platform.Security.Tokens.SigningKeySet)).ConfigurePrimaryHttpMessageHandler(() => new IdentityTokens.JwksHandler());
                 services.AddHttpClient("storage").ConfigurePrimaryHttpMessageHandler(Neighbours.Storage);
                 services.AddHttpClient("identity").ConfigurePrimaryHttpMessageHandler(Neighbours.Identity);
             });
