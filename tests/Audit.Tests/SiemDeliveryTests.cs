@@ -156,6 +156,29 @@ public sealed class SiemDeliveryTests(AuditServiceFixture fixture)
         Assert.Empty(await ListAsync(stranger, other));
         Assert.Equal(2, (await ListAsync(owner, own)).Count);
         Assert.Equal(HttpStatusCode.NoContent, (await owner.DeleteAsync($"/v1/audit/siem/destinations/{id}")).StatusCode);
+        Assert.Equal(HttpStatusCode.NoContent, (await owner.DeleteAsync($"/v1/audit/siem/destinations/{listed[1].GetProperty("id").GetString()}")).StatusCode);
+    }
+
+    [Fact]
+    public async Task An_organization_has_at_most_ten_destinations()
+    {
+        var organization = $"org_siem_{run}";
+        using var client = Client(AuditServiceFixture.OperatorToken);
+        for (var i = 0; i < 10; i++)
+        {
+            Assert.Equal(HttpStatusCode.Created, (await client.PostAsJsonAsync($"/v1/audit/siem/destinations?organization={organization}", new { endpoint = $"siem{i}.example.com:6514" })).StatusCode);
+        }
+
+        using var eleventh = await client.PostAsJsonAsync($"/v1/audit/siem/destinations?organization={organization}", new { endpoint = "siem10.example.com:6514" });
+        Assert.Equal(HttpStatusCode.Conflict, eleventh.StatusCode);
+        Assert.Equal("https://platform.dev/problems/siem-destination-limit", (await eleventh.Content.ReadFromJsonAsync<JsonElement>()).GetProperty("type").GetString());
+        var all = await ListAsync(client, organization);
+        Assert.Equal(10, all.Count);
+        // Removed again: receivers that do not exist would keep the delivery loop busy for the other tests.
+        foreach (var destination in all)
+        {
+            Assert.Equal(HttpStatusCode.NoContent, (await client.DeleteAsync($"/v1/audit/siem/destinations/{destination.GetProperty("id").GetString()}?organization={organization}")).StatusCode);
+        }
     }
 
     private static async Task AssertRefusedAsync(HttpResponseMessage response)

@@ -167,6 +167,54 @@ public sealed class AuditThroughGatewayTests(PlatformFixture fixture)
         await AssertProblemAsync(unknown, HttpStatusCode.BadRequest, "invalid-query");
     }
 
+    [Fact]
+    public async Task An_owner_sets_up_siem_delivery_through_the_gateway_an_auditor_sees_it_and_another_organization_reaches_none_of_it()
+    {
+        var (owner, organization, client) = await OwnerWithClientAsync();
+        var ownerAddress = ClientAddresses.Fresh();
+        using var ownerClient = WithToken(await owner.AccessTokenAsync(client), ownerAddress);
+        string id;
+        using (var created = await ownerClient.PostAsJsonAsync("/v1/audit/siem/destinations", new { endpoint = "siem.example.com:6514" }))
+        {
+            Assert.Equal(HttpStatusCode.Created, created.StatusCode);
+            id = (await created.Content.ReadFromJsonAsync<JsonElement>()).GetProperty("id").GetString()!;
+        }
+
+        // The change is an action of the owner, from the owner's own address, in the organization's log.
+        var setUp = await WaitForItemsAsync(ownerClient, "action=audit.siem-destination.created", 1);
+        Assert.Equal(id, setUp[0].GetProperty("target").GetString());
+        Assert.Equal(ownerAddress.ToString(), setUp[0].GetProperty("ip").GetString());
+
+        // A receiver inside the platform's network is refused at the edge of the feature, whatever the caller's role.
+        using (var inward = await ownerClient.PostAsJsonAsync("/v1/audit/siem/destinations", new { endpoint = "127.0.0.1:5432" }))
+        {
+            await AssertProblemAsync(inward, HttpStatusCode.BadRequest, "siem-destination-invalid");
+        }
+
+        using var auditor = WithToken(await MemberTokenAsync(owner, organization, client, "Auditor"));
+        var seen = (await auditor.GetFromJsonAsync<JsonElement>("/v1/audit/siem/destinations")).GetProperty("items").EnumerateArray().ToList();
+        Assert.Equal(id, Assert.Single(seen).GetProperty("id").GetString());
+        using (var refused = await auditor.DeleteAsync($"/v1/audit/siem/destinations/{id}"))
+        {
+            await AssertProblemAsync(refused, HttpStatusCode.Forbidden, "insufficient-role");
+        }
+
+        var (stranger, _) = await NewUserAsync();
+        using var strangerClient = WithToken(await stranger.AccessTokenAsync(client));
+        using (var named = await strangerClient.GetAsync($"/v1/audit/siem/destinations?organization={organization}"))
+        {
+            await AssertProblemAsync(named, HttpStatusCode.Forbidden, "forbidden");
+        }
+
+        using (var byId = await strangerClient.DeleteAsync($"/v1/audit/siem/destinations/{id}"))
+        {
+            Assert.Equal(HttpStatusCode.NotFound, byId.StatusCode);
+        }
+
+        Assert.Empty((await strangerClient.GetFromJsonAsync<JsonElement>("/v1/audit/siem/destinations")).GetProperty("items").EnumerateArray());
+        Assert.Equal(HttpStatusCode.NoContent, (await ownerClient.DeleteAsync($"/v1/audit/siem/destinations/{id}")).StatusCode);
+    }
+
     private async Task<(IdentityUser Owner, string Organization, (string Id, string Secret) Client)> OwnerWithClientAsync()
     {
         var (owner, organization) = await NewUserAsync();

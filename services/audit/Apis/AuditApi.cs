@@ -59,4 +59,5 @@ internal static class Problems
     public const string TreeSizeOutOfRange = "https://platform.dev/problems/tree-size-out-of-range";
     public const string NoCheckpoint = "https://platform.dev/problems/no-checkpoint";
     public const string SiemDestinationInvalid = "https://platform.dev/problems/siem-destination-invalid";
+    public const string SiemDestinationLimit = "https://platform.dev/problems/siem-destination-limit";
 }

@@ -57,7 +57,13 @@ public static class SiemApi
             return Invalid("'caCertificate' must be one CA certificate in PEM (-----BEGIN CERTIFICATE-----), at most 16 KiB.");
         }
 
-        var created = await store.CreateAsync(organization!, address, body.CaCertificate, body.Start == "beginning", time.GetUtcNow(), cancellationToken);
+        var limit = options.Value.MaxDestinationsPerOrganization;
+        if (await store.CreateAsync(organization!, address, body.CaCertificate, body.Start == "beginning", limit, time.GetUtcNow(), cancellationToken) is not { } created)
+        {
+            return TypedResults.Problem(statusCode: 409, type: Problems.SiemDestinationLimit, title: "Too many SIEM destinations",
+                detail: $"An organization has at most {limit} SIEM destinations: remove one first.");
+        }
+
         await audit.RecordAsync(Entry(http, CreatedAction, organization!, created.Id, new() { ["endpoint"] = address.ToString() }), cancellationToken);
         return TypedResults.Created($"/v1/audit/siem/destinations/{created.Id}?organization={organization}", View(created, created.Cursor));
     }
@@ -107,9 +113,11 @@ public static class SiemApi
         }
     }
 
-    private static SecurityAuditEntry Entry(HttpContext http, string action, string organization, string target, Dictionary<string, string>? details) =>
-        new(http.User.Actor() ?? "anonymous", action, organization, target, "success", http.User.ClientAddress() ?? http.Connection.RemoteIpAddress?.ToString(),
-            Refusals.RequestId(http), details);
+    private static SecurityAuditEntry Entry(HttpContext http, string action, string organization, string target, Dictionary<string, string>? details)
+    {
+        var change = ChangeContext.From(http, http.User.Actor() ?? "anonymous");
+        return new(change.Actor, action, organization, target, "success", change.Ip, change.RequestId, details);
+    }
 
     /// <summary>
     /// Whose destinations: the organization the caller may read (<see cref="AuditAccess"/>: a customer's own, whether

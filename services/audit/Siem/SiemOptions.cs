@@ -28,6 +28,9 @@ public sealed class SiemOptions
     /// </summary>
     public bool AllowPrivateNetworks { get; set; }
 
+    /// <summary>Destinations one organization may have: each costs a connection per batch, so there is a ceiling.</summary>
+    public int MaxDestinationsPerOrganization { get; set; } = 10;
+
     /// <summary>The HOSTNAME field of every syslog message.</summary>
     public string Hostname { get; set; } = "platform";
 }
@@ -44,6 +47,7 @@ internal sealed class SiemOptionsValidator : IValidateOptions<SiemOptions>
             errors.Add($"{SiemOptions.Section}:FirstBackoff must be positive and MaxBackoff at least as long.");
         }
 
+        if (options.MaxDestinationsPerOrganization is < 1 or > 100) errors.Add($"{SiemOptions.Section}:MaxDestinationsPerOrganization must be 1 to 100.");
         if (options.SendTimeout <= TimeSpan.Zero) errors.Add($"{SiemOptions.Section}:SendTimeout must be positive.");
         if (!SyslogMessage.IsPrintableName(options.Hostname, 255)) errors.Add($"{SiemOptions.Section}:Hostname must be 1 to 255 printable ASCII characters without spaces.");
         return errors.Count == 0 ? ValidateOptionsResult.Success : ValidateOptionsResult.Fail(errors);

@@ -14,12 +14,15 @@ internal sealed class SiemStore(NpgsqlDataSource dataSource)
     private const string DestinationColumns =
         "d.id, d.organization_id, d.kind, d.host, d.port, d.ca_certificate, d.created_at, d.cursor, d.failures, d.last_delivered_at, d.last_error, d.last_error_at, d.next_attempt_at";
 
-    public async Task<SiemDestination> CreateAsync(string organizationId, DestinationAddress address, string? caCertificate, bool fromBeginning, DateTimeOffset now, CancellationToken cancellationToken)
+    /// <summary>A new destination of the organization; null when it already has <paramref name="limit"/> of them.</summary>
+    public async Task<SiemDestination?> CreateAsync(
+        string organizationId, DestinationAddress address, string? caCertificate, bool fromBeginning, int limit, DateTimeOffset now, CancellationToken cancellationToken)
     {
         var id = "siem_" + Convert.ToHexStringLower(RandomNumberGenerator.GetBytes(10));
         await using var command = dataSource.CreateCommand("""
             INSERT INTO siem_destinations (id, organization_id, kind, host, port, ca_certificate, created_at, cursor)
-            VALUES ($1, $2, $3, $4, $5, $6, $7, CASE WHEN $8 THEN 0 ELSE coalesce((SELECT size FROM audit_logs WHERE log_id = $2), 0) END)
+            SELECT $1, $2, $3, $4, $5, $6, $7, CASE WHEN $8 THEN 0 ELSE coalesce((SELECT size FROM audit_logs WHERE log_id = $2), 0) END
+            WHERE (SELECT count(*) FROM siem_destinations WHERE organization_id = $2) < $9
             RETURNING cursor
             """);
         command.Parameters.Add(new() { Value = id });
@@ -30,7 +33,8 @@ internal sealed class SiemStore(NpgsqlDataSource dataSource)
         command.Parameters.Add(new() { Value = (object?)caCertificate ?? DBNull.Value });
         command.Parameters.Add(new() { Value = now });
         command.Parameters.Add(new() { Value = fromBeginning });
-        var cursor = (long)(await command.ExecuteScalarAsync(cancellationToken))!;
+        command.Parameters.Add(new() { Value = (long)limit });
+        if (await command.ExecuteScalarAsync(cancellationToken) is not long cursor) return null;
         return new SiemDestination(id, organizationId, SiemDestination.SyslogTls, address, caCertificate, now, cursor, 0, null, null, null, null);
     }
 

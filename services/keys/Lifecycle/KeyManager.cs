@@ -1,3 +1,4 @@
+using Platform.Security.Authentication;
 using Npgsql;
 using Platform.Keys.Data;
 using Platform.Keys.Events;

@@ -1,3 +1,4 @@
+using Platform.Security.Authentication;
 using System.Globalization;
 using Npgsql;
 using Platform.Keys.Data;

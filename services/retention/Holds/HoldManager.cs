@@ -1,3 +1,4 @@
+using Platform.Security.Authentication;
 using Npgsql;
 using Platform.Messaging;
 using Platform.Retention.Data;
