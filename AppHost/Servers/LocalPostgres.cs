@@ -9,7 +9,8 @@ namespace Platform.AppHost.Servers;
 /// <summary>
 /// PostgreSQL from Debian's package as a local process: a private cluster in the state folder (initdb with SCRAM and
 /// the generated password), listening on loopback. Its connection string has Aspire's format, so services cannot
-/// tell it from the official container.
+/// tell it from the official container, plus one keyword: no GSS encryption attempt, since a loopback server never
+/// speaks Kerberos and the attempt runs in native GSSAPI code that no Npgsql timeout interrupts.
 /// </summary>
 public sealed class LocalPostgresServerResource(string name, ParameterResource password, string directory)
     : LocalServerResource(name, directory), IResourceWithConnectionString
@@ -24,7 +25,7 @@ public sealed class LocalPostgresServerResource(string name, ParameterResource p
     public EndpointReference PrimaryEndpoint => field ??= new(this, EndpointName);
 
     public ReferenceExpression ConnectionStringExpression => ReferenceExpression.Create(
-        $"Host={PrimaryEndpoint.Property(EndpointProperty.Host)};Port={PrimaryEndpoint.Property(EndpointProperty.Port)};Username={UserName};Password={PasswordParameter}");
+        $"Host={PrimaryEndpoint.Property(EndpointProperty.Host)};Port={PrimaryEndpoint.Property(EndpointProperty.Port)};Username={UserName};Password={PasswordParameter};GSS Encryption Mode=Disable");
 
     /// <summary>Its databases by resource name.</summary>
     public Dictionary<string, LocalPostgresDatabaseResource> Databases { get; } = [];

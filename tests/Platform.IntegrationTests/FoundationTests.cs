@@ -31,7 +31,7 @@ public sealed class FoundationTests(PlatformFixture fixture)
     public async Task Each_service_database_exists_and_accepts_its_connection_string(string database)
     {
         var connectionString = app.GetConnectionString(database);
-        Assert.Matches("^Host=localhost;Port=[0-9]+;Username=postgres;Password=[A-Za-z0-9]{22,};Database=" + database + "$", connectionString);
+        Assert.Matches("^Host=localhost;Port=[0-9]+;Username=postgres;Password=[A-Za-z0-9]{22,};GSS Encryption Mode=Disable;Database=" + database + "$", connectionString);
 
         await using var connection = new NpgsqlConnection(connectionString);
         await connection.OpenAsync();
