@@ -86,11 +86,12 @@ internal static class SessionApi
     /// <summary>The second factor: completes a pending sign-in, or steps up a signed-in session.</summary>
     public static async Task<IResult> Mfa(MfaRequest body, HttpContext http, UserStore users, TotpService totp, SessionIssuer sessions, ApiAccess access)
     {
-        var userId = await SessionIssuer.PendingUserAsync(http) ?? (await SessionIssuer.SessionAsync(http))?.UserId;
+        var pending = await SessionIssuer.PendingUserAsync(http);
+        var userId = pending ?? (await SessionIssuer.SessionAsync(http))?.UserId;
         if (userId is null) return Problems.Unauthenticated("Sign in with your password first.");
         var user = await users.FindAsync(userId, http.RequestAborted);
         if (user?.TotpSecret is null) return Results.Problem(statusCode: 409, type: Problems.Conflict, title: "No second factor", detail: "This account has no TOTP authenticator.");
-        var result = await totp.VerifyAsync(user, body.Code, body.RecoveryCode, access.Request(http), http.RequestAborted);
+        var result = await totp.VerifyAsync(user, body.Code, body.RecoveryCode, pending is null ? MfaPurpose.StepUp : MfaPurpose.SignIn, access.Request(http), http.RequestAborted);
         var check = result.Check;
         if (check is MfaCheck.Locked or MfaCheck.Throttled) return Problems.MfaRefused(http, result);
         if (check is MfaCheck.Failed)

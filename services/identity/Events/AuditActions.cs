@@ -13,6 +13,7 @@ internal static class AuditActions
     public const string MfaEnrolled = "identity.mfa.enrolled";
     public const string MfaRemoved = "identity.mfa.removed";
     public const string MfaFailed = "identity.mfa.failed";
+    public const string MfaSucceeded = "identity.mfa.succeeded";
     public const string RecoveryCodeUsed = "identity.mfa.recovery_code_used";
     public const string OrganizationCreated = "identity.organization.created";
     public const string OrganizationSettingsChanged = "identity.organization.settings_changed";

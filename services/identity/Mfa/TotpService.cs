@@ -26,6 +26,13 @@ internal enum MfaCheck
 
 internal sealed record MfaResult(MfaCheck Check, TimeSpan? RetryAfter = null);
 
+/// <summary>Why a second factor is checked: to complete a pending sign-in, or to step up a signed-in session.</summary>
+internal enum MfaPurpose
+{
+    SignIn,
+    StepUp,
+}
+
 /// <summary>
 /// TOTP (RFC 6238: SHA-1, 6 digits, 30 s) with a ±1 step window (RFC 6238 section 5.2) and no reuse: the last accepted
 /// time step is stored and only a later one is accepted. Ten single-use recovery codes, stored as SHA-256.
@@ -100,7 +107,7 @@ internal sealed partial class TotpService(
     /// the account's own second-factor counter (not the password's: a correct password clears nothing here); a
     /// correct one is given back to the address and clears the account's counter.
     /// </summary>
-    public async Task<MfaResult> VerifyAsync(User user, string? code, string? recoveryCode, RequestInfo request, CancellationToken cancellationToken)
+    public async Task<MfaResult> VerifyAsync(User user, string? code, string? recoveryCode, MfaPurpose purpose, RequestInfo request, CancellationToken cancellationToken)
     {
         if (user.TotpSecret is null) return new MfaResult(MfaCheck.Failed);
         var now = clock.GetUtcNow();
@@ -160,6 +167,15 @@ internal sealed partial class TotpService(
             LogLocked(logger, user.Id, failures!.Value);
             await outbox.EnqueueAsync(request.Audit(now, user.Id, AuditActions.MfaLocked, "success", user.Id,
                 details: new Dictionary<string, string> { ["failures"] = failures.Value.ToString(System.Globalization.CultureInfo.InvariantCulture) }), transaction, cancellationToken);
+        }
+
+        if (result != MfaCheck.Failed)
+        {
+            await outbox.EnqueueAsync(request.Audit(now, user.Id, AuditActions.MfaSucceeded, "success", user.Id, details: new Dictionary<string, string>
+            {
+                ["method"] = result == MfaCheck.Passed ? "totp" : "recovery-code",
+                ["purpose"] = purpose == MfaPurpose.StepUp ? "step-up" : "sign-in",
+            }), transaction, cancellationToken);
         }
 
         await transaction.CommitAsync(cancellationToken);

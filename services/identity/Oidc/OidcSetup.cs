@@ -70,6 +70,7 @@ internal static class OidcSetup
                 // Codes and refresh tokens are encrypted under a key derived from Identity:DataKey.
                 server.AddEncryptionKey(new SymmetricSecurityKey(DeriveEncryptionKey(settings.DataKey)));
                 server.AddEventHandler(PublishRetainedKeys.Descriptor);
+                server.AddEventHandler(RememberRefreshTokenOwner.Descriptor);
                 server.AddEventHandler(AuditTokenReuse.Descriptor);
                 server.AddEventHandler(StatelessClientAccessTokens.Descriptor);
 

@@ -94,12 +94,13 @@ internal static class AccountPages
     private static async Task<IResult> Mfa(HttpContext http, IAntiforgery af, [FromForm] string? code, [FromForm] string? recoveryCode, [FromForm] string? returnUrl,
         UserStore users, TotpService totp, SessionIssuer sessions, IOptions<IdentityOptions> options)
     {
-        var userId = await SessionIssuer.PendingUserAsync(http) ?? (await SessionIssuer.SessionAsync(http))?.UserId;
+        var pending = await SessionIssuer.PendingUserAsync(http);
+        var userId = pending ?? (await SessionIssuer.SessionAsync(http))?.UserId;
         if (userId is null) return Results.Redirect(PageLinks.WithReturn("/signin", returnUrl));
         var user = await users.FindAsync(userId, http.RequestAborted);
         if (user?.TotpSecret is null) return Results.Redirect(PageLinks.WithReturn("/mfa/enrol", returnUrl));
         var result = await totp.VerifyAsync(user, string.IsNullOrWhiteSpace(code) ? null : code.Trim(), string.IsNullOrWhiteSpace(recoveryCode) ? null : recoveryCode.Trim(),
-            RequestInfo.From(http, options.Value.TrustedProxies), http.RequestAborted);
+            pending is null ? MfaPurpose.StepUp : MfaPurpose.SignIn, RequestInfo.From(http, options.Value.TrustedProxies), http.RequestAborted);
         var check = result.Check;
         if (check is MfaCheck.Locked or MfaCheck.Throttled)
         {

@@ -1,4 +1,5 @@
 using Microsoft.AspNetCore.Http.HttpResults;
+using Platform.Security.Authentication;
 using Platform.Storage.Model;
 using Platform.Storage.Objects;
 using Platform.Storage.Security;
@@ -34,7 +35,7 @@ public static class DatasetsApi
             return Problems.Invalid($"A JSON body {{ \"name\": \"…\" }} is required: 1 to {DatasetNames.MaxLength} characters, no control characters or surrounding spaces.");
         }
 
-        var dataset = await catalog.CreateDatasetAsync(organizationId, access.Environment, request.Name, access.Actor, cancellationToken);
+        var dataset = await catalog.CreateDatasetAsync(organizationId, access.Environment, request.Name, ChangeContext.From(http, access.Actor), cancellationToken);
         return TypedResults.Created($"/v1/organizations/{organizationId}/datasets/{dataset.Id}", ToResponse(dataset));
     }
 
@@ -68,7 +69,7 @@ public static class DatasetsApi
         if (!DatasetIds.IsWellFormed(datasetId)) return Problems.Missing("dataset");
 
         var access = DataAccess.Of(http.User);
-        if (await catalog.DeleteDatasetAsync(organizationId, access.Environment, datasetId, access.Actor, cancellationToken) is not { } blobKeys) return Problems.Missing("dataset");
+        if (await catalog.DeleteDatasetAsync(organizationId, access.Environment, datasetId, ChangeContext.From(http, access.Actor), cancellationToken) is not { } blobKeys) return Problems.Missing("dataset");
         // The wrapped data keys went with the rows: the bytes are unreadable from here on, even if a removal fails.
         foreach (var key in blobKeys) await blobs.DeleteAsync(key, CancellationToken.None);
         return TypedResults.Ok(new DatasetDeletedResponse(datasetId, blobKeys.Count));

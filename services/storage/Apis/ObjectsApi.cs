@@ -69,7 +69,7 @@ internal static class ObjectsApi
         StoredObject? stored;
         try
         {
-            (outcome, stored) = await uploads.UploadAsync(dataset, name, dataClass!, contentType, length, http.Request.Body, access.Actor, access.MayChange, cancellationToken);
+            (outcome, stored) = await uploads.UploadAsync(dataset, name, dataClass!, contentType, length, http.Request.Body, ChangeContext.From(http, access.Actor), access.MayChange, cancellationToken);
         }
         catch (PlaintextLengthMismatchException exception)
         {
@@ -149,7 +149,7 @@ internal static class ObjectsApi
         if (!DatasetIds.IsWellFormed(datasetId)) return Problems.Missing("dataset");
 
         var access = DataAccess.Of(http.User);
-        var deletion = await catalog.DeleteObjectAsync(organizationId, access.Environment, datasetId, name, access.Actor, access.MayChange, cancellationToken);
+        var deletion = await catalog.DeleteObjectAsync(organizationId, access.Environment, datasetId, name, ChangeContext.From(http, access.Actor), access.MayChange, cancellationToken);
         if (deletion is null) return Problems.Missing("object");
         if (deletion.BlobKey is not { } blobKey) return await LabelerRefusalAsync(http);
         await blobs.DeleteAsync(blobKey, CancellationToken.None);

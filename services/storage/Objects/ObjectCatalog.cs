@@ -1,11 +1,15 @@
 using Microsoft.Extensions.Options;
 using Npgsql;
 using Platform.Messaging;
+using Platform.Security.Authentication;
 using Platform.Storage.Events;
 
 namespace Platform.Storage.Objects;
 
-/// <summary>Datasets and object metadata in storagedb; every change commits with its event (transactional outbox).</summary>
+/// <summary>
+/// Datasets and object metadata in storagedb; every change commits with its event and its audit action
+/// (<see cref="AuditActions"/>: who, from which address, in which request) through the transactional outbox.
+/// </summary>
 internal sealed class ObjectCatalog(NpgsqlDataSource dataSource, IOutbox outbox, TimeProvider time, IOptions<StorageOptions> options)
 {
     private const string ObjectColumns = "o.id, o.dataset_id, o.organization_id, o.name, o.data_class, o.size, o.content_type, o.key_version, o.wrapped_dek, o.blob_key, o.created_at, o.created_by";
@@ -13,12 +17,22 @@ internal sealed class ObjectCatalog(NpgsqlDataSource dataSource, IOutbox outbox,
 
     private const string DatasetColumns = "id, organization_id, region, environment, name, created_at, created_by";
 
-    public async Task<Dataset> CreateDatasetAsync(string organizationId, string environment, string name, string actor, CancellationToken cancellationToken)
+    public async Task<Dataset> CreateDatasetAsync(string organizationId, string environment, string name, ChangeContext change, CancellationToken cancellationToken)
     {
-        var dataset = new Dataset(Model.DatasetIds.New(), organizationId, region, environment, name, time.GetUtcNow(), actor);
-        await using var command = dataSource.CreateCommand($"INSERT INTO datasets ({DatasetColumns}) VALUES ($1, $2, $3, $4, $5, $6, $7)");
-        foreach (var value in new object[] { dataset.Id, organizationId, region, environment, name, dataset.CreatedAt, actor }) command.Parameters.Add(new() { Value = value });
-        await command.ExecuteNonQueryAsync(cancellationToken);
+        var dataset = new Dataset(Model.DatasetIds.New(), organizationId, region, environment, name, time.GetUtcNow(), change.Actor);
+        await using var connection = await dataSource.OpenConnectionAsync(cancellationToken);
+        await using var transaction = await connection.BeginTransactionAsync(cancellationToken);
+        await using (var command = new NpgsqlCommand($"INSERT INTO datasets ({DatasetColumns}) VALUES ($1, $2, $3, $4, $5, $6, $7)", connection, transaction))
+        {
+            foreach (var value in new object[] { dataset.Id, organizationId, region, environment, name, dataset.CreatedAt, change.Actor }) command.Parameters.Add(new() { Value = value });
+            await command.ExecuteNonQueryAsync(cancellationToken);
+        }
+
+        await outbox.EnqueueAsync(Audit(change, organizationId, AuditActions.DatasetCreated, dataset.Id, dataset.CreatedAt, new()
+        {
+            ["environment"] = environment,
+        }), transaction, cancellationToken);
+        await transaction.CommitAsync(cancellationToken);
         return dataset;
     }
 
@@ -46,7 +60,7 @@ internal sealed class ObjectCatalog(NpgsqlDataSource dataSource, IOutbox outbox,
     }
 
     /// <summary>Deletes the dataset's metadata and returns the blob keys to remove; null when there is no such dataset.</summary>
-    public async Task<List<string>?> DeleteDatasetAsync(string organizationId, string environment, string datasetId, string actor, CancellationToken cancellationToken)
+    public async Task<List<string>?> DeleteDatasetAsync(string organizationId, string environment, string datasetId, ChangeContext change, CancellationToken cancellationToken)
     {
         await using var connection = await dataSource.OpenConnectionAsync(cancellationToken);
         await using var transaction = await connection.BeginTransactionAsync(cancellationToken);
@@ -71,10 +85,16 @@ internal sealed class ObjectCatalog(NpgsqlDataSource dataSource, IOutbox outbox,
             await delete.ExecuteNonQueryAsync(cancellationToken);
         }
 
+        var now = time.GetUtcNow();
         await outbox.EnqueueAsync(new DatasetDeleted
         {
-            OrganizationId = organizationId, OccurredAt = time.GetUtcNow(), DatasetId = datasetId, ObjectsDeleted = blobs.Count, Region = region, DeletedBy = actor,
+            OrganizationId = organizationId, OccurredAt = now, DatasetId = datasetId, ObjectsDeleted = blobs.Count, Region = region, DeletedBy = change.Actor,
         }, transaction, cancellationToken);
+        await outbox.EnqueueAsync(Audit(change, organizationId, AuditActions.DatasetDeleted, datasetId, now, new()
+        {
+            ["environment"] = environment,
+            ["objectsDeleted"] = blobs.Count.ToString(System.Globalization.CultureInfo.InvariantCulture),
+        }), transaction, cancellationToken);
         await transaction.CommitAsync(cancellationToken);
         return blobs;
     }
@@ -110,7 +130,8 @@ internal sealed class ObjectCatalog(NpgsqlDataSource dataSource, IOutbox outbox,
     /// accepts (checked under the row's lock, so a concurrent upload cannot slip another class in); returns the
     /// replaced object's blob key (to remove).
     /// </summary>
-    public async Task<(InsertOutcome Outcome, string? ReplacedBlob)> InsertObjectAsync(StoredObject stored, Func<string, bool> mayReplace, CancellationToken cancellationToken)
+    public async Task<(InsertOutcome Outcome, string? ReplacedBlob)> InsertObjectAsync(
+        StoredObject stored, ChangeContext change, Func<string, bool> mayReplace, CancellationToken cancellationToken)
     {
         await using var connection = await dataSource.OpenConnectionAsync(cancellationToken);
         await using var transaction = await connection.BeginTransactionAsync(cancellationToken);
@@ -155,6 +176,14 @@ internal sealed class ObjectCatalog(NpgsqlDataSource dataSource, IOutbox outbox,
             OrganizationId = stored.OrganizationId, OccurredAt = stored.CreatedAt, DatasetId = stored.DatasetId, ObjectId = stored.Id,
             DataClass = stored.DataClass, Size = stored.Size, Region = region, StoredBy = stored.CreatedBy, ReplacedObjectId = replacedId,
         }, transaction, cancellationToken);
+        var details = new Dictionary<string, string>
+        {
+            ["datasetId"] = stored.DatasetId,
+            ["dataClass"] = stored.DataClass,
+            ["size"] = stored.Size.ToString(System.Globalization.CultureInfo.InvariantCulture),
+        };
+        if (replacedId is not null) details["replacedObjectId"] = replacedId;
+        await outbox.EnqueueAsync(Audit(change, stored.OrganizationId, AuditActions.ObjectStored, stored.Id, stored.CreatedAt, details), transaction, cancellationToken);
         await transaction.CommitAsync(cancellationToken);
         return (InsertOutcome.Stored, replacedBlob);
     }
@@ -165,7 +194,7 @@ internal sealed class ObjectCatalog(NpgsqlDataSource dataSource, IOutbox outbox,
     /// object, <see cref="ObjectDeletion.Refused"/> when its class may not be deleted.
     /// </summary>
     public async Task<ObjectDeletion?> DeleteObjectAsync(
-        string organizationId, string environment, string datasetId, string name, string actor, Func<string, bool> mayDelete, CancellationToken cancellationToken)
+        string organizationId, string environment, string datasetId, string name, ChangeContext change, Func<string, bool> mayDelete, CancellationToken cancellationToken)
     {
         await using var connection = await dataSource.OpenConnectionAsync(cancellationToken);
         await using var transaction = await connection.BeginTransactionAsync(cancellationToken);
@@ -189,13 +218,29 @@ internal sealed class ObjectCatalog(NpgsqlDataSource dataSource, IOutbox outbox,
             await delete.ExecuteNonQueryAsync(cancellationToken);
         }
 
+        var now = time.GetUtcNow();
         await outbox.EnqueueAsync(new ObjectDeleted
         {
-            OrganizationId = organizationId, OccurredAt = time.GetUtcNow(), DatasetId = datasetId, ObjectId = objectId, DataClass = dataClass, Region = region, DeletedBy = actor,
+            OrganizationId = organizationId, OccurredAt = now, DatasetId = datasetId, ObjectId = objectId, DataClass = dataClass, Region = region, DeletedBy = change.Actor,
         }, transaction, cancellationToken);
+        await outbox.EnqueueAsync(Audit(change, organizationId, AuditActions.ObjectDeleted, objectId, now, new()
+        {
+            ["datasetId"] = datasetId,
+            ["dataClass"] = dataClass,
+        }), transaction, cancellationToken);
         await transaction.CommitAsync(cancellationToken);
         return new ObjectDeletion(blob);
     }
+
+    /// <summary>
+    /// A change as the audit trail records it. Ids, classes and sizes only: dataset and object names are the customer's
+    /// content and stay out of the log.
+    /// </summary>
+    private AuditRecorded Audit(ChangeContext change, string organizationId, string action, string target, DateTimeOffset now, Dictionary<string, string> details) => new()
+    {
+        OccurredAt = now, OrganizationId = organizationId, Actor = change.Actor, Action = action, Target = target, Outcome = "success",
+        Ip = change.Ip, RequestId = change.RequestId, UserAgent = change.UserAgent, Region = region, Details = details,
+    };
 
     private static Dataset ReadDataset(NpgsqlDataReader reader) =>
         new(reader.GetString(0), reader.GetString(1), reader.GetString(2), reader.GetString(3), reader.GetString(4), reader.GetFieldValue<DateTimeOffset>(5), reader.GetString(6));

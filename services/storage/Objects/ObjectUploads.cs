@@ -1,5 +1,6 @@
 using System.Security.Cryptography;
 using Microsoft.Extensions.Options;
+using Platform.Security.Authentication;
 using Platform.Storage.Blobs;
 using Platform.Storage.Crypto;
 using Platform.Storage.Keys;
@@ -16,7 +17,7 @@ internal sealed partial class ObjectUploads(
     IBlobStore blobs, UploadsInFlight uploads, DataKeys dataKeys, ObjectCatalog catalog, TimeProvider time, IOptions<StorageOptions> options, ILogger<ObjectUploads> logger)
 {
     public async Task<(InsertOutcome Outcome, StoredObject? Stored)> UploadAsync(
-        Dataset dataset, string name, string dataClass, string contentType, long length, Stream body, string actor, Func<string, bool> mayReplace,
+        Dataset dataset, string name, string dataClass, string contentType, long length, Stream body, ChangeContext change, Func<string, bool> mayReplace,
         CancellationToken cancellationToken)
     {
         var objectId = ObjectIds.New();
@@ -34,12 +35,12 @@ internal sealed partial class ObjectUploads(
             CryptographicOperations.ZeroMemory(dataKey);
         }
 
-        var stored = new StoredObject(objectId, dataset.Id, dataset.OrganizationId, name, dataClass, length, contentType, version, wrapped, blobKey, time.GetUtcNow(), actor);
+        var stored = new StoredObject(objectId, dataset.Id, dataset.OrganizationId, name, dataClass, length, contentType, version, wrapped, blobKey, time.GetUtcNow(), change.Actor);
         InsertOutcome outcome;
         string? replaced;
         try
         {
-            (outcome, replaced) = await catalog.InsertObjectAsync(stored, mayReplace, cancellationToken);
+            (outcome, replaced) = await catalog.InsertObjectAsync(stored, change, mayReplace, cancellationToken);
         }
         catch (Exception)
         {

@@ -61,7 +61,18 @@ public sealed class IndependentClientTests(IdentityFixture fixture)
         // No token (JWS or JWE: codes, access, refresh and identity tokens all start with a JOSE header) in any log line.
         Assert.DoesNotContain(fixture.Logs.Lines, line => line.Contains("eyJhbGci", StringComparison.Ordinal));
 
-        // The reused refresh token revoked its family, and the audit trail says so.
-        await fixture.Events.WaitForAsync("audit.recorded", e => e.GetProperty("action").GetString() == "identity.token_family.revoked");
+        // The reused refresh token revoked its family, and the audit trail says so in the name of the family's user and
+        // organization (the tokens' own subject and org_id), not only of the client.
+        var revoked = await fixture.Events.WaitForAsync("audit.recorded", e => e.GetProperty("action").GetString() == "identity.token_family.revoked");
+        Assert.True(revoked.GetProperty("actor").GetString() == claims.GetProperty("sub").GetString(), revoked.GetRawText());
+        Assert.Equal(claims.GetProperty("org_id").GetString(), revoked.GetProperty("organizationId").GetString());
+        Assert.Equal("refresh-token-reuse", revoked.GetProperty("details").GetProperty("reason").GetString());
+        Assert.False(string.IsNullOrEmpty(revoked.GetProperty("details").GetProperty("client_id").GetString()));
+
+        // Each second factor that passed is an action too: the sign-in's and the step-up's.
+        var steppedUp = await fixture.Events.WaitForAsync("audit.recorded", e => e.GetProperty("action").GetString() == "identity.mfa.succeeded"
+            && e.GetProperty("actor").GetString() == claims.GetProperty("sub").GetString()
+            && e.GetProperty("details").GetProperty("purpose").GetString() == "step-up");
+        Assert.Equal("success", steppedUp.GetProperty("outcome").GetString());
     }
 }
