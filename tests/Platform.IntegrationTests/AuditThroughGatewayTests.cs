@@ -215,6 +215,63 @@ public sealed class AuditThroughGatewayTests(PlatformFixture fixture)
         Assert.Equal(HttpStatusCode.NoContent, (await ownerClient.DeleteAsync($"/v1/audit/siem/destinations/{id}")).StatusCode);
     }
 
+    [Fact]
+    public async Task Actions_through_the_gateway_name_the_real_client_the_actor_and_the_organization_and_share_the_gateways_request_id()
+    {
+        var (owner, organization, client) = await OwnerWithClientAsync();
+        var developerToken = await MemberTokenAsync(owner, organization, client, "Developer");
+        var ownerAddress = ClientAddresses.Fresh();
+        using var ownerClient = WithToken(await owner.AccessTokenAsync(client), ownerAddress);
+
+        // The Owner creates a key: keys records it with the Owner's own address (not the gateway's loopback hop) and the
+        // gateway's request id.
+        using var created = await ownerClient.PostAsJsonAsync($"/v1/organizations/{organization}/keys",
+            new { name = "ingest", environment = "live", scopes = new[] { new { permission = "dataset", level = "full" } } });
+        Assert.Equal(HttpStatusCode.Created, created.StatusCode);
+        var keyCreation = created.Headers.GetValues("X-Request-Id").Single();
+        var body = await created.Content.ReadFromJsonAsync<JsonElement>();
+        var keyId = body.GetProperty("id").GetString()!;
+
+        // The key, used from another address, creates a dataset: storage records it under the key, from that address.
+        var keyAddress = ClientAddresses.Fresh();
+        using var keyClient = fixture.App.CreateHttpClient("gateway", handler: ClientAddresses.Handler(fixture, keyAddress));
+        keyClient.DefaultRequestHeaders.TryAddWithoutValidation("X-Api-Key", body.GetProperty("key").GetString());
+        using var dataset = await keyClient.PostAsJsonAsync($"/v1/organizations/{organization}/datasets", new { name = "attributed" });
+        Assert.Equal(HttpStatusCode.Created, dataset.StatusCode);
+        var datasetCreation = dataset.Headers.GetValues("X-Request-Id").Single();
+        var datasetId = (await dataset.Content.ReadFromJsonAsync<JsonElement>()).GetProperty("id").GetString();
+
+        // A Developer's valid token is refused by the gateway for its role: the refusal is the Developer's, in the
+        // organization, from the Developer's address; not an anonymous request.
+        var developerAddress = ClientAddresses.Fresh();
+        using var developer = WithToken(developerToken, developerAddress);
+        using var refused = await developer.PostAsJsonAsync($"/v1/organizations/{organization}/keys",
+            new { name = "x", environment = "live", scopes = new[] { new { permission = "dataset", level = "full" } } });
+        await AssertProblemAsync(refused, HttpStatusCode.Forbidden, "insufficient-role");
+        var refusal = refused.Headers.GetValues("X-Request-Id").Single();
+
+        var ownerId = IdentityUser.Claims(await owner.AccessTokenAsync(client)).GetProperty("sub").GetString();
+        var developerId = IdentityUser.Claims(developerToken).GetProperty("sub").GetString();
+        var expected = new[]
+        {
+            (Request: keyCreation, Action: "key.created", Actor: ownerId, Address: ownerAddress, Outcome: "success", Target: keyId),
+            (Request: keyCreation, Action: "http.request", Actor: ownerId, Address: ownerAddress, Outcome: "success", Target: (string?)null),
+            (Request: datasetCreation, Action: "storage.dataset.created", Actor: keyId, Address: keyAddress, Outcome: "success", Target: datasetId),
+            (Request: datasetCreation, Action: "http.request", Actor: keyId, Address: keyAddress, Outcome: "success", Target: null),
+            (Request: refusal, Action: "http.request", Actor: developerId, Address: developerAddress, Outcome: "denied", Target: null),
+        };
+        foreach (var entry in expected)
+        {
+            var found = await WaitForItemsAsync(ownerClient, $"requestId={entry.Request}&action={entry.Action}", 1);
+            var item = Assert.Single(found);
+            Assert.Equal(entry.Actor, item.GetProperty("actor").GetString());
+            Assert.Equal(organization, item.GetProperty("organizationId").GetString());
+            Assert.Equal(entry.Address.ToString(), item.GetProperty("ip").GetString());
+            Assert.Equal(entry.Outcome, item.GetProperty("outcome").GetString());
+            if (entry.Target is not null) Assert.Equal(entry.Target, item.GetProperty("target").GetString());
+        }
+    }
+
     private async Task<(IdentityUser Owner, string Organization, (string Id, string Secret) Client)> OwnerWithClientAsync()
     {
         var (owner, organization) = await NewUserAsync();
