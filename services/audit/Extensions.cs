@@ -35,6 +35,7 @@ internal static class Extensions
         builder.Services.AddSingleton<LogStore>();
         builder.Services.AddSingleton<LogVerifier>();
         builder.Services.AddSingleton<AuditExporter>();
+        builder.Services.AddSingleton<AuditBundler>();
         builder.Services.AddOptions<CheckpointOptions>()
             .Bind(builder.Configuration.GetSection(CheckpointOptions.Section))
             .ValidateOnStart();
