@@ -7,6 +7,7 @@ using Platform.Audit.Events;
 using Platform.Audit.Export;
 using Platform.Audit.Log;
 using Platform.Audit.Security;
+using Platform.Audit.Retention;
 using Platform.Audit.Siem;
 using Platform.Messaging;
 using Platform.Security.Authentication;
@@ -51,6 +52,13 @@ internal static class Extensions
         builder.Services.AddSingleton<SyslogTlsSender>();
         builder.Services.AddSingleton<SiemDelivery>();
         builder.Services.AddHostedService(services => services.GetRequiredService<SiemDelivery>());
+        builder.Services.AddOptions<RetentionOptions>()
+            .Bind(builder.Configuration.GetSection(RetentionOptions.Section))
+            .ValidateOnStart();
+        builder.Services.AddSingleton<IValidateOptions<RetentionOptions>, RetentionOptionsValidator>();
+        builder.Services.AddSingleton<RetentionStore>();
+        builder.Services.AddSingleton<AuditPruner>();
+        builder.Services.AddHostedService(services => services.GetRequiredService<AuditPruner>());
         builder.AddSchemaMigrations(AuditSchema.Definition, MessagingSchema.Definition);
 
         builder.AddEventBus("messaging", "audit")

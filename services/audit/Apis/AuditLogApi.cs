@@ -88,6 +88,13 @@ public static class AuditLogApi
                 detail: $"'from' must be a tree size from 1 to 'to' ({newer}).");
         }
 
+        var (start, _) = await store.PrunedPrefixAsync(logId, cancellationToken);
+        if (older < start)
+        {
+            return TypedResults.Problem(statusCode: 400, type: Problems.TreeSizeOutOfRange, title: "That tree size was pruned",
+                detail: $"The log keeps entries from leaf {start} on (retention): 'from' must be at least {start}.");
+        }
+
         var proof = await MerkleTree.WithNodesAsync(node => MerkleTree.ConsistencyProof(older, newer, node), wanted => store.NodesAsync(logId, wanted, cancellationToken));
         return TypedResults.Ok(new Consistency(older, newer, proof.Select(Convert.ToBase64String).ToList()));
     }
