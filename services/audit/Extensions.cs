@@ -50,6 +50,8 @@ internal static class Extensions
         builder.Services.AddSingleton<IValidateOptions<SiemOptions>, SiemOptionsValidator>();
         builder.Services.AddSingleton<SiemStore>();
         builder.Services.AddSingleton<SyslogTlsSender>();
+        builder.Services.AddSingleton<TokenSealer>();
+        builder.Services.AddSingleton<HecSender>();
         builder.Services.AddSingleton<SiemDelivery>();
         builder.Services.AddHostedService(services => services.GetRequiredService<SiemDelivery>());
         builder.Services.AddOptions<RetentionOptions>()

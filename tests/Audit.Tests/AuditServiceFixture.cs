@@ -53,6 +53,7 @@ public sealed class AuditServiceFixture : IAsyncLifetime
                 ["Audit:Siem:FirstBackoff"] = "00:00:00.500",
                 ["Audit:Siem:MaxBackoff"] = "00:00:02",
                 ["Audit:Siem:SendTimeout"] = "00:00:05",
+                ["Audit:Siem:TokenKey"] = "siem-token-key-0123456789-0123456789-abcdef",
                 ["Audit:Identity:Issuer"] = AccessTokens.Issuer,
                 ["Audit:Identity:JwksUrl"] = AccessTokens.JwksUrl,
             }));

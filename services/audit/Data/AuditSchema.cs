@@ -111,10 +111,16 @@ internal static class AuditSchema
         );
         """;
 
+    /// <summary>Step 5, Splunk HEC destinations (README "SIEM delivery"): a destination's token, sealed (never stored in the clear).</summary>
+    private const string HecSql = """
+        ALTER TABLE siem_destinations ADD COLUMN token_sealed bytea;
+        """;
+
     /// <summary>The tables as versioned steps: a change is a new step, never an edit of a released one. Step 1 is idempotent,
     /// so it adopts a database made before steps were versioned.</summary>
     public static readonly Schema Definition = new("audit", SchemaStep.Sql(1, "baseline", Sql), SchemaStep.Sql(2, "merkle-log", LogSql),
-        SchemaStep.Sql(3, "siem-delivery", SiemSql), SchemaStep.Sql(4, "retention", RetentionSql));
+        SchemaStep.Sql(3, "siem-delivery", SiemSql), SchemaStep.Sql(4, "retention", RetentionSql),
+        SchemaStep.Sql(5, "siem-hec", HecSql));
 
     public static Task ApplyAsync(NpgsqlDataSource dataSource, CancellationToken cancellationToken) =>
         SchemaMigrations.ApplyAsync(dataSource, Definition, EmptyServices.Instance, cancellationToken);
