@@ -70,6 +70,9 @@ public sealed class HecDeliveryTests(AuditServiceFixture fixture)
         var row = (string)(await command.ExecuteScalarAsync())!;
         Assert.DoesNotContain(token, row);
         Assert.DoesNotContain(Convert.ToHexStringLower(System.Text.Encoding.UTF8.GetBytes(token)), row);
+        // Nor any log line of the service, across failures and deliveries (the failures were logged).
+        Assert.True(CapturedLogs.Instance.Count > 0);
+        Assert.False(CapturedLogs.Instance.Contains(token), "The HEC token reached a log line.");
         Assert.Equal(HttpStatusCode.NoContent, (await owner.DeleteAsync($"/v1/audit/siem/destinations/{id}")).StatusCode);
     }
 
@@ -87,6 +90,8 @@ public sealed class HecDeliveryTests(AuditServiceFixture fixture)
         var status = await WaitForStatusAsync(owner, id, s => s.GetProperty("failures").GetInt32() > 0);
         Assert.Contains("answered 403 (Invalid token)", status.GetProperty("lastError").GetString());
         Assert.DoesNotContain(wrong, status.ToString());
+        Assert.True(CapturedLogs.Instance.Contains("answered 403"), "The failure was logged.");
+        Assert.False(CapturedLogs.Instance.Contains(wrong), "The HEC token reached a log line.");
         Assert.Empty(receiver.Events);
         Assert.Equal(HttpStatusCode.NoContent, (await owner.DeleteAsync($"/v1/audit/siem/destinations/{id}")).StatusCode);
     }
