@@ -19,7 +19,7 @@ internal sealed class AuditProcess : IAsyncDisposable
 
     public Uri Address { get; }
 
-    public static async Task<AuditProcess> StartAsync(string auditDb, string messaging)
+    public static async Task<AuditProcess> StartAsync(string auditDb, string messaging, IReadOnlyDictionary<string, string>? settings = null)
     {
         var port = FreePort();
         var assembly = ServiceAssembly();
@@ -39,6 +39,7 @@ internal sealed class AuditProcess : IAsyncDisposable
             ["Audit__Checkpoints__Interval"] = "01:00:00",
             ["Logging__LogLevel__Default"] = "Warning",
         };
+        foreach (var (name, value) in settings ?? new Dictionary<string, string>()) environment[name] = value;
         foreach (var (name, value) in environment) start.Environment[name] = value;
         var process = Process.Start(start)!;
         process.OutputDataReceived += (_, e) => { if (e.Data is not null) Console.Error.WriteLine($"[audit] {e.Data}"); };

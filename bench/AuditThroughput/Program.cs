@@ -8,6 +8,14 @@ using Platform.Hosting.Testing;
 // confirms, in one run on this machine. The gateway's spool is filled while RabbitMQ is stopped, then RabbitMQ
 // starts and the drain is timed by the rows' own received_at stamps (first to last stored row), so HTTP speed
 // does not limit the figure. Usage: dotnet run -c Release --project bench/AuditThroughput [-- events]
+// Every stored event is a leaf of its organization's Merkle log (the chain is always on since schema step 2).
+// "-- bundle [entries]": platformctl's bundle download and offline verification of a 1,000,000-entry log (BundleBench).
+if (args is ["bundle", ..])
+{
+    await BundleBench.RunAsync(args.Length > 1 ? int.Parse(args[1], System.Globalization.CultureInfo.InvariantCulture) : 1_000_000);
+    return;
+}
+
 var events = args.Length > 0 ? int.Parse(args[0], System.Globalization.CultureInfo.InvariantCulture) : 20_000;
 
 await using var app = await TestingApplication.CreateAsync(BenchArguments.Quiet);

@@ -7,6 +7,7 @@ using Platform.Audit.Events;
 using Platform.Audit.Export;
 using Platform.Audit.Log;
 using Platform.Audit.Security;
+using Platform.Audit.Retention;
 using Platform.Audit.Siem;
 using Platform.Messaging;
 using Platform.Security.Authentication;
@@ -35,6 +36,7 @@ internal static class Extensions
         builder.Services.AddSingleton<LogStore>();
         builder.Services.AddSingleton<LogVerifier>();
         builder.Services.AddSingleton<AuditExporter>();
+        builder.Services.AddSingleton<AuditBundler>();
         builder.Services.AddOptions<CheckpointOptions>()
             .Bind(builder.Configuration.GetSection(CheckpointOptions.Section))
             .ValidateOnStart();
@@ -48,8 +50,17 @@ internal static class Extensions
         builder.Services.AddSingleton<IValidateOptions<SiemOptions>, SiemOptionsValidator>();
         builder.Services.AddSingleton<SiemStore>();
         builder.Services.AddSingleton<SyslogTlsSender>();
+        builder.Services.AddSingleton<TokenSealer>();
+        builder.Services.AddSingleton<HecSender>();
         builder.Services.AddSingleton<SiemDelivery>();
         builder.Services.AddHostedService(services => services.GetRequiredService<SiemDelivery>());
+        builder.Services.AddOptions<RetentionOptions>()
+            .Bind(builder.Configuration.GetSection(RetentionOptions.Section))
+            .ValidateOnStart();
+        builder.Services.AddSingleton<IValidateOptions<RetentionOptions>, RetentionOptionsValidator>();
+        builder.Services.AddSingleton<RetentionStore>();
+        builder.Services.AddSingleton<AuditPruner>();
+        builder.Services.AddHostedService(services => services.GetRequiredService<AuditPruner>());
         builder.AddSchemaMigrations(AuditSchema.Definition, MessagingSchema.Definition);
 
         builder.AddEventBus("messaging", "audit")

@@ -17,6 +17,7 @@ app.MapAuditApi();
 app.MapAuditLogApi();
 app.MapDeadLetterApi();
 app.MapSiemApi();
+app.MapRetentionApi();
 
 app.Run();
 

@@ -3,6 +3,7 @@ using Microsoft.AspNetCore.Mvc.Testing;
 using Microsoft.AspNetCore.TestHost;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Configuration;
+using Microsoft.Extensions.Logging;
 using Platform.Hosting.Testing;
 using RabbitMQ.Client;
 
@@ -53,9 +54,11 @@ public sealed class AuditServiceFixture : IAsyncLifetime
                 ["Audit:Siem:FirstBackoff"] = "00:00:00.500",
                 ["Audit:Siem:MaxBackoff"] = "00:00:02",
                 ["Audit:Siem:SendTimeout"] = "00:00:05",
+                ["Audit:Siem:TokenKey"] = "siem-token-key-0123456789-0123456789-abcdef",
                 ["Audit:Identity:Issuer"] = AccessTokens.Issuer,
                 ["Audit:Identity:JwksUrl"] = AccessTokens.JwksUrl,
             }));
+            web.ConfigureLogging(logging => logging.AddProvider(CapturedLogs.Instance));
             web.ConfigureTestServices(services =>
                 // The identity service's JWKS, served by the test's own signing key without a network hop.
                 services.AddHttpClient(nameof(Platform.Security.Tokens.SigningKeySet)).ConfigurePrimaryHttpMessageHandler(() => new IdentityTokens.JwksHandler()));

@@ -68,14 +68,27 @@ public sealed class TamperEvidenceTests(AuditServiceFixture fixture)
             _ => throw new ArgumentOutOfRangeException(nameof(tampering)),
         });
 
+        // The service's own verification, and platformctl offline on the bundle an Owner downloads: the same entry.
+        var expectedEvent = eventIndex switch { null => null, -1 => forged, { } i => events[i].Id };
         var report = await VerifyAsync(organization);
-        Assert.False(report.GetProperty("verified").GetBoolean());
+        AssertNames(report, kind, leafIndex, expectedEvent);
+        var bundle = await Platformctl.BundleAsync(fixture.Service.Server.CreateHandler(), OwnerToken(organization));
+        var (exit, offline) = await Platformctl.VerifyAsync(bundle, AuditServiceFixture.VerifierKeyOf(AuditServiceFixture.CheckpointKey));
+        Assert.Equal(1, exit);
+        AssertNames(offline, kind, leafIndex, expectedEvent);
+    }
+
+    private static void AssertNames(JsonElement report, string kind, int? leafIndex, string? eventId)
+    {
+        Assert.False(report.GetProperty("verified").GetBoolean(), report.ToString());
         var problem = report.GetProperty("firstProblem");
         Assert.Equal(kind, problem.GetProperty("kind").GetString());
         Assert.Equal(leafIndex, problem.GetProperty("leafIndex").ValueKind == JsonValueKind.Null ? null : problem.GetProperty("leafIndex").GetInt32());
-        var expectedEvent = eventIndex switch { null => null, -1 => forged, { } i => events[i].Id };
-        Assert.Equal(expectedEvent, problem.GetProperty("eventId").GetString());
+        Assert.Equal(eventId, problem.GetProperty("eventId").GetString());
     }
+
+    internal static string OwnerToken(string organization) =>
+        AccessTokens.Create(TimeProvider.System, organization, ["Owner"], mfa: false, TimeSpan.FromMinutes(1));
 
     [Fact]
     public async Task Erasing_an_entrys_personal_data_keeps_the_log_verifiable()

@@ -81,6 +81,50 @@ public sealed class AuditThroughGatewayTests(PlatformFixture fixture)
     }
 
     [Fact]
+    public async Task An_owner_downloads_the_bundle_with_platformctl_through_the_gateway_and_verifies_it_offline_and_a_stranger_gets_none()
+    {
+        var (owner, organization, client) = await OwnerWithClientAsync();
+        var ownerToken = await owner.AccessTokenAsync(client);
+        using var ownerClient = WithToken(ownerToken);
+        var key = (await ownerClient.GetFromJsonAsync<JsonElement>("/v1/audit/checkpoint-keys")).GetProperty("current").GetString()!;
+        // The platform signs every log every 2 s here (PlatformFixture): wait for the organization's first checkpoint.
+        var waited = Stopwatch.StartNew();
+        while ((await ownerClient.GetAsync("/v1/audit/checkpoints/latest")).StatusCode != HttpStatusCode.OK)
+        {
+            Assert.True(waited.Elapsed < TimeSpan.FromSeconds(60), "No checkpoint of the organization's log within 60 s.");
+            await Task.Delay(250);
+        }
+
+        var directory = Directory.CreateTempSubdirectory("platformctl-").FullName;
+        var tokenFile = Path.Combine(directory, "token");
+        await File.WriteAllTextAsync(tokenFile, ownerToken);
+        var bundle = Path.Combine(directory, "bundle.ndjson");
+        var gateway = fixture.App.GetEndpoint("gateway").ToString();
+        var (exit, output, error) = await PlatformctlAsync(["audit", "bundle", "--gateway", gateway, "--token-file", tokenFile, "--output", bundle]);
+        Assert.True(exit == 0, output + error);
+        (exit, output, error) = await PlatformctlAsync(["audit", "verify", bundle, "--key", key]);
+        Assert.True(exit == 0, output + error);
+        Assert.Contains($"Verified: platform.dev/audit/{organization}", output);
+
+        // Another organization's Owner asks for this organization's bundle: 403, no file.
+        var (stranger, _) = await NewUserAsync();
+        await File.WriteAllTextAsync(tokenFile, await stranger.AccessTokenAsync(client));
+        var stolen = Path.Combine(directory, "stolen.ndjson");
+        (exit, _, error) = await PlatformctlAsync(["audit", "bundle", "--gateway", gateway, "--token-file", tokenFile, "--organization", organization, "--output", stolen]);
+        Assert.Equal(3, exit);
+        Assert.Contains("403", error);
+        Assert.False(File.Exists(stolen));
+    }
+
+    private async Task<(int Exit, string Output, string Error)> PlatformctlAsync(string[] args)
+    {
+        using var output = new StringWriter();
+        using var error = new StringWriter();
+        var exit = await Platform.Ctl.PlatformCli.RunAsync(args, output, error, ClientAddresses.Handler(fixture, ClientAddresses.Fresh()));
+        return (exit, output.ToString(), error.ToString());
+    }
+
+    [Fact]
     public async Task An_auditor_can_do_nothing_but_read_the_log()
     {
         var (owner, organization, client) = await OwnerWithClientAsync();

@@ -54,6 +54,8 @@ public sealed class PlatformFixture : IAsyncLifetime
         // Retention purges detection results only here (other tests keep their images and heatmaps), looks every
         // second, and discards zero-retention items 5 s after they are stored instead of minutes.
         App.WithEnvironment("retention", "Retention__Purge__Interval", "00:00:01");
+        // Audit logs signed every 2 s: platformctl's bundle of a new organization needs its first checkpoint.
+        App.WithEnvironment("audit", "Audit__Checkpoints__Interval", "00:00:02");
         App.WithEnvironment("retention", "Retention__Purge__ZeroRetentionGrace", "00:00:05");
         App.WithEnvironment("retention", "Retention__Purge__Classes__0", "detection_result");
         await App.StartAsync();

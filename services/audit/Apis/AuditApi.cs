@@ -60,4 +60,5 @@ internal static class Problems
     public const string NoCheckpoint = "https://platform.dev/problems/no-checkpoint";
     public const string SiemDestinationInvalid = "https://platform.dev/problems/siem-destination-invalid";
     public const string SiemDestinationLimit = "https://platform.dev/problems/siem-destination-limit";
+    public const string RetentionOutOfBounds = "https://platform.dev/problems/retention-out-of-bounds";
 }

@@ -1,5 +1,6 @@
 using Microsoft.AspNetCore.Http.HttpResults;
 using Platform.Audit.Checkpoints;
+using Platform.Audit.Export;
 using Platform.Audit.Log;
 using Platform.Audit.Security;
 using Platform.Messaging;
@@ -22,6 +23,7 @@ public static class AuditLogApi
         api.MapGet("/checkpoints/latest", LatestCheckpoint).WithName("GetLatestAuditCheckpoint").RequireAuthorization(AuditPolicies.Read);
         api.MapGet("/proofs/inclusion", InclusionProof).WithName("GetAuditInclusionProof").RequireAuthorization(AuditPolicies.Read);
         api.MapGet("/proofs/consistency", ConsistencyProof).WithName("GetAuditConsistencyProof").RequireAuthorization(AuditPolicies.Read);
+        api.MapGet("/bundle", (Delegate)Bundle).WithName("GetAuditBundle").RequireAuthorization(AuditPolicies.Read);
         api.MapPost("/verifications", Verify).WithName("VerifyAuditLog").RequireAuthorization(AuditPolicies.Read);
         return app;
     }
@@ -86,6 +88,13 @@ public static class AuditLogApi
                 detail: $"'from' must be a tree size from 1 to 'to' ({newer}).");
         }
 
+        var (start, _) = await store.PrunedPrefixAsync(logId, cancellationToken);
+        if (older < start)
+        {
+            return TypedResults.Problem(statusCode: 400, type: Problems.TreeSizeOutOfRange, title: "That tree size was pruned",
+                detail: $"The log keeps entries from leaf {start} on (retention): 'from' must be at least {start}.");
+        }
+
         var proof = await MerkleTree.WithNodesAsync(node => MerkleTree.ConsistencyProof(older, newer, node), wanted => store.NodesAsync(logId, wanted, cancellationToken));
         return TypedResults.Ok(new Consistency(older, newer, proof.Select(Convert.ToBase64String).ToList()));
     }
@@ -96,6 +105,17 @@ public static class AuditLogApi
         var (allowed, log, refusal) = await AuditAccess.OrganizationAsync(http, organization);
         if (!allowed) return refusal!;
         return TypedResults.Ok(await verifier.VerifyAsync(LogIds.Of(log), cancellationToken));
+    }
+
+    /// <summary>The export bundle of a log as of its latest signed checkpoint, for offline verification (README "Export bundle").</summary>
+    internal static async Task<Results<BundleResult, ProblemHttpResult>> Bundle(
+        string? organization, HttpContext http, LogStore store, CheckpointPublisher publisher, CancellationToken cancellationToken)
+    {
+        var (allowed, log, refusal) = await AuditAccess.OrganizationAsync(http, organization);
+        if (!allowed) return refusal!;
+        var logId = LogIds.Of(log);
+        if (await store.LatestCheckpointAsync(logId, cancellationToken) is not { } checkpoint) return NoCheckpoint();
+        return new BundleResult(log, logId, publisher.OriginOf(logId), checkpoint);
     }
 
     /// <summary>A requested tree size (default: the latest checkpoint's), which must not exceed the log.</summary>

@@ -28,23 +28,36 @@ public static class SiemApi
         return app;
     }
 
-    public sealed record CreateRequest(string? Endpoint, string? CaCertificate, string? Start);
+    public sealed record CreateRequest(string? Endpoint, string? CaCertificate, string? Start, string? Kind = null, string? Token = null);
 
     public sealed record DeliveryStatus(long Cursor, long Lag, int Failures, DateTimeOffset? LastDeliveredAt, string? LastError, DateTimeOffset? LastErrorAt, DateTimeOffset? NextAttemptAt);
 
     public sealed record CaSummary(string Subject, string Sha256);
 
-    public sealed record Destination(string Id, string Kind, string Endpoint, CaSummary? CaCertificate, DateTimeOffset CreatedAt, DeliveryStatus Status);
+    public sealed record Destination(string Id, string Kind, string Endpoint, CaSummary? CaCertificate, bool HasToken, DateTimeOffset CreatedAt, DeliveryStatus Status);
 
     public sealed record DestinationList(IReadOnlyList<Destination> Items);
 
     internal static async Task<Results<Created<Destination>, ProblemHttpResult>> Create(
-        string? organization, CreateRequest? body, HttpContext http, SiemStore store, IOptions<SiemOptions> options, ISecurityAudit audit, TimeProvider time, CancellationToken cancellationToken)
+        string? organization, CreateRequest? body, HttpContext http, SiemStore store, TokenSealer sealer, IOptions<SiemOptions> options, ISecurityAudit audit, TimeProvider time,
+        CancellationToken cancellationToken)
     {
         var (organizationId, refused) = await OrganizationAsync(http, organization, manage: true);
         if (refused is not null) return refused;
         organization = organizationId;
-        if (body is null) return Invalid("Send { \"endpoint\": \"host:port\" } (optional: caCertificate as PEM, start: now | beginning).");
+        if (body is null) return Invalid("Send { \"endpoint\": \"host:port\" } (optional: kind, token, caCertificate as PEM, start: now | beginning).");
+        var kind = body.Kind ?? SiemDestination.SyslogTls;
+        if (kind is not (SiemDestination.SyslogTls or SiemDestination.SplunkHec)) return Invalid("'kind' is 'syslog-tls' (the default) or 'splunk-hec'.");
+        if (kind == SiemDestination.SplunkHec)
+        {
+            if (!IsToken(body.Token)) return Invalid("A Splunk HEC destination needs its 'token': 1 to 256 printable characters without spaces.");
+            if (!sealer.IsAvailable) return Invalid("This platform keeps no SIEM tokens (no token key is configured): HEC destinations cannot be added.");
+        }
+        else if (body.Token is not null)
+        {
+            return Invalid("Syslog destinations take no 'token'.");
+        }
+
         if (!DestinationAddress.TryParse(body.Endpoint, out var address, out var problem)) return Invalid(problem);
         if (!options.Value.AllowPrivateNetworks && System.Net.IPAddress.TryParse(address.Host, out var literal) && !DestinationAddress.IsPublic(literal))
         {
@@ -58,13 +71,15 @@ public static class SiemApi
         }
 
         var limit = options.Value.MaxDestinationsPerOrganization;
-        if (await store.CreateAsync(organization!, address, body.CaCertificate, body.Start == "beginning", limit, time.GetUtcNow(), cancellationToken) is not { } created)
+        var id = SiemStore.NewId();
+        var sealedToken = kind == SiemDestination.SplunkHec ? sealer.Seal(id, organization!, body.Token!) : null;
+        if (await store.CreateAsync(id, organization!, kind, address, body.CaCertificate, sealedToken, body.Start == "beginning", limit, time.GetUtcNow(), cancellationToken) is not { } created)
         {
             return TypedResults.Problem(statusCode: 409, type: Problems.SiemDestinationLimit, title: "Too many SIEM destinations",
                 detail: $"An organization has at most {limit} SIEM destinations: remove one first.");
         }
 
-        await audit.RecordAsync(Entry(http, CreatedAction, organization!, created.Id, new() { ["endpoint"] = address.ToString() }), cancellationToken);
+        await audit.RecordAsync(Entry(http, CreatedAction, organization!, created.Id, new() { ["endpoint"] = address.ToString(), ["kind"] = kind }), cancellationToken);
         return TypedResults.Created($"/v1/audit/siem/destinations/{created.Id}?organization={organization}", View(created, created.Cursor));
     }
 
@@ -96,9 +111,11 @@ public static class SiemApi
         var ca = d.CaCertificate is { } pem && Certificate(pem) is { } certificate
             ? new CaSummary(certificate.Subject, Convert.ToHexStringLower(SHA256.HashData(certificate.RawData)))
             : null;
-        return new Destination(d.Id, d.Kind, d.Address.ToString(), ca, d.CreatedAt,
+        return new Destination(d.Id, d.Kind, d.Address.ToString(), ca, d.SealedToken is not null, d.CreatedAt,
             new DeliveryStatus(d.Cursor, Math.Max(0, logSize - d.Cursor), d.Failures, d.LastDeliveredAt, d.LastError, d.LastErrorAt, d.NextAttemptAt));
     }
+
+    private static bool IsToken(string? token) => token is { Length: > 0 and <= 256 } && token.All(c => c is > ' ' and <= '~');
 
     private static X509Certificate2? Certificate(string pem)
     {

@@ -97,10 +97,30 @@ internal static class AuditSchema
         CREATE INDEX siem_destinations_organization ON siem_destinations (organization_id);
         """;
 
+    /// <summary>
+    /// Step 4, retention of the log (README "Retention"): where each log's kept leaves begin (the leaves before were
+    /// pruned, and only the subtrees standing for them kept), and each organization's retention period.
+    /// </summary>
+    private const string RetentionSql = """
+        ALTER TABLE audit_logs ADD COLUMN pruned_before bigint NOT NULL DEFAULT 0;
+        CREATE TABLE audit_retention (
+            organization_id  text PRIMARY KEY,
+            days             int         NOT NULL,
+            changed_at       timestamptz NOT NULL,
+            changed_by       text        NOT NULL
+        );
+        """;
+
+    /// <summary>Step 5, Splunk HEC destinations (README "SIEM delivery"): a destination's token, sealed (never stored in the clear).</summary>
+    private const string HecSql = """
+        ALTER TABLE siem_destinations ADD COLUMN token_sealed bytea;
+        """;
+
     /// <summary>The tables as versioned steps: a change is a new step, never an edit of a released one. Step 1 is idempotent,
     /// so it adopts a database made before steps were versioned.</summary>
     public static readonly Schema Definition = new("audit", SchemaStep.Sql(1, "baseline", Sql), SchemaStep.Sql(2, "merkle-log", LogSql),
-        SchemaStep.Sql(3, "siem-delivery", SiemSql));
+        SchemaStep.Sql(3, "siem-delivery", SiemSql), SchemaStep.Sql(4, "retention", RetentionSql),
+        SchemaStep.Sql(5, "siem-hec", HecSql));
 
     public static Task ApplyAsync(NpgsqlDataSource dataSource, CancellationToken cancellationToken) =>
         SchemaMigrations.ApplyAsync(dataSource, Definition, EmptyServices.Instance, cancellationToken);

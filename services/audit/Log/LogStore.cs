@@ -14,7 +14,7 @@ internal sealed record StoredCheckpoint(string LogId, long TreeSize, byte[] Root
 /// <summary>Reads the logs, their subtrees and checkpoints; erases personal fields without touching the leaves.</summary>
 internal sealed class LogStore(NpgsqlDataSource dataSource)
 {
-    private const string EntryColumns = """
+    public const string EntryColumns = """
         id, event_id, leaf_index, occurred_at, organization_id, actor, action, outcome, request_id, region,
         target, target_salt, ip, ip_salt, user_agent, user_agent_salt, details, details_salt, erased
         """;
@@ -68,16 +68,32 @@ internal sealed class LogStore(NpgsqlDataSource dataSource)
         while (await reader.ReadAsync(cancellationToken)) yield return Read(reader);
     }
 
-    /// <summary>The stored leaf hashes 0 … size-1 (null where one is missing).</summary>
-    public async Task<byte[]?[]> LeafHashesAsync(string logId, long size, CancellationToken cancellationToken)
+    /// <summary>The stored leaf hashes start … size-1 (null where one is missing).</summary>
+    public async Task<byte[]?[]> LeafHashesAsync(string logId, long start, long size, CancellationToken cancellationToken)
     {
-        var hashes = new byte[]?[size];
-        await using var command = dataSource.CreateCommand("SELECT index, hash FROM audit_log_nodes WHERE log_id = $1 AND level = 0 AND index < $2");
+        var hashes = new byte[]?[Math.Max(0, size - start)];
+        await using var command = dataSource.CreateCommand("SELECT index, hash FROM audit_log_nodes WHERE log_id = $1 AND level = 0 AND index >= $2 AND index < $3");
         command.Parameters.Add(new() { Value = logId });
+        command.Parameters.Add(new() { Value = start });
         command.Parameters.Add(new() { Value = size });
         await using var reader = await command.ExecuteReaderAsync(cancellationToken);
-        while (await reader.ReadAsync(cancellationToken)) hashes[reader.GetInt64(0)] = reader.GetFieldValue<byte[]>(1);
+        while (await reader.ReadAsync(cancellationToken)) hashes[reader.GetInt64(0) - start] = reader.GetFieldValue<byte[]>(1);
         return hashes;
+    }
+
+    /// <summary>
+    /// Where the log's kept leaves begin (README "Retention") and the complete subtrees that stand for the pruned
+    /// leaves before, largest first: the log's right edge as it was at that size.
+    /// </summary>
+    public async Task<(long Start, List<byte[]> Prefix)> PrunedPrefixAsync(string logId, CancellationToken cancellationToken)
+    {
+        await using var command = dataSource.CreateCommand("SELECT pruned_before FROM audit_logs WHERE log_id = $1");
+        command.Parameters.Add(new() { Value = logId });
+        var start = await command.ExecuteScalarAsync(cancellationToken) is long pruned ? pruned : 0;
+        if (start == 0) return (0, []);
+        var wanted = MerkleTree.Frontier(start);
+        var nodes = await NodesAsync(logId, wanted, cancellationToken);
+        return (start, [.. wanted.Select(w => nodes.TryGetValue(w, out var hash) ? hash : throw new InvalidDataException($"The pruned log {logId} lost its subtree {w}."))]);
     }
 
     public async Task<IReadOnlyDictionary<(int, long), byte[]>> NodesAsync(string logId, IReadOnlyCollection<(int Level, long Index)> wanted, CancellationToken cancellationToken)
@@ -129,7 +145,7 @@ internal sealed class LogStore(NpgsqlDataSource dataSource)
         return true;
     }
 
-    private static StoredEntry Read(NpgsqlDataReader reader)
+    public static StoredEntry Read(NpgsqlDataReader reader)
     {
         var erased = reader.IsDBNull(18) ? null : JsonSerializer.Deserialize<Dictionary<string, string>>(reader.GetString(18));
         byte[]? Commitment(string field, int value, int salt, Func<byte[], byte[]?> commit)

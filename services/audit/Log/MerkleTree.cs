@@ -61,6 +61,18 @@ internal static class MerkleTree
         return hash;
     }
 
+    /// <summary>The complete subtrees (level, index) that make a tree of <paramref name="size"/> leaves' right edge, largest first.</summary>
+    public static List<(int Level, long Index)> Frontier(long size)
+    {
+        var nodes = new List<(int, long)>();
+        for (var level = 62; level >= 0; level--)
+        {
+            if (((size >> level) & 1) == 1) nodes.Add((level, (size >> level) - 1));
+        }
+
+        return nodes;
+    }
+
     /// <summary>The largest power of two smaller than <paramref name="n"/> (n &gt; 1).</summary>
     public static long Split(long n) => 1L << (63 - BitOperations.LeadingZeroCount((ulong)(n - 1)));
 

@@ -10,7 +10,7 @@ namespace Platform.Audit.Siem;
 /// the next attempt, doubling from <see cref="SiemOptions.FirstBackoff"/> to <see cref="SiemOptions.MaxBackoff"/>.
 /// </summary>
 internal sealed partial class SiemDelivery(
-    NpgsqlDataSource dataSource, SiemStore store, SyslogTlsSender sender, IOptions<SiemOptions> options, TimeProvider time, ILogger<SiemDelivery> logger) : BackgroundService
+    NpgsqlDataSource dataSource, SiemStore store, SyslogTlsSender sender, HecSender hec, IOptions<SiemOptions> options, TimeProvider time, ILogger<SiemDelivery> logger) : BackgroundService
 {
     private readonly SiemOptions settings = options.Value;
 
@@ -48,7 +48,8 @@ internal sealed partial class SiemDelivery(
 
         try
         {
-            await sender.SendAsync(destination, [.. entries.Select(e => SyslogMessage.Frame(e, settings.Hostname))], cancellationToken);
+            if (destination.Kind == SiemDestination.SplunkHec) await hec.SendAsync(destination, entries, cancellationToken);
+            else await sender.SendAsync(destination, [.. entries.Select(e => SyslogMessage.Frame(e, settings.Hostname))], cancellationToken);
             await SiemStore.DeliveredAsync(connection, transaction, destination.Id, next, time.GetUtcNow(), cancellationToken);
             LogDelivered(logger, entries.Count, destination.Id);
         }

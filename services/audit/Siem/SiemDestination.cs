@@ -13,7 +13,9 @@ internal sealed record SiemDestination(
     DateTimeOffset? LastDeliveredAt,
     string? LastError,
     DateTimeOffset? LastErrorAt,
-    DateTimeOffset? NextAttemptAt)
+    DateTimeOffset? NextAttemptAt,
+    byte[]? SealedToken)
 {
     public const string SyslogTls = "syslog-tls";
+    public const string SplunkHec = "splunk-hec";
 }

@@ -31,6 +31,12 @@ public sealed class SiemOptions
     /// <summary>Destinations one organization may have: each costs a connection per batch, so there is a ceiling.</summary>
     public int MaxDestinationsPerOrganization { get; set; } = 10;
 
+    /// <summary>
+    /// The secret (at least 32 characters) from which the data key sealing destinations' tokens (Splunk HEC) is
+    /// derived (<see cref="TokenSealer"/>); none: HEC destinations are refused.
+    /// </summary>
+    public string TokenKey { get; set; } = "";
+
     /// <summary>The HOSTNAME field of every syslog message.</summary>
     public string Hostname { get; set; } = "platform";
 }
@@ -49,6 +55,7 @@ internal sealed class SiemOptionsValidator : IValidateOptions<SiemOptions>
 
         if (options.MaxDestinationsPerOrganization is < 1 or > 100) errors.Add($"{SiemOptions.Section}:MaxDestinationsPerOrganization must be 1 to 100.");
         if (options.SendTimeout <= TimeSpan.Zero) errors.Add($"{SiemOptions.Section}:SendTimeout must be positive.");
+        if (options.TokenKey.Length is > 0 and < 32) errors.Add($"{SiemOptions.Section}:TokenKey must have at least 32 characters.");
         if (!SyslogMessage.IsPrintableName(options.Hostname, 255)) errors.Add($"{SiemOptions.Section}:Hostname must be 1 to 255 printable ASCII characters without spaces.");
         return errors.Count == 0 ? ValidateOptionsResult.Success : ValidateOptionsResult.Fail(errors);
     }

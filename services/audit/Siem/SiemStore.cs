@@ -12,30 +12,33 @@ namespace Platform.Audit.Siem;
 internal sealed class SiemStore(NpgsqlDataSource dataSource)
 {
     private const string DestinationColumns =
-        "d.id, d.organization_id, d.kind, d.host, d.port, d.ca_certificate, d.created_at, d.cursor, d.failures, d.last_delivered_at, d.last_error, d.last_error_at, d.next_attempt_at";
+        "d.id, d.organization_id, d.kind, d.host, d.port, d.ca_certificate, d.created_at, d.cursor, d.failures, d.last_delivered_at, d.last_error, d.last_error_at, d.next_attempt_at, d.token_sealed";
 
     /// <summary>A new destination of the organization; null when it already has <paramref name="limit"/> of them.</summary>
+    public static string NewId() => "siem_" + Convert.ToHexStringLower(RandomNumberGenerator.GetBytes(10));
+
     public async Task<SiemDestination?> CreateAsync(
-        string organizationId, DestinationAddress address, string? caCertificate, bool fromBeginning, int limit, DateTimeOffset now, CancellationToken cancellationToken)
+        string id, string organizationId, string kind, DestinationAddress address, string? caCertificate, byte[]? sealedToken, bool fromBeginning, int limit, DateTimeOffset now,
+        CancellationToken cancellationToken)
     {
-        var id = "siem_" + Convert.ToHexStringLower(RandomNumberGenerator.GetBytes(10));
         await using var command = dataSource.CreateCommand("""
-            INSERT INTO siem_destinations (id, organization_id, kind, host, port, ca_certificate, created_at, cursor)
-            SELECT $1, $2, $3, $4, $5, $6, $7, CASE WHEN $8 THEN 0 ELSE coalesce((SELECT size FROM audit_logs WHERE log_id = $2), 0) END
+            INSERT INTO siem_destinations (id, organization_id, kind, host, port, ca_certificate, created_at, cursor, token_sealed)
+            SELECT $1, $2, $3, $4, $5, $6, $7, CASE WHEN $8 THEN 0 ELSE coalesce((SELECT size FROM audit_logs WHERE log_id = $2), 0) END, $10
             WHERE (SELECT count(*) FROM siem_destinations WHERE organization_id = $2) < $9
             RETURNING cursor
             """);
         command.Parameters.Add(new() { Value = id });
         command.Parameters.Add(new() { Value = organizationId });
-        command.Parameters.Add(new() { Value = SiemDestination.SyslogTls });
+        command.Parameters.Add(new() { Value = kind });
         command.Parameters.Add(new() { Value = address.Host });
         command.Parameters.Add(new() { Value = address.Port });
         command.Parameters.Add(new() { Value = (object?)caCertificate ?? DBNull.Value });
         command.Parameters.Add(new() { Value = now });
         command.Parameters.Add(new() { Value = fromBeginning });
         command.Parameters.Add(new() { Value = (long)limit });
+        command.Parameters.Add(new() { Value = (object?)sealedToken ?? DBNull.Value, NpgsqlDbType = NpgsqlTypes.NpgsqlDbType.Bytea });
         if (await command.ExecuteScalarAsync(cancellationToken) is not long cursor) return null;
-        return new SiemDestination(id, organizationId, SiemDestination.SyslogTls, address, caCertificate, now, cursor, 0, null, null, null, null);
+        return new SiemDestination(id, organizationId, kind, address, caCertificate, now, cursor, 0, null, null, null, null, sealedToken);
     }
 
     /// <summary>An organization's destinations with the size of its log (the lag is the difference to the cursor).</summary>
@@ -48,7 +51,7 @@ internal sealed class SiemStore(NpgsqlDataSource dataSource)
         command.Parameters.Add(new() { Value = organizationId });
         var found = new List<(SiemDestination, long)>();
         await using var reader = await command.ExecuteReaderAsync(cancellationToken);
-        while (await reader.ReadAsync(cancellationToken)) found.Add((ReadDestination(reader), reader.GetInt64(13)));
+        while (await reader.ReadAsync(cancellationToken)) found.Add((ReadDestination(reader), reader.GetInt64(14)));
         return found;
     }
 
@@ -127,5 +130,6 @@ internal sealed class SiemStore(NpgsqlDataSource dataSource)
         reader.GetString(0), reader.GetString(1), reader.GetString(2), new DestinationAddress(reader.GetString(3), reader.GetInt32(4)),
         reader.IsDBNull(5) ? null : reader.GetString(5), reader.GetFieldValue<DateTimeOffset>(6), reader.GetInt64(7), reader.GetInt32(8),
         reader.IsDBNull(9) ? null : reader.GetFieldValue<DateTimeOffset>(9), reader.IsDBNull(10) ? null : reader.GetString(10),
-        reader.IsDBNull(11) ? null : reader.GetFieldValue<DateTimeOffset>(11), reader.IsDBNull(12) ? null : reader.GetFieldValue<DateTimeOffset>(12));
+        reader.IsDBNull(11) ? null : reader.GetFieldValue<DateTimeOffset>(11), reader.IsDBNull(12) ? null : reader.GetFieldValue<DateTimeOffset>(12),
+        reader.IsDBNull(13) ? null : reader.GetFieldValue<byte[]>(13));
 }

@@ -25,11 +25,11 @@ internal sealed class SyslogTlsSender(IOptions<SiemOptions> options)
         var token = timeout.Token;
         try
         {
-            var address = await ResolveAsync(destination.Address, token);
+            var address = await SiemNetwork.ResolveAsync(destination.Address, settings.AllowPrivateNetworks, token);
             using var socket = new Socket(address.AddressFamily, SocketType.Stream, ProtocolType.Tcp) { NoDelay = true };
             await socket.ConnectAsync(new IPEndPoint(address, destination.Address.Port), token);
             await using var tls = new SslStream(new NetworkStream(socket, ownsSocket: false));
-            await tls.AuthenticateAsClientAsync(Authentication(destination), token);
+            await tls.AuthenticateAsClientAsync(SiemNetwork.Tls(destination), token);
             foreach (var frame in frames) await tls.WriteAsync(frame, token);
             await tls.FlushAsync(token);
             await tls.ShutdownAsync();
@@ -52,36 +52,6 @@ internal sealed class SyslogTlsSender(IOptions<SiemOptions> options)
         {
             throw new SiemDeliveryException($"{destination.Address}: {(e.InnerException ?? e).Message}");
         }
-    }
-
-    /// <summary>The first address of the host that the destination may use (see <see cref="DestinationAddress"/>).</summary>
-    private async Task<IPAddress> ResolveAsync(DestinationAddress destination, CancellationToken cancellationToken)
-    {
-        var addresses = IPAddress.TryParse(destination.Host, out var literal) ? [literal] : await Dns.GetHostAddressesAsync(destination.Host, cancellationToken);
-        var usable = addresses.Where(a => settings.AllowPrivateNetworks || DestinationAddress.IsPublic(a)).ToList();
-        if (usable.Count > 0) return usable[0];
-        throw new SiemDeliveryException(addresses.Length == 0
-            ? $"{destination.Host} does not resolve."
-            : $"{destination.Host} resolves only to non-public addresses, where audit entries are never sent.");
-    }
-
-    private static SslClientAuthenticationOptions Authentication(SiemDestination destination)
-    {
-        var authentication = new SslClientAuthenticationOptions
-        {
-            TargetHost = destination.Address.Host,
-            EnabledSslProtocols = SslProtocols.Tls12 | SslProtocols.Tls13,
-            CertificateRevocationCheckMode = X509RevocationMode.NoCheck,
-        };
-        if (destination.CaCertificate is { } pem)
-        {
-            // The destination's own CA replaces the system's roots (a SIEM behind a private CA).
-            var policy = new X509ChainPolicy { TrustMode = X509ChainTrustMode.CustomRootTrust, RevocationMode = X509RevocationMode.NoCheck };
-            policy.CustomTrustStore.Add(X509Certificate2.CreateFromPem(pem));
-            authentication.CertificateChainPolicy = policy;
-        }
-
-        return authentication;
     }
 }
 
