@@ -23,6 +23,8 @@ var messaging = builder.AddRabbitMQServer("messaging");
 var auditReaderToken = builder.AddGeneratedSecret("audit-reader-token", 40);
 // Signs the audit logs' checkpoints (the Ed25519 seed is its SHA-256); rotate by listing the old verifier key (README).
 var auditCheckpointKey = builder.AddGeneratedSecret("audit-checkpoint-key", 44);
+// Seals the HEC tokens of SIEM destinations at rest (AES-256-GCM under a key derived from it).
+var auditSiemTokenKey = builder.AddGeneratedSecret("audit-siem-token-key", 44);
 
 var audit = builder.AddProject<Projects.Audit>("audit")
     .WithHttpEndpoint(name: "http")
@@ -32,7 +34,8 @@ var audit = builder.AddProject<Projects.Audit>("audit")
     .WithEnvironment("Audit__Readers__0__Name", "operator")
     .WithEnvironment("Audit__Readers__0__Token", auditReaderToken)
     .WithEnvironment("Audit__Readers__0__Organizations__0", "*")
-    .WithEnvironment("Audit__Checkpoints__SigningKey", auditCheckpointKey);
+    .WithEnvironment("Audit__Checkpoints__SigningKey", auditCheckpointKey)
+    .WithEnvironment("Audit__Siem__TokenKey", auditSiemTokenKey);
 
 // The gateway's public HTTPS port: 8443, or --Platform:GatewayPort=N for a second copy on one machine (tests).
 var gatewayPort = builder.Configuration.GetValue("Platform:GatewayPort", 8443);
