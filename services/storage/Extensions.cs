@@ -54,6 +54,7 @@ internal static class Extensions
         builder.Services.AddSingleton<DataKeyRewrapper>();
         builder.Services.AddSingleton<TransitCipher>();
         builder.Services.AddSingleton<ObjectCatalog>();
+        builder.Services.AddSingleton<Residency.RegionGuard>();
         builder.Services.AddSingleton<ObjectUploads>();
         builder.Services.AddSingleton<ObjectReads>();
         builder.AddSchemaMigrations(StorageSchema.Definition, MessagingSchema.Definition);

@@ -14,13 +14,29 @@ internal static class TypedIds
         && !value.AsSpan(prefix.Length).ContainsAnyExcept(hex);
 }
 
+/// <summary>
+/// Dataset ids carry the region they are pinned to (SPEC RES-PIN): <c>ds_&lt;region&gt;_&lt;uuid7 hex&gt;</c>, so that the
+/// gateway routes a request to the region's storage without a lookup, and a storage refuses one pinned elsewhere.
+/// Ids made before regions (<c>ds_&lt;hex&gt;</c>) name none: they are the region of the storage that holds them.
+/// </summary>
 internal static class DatasetIds
 {
     public const string Prefix = "ds_";
+    private const int HexLength = 32;
 
-    public static string New() => TypedIds.New(Prefix);
+    public static string New(string region) => $"{Prefix}{region}_{Guid.CreateVersion7():N}";
 
-    public static bool IsWellFormed(string? value) => TypedIds.IsWellFormed(value, Prefix);
+    public static bool IsWellFormed(string? value) => TypedIds.IsWellFormed(value, Prefix) || RegionOf(value) is not null;
+
+    /// <summary>The region a well-formed pinned id names; null for an id without one, or a malformed id.</summary>
+    public static string? RegionOf(string? value)
+    {
+        if (value is null || value.Length < Prefix.Length + 2 + HexLength || !value.StartsWith(Prefix, StringComparison.Ordinal)) return null;
+        var separator = value.Length - HexLength - 1;
+        if (value[separator] != '_' || !TypedIds.IsWellFormed(Prefix + value[(separator + 1)..], Prefix)) return null;
+        var region = value[Prefix.Length..separator];
+        return Regions.IsWellFormed(region) ? region : null;
+    }
 }
 
 internal static class ObjectIds

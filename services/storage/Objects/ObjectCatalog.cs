@@ -15,7 +15,7 @@ internal sealed class ObjectCatalog(NpgsqlDataSource dataSource, IOutbox outbox,
 
     public async Task<Dataset> CreateDatasetAsync(string organizationId, string environment, string name, string actor, CancellationToken cancellationToken)
     {
-        var dataset = new Dataset(Model.DatasetIds.New(), organizationId, region, environment, name, time.GetUtcNow(), actor);
+        var dataset = new Dataset(Model.DatasetIds.New(region), organizationId, region, environment, name, time.GetUtcNow(), actor);
         await using var command = dataSource.CreateCommand($"INSERT INTO datasets ({DatasetColumns}) VALUES ($1, $2, $3, $4, $5, $6, $7)");
         foreach (var value in new object[] { dataset.Id, organizationId, region, environment, name, dataset.CreatedAt, actor }) command.Parameters.Add(new() { Value = value });
         await command.ExecuteNonQueryAsync(cancellationToken);
