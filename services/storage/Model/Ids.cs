@@ -15,37 +15,48 @@ internal static class TypedIds
 }
 
 /// <summary>
-/// Dataset ids carry the region they are pinned to (SPEC RES-PIN): <c>ds_&lt;region&gt;_&lt;uuid7 hex&gt;</c>, so that the
-/// gateway routes a request to the region's storage without a lookup, and a storage refuses one pinned elsewhere.
-/// Ids made before regions (<c>ds_&lt;hex&gt;</c>) name none: they are the region of the storage that holds them.
+/// Dataset and object ids carry the region they are pinned to (SPEC RES-PIN): <c>ds_&lt;region&gt;_&lt;uuid7 hex&gt;</c>,
+/// so that the gateway routes a request to the region's storage without a lookup, a storage refuses one pinned
+/// elsewhere, and a purge request reaches only the region holding the item. Ids made before regions
+/// (<c>ds_&lt;hex&gt;</c>) name none: they are the region of the storage that holds them.
 /// </summary>
+internal static class PinnedIds
+{
+    private const int HexLength = 32;
+
+    public static string New(string prefix, string region) => $"{prefix}{region}_{Guid.CreateVersion7():N}";
+
+    /// <summary>The region a well-formed pinned id names; null for an id without one, or a malformed id.</summary>
+    public static string? RegionOf(string? value, string prefix)
+    {
+        if (value is null || value.Length < prefix.Length + 2 + HexLength || !value.StartsWith(prefix, StringComparison.Ordinal)) return null;
+        var separator = value.Length - HexLength - 1;
+        if (value[separator] != '_' || !TypedIds.IsWellFormed(prefix + value[(separator + 1)..], prefix)) return null;
+        var region = value[prefix.Length..separator];
+        return Regions.IsWellFormed(region) ? region : null;
+    }
+}
+
 internal static class DatasetIds
 {
     public const string Prefix = "ds_";
-    private const int HexLength = 32;
 
-    public static string New(string region) => $"{Prefix}{region}_{Guid.CreateVersion7():N}";
+    public static string New(string region) => PinnedIds.New(Prefix, region);
 
     public static bool IsWellFormed(string? value) => TypedIds.IsWellFormed(value, Prefix) || RegionOf(value) is not null;
 
-    /// <summary>The region a well-formed pinned id names; null for an id without one, or a malformed id.</summary>
-    public static string? RegionOf(string? value)
-    {
-        if (value is null || value.Length < Prefix.Length + 2 + HexLength || !value.StartsWith(Prefix, StringComparison.Ordinal)) return null;
-        var separator = value.Length - HexLength - 1;
-        if (value[separator] != '_' || !TypedIds.IsWellFormed(Prefix + value[(separator + 1)..], Prefix)) return null;
-        var region = value[Prefix.Length..separator];
-        return Regions.IsWellFormed(region) ? region : null;
-    }
+    public static string? RegionOf(string? value) => PinnedIds.RegionOf(value, Prefix);
 }
 
 internal static class ObjectIds
 {
     public const string Prefix = "obj_";
 
-    public static string New() => TypedIds.New(Prefix);
+    public static string New(string region) => PinnedIds.New(Prefix, region);
 
-    public static bool IsWellFormed(string? value) => TypedIds.IsWellFormed(value, Prefix);
+    public static bool IsWellFormed(string? value) => TypedIds.IsWellFormed(value, Prefix) || RegionOf(value) is not null;
+
+    public static string? RegionOf(string? value) => PinnedIds.RegionOf(value, Prefix);
 }
 
 /// <summary>Organization ids as the platform issues them: <c>org_</c> and 1 to 60 ASCII letters or digits.</summary>
