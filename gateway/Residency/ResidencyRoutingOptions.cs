@@ -17,7 +17,7 @@ internal sealed class ResidencyRoutingOptions
     public string? ServiceToken { get; set; }
 
     /// <summary>How long an organization's residency is used without asking again.</summary>
-    public TimeSpan CacheDuration { get; set; } = TimeSpan.FromSeconds(30);
+    public TimeSpan CacheDuration { get; set; } = TimeSpan.FromSeconds(5);
 
     /// <summary>At most this many organizations' answers are cached (the cache is emptied past it).</summary>
     public int MaxCachedAnswers { get; set; } = 100_000;
