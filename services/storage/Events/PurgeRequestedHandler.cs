@@ -37,10 +37,15 @@ internal sealed partial class PurgeRequestedHandler(IOptions<StorageOptions> opt
                 RETURNING o.dataset_id, o.blob_key, o.key_version
                 """, context.Connection, context.Transaction);
             foreach (var value in new object[] { item.ItemId, organizationId, item.DataClass, options.Value.Region }) delete.Parameters.Add(new() { Value = value });
-            await using var reader = await delete.ExecuteReaderAsync(cancellationToken);
-            if (await reader.ReadAsync(cancellationToken))
+            // The reader is disposed once, before the next command on this connection (which reuses it).
+            (string DatasetId, string BlobKey, int KeyVersion)? row = null;
+            await using (var reader = await delete.ExecuteReaderAsync(cancellationToken))
             {
-                var (datasetId, blobKey, keyVersion) = (reader.GetString(0), reader.GetString(1), reader.GetInt32(2));
+                if (await reader.ReadAsync(cancellationToken)) row = (reader.GetString(0), reader.GetString(1), reader.GetInt32(2));
+            }
+
+            if (row is var (datasetId, blobKey, keyVersion))
+            {
                 outcomes.Add(new PurgeOutcome(item.ItemId, PurgeOutcomes.Deleted, now, $"object data key of {item.ItemId} (wrapped under organization key v{keyVersion})"));
                 deleted.Add(new ObjectDeleted
                 {
@@ -50,7 +55,6 @@ internal sealed partial class PurgeRequestedHandler(IOptions<StorageOptions> opt
                 continue;
             }
 
-            await reader.DisposeAsync();
             var exists = await ExistsAsync(item.ItemId, context, cancellationToken);
             if (pinned is null && !exists) continue;
             outcomes.Add(new PurgeOutcome(item.ItemId, exists ? PurgeOutcomes.Refused : PurgeOutcomes.Absent, null, null));
