@@ -11,10 +11,12 @@ builder.AddSupervision().RunProjectsInAppHostEnvironment();
 var postgres = builder.AddPostgresServer("postgres");
 var identityDb = postgres.AddDatabase("identitydb");
 var keysDb = postgres.AddDatabase("keysdb");
-var storageDb = postgres.AddDatabase("storagedb");
+// One storage database per region (StorageRegions): nothing a region stores is in another's database.
+var regions = StorageRegions.For(builder.ExecutionContext);
+var storageDbs = regions.ToDictionary(r => r.Id, r => postgres.AddDatabase(r.Database));
 var retentionDb = postgres.AddDatabase("retentiondb");
 var auditDb = postgres.AddDatabase("auditdb");
-postgres.AddDatabase("residencydb");
+var residencyDb = postgres.AddDatabase("residencydb");
 
 var redis = builder.AddRedisServer("redis");
 var messaging = builder.AddRabbitMQServer("messaging");
@@ -55,27 +57,18 @@ var identity = builder.AddProject<Projects.Identity>("identity")
     .WithEnvironment("Identity__TrustedProxies__0", "127.0.0.1")
     .WithEnvironment("Identity__TrustedProxies__1", "::1");
 
-// The storage service's development root key material (base64 of 33 bytes; the key-file provider is refused outside
-// Development, where an HSM holds the root over PKCS#11) and the credential other services use for its transit API.
-var storageRootKey = builder.AddGeneratedSecret("storage-root-key", 44);
+// The credential operators use for storage's transit and key management APIs, in every region.
 var storageServiceToken = builder.AddGeneratedSecret("storage-service-token", 40);
 
 // The gateway signs the X-Platform-* headers it sends upstream with this key (base64 of 33 bytes); services that act
 // on those headers check the signature, so nothing that reaches them past the gateway can pose as it.
 var gatewaySigningKey = builder.AddGeneratedSecret("gateway-signing-key", 44);
 
-var storage = builder.AddProject<Projects.Storage>("storage")
-    .WithHttpEndpoint(name: "http")
-    .WithHttpHealthCheck("/health", endpointName: "http")
-    .WithReference(storageDb).WaitFor(storageDb)
-    .WithReference(messaging).WaitFor(messaging)
-    .WithLocalBlobRoot()
-    .WithEnvironment("Storage__RootKey__Provider", "File")
-    .WithEnvironment("Storage__RootKey__Key", storageRootKey)
-    .WithEnvironment("Storage__ServiceTokens__0__Name", "operator")
-    .WithEnvironment("Storage__ServiceTokens__0__Token", storageServiceToken)
-    .WithEnvironment("Storage__ServiceTokens__0__Organizations__0", "*")
-    .WithEnvironment("GatewaySigning__Key", gatewaySigningKey);
+// One storage deployment per region (SPEC RES-ENFORCE), each with its own database, blob root and root key (so its
+// organization keys): nothing one region stores is readable with another's keys. The default region's also serves
+// transit encryption (keys' secrets), as "storage" in service discovery.
+var storages = regions.ToDictionary(r => r.Id, r => builder.AddRegionalStorage(r, storageDbs[r.Id], messaging, storageServiceToken, gatewaySigningKey));
+var storage = storages[StorageRegions.Default];
 
 // The keys service's HMAC pepper (base64 of 33 bytes), its first administrator and the gateway's credential.
 var keysPepper = builder.AddGeneratedSecret("keys-pepper", 44);
@@ -112,12 +105,16 @@ audit
 // them only to its secret consumers; until services that use them exist, the operator is the one consumer.
 var keysStorageToken = builder.AddGeneratedSecret("keys-storage-token", 40);
 var keysSecretsConsumerToken = builder.AddGeneratedSecret("keys-secrets-consumer-token", 40);
-storage
-    .WithEnvironment("Storage__ServiceTokens__1__Name", "keys")
-    .WithEnvironment("Storage__ServiceTokens__1__Token", keysStorageToken)
-    .WithEnvironment("Storage__ServiceTokens__1__Organizations__0", "*");
+foreach (var regional in storages.Values)
+{
+    regional
+        .WithEnvironment("Storage__ServiceTokens__1__Name", "keys")
+        .WithEnvironment("Storage__ServiceTokens__1__Token", keysStorageToken)
+        .WithEnvironment("Storage__ServiceTokens__1__Organizations__0", "*");
+}
+
 keys
-    .WithReference(storage)
+    .WithTransitStorage(storage)
     .WithEnvironment("Keys__Secrets__StorageToken", keysStorageToken)
     .WithEnvironment("Keys__Secrets__Consumers__0__Name", "operator")
     .WithEnvironment("Keys__Secrets__Consumers__0__Token", keysSecretsConsumerToken)
@@ -130,10 +127,14 @@ var retentionOperatorToken = builder.AddGeneratedSecret("retention-operator-toke
 var retentionStorageToken = builder.AddGeneratedSecret("retention-storage-token", 40);
 // Signs deletion receipts (the Ed25519 seed is its SHA-256).
 var retentionReceiptKey = builder.AddGeneratedSecret("retention-receipt-key", 44);
-storage
-    .WithEnvironment("Storage__ServiceTokens__2__Name", "retention")
-    .WithEnvironment("Storage__ServiceTokens__2__Token", retentionStorageToken)
-    .WithEnvironment("Storage__ServiceTokens__2__Organizations__0", "*");
+foreach (var regional in storages.Values)
+{
+    regional
+        .WithEnvironment("Storage__ServiceTokens__2__Name", "retention")
+        .WithEnvironment("Storage__ServiceTokens__2__Token", retentionStorageToken)
+        .WithEnvironment("Storage__ServiceTokens__2__Organizations__0", "*");
+}
+
 var retention = builder.AddProject<Projects.Retention>("retention")
     .WithHttpEndpoint(name: "http")
     .WithHttpHealthCheck("/health", endpointName: "http")
@@ -146,10 +147,37 @@ var retention = builder.AddProject<Projects.Retention>("retention")
     .WithEnvironment("Retention__Purge__SigningKey", retentionReceiptKey)
     // The client address the gateway reports (X-Platform-Client-Address, audited) is believed only when signed.
     .WithEnvironment("GatewaySigning__Key", gatewaySigningKey)
-    .WithReference(storage)
+    // Asks the storage of a dataset's region (storage-<region>) whether a held dataset exists.
+    .WithTransitStorage(storage)
+    .WithReferences(storages.Values)
     .WithReference(identity)
     .WithEnvironment("Retention__Identity__Issuer", publicAddress)
     .WithEnvironment("Retention__Identity__JwksUrl", ReferenceExpression.Create($"{identity.GetEndpoint("http")}/.well-known/jwks"));
+
+// Residency (SPEC RES-REGION, RES-PIN): the registry of regions and organizations' residency. It asks every region's
+// storage, as storage's "residency" caller, what an organization holds there; the gateway reads residency with its token.
+var residencyStorageToken = builder.AddGeneratedSecret("residency-storage-token", 40);
+var residencyGatewayToken = builder.AddGeneratedSecret("residency-gateway-token", 40);
+foreach (var regional in storages.Values)
+{
+    regional
+        .WithEnvironment("Storage__ServiceTokens__3__Name", "residency")
+        .WithEnvironment("Storage__ServiceTokens__3__Token", residencyStorageToken)
+        .WithEnvironment("Storage__ServiceTokens__3__Organizations__0", "*");
+}
+
+var residency = builder.AddProject<Projects.Residency>("residency")
+    .WithHttpEndpoint(name: "http")
+    .WithHttpHealthCheck("/health", endpointName: "http")
+    .WithReference(residencyDb).WaitFor(residencyDb)
+    .WithReference(messaging).WaitFor(messaging)
+    .WithRegionRegistry(regions, storages)
+    .WithEnvironment("Residency__StorageToken", residencyStorageToken)
+    .WithEnvironment("Residency__ServiceTokens__0", residencyGatewayToken)
+    .WithEnvironment("GatewaySigning__Key", gatewaySigningKey)
+    .WithReference(identity)
+    .WithEnvironment("Residency__Identity__Issuer", publicAddress)
+    .WithEnvironment("Residency__Identity__JwksUrl", ReferenceExpression.Create($"{identity.GetEndpoint("http")}/.well-known/jwks"));
 
 builder.AddProject<Projects.Gateway>("gateway")
     // Not behind DCP's proxy: the gateway must see each client's own address (IP allowlists, rate limits).
@@ -169,8 +197,12 @@ builder.AddProject<Projects.Gateway>("gateway")
     .WithEnvironment("ReverseProxy__Clusters__keys__Destinations__primary__Address", keys.GetEndpoint("http"))
     .WithReference(identity)
     .WithEnvironment("ReverseProxy__Clusters__identity__Destinations__primary__Address", identity.GetEndpoint("http"))
-    .WithReference(storage)
-    .WithEnvironment("ReverseProxy__Clusters__storage__Destinations__primary__Address", storage.GetEndpoint("http"))
+    // Dataset requests go to their region's storage (GW-ROUTE): one destination per region, chosen per request.
+    .WithRegionalStorageRoutes(storages)
+    .WithReference(residency)
+    .WithEnvironment("ReverseProxy__Clusters__residency__Destinations__primary__Address", residency.GetEndpoint("http"))
+    .WithEnvironment("Gateway__Residency__Url", residency.GetEndpoint("http"))
+    .WithEnvironment("Gateway__Residency__ServiceToken", residencyGatewayToken)
     .WithReference(retention)
     .WithEnvironment("ReverseProxy__Clusters__retention__Destinations__primary__Address", retention.GetEndpoint("http"))
     .WithEnvironment("Gateway__Keys__Url", keys.GetEndpoint("http"))

@@ -12,6 +12,7 @@ using Platform.Gateway.Hardening;
 using Platform.Gateway.Organizations;
 using Platform.Gateway.RateLimiting;
 using Platform.Gateway.RequestIds;
+using Platform.Gateway.Residency;
 using Platform.Gateway.Tls;
 using Platform.Gateway.Upstreams;
 using Platform.Gateway.UserTokens;
@@ -42,9 +43,12 @@ internal static class Extensions
             .AddScheme<AuthenticationSchemeOptions, PlatformAuthenticationHandler>(PlatformPrincipal.Scheme, null);
         builder.AddGatewayAuthorization();
         builder.AddUpstreamSigning();
+        builder.AddGatewayRegionRouting();
 
         builder.Services.AddReverseProxy()
             .LoadFromConfig(builder.Configuration.GetSection("ReverseProxy"))
+            // Before the upstream transforms, whose last step signs every X-Platform-* header, this one's too.
+            .AddRegionTransforms()
             .AddUpstreamTransforms();
     }
 

@@ -1,4 +1,5 @@
 using Platform.Gateway;
+using Platform.Gateway.Residency;
 using Platform.Gateway.SecurityTxt;
 
 var builder = WebApplication.CreateBuilder(args);
@@ -16,7 +17,7 @@ app.UseGatewayPipeline();
 // Probes are answered on the internal listener only; the public one returns 404 for them.
 app.MapDefaultEndpoints(onlyOnPort: app.InternalPort());
 app.MapSecurityTxt();
-app.MapReverseProxy();
+app.MapReverseProxy(proxy => proxy.UseProxyPipelineWithRegions());
 
 app.Run();
 return 0;

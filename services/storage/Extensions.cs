@@ -54,12 +54,14 @@ internal static class Extensions
         builder.Services.AddSingleton<DataKeyRewrapper>();
         builder.Services.AddSingleton<TransitCipher>();
         builder.Services.AddSingleton<ObjectCatalog>();
+        builder.Services.AddSingleton<Residency.RegionGuard>();
         builder.Services.AddSingleton<ObjectUploads>();
         builder.Services.AddSingleton<ObjectReads>();
         builder.AddSchemaMigrations(StorageSchema.Definition, MessagingSchema.Definition);
 
         // Registered after the migrator, so neither the relay nor key maintenance looks for a missing table.
-        builder.AddEventBus("messaging", "storage").AddOutbox()
+        // A queue per region ("storage-eu"…): every region's storage sees each purge request and answers for what is pinned to it.
+        builder.AddEventBus("messaging", QueueName(builder.Configuration)).AddOutbox()
             // Retention's purges (SPEC RET-PURGE): applied once each, in the inbox's transaction.
             .WithInbox()
             .AddSubscription<Platform.Messaging.Contracts.PurgeRequested, PurgeRequestedHandler>();
@@ -69,4 +71,8 @@ internal static class Extensions
         builder.Services.AddHostedService(services => services.GetRequiredService<OrphanSweeper>());
         return builder;
     }
+
+    /// <summary>"storage" for the unnamed region of a single-region deployment, else "storage-&lt;region&gt;".</summary>
+    internal static string QueueName(IConfiguration configuration) =>
+        configuration[$"{StorageOptions.Section}:Region"] is { Length: > 0 } region && region != "local" ? $"storage-{region}" : "storage";
 }

@@ -1,5 +1,6 @@
 using Platform.Storage;
 using Platform.Storage.Apis;
+using Platform.Storage.Residency;
 
 var builder = WebApplication.CreateBuilder(args);
 
@@ -18,6 +19,7 @@ app.MapDatasetsApi();
 app.MapTransitApi();
 app.MapKeyManagementApi();
 app.MapInternalDatasetsApi();
+app.MapHeldDatasetsApi();
 
 app.Run();
 return 0;

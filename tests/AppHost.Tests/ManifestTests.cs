@@ -34,17 +34,31 @@ public sealed class ManifestTests : IClassFixture<ManifestTests.Published>
         Assert.StartsWith("docker.io/library/rabbitmq:", (string?)resources["messaging"]!["image"]);
         Assert.Equal("amqp://guest:{messaging-password-uri-encoded.value}@{messaging.bindings.tcp.host}:{messaging.bindings.tcp.port}", (string?)resources["messaging"]!["connectionString"]);
 
-        foreach (var database in new[] { "identitydb", "keysdb", "storagedb", "retentiondb", "auditdb", "residencydb" })
+        foreach (var database in new[] { "identitydb", "keysdb", "storageusdb", "storageeudb", "storageapacdb", "retentiondb", "auditdb", "residencydb" })
         {
             Assert.Equal("value.v0", (string?)resources[database]!["type"]);
             Assert.Equal($"{{postgres.connectionString}};Database={database}", (string?)resources[database]!["connectionString"]);
         }
 
-        foreach (var (project, path) in new[] { ("gateway", "gateway/Gateway.csproj"), ("keys", "services/keys/Keys.csproj"), ("identity", "services/identity/Identity.csproj"), ("storage", "services/storage/Storage.csproj"), ("audit", "services/audit/Audit.csproj"), ("retention", "services/retention/Retention.csproj") })
+        foreach (var (project, path) in new[] { ("gateway", "gateway/Gateway.csproj"), ("keys", "services/keys/Keys.csproj"), ("identity", "services/identity/Identity.csproj"), ("storage-us", "services/storage/Storage.csproj"), ("storage-eu", "services/storage/Storage.csproj"), ("storage-apac", "services/storage/Storage.csproj"), ("audit", "services/audit/Audit.csproj"), ("retention", "services/retention/Retention.csproj"), ("residency", "services/residency/Residency.csproj") })
         {
             Assert.Equal("project.v0", (string?)resources[project]!["type"]);
             Assert.Equal(path, (string?)resources[project]!["path"]);
         }
+
+        // One storage deployment per region (SPEC RES-REGION), each with its own database and root key, and the gateway
+        // routing to each; the default region's serves transit as "storage".
+        Assert.Equal(3, resources.Count(r => (string?)r.Value!["path"] == "services/storage/Storage.csproj"));
+        foreach (var region in new[] { "us", "eu", "apac" })
+        {
+            var env = resources[$"storage-{region}"]!["env"]!;
+            Assert.Equal(region, (string?)env["Storage__Region"]);
+            Assert.Equal($"{{storage{region}db.connectionString}}", (string?)env["ConnectionStrings__storagedb"]);
+            Assert.Equal($"{{storage-{region}-root-key.value}}", (string?)env["Storage__RootKey__Key"]);
+            Assert.Equal($"{{storage-{region}.bindings.http.url}}", (string?)resources["gateway"]!["env"]![$"ReverseProxy__Clusters__storage__Destinations__{region}__Address"]);
+        }
+
+        Assert.Equal("{storage-us.bindings.http.url}", (string?)resources["keys"]!["env"]!["services__storage__http__0"]);
 
         var gateway = resources["gateway"]!;
         Assert.Equal(8443, (int?)gateway["bindings"]!["https"]!["targetPort"]);

@@ -18,7 +18,7 @@ public sealed class FoundationTests(PlatformFixture fixture)
     public void Every_resource_of_the_model_is_running()
     {
         var states = app.GetResourceStates();
-        foreach (var name in new[] { "postgres", "identitydb", "keysdb", "storagedb", "retentiondb", "auditdb", "residencydb", "redis", "messaging", "audit", "keys", "gateway" })
+        foreach (var name in new[] { "postgres", "identitydb", "keysdb", "storageusdb", "storageeudb", "retentiondb", "auditdb", "residencydb", "redis", "messaging", "audit", "keys", "storage-us", "storage-eu", "residency", "gateway" })
         {
             Assert.True(states[name] == "Running", $"{name} is {states[name] ?? "without a state"}");
         }

@@ -60,7 +60,7 @@ public sealed class KeySecretsTests(PlatformFixture fixture)
         Assert.DoesNotContain(marker, audit.ToString());
         await app.AuditEntryAsync($"organization={organization}&action=secret.stored");
 
-        using var storage = app.CreateHttpClient("storage", "http");
+        using var storage = app.CreateHttpClient("storage-us", "http");
         storage.DefaultRequestHeaders.Authorization = new AuthenticationHeaderValue("Bearer", app.GetParameterValue("storage-service-token"));
         using (var destroyed = await storage.PostAsJsonAsync($"/internal/v1/organizations/{organization}/keys/destroy",
             new { confirm = organization, requestedBy = "integration-test", reason = "KEY-SECRETS crypto-shred" }))

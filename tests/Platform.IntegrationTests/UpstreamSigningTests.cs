@@ -38,7 +38,7 @@ public sealed class UpstreamSigningTests(PlatformFixture fixture)
     [Fact]
     public async Task Storage_reached_past_the_gateway_refuses_principal_headers_it_did_not_sign()
     {
-        using var direct = new HttpClient { BaseAddress = fixture.App.GetEndpoint("storage", "http", 0) };
+        using var direct = new HttpClient { BaseAddress = fixture.App.GetEndpoint("storage-us", "http", 0) };
         using var forged = new HttpRequestMessage(HttpMethod.Get, $"/v1/organizations/{organization}/datasets");
         forged.Headers.Add("X-Platform-Organization", organization);
         forged.Headers.Add("X-Platform-Key-Id", "key_0123456789abcdef0123456789abcdef");

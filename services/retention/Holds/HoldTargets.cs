@@ -38,7 +38,10 @@ internal sealed partial class HoldTargets(IHttpClientFactory clients, IOptions<R
 
     private async Task<TargetCheck> DatasetAsync(string organizationId, string datasetId, CancellationToken cancellationToken)
     {
-        using var request = new HttpRequestMessage(HttpMethod.Get, $"/internal/v1/organizations/{Uri.EscapeDataString(organizationId)}/datasets/{Uri.EscapeDataString(datasetId)}");
+        // A pinned dataset (ds_<region>_…) is asked of its region's storage (storage-<region> in service discovery).
+        var region = System.Text.RegularExpressions.Regex.Match(datasetId, "^ds_([a-z0-9]{1,16})_[0-9a-f]{32}$", System.Text.RegularExpressions.RegexOptions.None, TimeSpan.FromSeconds(1));
+        var storage = region.Success ? $"http://storage-{region.Groups[1].Value}" : "http://storage";
+        using var request = new HttpRequestMessage(HttpMethod.Get, $"{storage}/internal/v1/organizations/{Uri.EscapeDataString(organizationId)}/datasets/{Uri.EscapeDataString(datasetId)}");
         request.Headers.Authorization = new AuthenticationHeaderValue("Bearer", options.Value.StorageToken);
         return await SendAsync(StorageClient, request, _ => true, cancellationToken);
     }

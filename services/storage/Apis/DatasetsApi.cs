@@ -14,7 +14,8 @@ public static class DatasetsApi
 
     public static IEndpointRouteBuilder MapDatasetsApi(this IEndpointRouteBuilder app)
     {
-        var api = app.MapGroup("/v1/organizations/{organizationId}/datasets");
+        // Every dataset and object endpoint refuses data pinned to another region (SPEC RES-ENFORCE).
+        var api = app.MapGroup("/v1/organizations/{organizationId}/datasets").AddEndpointFilter<Residency.RegionGuard>();
         api.MapPost("/", CreateDataset).WithName("CreateDataset").RequireAuthorization(StoragePolicies.Manage);
         api.MapMethods("/", ["GET", "HEAD"], ListDatasets).WithName("ListDatasets").RequireAuthorization(StoragePolicies.Read);
         api.MapMethods("/{datasetId}", ["GET", "HEAD"], GetDataset).WithName("GetDataset").RequireAuthorization(StoragePolicies.Read);

@@ -14,7 +14,7 @@ public static class InternalDatasetsApi
     public static IEndpointRouteBuilder MapInternalDatasetsApi(this IEndpointRouteBuilder app)
     {
         app.MapGet("/internal/v1/organizations/{organizationId}/datasets/{datasetId}", GetDataset)
-            .WithName("GetDatasetForService").RequireAuthorization(StoragePolicies.Service);
+            .WithName("GetDatasetForService").RequireAuthorization(StoragePolicies.Service).AddEndpointFilter<Residency.RegionGuard>();
         return app;
     }
 

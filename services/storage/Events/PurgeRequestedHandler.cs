@@ -25,18 +25,27 @@ internal sealed partial class PurgeRequestedHandler(IOptions<StorageOptions> opt
         var outcomes = new List<PurgeOutcome>();
         var deleted = new List<IntegrationEvent>();
         var blobKeys = new List<string>();
+        // Every region's storage gets each request (a queue per region): each answers for the items pinned to it, and for
+        // unpinned (older) ids only when it holds them, so an item is never reported absent by a region that never had it.
         foreach (var item in request.Items)
         {
+            var pinned = Model.ObjectIds.RegionOf(item.ItemId);
+            if (pinned is not null && pinned != options.Value.Region) continue;
             await using var delete = new NpgsqlCommand("""
                 DELETE FROM objects o USING datasets d
                 WHERE o.id = $1 AND o.organization_id = $2 AND o.data_class = $3 AND d.id = o.dataset_id AND d.region = $4
                 RETURNING o.dataset_id, o.blob_key, o.key_version
                 """, context.Connection, context.Transaction);
             foreach (var value in new object[] { item.ItemId, organizationId, item.DataClass, options.Value.Region }) delete.Parameters.Add(new() { Value = value });
-            await using var reader = await delete.ExecuteReaderAsync(cancellationToken);
-            if (await reader.ReadAsync(cancellationToken))
+            // The reader is disposed once, before the next command on this connection (which reuses it).
+            (string DatasetId, string BlobKey, int KeyVersion)? row = null;
+            await using (var reader = await delete.ExecuteReaderAsync(cancellationToken))
             {
-                var (datasetId, blobKey, keyVersion) = (reader.GetString(0), reader.GetString(1), reader.GetInt32(2));
+                if (await reader.ReadAsync(cancellationToken)) row = (reader.GetString(0), reader.GetString(1), reader.GetInt32(2));
+            }
+
+            if (row is var (datasetId, blobKey, keyVersion))
+            {
                 outcomes.Add(new PurgeOutcome(item.ItemId, PurgeOutcomes.Deleted, now, $"object data key of {item.ItemId} (wrapped under organization key v{keyVersion})"));
                 deleted.Add(new ObjectDeleted
                 {
@@ -46,9 +55,12 @@ internal sealed partial class PurgeRequestedHandler(IOptions<StorageOptions> opt
                 continue;
             }
 
-            await reader.DisposeAsync();
-            outcomes.Add(new PurgeOutcome(item.ItemId, await ExistsAsync(item.ItemId, context, cancellationToken) ? PurgeOutcomes.Refused : PurgeOutcomes.Absent, null, null));
+            var exists = await ExistsAsync(item.ItemId, context, cancellationToken);
+            if (pinned is null && !exists) continue;
+            outcomes.Add(new PurgeOutcome(item.ItemId, exists ? PurgeOutcomes.Refused : PurgeOutcomes.Absent, null, null));
         }
+
+        if (outcomes.Count == 0) return;
 
         deleted.Add(new PurgeCompleted { OrganizationId = organizationId, OccurredAt = now, PurgeId = request.PurgeId, Owner = "storage", Items = outcomes });
         await outbox.EnqueueAsync(deleted, context.Transaction, cancellationToken);

@@ -69,18 +69,21 @@ internal sealed partial class OrganizationKeyRing(
             """);
         command.Parameters.Add(new() { Value = organizationId });
         command.Parameters.Add(new() { Value = settings.KeyUsageLimit });
-        bool destroyed, exhausted;
-        int current;
+        bool found, destroyed = false, exhausted = false;
+        var current = 0;
+        // The reader is disposed exactly once, before anything else runs: Npgsql hands its connection (and reuses the
+        // reader object) to the next command once it is disposed, so disposing it again later would consume another
+        // command's results on that connection (a desynchronised connection: wrong answers, then a hang).
         await using (var reader = await command.ExecuteReaderAsync(cancellationToken))
         {
-            if (!await reader.ReadAsync(cancellationToken))
-            {
-                await reader.DisposeAsync();
-                await EnsureOrganizationAsync(organizationId, cancellationToken);
-                return;
-            }
+            found = await reader.ReadAsync(cancellationToken);
+            if (found) (destroyed, current, exhausted) = (reader.GetBoolean(0), reader.GetInt32(1), reader.GetBoolean(2));
+        }
 
-            (destroyed, current, exhausted) = (reader.GetBoolean(0), reader.GetInt32(1), reader.GetBoolean(2));
+        if (!found)
+        {
+            await EnsureOrganizationAsync(organizationId, cancellationToken);
+            return;
         }
 
         if (destroyed) throw new KeyUnavailableException(KeyUnavailableReason.Destroyed);

@@ -19,7 +19,7 @@ internal sealed class ObjectCatalog(NpgsqlDataSource dataSource, IOutbox outbox,
 
     public async Task<Dataset> CreateDatasetAsync(string organizationId, string environment, string name, ChangeContext change, CancellationToken cancellationToken)
     {
-        var dataset = new Dataset(Model.DatasetIds.New(), organizationId, region, environment, name, time.GetUtcNow(), change.Actor);
+        var dataset = new Dataset(Model.DatasetIds.New(region), organizationId, region, environment, name, time.GetUtcNow(), change.Actor);
         await using var connection = await dataSource.OpenConnectionAsync(cancellationToken);
         await using var transaction = await connection.BeginTransactionAsync(cancellationToken);
         await using (var command = new NpgsqlCommand($"INSERT INTO datasets ({DatasetColumns}) VALUES ($1, $2, $3, $4, $5, $6, $7)", connection, transaction))

@@ -20,7 +20,7 @@ internal sealed partial class ObjectUploads(
         Dataset dataset, string name, string dataClass, string contentType, long length, Stream body, ChangeContext change, Func<string, bool> mayReplace,
         CancellationToken cancellationToken)
     {
-        var objectId = ObjectIds.New();
+        var objectId = ObjectIds.New(options.Value.Region);
         var (dataKey, version, wrapped) = await dataKeys.NewAsync(dataset.OrganizationId, objectId, cancellationToken);
         var blobKey = BlobKeys.For(dataset.OrganizationId, dataset.Id, objectId);
         using var inFlight = uploads.Begin(blobKey);

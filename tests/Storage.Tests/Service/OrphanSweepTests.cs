@@ -24,7 +24,7 @@ public sealed class OrphanSweepTests(StorageServiceFixture fixture)
         (await client.PutObjectAsync(organization, dataset, "kept.bin", [1, 2, 3])).EnsureSuccessStatusCode();
         var kept = Directory.GetFiles(Path.Combine(fixture.RegionRoot, organization, dataset)).Single();
 
-        var orphan = Write(Path.Combine(fixture.RegionRoot, organization, dataset, ObjectIds.New()));
+        var orphan = Write(Path.Combine(fixture.RegionRoot, organization, dataset, ObjectIds.New(StorageServiceFixture.Region)));
         var incoming = Write(Path.Combine(fixture.RegionRoot, ".incoming", Guid.NewGuid().ToString("N")));
         var foreign = Write(Path.Combine(fixture.RegionRoot, organization, dataset, "notes.txt"));
         var sweeper = fixture.Service.Services.GetRequiredService<OrphanSweeper>();
@@ -50,7 +50,7 @@ public sealed class OrphanSweepTests(StorageServiceFixture fixture)
         var organization = NewOrganization();
         using var client = fixture.Gateway(organization);
         var dataset = await client.CreateDatasetAsync(organization);
-        var objectId = ObjectIds.New();
+        var objectId = ObjectIds.New(StorageServiceFixture.Region);
         var committing = Write(Path.Combine(fixture.RegionRoot, organization, dataset, objectId));
         var sweeper = fixture.Service.Services.GetRequiredService<OrphanSweeper>();
         var uploads = fixture.Service.Services.GetRequiredService<UploadsInFlight>();
@@ -72,7 +72,7 @@ public sealed class OrphanSweepTests(StorageServiceFixture fixture)
         var organization = NewOrganization();
         var blobs = fixture.Service.Services.GetRequiredService<FileSystemBlobStore>();
         var sweeper = fixture.Service.Services.GetRequiredService<OrphanSweeper>();
-        await using (var writer = await blobs.CreateAsync(BlobKeys.For(organization, DatasetIds.New(), ObjectIds.New()), CancellationToken.None))
+        await using (var writer = await blobs.CreateAsync(BlobKeys.For(organization, DatasetIds.New(StorageServiceFixture.Region), ObjectIds.New(StorageServiceFixture.Region)), CancellationToken.None))
         {
             await writer.Stream.WriteAsync(new byte[] { 1, 2, 3 });
             var open = Directory.GetFiles(blobs.Incoming).Single(blobs.IsBeingWritten);

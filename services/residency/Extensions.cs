@@ -1,0 +1,63 @@
+using System.Text.Json.Serialization;
+using Microsoft.Extensions.Http.Resilience;
+using Microsoft.Extensions.Options;
+using Npgsql;
+using Platform.Messaging;
+using Platform.Residency.Apis;
+using Platform.Residency.Data;
+using Platform.Residency.Regions;
+using Platform.Residency.Security;
+using Platform.Security.Authentication;
+
+namespace Platform.Residency;
+
+internal static class Extensions
+{
+    public static IHostApplicationBuilder AddResidencyServices(this IHostApplicationBuilder builder)
+    {
+        builder.AddNpgsqlDataSource("residencydb");
+        builder.RequireConnectionString<NpgsqlDataSource>("residencydb");
+
+        builder.Services.AddOptions<ResidencyOptions>()
+            .Bind(builder.Configuration.GetSection(ResidencyOptions.Section))
+            .ValidateOnStart();
+        builder.Services.AddSingleton<IValidateOptions<ResidencyOptions>, ResidencyOptionsValidator>();
+
+        builder.Services.AddProblemDetails();
+        builder.Services.AddExceptionHandler<UnhandledExceptionHandler>();
+        builder.Services.ConfigureHttpJsonOptions(json =>
+        {
+            // A misspelt or missing field is an error, not a silent default.
+            json.SerializerOptions.UnmappedMemberHandling = JsonUnmappedMemberHandling.Disallow;
+            json.SerializerOptions.RespectNullableAnnotations = true;
+            json.SerializerOptions.RespectRequiredConstructorParameters = true;
+            json.SerializerOptions.Converters.Add(new UtcTimestampConverter());
+        });
+
+        builder.AddAccessTokenValidation<ResidencyIdentityOptions>(ResidencyIdentityOptions.SectionName);
+        builder.AddGatewaySignatureVerification();
+        builder.Services.AddSingleton<IOperatorCredentialSource, ResidencyCredentials>();
+        builder.Services.AddSingleton<ISecurityAudit, OutboxSecurityAudit>();
+        builder.AddPlatformAuthentication().AddResidencyPolicies();
+
+        builder.Services.AddSingleton<RegionRegistry>();
+        builder.Services.AddSingleton<ResidencyStore>();
+        builder.Services.AddSingleton<ResidencyManager>();
+        builder.Services.AddSingleton<StorageHoldings>();
+        builder.Services.AddHttpClient(StorageHoldings.Client);
+        // An Owner waits on the check: a short retry on a blip, then a 503, rather than the default half a minute.
+        builder.Services.Configure<HttpStandardResilienceOptions>($"{StorageHoldings.Client}-standard", resilience =>
+        {
+            resilience.Retry.MaxRetryAttempts = 2;
+            resilience.Retry.Delay = TimeSpan.FromMilliseconds(200);
+            resilience.AttemptTimeout.Timeout = TimeSpan.FromSeconds(5);
+            resilience.TotalRequestTimeout.Timeout = TimeSpan.FromSeconds(12);
+            resilience.CircuitBreaker.SamplingDuration = TimeSpan.FromSeconds(10);
+        });
+
+        builder.AddSchemaMigrations(ResidencySchema.Definition, MessagingSchema.Definition);
+        // Registered after the migrator, so the relay does not look for a missing table.
+        builder.AddEventBus("messaging", "residency").AddOutbox();
+        return builder;
+    }
+}
