@@ -81,7 +81,7 @@ internal static class Extensions
         builder.Services.TryAddSingleton<Sso.IDomainTxtResolver, Sso.DnsTxtResolver>();
         // The IdPs' discovery, JWKS and token endpoints: short time-outs, no redirects followed, no cookies.
         builder.Services.AddHttpClient(Sso.IssuerDiscovery.HttpClientName, client => client.Timeout = TimeSpan.FromSeconds(10))
-            .ConfigurePrimaryHttpMessageHandler(() => new SocketsHttpHandler { AllowAutoRedirect = false, UseCookies = false });
+            .ConfigurePrimaryHttpMessageHandler(services => Sso.IdpNetwork.Handler(services.GetRequiredService<IOptions<IdentityOptions>>().Value.Sso.AllowPrivateNetworks));
         builder.Services.AddSingleton<IMailSender>(services => CreateMailSender(services));
 
         builder.AddOidc();

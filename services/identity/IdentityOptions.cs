@@ -97,6 +97,9 @@ public sealed class SsoSettings
     /// <summary>Development and tests only: accept http:// issuers on loopback (an IdP started by a test). Production issuers are https.</summary>
     public bool AllowLoopbackHttpIssuers { get; set; }
 
+    /// <summary>Lets the service reach IdPs on loopback, private, link-local or CGNAT addresses (tests; an IdP inside the network). Off: public addresses only.</summary>
+    public bool AllowPrivateNetworks { get; set; }
+
     /// <summary>How long a sign-in may take at the IdP (the state, nonce and PKCE verifier expire then).</summary>
     public TimeSpan LoginLifetime { get; set; } = TimeSpan.FromMinutes(10);
 

@@ -89,6 +89,7 @@ public sealed class IdentityFixture : IAsyncLifetime
             ["Identity:Lockout:MfaFailuresPerIp"] = MfaFailuresPerIp.ToString(System.Globalization.CultureInfo.InvariantCulture),
             ["Identity:TrustedProxies:0"] = "*",
             ["Identity:Sso:AllowLoopbackHttpIssuers"] = "true",
+            ["Identity:Sso:AllowPrivateNetworks"] = "true",
             ["Logging:LogLevel:Default"] = "Trace",
             ["Logging:LogLevel:Microsoft.AspNetCore"] = "Trace",
             ["Logging:LogLevel:OpenIddict"] = "Trace",
