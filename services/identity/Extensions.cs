@@ -1,6 +1,7 @@
 using System.Text.Json.Serialization;
 using Microsoft.AspNetCore.Authentication;
 using Microsoft.AspNetCore.Server.Kestrel.Core;
+using Microsoft.Extensions.DependencyInjection.Extensions;
 using Microsoft.Extensions.Options;
 using Npgsql;
 using Platform.Identity.Accounts;
@@ -73,6 +74,14 @@ internal static class Extensions
         builder.Services.AddSingleton<ApiAccess>();
         builder.Services.AddSingleton<OrganizationService>();
         builder.Services.AddScoped<ClientService>();
+        builder.Services.AddSingleton<Sso.SsoStore>();
+        builder.Services.AddSingleton<Sso.IssuerDiscovery>();
+        builder.Services.AddSingleton<Sso.SsoAdministration>();
+        builder.Services.AddSingleton<Sso.SsoFederation>();
+        builder.Services.TryAddSingleton<Sso.IDomainTxtResolver, Sso.DnsTxtResolver>();
+        // The IdPs' discovery, JWKS and token endpoints: short time-outs, no redirects followed, no cookies.
+        builder.Services.AddHttpClient(Sso.IssuerDiscovery.HttpClientName, client => client.Timeout = TimeSpan.FromSeconds(10))
+            .ConfigurePrimaryHttpMessageHandler(services => Sso.IdpNetwork.Handler(services.GetRequiredService<IOptions<IdentityOptions>>().Value.Sso.AllowPrivateNetworks));
         builder.Services.AddSingleton<IMailSender>(services => CreateMailSender(services));
 
         builder.AddOidc();

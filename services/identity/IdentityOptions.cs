@@ -19,6 +19,8 @@ public sealed class IdentityOptions
 
     public MailSettings Mail { get; set; } = new();
 
+    public SsoSettings Sso { get; set; } = new();
+
     /// <summary>Addresses whose X-Forwarded-For is believed (the gateway); "*" believes any hop (tests only).</summary>
     public List<string> TrustedProxies { get; set; } = [];
 }
@@ -88,4 +90,19 @@ public sealed class MailSettings
     public int SmtpPort { get; set; } = 587;
 
     public string From { get; set; } = "no-reply@platform.local";
+}
+
+public sealed class SsoSettings
+{
+    /// <summary>Development and tests only: accept http:// issuers on loopback (an IdP started by a test). Production issuers are https.</summary>
+    public bool AllowLoopbackHttpIssuers { get; set; }
+
+    /// <summary>Lets the service reach IdPs on loopback, private, link-local or CGNAT addresses (tests; an IdP inside the network). Off: public addresses only.</summary>
+    public bool AllowPrivateNetworks { get; set; }
+
+    /// <summary>How long a sign-in may take at the IdP (the state, nonce and PKCE verifier expire then).</summary>
+    public TimeSpan LoginLifetime { get; set; } = TimeSpan.FromMinutes(10);
+
+    /// <summary>Tolerated clock difference with the IdP for the ID token's exp, iat and nbf.</summary>
+    public TimeSpan ClockSkew { get; set; } = TimeSpan.FromMinutes(2);
 }

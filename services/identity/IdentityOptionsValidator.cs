@@ -44,6 +44,8 @@ internal sealed class IdentityOptionsValidator : IValidateOptions<IdentityOption
 
         if (options.Tokens.SigningKeyRotation < TimeSpan.FromHours(1)) errors.Add("Identity:Tokens:SigningKeyRotation must be at least 1 hour.");
         if (string.IsNullOrWhiteSpace(options.Tokens.Audience)) errors.Add("Identity:Tokens:Audience is required.");
+        if (options.Sso.LoginLifetime < TimeSpan.FromMinutes(1) || options.Sso.LoginLifetime > TimeSpan.FromHours(1)) errors.Add("Identity:Sso:LoginLifetime must be between 1 minute and 1 hour.");
+        if (options.Sso.ClockSkew < TimeSpan.Zero || options.Sso.ClockSkew > TimeSpan.FromMinutes(10)) errors.Add("Identity:Sso:ClockSkew must be between 0 and 10 minutes.");
         if (string.IsNullOrWhiteSpace(options.Mail.Folder) && string.IsNullOrWhiteSpace(options.Mail.SmtpHost))
         {
             errors.Add("Identity:Mail needs Folder (development) or SmtpHost (production): verification and reset mails must go somewhere.");

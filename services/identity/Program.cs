@@ -3,6 +3,7 @@ using Platform.Identity.Apis;
 using Platform.Identity.Oidc;
 using Platform.Identity.Pages;
 using Platform.Identity.Sessions;
+using Platform.Identity.Sso;
 
 var builder = WebApplication.CreateBuilder(args);
 
@@ -26,6 +27,8 @@ app.MapAccountPages();
 app.MapOidcPages();
 app.MapOrganizationChoicePages();
 app.MapInvitationPages();
+app.MapSsoApi();
+app.MapSsoPages();
 
 app.Run();
 return 0;

@@ -13,6 +13,8 @@ internal enum SignInStatus
     Failed,
     Throttled,
     EmailNotVerified,
+    /// <summary>The address's domain requires single sign-on (and this is no Owner's break-glass sign-in with MFA).</summary>
+    SsoRequired,
     Succeeded,
 }
 
@@ -22,6 +24,7 @@ internal sealed record SignInResult(SignInStatus Status, User? User = null, Time
 internal sealed partial class SignInService(
     NpgsqlDataSource dataSource,
     UserStore users,
+    Sso.SsoStore sso,
     PasswordHasher hasher,
     Throttle throttle,
     IOutbox outbox,
@@ -29,7 +32,9 @@ internal sealed partial class SignInService(
     IOptions<IdentityOptions> options,
     ILogger<SignInService> logger)
 {
-    public async Task<SignInResult> PasswordSignInAsync(string? email, string? password, RequestInfo request, CancellationToken cancellationToken)
+    /// <param name="breakGlass">An Owner's sign-in with a password where the domain requires SSO: allowed only to an Owner of the
+    /// organization that verified the domain who has TOTP (the second factor is then asked as usual), and audited.</param>
+    public async Task<SignInResult> PasswordSignInAsync(string? email, string? password, RequestInfo request, CancellationToken cancellationToken, bool breakGlass = false)
     {
         if (await throttle.TryAcquireAsync(request.Ip, cancellationToken) is { } retryAfter)
         {
@@ -39,7 +44,16 @@ internal sealed partial class SignInService(
 
         password ??= "";
         if (password.Length > options.Value.Passwords.MaxLength) password = password[..options.Value.Passwords.MaxLength];
-        var user = EmailAddress.TryNormalize(email, out var normalized) ? await users.FindByEmailAsync(normalized, cancellationToken) : null;
+        var valid = EmailAddress.TryNormalize(email, out var normalized);
+        // SSO-only is a property of the domain, decided before the account is looked up (the same answer whether or not it exists).
+        var ssoOnly = valid ? await sso.VerifiedDomainAsync(normalized[(normalized.LastIndexOf('@') + 1)..], cancellationToken) is { SsoOnly: true } domain ? domain : null : null;
+        if (ssoOnly is not null && !breakGlass)
+        {
+            await AuditAsync(request.Audit(clock.GetUtcNow(), "anonymous", AuditActions.SignInFailed, "failure", organizationId: ssoOnly.OrganizationId, details: Reason("sso-required")), cancellationToken);
+            return new SignInResult(SignInStatus.SsoRequired);
+        }
+
+        var user = valid ? await users.FindByEmailAsync(normalized, cancellationToken) : null;
         if (user is null)
         {
             await hasher.VerifyDummyAsync(password);
@@ -55,7 +69,8 @@ internal sealed partial class SignInService(
             return new SignInResult(SignInStatus.Failed);
         }
 
-        var (ok, needsRehash) = await hasher.VerifyAsync(password, user.PasswordHash);
+        // Accounts created by single sign-on have no password ('!sso'): the same work, and a wrong password.
+        var (ok, needsRehash) = user.PasswordHash.StartsWith('!') ? (await DummyAsync(password), false) : await hasher.VerifyAsync(password, user.PasswordHash);
         if (!ok)
         {
             var events = new List<IntegrationEvent> { request.Audit(clock.GetUtcNow(), user.Id, AuditActions.SignInFailed, "failure", user.Id, details: Reason("wrong-password")) };
@@ -78,6 +93,20 @@ internal sealed partial class SignInService(
         }
 
         var hasTotp = user.TotpSecret is not null;
+        if (ssoOnly is not null)
+        {
+            var owner = await IsOwnerAsync(ssoOnly.OrganizationId, user.Id, cancellationToken);
+            if (!owner || !hasTotp)
+            {
+                await AuditAsync(request.Audit(clock.GetUtcNow(), user.Id, AuditActions.SignInFailed, "failure", user.Id, ssoOnly.OrganizationId,
+                    Reason(owner ? "break-glass-without-mfa" : "break-glass-not-owner")), cancellationToken);
+                return new SignInResult(SignInStatus.SsoRequired);
+            }
+
+            await AuditAsync(request.Audit(clock.GetUtcNow(), user.Id, AuditActions.SsoBreakGlass, "success", user.Id, ssoOnly.OrganizationId,
+                new Dictionary<string, string> { ["domain"] = ssoOnly.Domain, ["mfa"] = "pending" }), cancellationToken);
+        }
+
         var enrolmentRequired = !hasTotp && organizationRequiresMfa;
         await AuditAsync(request.Audit(clock.GetUtcNow(), user.Id, AuditActions.SignInSucceeded, "success", user.Id,
             details: new Dictionary<string, string> { ["method"] = "pwd", ["mfa"] = hasTotp ? "pending" : "none" }), cancellationToken);
@@ -88,6 +117,20 @@ internal sealed partial class SignInService(
     {
         await using var command = dataSource.CreateCommand(
             "SELECT EXISTS (SELECT 1 FROM memberships m JOIN organizations o ON o.id = m.org_id WHERE m.user_id = $1 AND o.require_mfa)");
+        command.Parameters.AddWithValue(userId);
+        return (bool)(await command.ExecuteScalarAsync(cancellationToken))!;
+    }
+
+    private async Task<bool> DummyAsync(string password)
+    {
+        await hasher.VerifyDummyAsync(password);
+        return false;
+    }
+
+    private async Task<bool> IsOwnerAsync(string orgId, string userId, CancellationToken cancellationToken)
+    {
+        await using var command = dataSource.CreateCommand("SELECT EXISTS (SELECT 1 FROM memberships WHERE org_id = $1 AND user_id = $2 AND role = 'Owner')");
+        command.Parameters.AddWithValue(orgId);
         command.Parameters.AddWithValue(userId);
         return (bool)(await command.ExecuteScalarAsync(cancellationToken))!;
     }

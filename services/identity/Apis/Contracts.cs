@@ -4,7 +4,7 @@ namespace Platform.Identity.Apis;
 
 public sealed record SignUpRequest(string Email, string Password);
 
-public sealed record SignInRequest(string Email, string Password);
+public sealed record SignInRequest(string Email, string Password, bool BreakGlass = false);
 
 public sealed record SignInResponse(string Status, string? UserId);
 

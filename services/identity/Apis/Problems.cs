@@ -19,6 +19,7 @@ internal static class Problems
     public const string MultipleCredentialsType = "https://platform.dev/problems/multiple-credentials";
     public const string InvalidTokenType = "https://platform.dev/problems/invalid-token";
     public const string InsufficientScopeType = "https://platform.dev/problems/insufficient-scope";
+    public const string SsoRequired = "https://platform.dev/problems/sso-required";
 
     public static IResult Invalid(string field, string detail) => Results.Problem(statusCode: 400, type: InvalidRequest, title: "The request is invalid",
         detail: detail, extensions: new Dictionary<string, object?> { ["errors"] = new Dictionary<string, string[]> { [field] = [detail] } });

@@ -59,7 +59,7 @@ internal static class SessionApi
 
     public static async Task<IResult> SignIn(SignInRequest body, HttpContext http, SignInService signIn, SessionIssuer sessions, ApiAccess access)
     {
-        var result = await signIn.PasswordSignInAsync(body.Email, body.Password, access.Request(http), http.RequestAborted);
+        var result = await signIn.PasswordSignInAsync(body.Email, body.Password, access.Request(http), http.RequestAborted, body.BreakGlass);
         switch (result.Status)
         {
             case SignInStatus.Throttled:
@@ -70,6 +70,9 @@ internal static class SessionApi
             case SignInStatus.EmailNotVerified:
                 return Results.Problem(statusCode: 403, type: Problems.EmailNotVerified, title: "Email not verified",
                     detail: "Verify your email address first: we sent you a code when you signed up.");
+            case SignInStatus.SsoRequired:
+                return Results.Problem(statusCode: 403, type: Problems.SsoRequired, title: "Single sign-on required",
+                    detail: "Your organization requires single sign-on for this email domain: sign in through your identity provider (the sign-in page with the email alone).");
         }
 
         var user = result.User!;

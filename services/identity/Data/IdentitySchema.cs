@@ -132,12 +132,65 @@ internal static class IdentitySchema
         CREATE INDEX sessions_user ON sessions (user_id);
         """;
 
+    // Enterprise sign-in (issue 18): OIDC connections per organization (client secret sealed under the data key),
+    // claimed and verified email domains (one organization per verified domain), the IdP subjects linked to users,
+    // and the outstanding authorization requests (state stored as SHA-256, spent once).
+    private const string SingleSignOn = """
+        CREATE TABLE sso_connections (
+            id text PRIMARY KEY,
+            org_id text NOT NULL REFERENCES organizations(id) ON DELETE CASCADE,
+            name text NOT NULL,
+            issuer text NOT NULL,
+            client_id text NOT NULL,
+            client_secret bytea NOT NULL,
+            scopes text NOT NULL,
+            default_role text NOT NULL,
+            authorization_endpoint text NOT NULL,
+            token_endpoint text NOT NULL,
+            jwks_uri text NOT NULL,
+            created_by text NOT NULL,
+            created_at timestamptz NOT NULL
+        );
+        CREATE INDEX sso_connections_org ON sso_connections (org_id);
+        CREATE TABLE sso_domains (
+            org_id text NOT NULL REFERENCES organizations(id) ON DELETE CASCADE,
+            domain text NOT NULL,
+            connection_id text NOT NULL REFERENCES sso_connections(id) ON DELETE CASCADE,
+            verification_token text NOT NULL,
+            verified_at timestamptz,
+            sso_only boolean NOT NULL DEFAULT false,
+            created_by text NOT NULL,
+            created_at timestamptz NOT NULL,
+            PRIMARY KEY (org_id, domain)
+        );
+        -- A domain is verified by one organization at most.
+        CREATE UNIQUE INDEX sso_domains_verified ON sso_domains (domain) WHERE verified_at IS NOT NULL;
+        CREATE TABLE sso_identities (
+            connection_id text NOT NULL REFERENCES sso_connections(id) ON DELETE CASCADE,
+            subject text NOT NULL,
+            user_id text NOT NULL REFERENCES users(id) ON DELETE CASCADE,
+            created_at timestamptz NOT NULL,
+            PRIMARY KEY (connection_id, subject)
+        );
+        CREATE TABLE sso_logins (
+            state_hash bytea PRIMARY KEY,
+            connection_id text NOT NULL REFERENCES sso_connections(id) ON DELETE CASCADE,
+            nonce text NOT NULL,
+            code_verifier bytea NOT NULL,
+            return_url text,
+            created_at timestamptz NOT NULL,
+            expires_at timestamptz NOT NULL,
+            used_at timestamptz
+        );
+        """;
+
     /// <summary>The tables as versioned steps: a change is a new step, never an edit of a released one. Step 1 is idempotent,
     /// so it adopts a database made before steps were versioned.</summary>
     public static readonly Schema Definition = new(
         "identity",
         SchemaStep.Sql(1, "baseline", Sql),
-        SchemaStep.Sql(2, "sessions and second-factor counters", SessionsAndSecondFactors));
+        SchemaStep.Sql(2, "sessions and second-factor counters", SessionsAndSecondFactors),
+        SchemaStep.Sql(3, "single sign-on", SingleSignOn));
 
     public static Task ApplyAsync(NpgsqlDataSource dataSource, CancellationToken cancellationToken) =>
         SchemaMigrations.ApplyAsync(dataSource, Definition, EmptyServices.Instance, cancellationToken);

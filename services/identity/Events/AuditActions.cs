@@ -30,4 +30,13 @@ internal static class AuditActions
     public const string SignedOut = "identity.session.ended";
     public const string MfaLocked = "identity.mfa.locked";
     public const string AccessRefused = "identity.api.refused";
+    public const string SsoConnectionCreated = "identity.sso.connection_created";
+    public const string SsoConnectionDeleted = "identity.sso.connection_deleted";
+    public const string SsoDomainClaimed = "identity.sso.domain_claimed";
+    public const string SsoDomainVerified = "identity.sso.domain_verified";
+    public const string SsoDomainChanged = "identity.sso.domain_changed";
+    public const string SsoSignedIn = "identity.sso.signed_in";
+    public const string SsoUserProvisioned = "identity.sso.user_provisioned";
+    public const string SsoRefused = "identity.sso.refused";
+    public const string SsoBreakGlass = "identity.sso.break_glass";
 }

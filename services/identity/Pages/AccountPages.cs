@@ -56,18 +56,37 @@ internal static class AccountPages
             ? Page(http, "Email verified", """<p>Your address is verified. <a href="/signin">Sign in</a>.</p>""")
             : VerifyPage(http, af, "The code is invalid, used or expired.", 400);
 
-    private static IResult SignInPage(HttpContext http, IAntiforgery af, string? returnUrl, string? error, int status = 200) => Page(http, "Sign in",
-        Error(error) + Form(http, af, "/signin",
-            Input("email", "Email", "email", autocomplete: "username") + Input("password", "Password", "password", autocomplete: "current-password"),
+    private static IResult SignInPage(HttpContext http, IAntiforgery af, string? returnUrl, string? error, int status = 200, bool breakGlass = false) => Page(http,
+        breakGlass ? "Owner break-glass sign-in" : "Sign in",
+        Error(error) + (breakGlass
+            ? "<p>For Owners of an organization that requires single sign-on, when its identity provider is unavailable: your password, then your authenticator code. Audited.</p>"
+            : "<p>Leave the password empty if your organization signs you in through its identity provider.</p>")
+        + Form(http, af, "/signin",
+            Input("email", "Email", "email", autocomplete: "username")
+            + Input("password", "Password", "password", autocomplete: "current-password").Replace(" required", "", StringComparison.Ordinal)
+            + (breakGlass ? "<input type=\"hidden\" name=\"breakGlass\" value=\"true\">" : ""),
             "Sign in", PageLinks.Safe(returnUrl, "/account"))
         + """<p><a href="/password/forgot">Forgot your password?</a> · <a href="/signup">Create an account</a></p>""", status);
 
+    public static IResult BreakGlassPage(HttpContext http, IAntiforgery af, string? returnUrl) => SignInPage(http, af, returnUrl, null, breakGlass: true);
+
     private static async Task<IResult> SignIn(HttpContext http, IAntiforgery af, [FromForm] string? email, [FromForm] string? password, [FromForm] string? returnUrl,
-        SignInService signIn, SessionIssuer sessions, IOptions<IdentityOptions> options)
+        [FromForm] string? breakGlass, SignInService signIn, SessionIssuer sessions, Sso.SsoFederation federation, IOptions<IdentityOptions> options)
     {
-        var result = await signIn.PasswordSignInAsync(email, password, RequestInfo.From(http, options.Value.TrustedProxies), http.RequestAborted);
+        var isBreakGlass = breakGlass == "true";
+        // Home-realm discovery: an address whose domain an organization verified for single sign-on goes to its IdP.
+        if (string.IsNullOrEmpty(password) && !isBreakGlass)
+        {
+            return await federation.ConnectionForEmailAsync(email, http.RequestAborted) is { } connection
+                ? await Sso.SsoPages.StartAsync(http, federation, connection, email, returnUrl, options.Value)
+                : SignInPage(http, af, returnUrl, "Enter your password: this address does not sign in through an identity provider.", 400);
+        }
+
+        var result = await signIn.PasswordSignInAsync(email, password, RequestInfo.From(http, options.Value.TrustedProxies), http.RequestAborted, isBreakGlass);
         switch (result.Status)
         {
+            case SignInStatus.SsoRequired: return SignInPage(http, af, returnUrl,
+                "Your organization requires single sign-on for this address: leave the password empty to continue with your identity provider.", 403, isBreakGlass);
             case SignInStatus.Throttled: return SignInPage(http, af, returnUrl, "Too many attempts from this address; try again in a minute.", 429);
             case SignInStatus.Failed: return SignInPage(http, af, returnUrl, "The email or password is incorrect, or the account is temporarily locked.", 401);
             case SignInStatus.EmailNotVerified: return VerifyPage(http, af, "Verify your email address first: enter the code we sent you.", 403);

@@ -35,6 +35,9 @@ public sealed class IdentityFixture : IAsyncLifetime
 
     public ServerLease Servers { get; private set; } = null!;
 
+    /// <summary>The TXT records both service instances see instead of DNS (domain verification).</summary>
+    public TestTxtResolver Txt { get; } = new();
+
     public WebApplicationFactory<Program> Service { get; private set; } = null!;
 
     public EventTap Events { get; private set; } = null!;
@@ -85,11 +88,14 @@ public sealed class IdentityFixture : IAsyncLifetime
             ["Identity:Lockout:MfaThreshold"] = MfaThreshold.ToString(System.Globalization.CultureInfo.InvariantCulture),
             ["Identity:Lockout:MfaFailuresPerIp"] = MfaFailuresPerIp.ToString(System.Globalization.CultureInfo.InvariantCulture),
             ["Identity:TrustedProxies:0"] = "*",
+            ["Identity:Sso:AllowLoopbackHttpIssuers"] = "true",
+            ["Identity:Sso:AllowPrivateNetworks"] = "true",
             ["Logging:LogLevel:Default"] = "Trace",
             ["Logging:LogLevel:Microsoft.AspNetCore"] = "Trace",
             ["Logging:LogLevel:OpenIddict"] = "Trace",
             ["Logging:LogLevel:Npgsql"] = "Trace",
         }));
+        web.ConfigureTestServices(services => services.AddSingleton<Platform.Identity.Sso.IDomainTxtResolver>(Txt));
     }
 
     /// <summary>A second replica of the in-process service: same database, configuration and clock; the caller disposes it.</summary>

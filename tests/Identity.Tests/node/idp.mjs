@@ -1,0 +1,32 @@
+// A real OpenID Connect provider that is not ours (npm oidc-provider) on loopback, for the SSO browser test
+// (issue 18 item 5): one confidential client (client_secret_basic, PKCE required) whose redirect URI is the
+// platform's /sso/callback. Its development login page takes any login (used as the email) and password; the
+// account's ID token carries email and email_verified. Prints "READY <issuer>" once listening.
+import http from 'node:http';
+import Provider from 'oidc-provider';
+
+const port = Number(process.env.IDP_PORT);
+const issuer = `http://127.0.0.1:${port}`;
+const provider = new Provider(issuer, {
+  clients: [{
+    client_id: process.env.IDP_CLIENT_ID,
+    client_secret: process.env.IDP_CLIENT_SECRET,
+    redirect_uris: [process.env.IDP_REDIRECT_URI],
+    grant_types: ['authorization_code'],
+    response_types: ['code'],
+    token_endpoint_auth_method: 'client_secret_basic',
+    id_token_signed_response_alg: 'RS256',
+  }],
+  claims: { openid: ['sub'], email: ['email', 'email_verified'] },
+  // The platform reads the email from the ID token (as Okta, Entra ID and Google put it there).
+  conformIdTokenClaims: false,
+  pkce: { required: () => true },
+  features: { devInteractions: { enabled: true } },
+  cookies: { keys: ['test-only-cookie-signing-key'] },
+  async findAccount(ctx, id) {
+    return { accountId: id, async claims() { return { sub: `idp|${id}`, email: id, email_verified: true }; } };
+  },
+});
+provider.on('server_error', (ctx, err) => console.error('server_error', err));
+const server = http.createServer(provider.callback()).listen(port, '127.0.0.1', () => console.log(`READY ${issuer}`));
+process.on('SIGTERM', () => server.close(() => process.exit(0)));
