@@ -128,9 +128,30 @@ internal sealed partial class SsoFederation(
             return await RefuseAsync(request, SsoResult.Refused(verified is null ? "email-domain-not-verified" : "email-domain-of-another-organization", org), cancellationToken, connection.Id);
         }
 
+        if (await store.LinkedUserAsync(connection.Id, subject, cancellationToken) is null && await GuardedAccountAsync(normalized, org, cancellationToken))
+        {
+            // An existing account with a second factor, or with a place in another organization, is not taken over by
+            // an IdP that merely asserts its address: the IdP's Owner would skip that factor and reach the other
+            // organization's data. Such an account signs in as before.
+            return await RefuseAsync(request, SsoResult.Refused("existing-account-not-linkable", org), cancellationToken, connection.Id);
+        }
+
         var (user, provisioned) = await ProvisionAsync(connection, subject, email!.Trim(), normalized, request, cancellationToken);
         LogSignedIn(logger, user.Id, connection.Id);
         return new SsoResult(user, login.ReturnUrl, null, org, provisioned);
+    }
+
+    /// <summary>Whether an account with this address exists and has a second factor or a membership outside <paramref name="organizationId"/>.</summary>
+    private async Task<bool> GuardedAccountAsync(string normalizedEmail, string organizationId, CancellationToken cancellationToken)
+    {
+        await using var command = dataSource.CreateCommand("""
+            SELECT EXISTS (
+                SELECT 1 FROM users u WHERE u.email_normalized = $1 AND (u.totp_secret IS NOT NULL
+                    OR EXISTS (SELECT 1 FROM memberships m WHERE m.user_id = u.id AND m.org_id <> $2)))
+            """);
+        command.Parameters.AddWithValue(normalizedEmail);
+        command.Parameters.AddWithValue(organizationId);
+        return (bool)(await command.ExecuteScalarAsync(cancellationToken))!;
     }
 
     private static string VerifierContext(byte[] stateHash) => "sso-login:" + Convert.ToHexString(stateHash);

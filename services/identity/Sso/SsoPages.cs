@@ -44,7 +44,7 @@ internal static class SsoPages
             return Page(http, "Single sign-on failed", $"""
                 <p class="error" role="alert" id="sso-error" data-reason="{E(result.Reason)}">{E(Explain(result.Reason!))}</p>
                 <p><a href="/signin">Back to sign-in</a></p>
-                """, result.Reason is "email-domain-of-another-organization" or "email-domain-not-verified" or "email-not-verified" ? 403 : 400);
+                """, result.Reason is "email-domain-of-another-organization" or "email-domain-not-verified" or "email-not-verified" or "existing-account-not-linkable" ? 403 : 400);
         }
 
         var enrolmentRequired = user.TotpSecret is null && await signIn.OrganizationRequiresMfaAsync(user.Id, http.RequestAborted);
@@ -58,6 +58,8 @@ internal static class SsoPages
         "missing-state" or "state-not-of-this-browser" => "This sign-in was not started in this browser. Start again from the sign-in page.",
         "state-unknown-expired-or-replayed" => "This sign-in has expired or was already used. Start again from the sign-in page.",
         "idp-error" => "Your identity provider did not sign you in.",
+        "existing-account-not-linkable" =>
+            "An account with this address already exists and has a second factor or belongs to another organization: sign in with its password and second factor.",
         "email-not-verified" => "Your identity provider does not vouch for your email address (email_verified is not true).",
         "email-domain-not-verified" or "email-domain-of-another-organization" =>
             "Your identity provider is not allowed to sign in addresses of this email domain for this organization.",

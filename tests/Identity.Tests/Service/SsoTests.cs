@@ -310,6 +310,38 @@ public sealed class SsoTests(IdentityFixture fixture) : IAsyncLifetime
     }
 
     [Fact]
+    public async Task An_IdP_does_not_take_over_an_existing_account_that_has_a_second_factor_or_another_organization()
+    {
+        var sso = await OrganizationWithSsoAsync(idp);
+        // Someone of the domain who signed up before SSO and owns an organization of their own: an IdP of the domain's
+        // organization that asserts this address must not open the account (and with it the other organization).
+        var elsewhere = await TestUser.CreateAsync(fixture, $"founder-{Guid.NewGuid():n}@{sso.Domain}");
+        Assert.Equal(HttpStatusCode.Created, (await elsewhere.Http.PostAsJsonAsync("/v1/organizations", new { name = "Side project" })).StatusCode);
+        // Someone of the domain whose account has a second factor: the IdP must not let it be skipped.
+        var guarded = await TestUser.CreateAsync(fixture, $"guarded-{Guid.NewGuid():n}@{sso.Domain}");
+        await guarded.EnrolTotpAsync();
+
+        foreach (var user in new[] { elsewhere, guarded })
+        {
+            idp.Subject = "sub-" + Guid.NewGuid().ToString("n");
+            var (browser, callback) = await ToIdpAndBackAsync(user.Email, idp);
+            var page = await browser.GetAsync(PathOf(callback));
+            Assert.Equal(HttpStatusCode.Forbidden, page.StatusCode);
+            Assert.Contains("data-reason=\"existing-account-not-linkable\"", await page.Content.ReadAsStringAsync(), StringComparison.Ordinal);
+            Assert.Equal(HttpStatusCode.Unauthorized, (await browser.GetAsync("/v1/me")).StatusCode);
+            await using var links = fixture.Database.CreateCommand("SELECT count(*) FROM sso_identities WHERE user_id = $1");
+            links.Parameters.AddWithValue(user.Id);
+            Assert.Equal(0L, (long)(await links.ExecuteScalarAsync())!);
+            await using var memberships = fixture.Database.CreateCommand("SELECT count(*) FROM memberships WHERE user_id = $1 AND org_id = $2");
+            memberships.Parameters.AddWithValue(user.Id);
+            memberships.Parameters.AddWithValue(sso.OrgId);
+            Assert.Equal(0L, (long)(await memberships.ExecuteScalarAsync())!);
+        }
+
+        await RefusalAsync("existing-account-not-linkable", sso.OrgId);
+    }
+
+    [Fact]
     public async Task An_IdP_of_one_organization_cannot_sign_in_an_address_of_another_organizations_domain()
     {
         var b = await OrganizationWithSsoAsync(idp);
