@@ -3,70 +3,119 @@ using Aspire.Hosting.ApplicationModel;
 using Microsoft.Extensions.DependencyInjection;
 using Npgsql;
 using Platform.AppHost.Servers;
+using Platform.Hosting.Testing.SharedServers;
 
 namespace Platform.Hosting.Testing;
 
 /// <summary>
-/// One set of servers (the AppHost's PostgreSQL, Redis and RabbitMQ) per test process, started once through
-/// Aspire.Hosting.Testing and shared by every fixture, each isolated in a <see cref="ServerLease"/>: its own
-/// databases, RabbitMQ virtual host and Redis database. A fixture that stops or kills a server starts its own
+/// One set of servers (the AppHost's PostgreSQL, Redis and RabbitMQ) for the whole test run, shared by every test
+/// process through a <see cref="SharedServerHost"/> that the first one starts and that stops by itself once no test
+/// process has used it for a minute. Each fixture is isolated in a <see cref="ServerLease"/>: its own databases,
+/// RabbitMQ virtual host and Redis database. A fixture that stops or kills a server starts its own
 /// <see cref="TestingApplication"/> instead.
 /// </summary>
 public static class TestServers
 {
+    private static readonly TimeSpan startLimit = TimeSpan.FromMinutes(6);
     private static readonly Lock gate = new();
-    private static Task<TestingApplication>? shared;
-    private static int leases;
+    private static Task<SharedServerSet>? shared;
+    private static bool startedShared;
+    private static int setsStarted;
 
-    /// <summary>How many server sets this test process started (printed once when it ends).</summary>
+    /// <summary>How many server sets this test process started itself (printed once when it ends).</summary>
     public static int SetsStarted => setsStarted;
 
-    private static int setsStarted;
+    /// <summary>Set in the shared host, whose servers are the run's, not a test project's.</summary>
+    internal static bool InSharedHost { get; set; }
 
     public static async Task<ServerLease> LeaseAsync()
     {
-        Task<TestingApplication> servers;
+        Task<SharedServerSet> servers;
         lock (gate)
         {
-            servers = shared ??= StartAsync();
+            servers = shared ??= JoinAsync();
         }
 
-        return new ServerLease(await servers, Interlocked.Increment(ref leases));
+        var set = await servers;
+        var folder = SharedServerFolder.ForThisBuild();
+        using (await folder.LockAsync())
+        {
+            return new ServerLease(set, folder.NextLease());
+        }
     }
 
     internal static void CountSet()
     {
-        if (Interlocked.Increment(ref setsStarted) == 1)
+        if (InSharedHost) return;
+        if (Interlocked.Increment(ref setsStarted) == 1) ReportAtExit();
+    }
+
+    /// <summary>Joins the run's shared servers, starting their host if none runs; waits until they are healthy.</summary>
+    private static async Task<SharedServerSet> JoinAsync()
+    {
+        var folder = SharedServerFolder.ForThisBuild();
+        using var timeout = new CancellationTokenSource(startLimit);
+        while (true)
         {
-            // VSTest does not show a test process's own console, so the count goes beside the resource logs.
-            AppDomain.CurrentDomain.ProcessExit += (_, _) =>
+            using (await folder.LockAsync(timeout.Token))
             {
-                var project = AppContext.BaseDirectory.Split(Path.DirectorySeparatorChar).TakeWhile(part => part != "bin").LastOrDefault();
-                var line = $"{project}: {setsStarted} server set(s) started ({(shared is null ? "none shared" : "one shared by every fixture")}, the others by fixtures that stop servers)";
-                Console.Error.WriteLine(line);
-                var folder = Directory.CreateDirectory(Path.Combine(AppContext.BaseDirectory, "platform-logs")).FullName;
-                File.WriteAllText(Path.Combine(folder, "server-sets.txt"), line + Environment.NewLine);
-            };
+                if (SharedServerSet.Read(folder.ServersPath) is { } set && SharedServerFolder.Alive(set.HostProcessId))
+                {
+                    folder.RegisterClient();
+                    ReportAtExit();
+                    return set;
+                }
+
+                if (folder.LiveHost() is null)
+                {
+                    if (startedShared && File.Exists(folder.FailurePath))
+                    {
+                        throw new InvalidOperationException($"The shared test servers did not start: {File.ReadAllText(folder.FailurePath)}{Environment.NewLine}(host log: {folder.LogPath})");
+                    }
+
+                    // Registered before the host starts, so that it does not stop for lack of clients before this one joins.
+                    folder.RegisterClient();
+                    folder.LaunchHost();
+                    startedShared = true;
+                }
+            }
+
+            try
+            {
+                await Task.Delay(TimeSpan.FromMilliseconds(250), timeout.Token);
+            }
+            catch (OperationCanceledException)
+            {
+                throw new TimeoutException($"The shared test servers were not ready within {startLimit.TotalMinutes} minutes (host log: {folder.LogPath}).");
+            }
         }
     }
 
-    private static async Task<TestingApplication> StartAsync()
+    private static int reported;
+
+    private static void ReportAtExit()
     {
-        var app = await TestingApplication.CreateAsync();
-        app.KeepOnly("postgres", "redis", "messaging");
-        await app.StartAsync();
-        AppDomain.CurrentDomain.ProcessExit += (_, _) => app.DisposeAsync().AsTask().Wait(TimeSpan.FromSeconds(15));
-        return app;
+        if (Interlocked.Exchange(ref reported, 1) == 1) return;
+
+        // VSTest does not show a test process's own console, so the count goes beside the resource logs.
+        AppDomain.CurrentDomain.ProcessExit += (_, _) =>
+        {
+            var project = AppContext.BaseDirectory.Split(Path.DirectorySeparatorChar).TakeWhile(part => part != "bin").LastOrDefault();
+            var sharing = shared is null ? "did not use the shared set"
+                : startedShared ? "started the run's shared set" : "joined the run's shared set started by another test process";
+            var line = $"{project}: {setsStarted + (startedShared ? 1 : 0)} server set(s) started; it {sharing}; {setsStarted} started by fixtures that stop servers";
+            Console.Error.WriteLine(line);
+            var folder = Directory.CreateDirectory(Path.Combine(AppContext.BaseDirectory, "platform-logs")).FullName;
+            File.WriteAllText(Path.Combine(folder, "server-sets.txt"), line + Environment.NewLine);
+        };
     }
 }
 
 /// <summary>A fixture's own corner of the shared servers: connection strings by the AppHost's resource names.</summary>
-public sealed class ServerLease(TestingApplication servers, int number) : IAsyncDisposable
+public sealed class ServerLease(SharedServerSet servers, int number) : IAsyncDisposable
 {
     private readonly Dictionary<string, string> connectionStrings = [];
     private readonly SemaphoreSlim gate = new(1, 1);
-
-    public TestingApplication Servers { get; } = servers;
 
     /// <summary>
     /// <c>redis</c>: a Redis database of its own; <c>messaging</c>: a virtual host of its own; a database resource
@@ -80,8 +129,8 @@ public sealed class ServerLease(TestingApplication servers, int number) : IAsync
             if (connectionStrings.TryGetValue(resource, out var known)) return known;
             var made = resource switch
             {
-                "redis" => $"{Servers.GetConnectionString("redis")},defaultDatabase={number % 64}",
-                "messaging" => $"{Servers.GetConnectionString("messaging")}/{VirtualHost()}",
+                "redis" => $"{servers.Redis},defaultDatabase={number % 64}",
+                "messaging" => $"{servers.Messaging}/{VirtualHost()}",
                 _ => Database(resource),
             };
             connectionStrings[resource] = made;
@@ -98,7 +147,7 @@ public sealed class ServerLease(TestingApplication servers, int number) : IAsync
     private string Database(string resource)
     {
         var name = $"{resource}_{number}";
-        var server = Servers.GetConnectionString("postgres");
+        var server = servers.Postgres;
         using (var connection = new NpgsqlConnection(new NpgsqlConnectionStringBuilder(server) { Database = "postgres", Pooling = false }.ConnectionString))
         {
             connection.Open();
@@ -115,13 +164,12 @@ public sealed class ServerLease(TestingApplication servers, int number) : IAsync
     private string VirtualHost()
     {
         var name = $"lease{number}";
-        var rabbit = Servers.Application.Services.GetRequiredService<DistributedApplicationModel>().Resources.OfType<LocalRabbitMQServerResource>().Single();
-        Rabbitmqctl(rabbit, "add_vhost", name);
-        Rabbitmqctl(rabbit, "set_permissions", "-p", name, LocalRabbitMQServerResource.UserName, ".*", ".*", ".*");
+        Rabbitmqctl("add_vhost", name);
+        Rabbitmqctl("set_permissions", "-p", name, LocalRabbitMQServerResource.UserName, ".*", ".*", ".*");
         return name;
     }
 
-    private static void Rabbitmqctl(LocalRabbitMQServerResource rabbit, params string[] args)
+    private void Rabbitmqctl(params string[] args)
     {
         var start = new ProcessStartInfo(PackageInstaller.FindProgram("rabbitmqctl") ?? "rabbitmqctl")
         {
@@ -132,9 +180,9 @@ public sealed class ServerLease(TestingApplication servers, int number) : IAsync
         start.ArgumentList.Add("-n");
         start.ArgumentList.Add(LocalRabbitMQServerResource.NodeName);
         foreach (var a in args) start.ArgumentList.Add(a);
-        start.Environment["HOME"] = rabbit.Home;
-        start.Environment["ERL_EPMD_PORT"] = rabbit.EpmdPort.ToString(System.Globalization.CultureInfo.InvariantCulture);
-        start.Environment["RABBITMQ_CONF_ENV_FILE"] = Path.Combine(rabbit.Directory, "rabbitmq-env.conf");
+        start.Environment["HOME"] = servers.RabbitHome;
+        start.Environment["ERL_EPMD_PORT"] = servers.RabbitEpmdPort.ToString(System.Globalization.CultureInfo.InvariantCulture);
+        start.Environment["RABBITMQ_CONF_ENV_FILE"] = Path.Combine(servers.RabbitDirectory, "rabbitmq-env.conf");
         // The CLI would start an Erlang port mapper of its own (and leave it running) if the node's were gone.
         start.Environment["RABBITMQ_CTL_ERL_ARGS"] = "-start_epmd false";
         using var process = Process.Start(start)!;

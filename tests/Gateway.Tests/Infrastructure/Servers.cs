@@ -3,8 +3,9 @@ using Platform.Hosting.Testing;
 namespace Platform.Gateway.Tests.Infrastructure;
 
 /// <summary>
-/// The servers the gateway needs at start-up (it publishes audit events through RabbitMQ), started once through
-/// the AppHost's test harness for the "gateway" collection, plus a scratch folder for certificates and spools.
+/// The servers the gateway needs at start-up (it publishes audit events through RabbitMQ) for the "gateway"
+/// collection: RabbitMQ from the test run's shared servers, and a Redis of its own started through the AppHost's
+/// test harness, because one test stops it; plus a scratch folder for certificates and spools.
 /// </summary>
 public sealed class Servers : IAsyncLifetime
 {
@@ -26,10 +27,11 @@ public sealed class Servers : IAsyncLifetime
     public async Task InitializeAsync()
     {
         Directory.CreateDirectory(WorkDirectory);
+        var lease = await TestServers.LeaseAsync();
+        Messaging = lease.GetConnectionString("messaging");
         _app = await TestingApplication.CreateAsync();
-        _app.KeepOnly("redis", "messaging");
+        _app.KeepOnly("redis");
         await _app.StartAsync();
-        Messaging = _app.GetConnectionString("messaging");
         Redis = _app.GetConnectionString("redis");
     }
 

@@ -3,8 +3,9 @@ using Platform.Hosting.Testing;
 namespace Platform.ServiceDefaults.Tests.Infrastructure;
 
 /// <summary>
-/// Real PostgreSQL, Redis and RabbitMQ, started once through the AppHost's test harness for every test in the
-/// "servers" collection (about 15 s). Tests in that collection run one at a time, so one of them may stop a server.
+/// Real PostgreSQL, Redis and RabbitMQ for every test in the "servers" collection: a database and a virtual host of
+/// the test run's shared servers, and a Redis of its own started through the AppHost's test harness, because one
+/// test stops it. Tests in that collection run one at a time.
 /// </summary>
 public sealed class Servers : IAsyncLifetime
 {
@@ -20,12 +21,13 @@ public sealed class Servers : IAsyncLifetime
 
     public async Task InitializeAsync()
     {
+        var lease = await TestServers.LeaseAsync();
+        Postgres = lease.GetConnectionString("postgres");
+        RabbitMQ = lease.GetConnectionString("messaging");
         _app = await TestingApplication.CreateAsync();
-        _app.KeepOnly("postgres", "redis", "messaging");
+        _app.KeepOnly("redis");
         await _app.StartAsync();
-        Postgres = _app.GetConnectionString("postgres");
         Redis = _app.GetConnectionString("redis");
-        RabbitMQ = _app.GetConnectionString("messaging");
     }
 
     public async Task DisposeAsync()
