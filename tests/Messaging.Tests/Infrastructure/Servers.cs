@@ -5,8 +5,9 @@ using RabbitMQ.Client;
 namespace Platform.Messaging.Tests.Infrastructure;
 
 /// <summary>
-/// Real PostgreSQL and RabbitMQ, started through the AppHost's test harness once for the test assembly. Tests share
-/// the servers and keep apart by their own database, service (queue) names and event types.
+/// Real PostgreSQL (a database of the test run's shared servers) and a RabbitMQ of its own, started through the
+/// AppHost's test harness once for the test assembly. Tests keep apart by their own database, service (queue) names
+/// and event types.
 /// </summary>
 public sealed class Servers : IAsyncLifetime
 {
@@ -20,10 +21,12 @@ public sealed class Servers : IAsyncLifetime
 
     public async Task InitializeAsync()
     {
+        // PostgreSQL from the test run's shared servers; a RabbitMQ of its own, which the outage tests stop.
+        var lease = await TestServers.LeaseAsync();
+        PostgresConnectionString = lease.GetConnectionString("postgres");
         _app = await TestingApplication.CreateAsync();
-        _app.KeepOnly("postgres", "messaging");
+        _app.KeepOnly("messaging");
         await _app.StartAsync();
-        PostgresConnectionString = _app.GetConnectionString("postgres");
         RabbitMQConnectionString = _app.GetConnectionString("messaging");
     }
 
