@@ -17,6 +17,7 @@ internal static class AppHostArguments
                                             (default: containers when Docker or Podman answers, else processes)
           --resource-logs                   also print every resource's console output here, prefixed with its name
           --state-dir <dir>                 keep local server data here (default AppHost/.state)
+          --only <resource>[,<resource>...] run only these resources and what they need (e.g. --only keys)
           --publisher manifest --output-path <file>
                                             write the app model as an Aspire manifest and exit
           --<Configuration:Key>=<value>     any configuration value, e.g. --Parameters:keys-pepper=...
@@ -49,6 +50,9 @@ internal static class AppHostArguments
                         break;
                     case "--resource-logs":
                         forAspire.Add($"--{Supervision.ResourceLogEcho.ConfigurationKey}=true");
+                        break;
+                    case "--only":
+                        forAspire.Add($"--{ResourceSelection.ConfigurationKey}={Value(args, ref i, arg)}");
                         break;
                     case "--state-dir":
                         forAspire.Add($"--{StateFolder.ConfigurationKey}={Value(args, ref i, arg)}");

@@ -215,6 +215,7 @@ builder.AddProject<Projects.Gateway>("gateway")
 
 try
 {
+    builder.KeepOnlyRequested();
     builder.Build().Run();
 }
 catch (Exception e) when (e.GetBaseException() is DistributedApplicationException cause)

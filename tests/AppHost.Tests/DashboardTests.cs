@@ -75,7 +75,7 @@ public sealed class DashboardTests(DashboardTests.Platform platform) : IClassFix
     /// <summary>The AppHost process, started by the first test that needs it.</summary>
     public sealed class Platform : IAsyncDisposable
     {
-        private readonly Lazy<Task<RunningAppHost>> run = new(RunningAppHost.StartAsync);
+        private readonly Lazy<Task<RunningAppHost>> run = new(() => RunningAppHost.StartAsync());
 
         internal Task<RunningAppHost> RunAsync() => run.Value;
 

@@ -1,13 +1,16 @@
 namespace Platform.AppHost.Tests;
 
-/// <summary>However the AppHost ends, nothing it started keeps running (DCP tears everything down).</summary>
+/// <summary>
+/// However the AppHost ends, nothing it started keeps running (DCP tears everything down). These run keys and what it
+/// needs (<c>--only keys</c>: every server, DCP and three services); the dashboard's run ends with the whole platform.
+/// </summary>
 [Collection(AppHostRuns.Name)]
 public sealed class LifecycleTests
 {
     [Fact]
     public async Task SIGINT_as_Ctrl_C_sends_it_stops_the_AppHost_and_every_process_it_started()
     {
-        await using var run = await RunningAppHost.StartAsync();
+        await using var run = await RunningAppHost.StartAsync(only: "keys");
         var processes = run.Processes();
 
         run.Signal("INT");
@@ -19,7 +22,7 @@ public sealed class LifecycleTests
     [Fact]
     public async Task Killing_the_AppHost_outright_leaves_no_server_service_or_DCP_process_behind()
     {
-        await using var run = await RunningAppHost.StartAsync();
+        await using var run = await RunningAppHost.StartAsync(only: "keys");
         var processes = run.Processes();
         var commands = processes.Select(ProcessTable.CommandLine).ToList();
         Assert.Contains(commands, c => c.Contains("postgres", StringComparison.Ordinal) && c.Contains("-D", StringComparison.Ordinal));
@@ -27,6 +30,8 @@ public sealed class LifecycleTests
         Assert.Contains(commands, c => c.Contains("beam", StringComparison.Ordinal));
         Assert.Contains(commands, c => c.Contains("epmd", StringComparison.Ordinal));
         Assert.Contains(commands, c => c.Contains("dcp", StringComparison.Ordinal));
+        Assert.Contains(commands, c => c.Contains("Keys.csproj", StringComparison.Ordinal));
+        Assert.DoesNotContain(commands, c => c.Contains("Gateway.csproj", StringComparison.Ordinal));
 
         run.Signal("KILL");
         await run.WaitForExitAsync(TimeSpan.FromSeconds(30));

@@ -45,7 +45,8 @@ internal sealed partial class RunningAppHost : IAsyncDisposable
     /// <summary>The dashboard's login address with its token, as printed.</summary>
     public Uri LoginUrl => LoginLine().Match(Output) is { Success: true } match ? new Uri(match.Value) : throw new InvalidOperationException($"No login URL printed:{Environment.NewLine}{Output}");
 
-    public static async Task<RunningAppHost> StartAsync()
+    /// <summary>Starts the AppHost; with <paramref name="only"/>, just those resources and what they need (<c>--only</c>).</summary>
+    public static async Task<RunningAppHost> StartAsync(string? only = null)
     {
         var state = Path.Combine(Path.GetTempPath(), $"apphost-run-{Guid.NewGuid():n}"[..24]);
         var marker = Guid.NewGuid().ToString("n");
@@ -72,6 +73,12 @@ internal sealed partial class RunningAppHost : IAsyncDisposable
         }
 
         foreach (var (name, value) in parameters) start.ArgumentList.Add($"--Parameters:{name}={value}");
+        if (only is not null)
+        {
+            start.ArgumentList.Add("--only");
+            start.ArgumentList.Add(only);
+        }
+
         SetEnvironment(start, marker);
         var process = new Process { StartInfo = start };
         var run = new RunningAppHost(process, state, marker, gatewayPort, parameters);

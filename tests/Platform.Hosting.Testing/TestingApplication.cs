@@ -90,21 +90,7 @@ public sealed class TestingApplication : IAsyncDisposable
     /// <summary>Runs only these resources and what they depend on (parents, references, waits).</summary>
     public TestingApplication KeepOnly(params string[] names)
     {
-        var keep = new HashSet<IResource>();
-        var pending = new Stack<IResource>(names.Select(Resource));
-        while (pending.TryPop(out var resource))
-        {
-            if (!keep.Add(resource)) continue;
-            if (resource is IResourceWithParent child) pending.Push(child.Parent);
-            foreach (var wait in resource.Annotations.OfType<WaitAnnotation>()) pending.Push(wait.Resource);
-            foreach (var relation in resource.Annotations.OfType<ResourceRelationshipAnnotation>()) pending.Push(relation.Resource);
-        }
-
-        foreach (var resource in builder.Resources.Where(r => r is not ParameterResource && !keep.Contains(r)).ToList())
-        {
-            builder.Resources.Remove(resource);
-        }
-
+        Platform.AppHost.ResourceSelection.KeepOnly(builder.Resources, names);
         return this;
     }
 
