@@ -153,7 +153,7 @@ internal static class SsoApi
         new(d.Domain, d.ConnectionId, d.VerifiedAt is not null, d.SsoOnly, SsoAdministration.TxtPrefix + d.Domain, d.VerificationToken);
 
     /// <summary>Members see nothing unless Owner or Admin; changes need an Owner with a recent second factor.</summary>
-    private static async Task<(Caller? Caller, IResult? Refusal)> AuthorizeAsync(string orgId, HttpContext http, OrganizationService organizations, ApiAccess access,
+    internal static async Task<(Caller? Caller, IResult? Refusal)> AuthorizeAsync(string orgId, HttpContext http, OrganizationService organizations, ApiAccess access,
         AuditTrail audit, TimeProvider clock, bool ownerOnly, string operation)
     {
         var (caller, refusal) = await access.OrganizationCallerAsync(http, orgId);
@@ -175,7 +175,7 @@ internal static class SsoApi
         return (caller, null);
     }
 
-    private static Task RefuseAsync(HttpContext http, ApiAccess access, AuditTrail audit, TimeProvider clock, string actor, string orgId, string reason, string? operation = null)
+    internal static Task RefuseAsync(HttpContext http, ApiAccess access, AuditTrail audit, TimeProvider clock, string actor, string orgId, string reason, string? operation = null)
     {
         var details = new Dictionary<string, string> { ["reason"] = reason };
         if (operation is not null) details["operation"] = operation;
