@@ -9,7 +9,8 @@ namespace Platform.Identity.Sso;
 public sealed record CreateSsoConnectionRequest(string Name, string Issuer, string ClientId, string ClientSecret, IReadOnlyList<string>? Scopes = null, string DefaultRole = "Developer");
 
 /// <summary>A connection as shown to administrators: never the client secret.</summary>
-public sealed record SsoConnectionResponse(string Id, string Name, string Issuer, string ClientId, string Scopes, string DefaultRole, string RedirectUri, DateTimeOffset CreatedAt);
+public sealed record SsoConnectionResponse(string Id, string Name, string Issuer, string ClientId, string Scopes, string DefaultRole, string RedirectUri, DateTimeOffset CreatedAt,
+    string Protocol = SsoConnection.Oidc);
 
 public sealed record ClaimDomainRequest(string Domain, string ConnectionId);
 
@@ -147,7 +148,7 @@ internal static class SsoApi
     }
 
     private static SsoConnectionResponse Response(SsoConnection c, string issuer) =>
-        new(c.Id, c.Name, c.Issuer, c.ClientId, c.Scopes, c.DefaultRole, RedirectUri(issuer), c.CreatedAt);
+        new(c.Id, c.Name, c.Issuer, c.ClientId, c.Scopes, c.DefaultRole, RedirectUri(issuer), c.CreatedAt, c.Protocol);
 
     private static SsoDomainResponse Response(SsoDomain d) =>
         new(d.Domain, d.ConnectionId, d.VerifiedAt is not null, d.SsoOnly, SsoAdministration.TxtPrefix + d.Domain, d.VerificationToken);
