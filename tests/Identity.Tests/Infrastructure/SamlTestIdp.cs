@@ -89,9 +89,18 @@ public sealed class SamlTestIdp : IDisposable
         return document;
     }
 
+    /// <summary>Signs with Debian's xmlsec1 instead of .NET within the current test (<see cref="Xmlsec1"/>).</summary>
+    public static readonly AsyncLocal<bool> WithXmlsec1 = new();
+
     /// <summary>An enveloped signature over <paramref name="element"/>, placed after its Issuer (SAML core section 5.4.1).</summary>
     public static void Sign(XmlElement element, SamlAnswer a, RSA key, X509Certificate2 keyInfo)
     {
+        if (WithXmlsec1.Value)
+        {
+            Xmlsec1.Sign(element, a, key, keyInfo);
+            return;
+        }
+
         var signed = new SignedXml(element.OwnerDocument) { SigningKey = key };
         signed.SignedInfo!.CanonicalizationMethod = a.Canonicalization;
         signed.SignedInfo.SignatureMethod = a.SignatureMethod;
