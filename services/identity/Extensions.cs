@@ -78,6 +78,9 @@ internal static class Extensions
         builder.Services.AddSingleton<Sso.IssuerDiscovery>();
         builder.Services.AddSingleton<Sso.SsoAdministration>();
         builder.Services.AddSingleton<Sso.SsoFederation>();
+        builder.Services.AddSingleton<Sso.Saml.SamlStore>();
+        builder.Services.AddSingleton<Sso.Saml.SamlAdministration>();
+        builder.Services.AddSingleton<Sso.Saml.SamlSignIn>();
         builder.Services.TryAddSingleton<Sso.IDomainTxtResolver, Sso.DnsTxtResolver>();
         // The IdPs' discovery, JWKS and token endpoints: short time-outs, no redirects followed, no cookies.
         builder.Services.AddHttpClient(Sso.IssuerDiscovery.HttpClientName, client => client.Timeout = TimeSpan.FromSeconds(10))

@@ -4,6 +4,7 @@ using Platform.Identity.Oidc;
 using Platform.Identity.Pages;
 using Platform.Identity.Sessions;
 using Platform.Identity.Sso;
+using Platform.Identity.Sso.Saml;
 
 var builder = WebApplication.CreateBuilder(args);
 
@@ -29,6 +30,8 @@ app.MapOrganizationChoicePages();
 app.MapInvitationPages();
 app.MapSsoApi();
 app.MapSsoPages();
+app.MapSamlApi();
+app.MapSamlPages();
 
 app.Run();
 return 0;

@@ -184,13 +184,47 @@ internal static class IdentitySchema
         );
         """;
 
+    // SAML 2.0 connections (issue 18 item 4): a SAML connection is a row of sso_connections (protocol 'saml'; its issuer
+    // is the IdP's entity id and its authorization endpoint the IdP's SSO URL, the OIDC-only columns empty), so domains,
+    // linked subjects and deletion work for both; the IdP's signing certificates (DER, several during a rollover), the
+    // outstanding AuthnRequests (bound to the browser by a cookie's SHA-256, spent once) and the assertion ids already
+    // accepted (kept until the assertion's NotOnOrAfter) live beside it.
+    private const string Saml = """
+        ALTER TABLE sso_connections ADD COLUMN protocol text NOT NULL DEFAULT 'oidc';
+        CREATE TABLE saml_connections (
+            connection_id text PRIMARY KEY REFERENCES sso_connections(id) ON DELETE CASCADE,
+            idp_entity_id text NOT NULL,
+            sso_url text NOT NULL,
+            certificates bytea[] NOT NULL,
+            allow_idp_initiated boolean NOT NULL DEFAULT false
+        );
+        CREATE TABLE saml_requests (
+            id text PRIMARY KEY,
+            connection_id text NOT NULL REFERENCES sso_connections(id) ON DELETE CASCADE,
+            browser_hash bytea NOT NULL,
+            return_url text,
+            created_at timestamptz NOT NULL,
+            expires_at timestamptz NOT NULL,
+            used_at timestamptz
+        );
+        CREATE INDEX saml_requests_expiry ON saml_requests (expires_at);
+        CREATE TABLE saml_assertions (
+            connection_id text NOT NULL REFERENCES sso_connections(id) ON DELETE CASCADE,
+            assertion_id text NOT NULL,
+            expires_at timestamptz NOT NULL,
+            PRIMARY KEY (connection_id, assertion_id)
+        );
+        CREATE INDEX saml_assertions_expiry ON saml_assertions (expires_at);
+        """;
+
     /// <summary>The tables as versioned steps: a change is a new step, never an edit of a released one. Step 1 is idempotent,
     /// so it adopts a database made before steps were versioned.</summary>
     public static readonly Schema Definition = new(
         "identity",
         SchemaStep.Sql(1, "baseline", Sql),
         SchemaStep.Sql(2, "sessions and second-factor counters", SessionsAndSecondFactors),
-        SchemaStep.Sql(3, "single sign-on", SingleSignOn));
+        SchemaStep.Sql(3, "single sign-on", SingleSignOn),
+        SchemaStep.Sql(4, "saml", Saml));
 
     public static Task ApplyAsync(NpgsqlDataSource dataSource, CancellationToken cancellationToken) =>
         SchemaMigrations.ApplyAsync(dataSource, Definition, EmptyServices.Instance, cancellationToken);

@@ -9,7 +9,8 @@ namespace Platform.Identity.Sso;
 public sealed record CreateSsoConnectionRequest(string Name, string Issuer, string ClientId, string ClientSecret, IReadOnlyList<string>? Scopes = null, string DefaultRole = "Developer");
 
 /// <summary>A connection as shown to administrators: never the client secret.</summary>
-public sealed record SsoConnectionResponse(string Id, string Name, string Issuer, string ClientId, string Scopes, string DefaultRole, string RedirectUri, DateTimeOffset CreatedAt);
+public sealed record SsoConnectionResponse(string Id, string Name, string Issuer, string ClientId, string Scopes, string DefaultRole, string RedirectUri, DateTimeOffset CreatedAt,
+    string Protocol = SsoConnection.Oidc);
 
 public sealed record ClaimDomainRequest(string Domain, string ConnectionId);
 
@@ -147,13 +148,13 @@ internal static class SsoApi
     }
 
     private static SsoConnectionResponse Response(SsoConnection c, string issuer) =>
-        new(c.Id, c.Name, c.Issuer, c.ClientId, c.Scopes, c.DefaultRole, RedirectUri(issuer), c.CreatedAt);
+        new(c.Id, c.Name, c.Issuer, c.ClientId, c.Scopes, c.DefaultRole, RedirectUri(issuer), c.CreatedAt, c.Protocol);
 
     private static SsoDomainResponse Response(SsoDomain d) =>
         new(d.Domain, d.ConnectionId, d.VerifiedAt is not null, d.SsoOnly, SsoAdministration.TxtPrefix + d.Domain, d.VerificationToken);
 
     /// <summary>Members see nothing unless Owner or Admin; changes need an Owner with a recent second factor.</summary>
-    private static async Task<(Caller? Caller, IResult? Refusal)> AuthorizeAsync(string orgId, HttpContext http, OrganizationService organizations, ApiAccess access,
+    internal static async Task<(Caller? Caller, IResult? Refusal)> AuthorizeAsync(string orgId, HttpContext http, OrganizationService organizations, ApiAccess access,
         AuditTrail audit, TimeProvider clock, bool ownerOnly, string operation)
     {
         var (caller, refusal) = await access.OrganizationCallerAsync(http, orgId);
@@ -175,7 +176,7 @@ internal static class SsoApi
         return (caller, null);
     }
 
-    private static Task RefuseAsync(HttpContext http, ApiAccess access, AuditTrail audit, TimeProvider clock, string actor, string orgId, string reason, string? operation = null)
+    internal static Task RefuseAsync(HttpContext http, ApiAccess access, AuditTrail audit, TimeProvider clock, string actor, string orgId, string reason, string? operation = null)
     {
         var details = new Dictionary<string, string> { ["reason"] = reason };
         if (operation is not null) details["operation"] = operation;

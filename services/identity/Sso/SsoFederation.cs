@@ -120,6 +120,18 @@ internal sealed partial class SsoFederation(
             return await RefuseAsync(request, SsoResult.Refused("missing-email", org), cancellationToken, connection.Id);
         }
 
+        return await AdmitAsync(connection, subject, email!.Trim(), login.ReturnUrl, request, cancellationToken);
+    }
+
+    /// <summary>
+    /// What follows an IdP answer whose every protocol check passed, for OpenID Connect and SAML alike: the email's
+    /// domain must be verified by the connection's own organization, a guarded existing account is not taken over,
+    /// then the linked, existing or new account (just in time) and its membership.
+    /// </summary>
+    public async Task<SsoResult> AdmitAsync(SsoConnection connection, string subject, string email, string? returnUrl, RequestInfo request, CancellationToken cancellationToken)
+    {
+        var org = connection.OrganizationId;
+        if (!EmailAddress.TryNormalize(email, out var normalized)) return await RefuseAsync(request, SsoResult.Refused("missing-email", org), cancellationToken, connection.Id);
         var domain = normalized[(normalized.LastIndexOf('@') + 1)..];
         var verified = await store.VerifiedDomainAsync(domain, cancellationToken);
         if (verified is null || verified.OrganizationId != org)
@@ -136,9 +148,9 @@ internal sealed partial class SsoFederation(
             return await RefuseAsync(request, SsoResult.Refused("existing-account-not-linkable", org), cancellationToken, connection.Id);
         }
 
-        var (user, provisioned) = await ProvisionAsync(connection, subject, email!.Trim(), normalized, request, cancellationToken);
+        var (user, provisioned) = await ProvisionAsync(connection, subject, email, normalized, request, cancellationToken);
         LogSignedIn(logger, user.Id, connection.Id);
-        return new SsoResult(user, login.ReturnUrl, null, org, provisioned);
+        return new SsoResult(user, returnUrl, null, org, provisioned);
     }
 
     /// <summary>Whether an account with this address exists and has a second factor or a membership outside <paramref name="organizationId"/>.</summary>
@@ -300,7 +312,8 @@ internal sealed partial class SsoFederation(
         return (user, provisioned);
     }
 
-    private async Task<SsoResult> RefuseAsync(RequestInfo request, SsoResult result, CancellationToken cancellationToken, string? connectionId = null)
+    /// <summary>Audits a refused sign-in (anonymous actor: nobody is signed in yet) and returns it.</summary>
+    public async Task<SsoResult> RefuseAsync(RequestInfo request, SsoResult result, CancellationToken cancellationToken, string? connectionId = null)
     {
         var details = new Dictionary<string, string> { ["reason"] = result.Reason! };
         if (connectionId is not null) details["connection_id"] = connectionId;

@@ -20,6 +20,11 @@ internal static class SsoPages
 
     public static async Task<IResult> StartAsync(HttpContext http, SsoFederation federation, SsoConnection connection, string? email, string? returnUrl, IdentityOptions options)
     {
+        if (connection.Protocol == SsoConnection.Saml)
+        {
+            return await Saml.SamlPages.StartAsync(http, http.RequestServices.GetRequiredService<Saml.SamlSignIn>(), connection, PageLinks.IsLocal(returnUrl) ? returnUrl : null, options);
+        }
+
         var start = await federation.StartAsync(connection, email?.Trim(), PageLinks.IsLocal(returnUrl) ? returnUrl : null, http.RequestAborted);
         // Binds the state to this browser: the callback is refused unless the same browser brings it back.
         http.Response.Cookies.Append(SsoFederation.StateCookie, start.State, new CookieOptions
@@ -39,6 +44,12 @@ internal static class SsoPages
         var browserState = http.Request.Cookies[SsoFederation.StateCookie];
         http.Response.Cookies.Delete(SsoFederation.StateCookie, new CookieOptions { Secure = true, Path = "/", SameSite = SameSiteMode.Lax });
         var result = await federation.CompleteAsync(state, browserState, code, error, RequestInfo.From(http, options.Value.TrustedProxies), http.RequestAborted);
+        return await FinishAsync(http, result, sessions, signIn);
+    }
+
+    /// <summary>The end of a sign-in through an IdP (OpenID Connect or SAML): the error page, or a session and the way on.</summary>
+    public static async Task<IResult> FinishAsync(HttpContext http, SsoResult result, SessionIssuer sessions, SignInService signIn)
+    {
         if (result.User is not { } user)
         {
             return Page(http, "Single sign-on failed", $"""
@@ -66,6 +77,7 @@ internal static class SsoPages
         "wrong-issuer" or "wrong-audience" or "wrong-authorized-party" or "bad-signature" or "algorithm-not-allowed" or "invalid-id-token" or "expired" or "not-yet-valid"
             or "missing-nonce" or "nonce-mismatch" or "missing-subject" or "missing-email" =>
             $"The identity provider's answer failed a check ({reason}). Ask your administrator to check the connection.",
+        _ when Saml.SamlReasons.All.Contains(reason) => $"The identity provider's SAML response failed a check ({reason}). Ask your administrator to check the connection.",
         _ => $"Single sign-on could not be completed ({reason}).",
     };
 }

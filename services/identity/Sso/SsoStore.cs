@@ -7,17 +7,17 @@ namespace Platform.Identity.Sso;
 internal sealed class SsoStore(NpgsqlDataSource dataSource)
 {
     private const string ConnectionColumns =
-        "id, org_id, name, issuer, client_id, client_secret, scopes, default_role, authorization_endpoint, token_endpoint, jwks_uri, created_at";
+        "id, org_id, name, issuer, client_id, client_secret, scopes, default_role, authorization_endpoint, token_endpoint, jwks_uri, created_at, protocol";
 
     private const string DomainColumns = "org_id, domain, connection_id, verification_token, verified_at, sso_only";
 
     public async Task InsertConnectionAsync(SsoConnection c, string createdBy, NpgsqlTransaction transaction, CancellationToken cancellationToken)
     {
         await using var command = new NpgsqlCommand(
-            $"INSERT INTO sso_connections ({ConnectionColumns}, created_by) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13)",
+            $"INSERT INTO sso_connections ({ConnectionColumns}, created_by) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14)",
             transaction.Connection, transaction);
         foreach (var value in (object[])[c.Id, c.OrganizationId, c.Name, c.Issuer, c.ClientId, c.SealedSecret, c.Scopes, c.DefaultRole,
-                     c.AuthorizationEndpoint, c.TokenEndpoint, c.JwksUri, c.CreatedAt, createdBy])
+                     c.AuthorizationEndpoint, c.TokenEndpoint, c.JwksUri, c.CreatedAt, c.Protocol, createdBy])
         {
             command.Parameters.AddWithValue(value);
         }
@@ -124,7 +124,7 @@ internal sealed class SsoStore(NpgsqlDataSource dataSource)
         {
             list.Add(new SsoConnection(reader.GetString(0), reader.GetString(1), reader.GetString(2), reader.GetString(3), reader.GetString(4),
                 reader.GetFieldValue<byte[]>(5), reader.GetString(6), reader.GetString(7), reader.GetString(8), reader.GetString(9), reader.GetString(10),
-                reader.GetFieldValue<DateTimeOffset>(11)));
+                reader.GetFieldValue<DateTimeOffset>(11), reader.GetString(12)));
         }
 
         return list;
