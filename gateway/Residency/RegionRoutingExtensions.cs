@@ -13,6 +13,7 @@ internal static class RegionRoutingExtensions
         builder.Services.AddSingleton(provider => ActivatorUtilities.CreateInstance<OrganizationResidencies>(
             provider, provider.GetRequiredService<IHttpClientFactory>().CreateClient(nameof(OrganizationResidencies))));
         builder.Services.AddSingleton<RegionRouting>();
+        builder.Services.AddHostedService<ResidencyInvalidationListener>();
         return builder;
     }
 

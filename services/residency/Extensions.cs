@@ -6,6 +6,8 @@ using Platform.Messaging;
 using Platform.Residency.Apis;
 using Platform.Residency.Data;
 using Platform.Residency.Regions;
+using Platform.Residency.Scans;
+using Platform.Residency.Events;
 using Platform.Residency.Security;
 using Platform.Security.Authentication;
 
@@ -44,7 +46,22 @@ internal static class Extensions
         builder.Services.AddSingleton<ResidencyStore>();
         builder.Services.AddSingleton<ResidencyManager>();
         builder.Services.AddSingleton<StorageHoldings>();
+        builder.Services.AddSingleton<StorageFences>();
+        builder.Services.AddSingleton<ResidencyInvalidations>();
+        builder.Services.AddSingleton<Inventories>();
+        builder.Services.AddSingleton<LeakScanner>();
+        builder.Services.AddSingleton<ReportSigner>();
         builder.Services.AddHttpClient(StorageHoldings.Client);
+        builder.Services.AddHttpClient(Inventories.Client);
+        // An inventory hashes every file of the organization in its region: minutes for a large one, and not retried.
+        builder.Services.Configure<HttpStandardResilienceOptions>($"{Inventories.Client}-standard", resilience =>
+        {
+            resilience.Retry.MaxRetryAttempts = 1;
+            resilience.Retry.ShouldHandle = _ => ValueTask.FromResult(false);
+            resilience.AttemptTimeout.Timeout = TimeSpan.FromMinutes(10);
+            resilience.TotalRequestTimeout.Timeout = TimeSpan.FromMinutes(11);
+            resilience.CircuitBreaker.SamplingDuration = TimeSpan.FromMinutes(20);
+        });
         // An Owner waits on the check: a short retry on a blip, then a 503, rather than the default half a minute.
         builder.Services.Configure<HttpStandardResilienceOptions>($"{StorageHoldings.Client}-standard", resilience =>
         {
@@ -54,6 +71,9 @@ internal static class Extensions
             resilience.TotalRequestTimeout.Timeout = TimeSpan.FromSeconds(12);
             resilience.CircuitBreaker.SamplingDuration = TimeSpan.FromSeconds(10);
         });
+
+        // Gateways hear of residency changes on Redis pub/sub when the deployment gives residency a Redis connection.
+        if (!string.IsNullOrWhiteSpace(builder.Configuration.GetConnectionString("redis"))) builder.AddRedisClient("redis");
 
         builder.AddSchemaMigrations(ResidencySchema.Definition, MessagingSchema.Definition);
         // Registered after the migrator, so the relay does not look for a missing table.
