@@ -10,7 +10,10 @@ const input = JSON.parse(await new Promise((resolve) => {
 }));
 
 function parseKey(text) {
-  const [name, hash, blob] = text.split('+');
+  // name+hash+base64: the base64 may itself hold '+'.
+  const first = text.indexOf('+');
+  const second = text.indexOf('+', first + 1);
+  const [name, hash, blob] = [text.slice(0, first), text.slice(first + 1, second), text.slice(second + 1)];
   const raw = Buffer.from(blob, 'base64');
   if (raw.length !== 33 || raw[0] !== 0x01) throw new Error('not an Ed25519 verifier key');
   const expected = createHash('sha256').update(Buffer.concat([Buffer.from(name + '\n', 'utf8'), raw])).digest().subarray(0, 4);
