@@ -52,16 +52,11 @@ internal static class Extensions
         builder.Services.AddSingleton<LeakScanner>();
         builder.Services.AddSingleton<ReportSigner>();
         builder.Services.AddHttpClient(StorageHoldings.Client);
-        builder.Services.AddHttpClient(Inventories.Client);
-        // An inventory hashes every file of the organization in its region: minutes for a large one, and not retried.
-        builder.Services.Configure<HttpStandardResilienceOptions>($"{Inventories.Client}-standard", resilience =>
-        {
-            resilience.Retry.MaxRetryAttempts = 1;
-            resilience.Retry.ShouldHandle = _ => ValueTask.FromResult(false);
-            resilience.AttemptTimeout.Timeout = TimeSpan.FromMinutes(10);
-            resilience.TotalRequestTimeout.Timeout = TimeSpan.FromMinutes(11);
-            resilience.CircuitBreaker.SamplingDuration = TimeSpan.FromMinutes(20);
-        });
+        // An inventory hashes every file of the organization in its region: minutes for a large one. Not retried, and
+        // without the default resilience pipeline's 10 s attempt limit.
+#pragma warning disable EXTEXP0001 // RemoveAllResilienceHandlers is marked experimental; it is the documented way to opt one client out.
+        builder.Services.AddHttpClient(Inventories.Client, client => client.Timeout = TimeSpan.FromMinutes(15)).RemoveAllResilienceHandlers();
+#pragma warning restore EXTEXP0001
         // An Owner waits on the check: a short retry on a blip, then a 503, rather than the default half a minute.
         builder.Services.Configure<HttpStandardResilienceOptions>($"{StorageHoldings.Client}-standard", resilience =>
         {

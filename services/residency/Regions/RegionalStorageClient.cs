@@ -14,5 +14,6 @@ internal static class RegionalStorageClient
     }
 
     public static bool IsUnreachable(Exception exception, CancellationToken cancellationToken) =>
-        exception is HttpRequestException or TaskCanceledException or System.Text.Json.JsonException && !cancellationToken.IsCancellationRequested;
+        exception is HttpRequestException or TaskCanceledException or System.Text.Json.JsonException
+            or Polly.Timeout.TimeoutRejectedException or Polly.CircuitBreaker.BrokenCircuitException && !cancellationToken.IsCancellationRequested;
 }
