@@ -158,6 +158,9 @@ var retention = builder.AddProject<Projects.Retention>("retention")
 // storage, as storage's "residency" caller, what an organization holds there; the gateway reads residency with its token.
 var residencyStorageToken = builder.AddGeneratedSecret("residency-storage-token", 40);
 var residencyGatewayToken = builder.AddGeneratedSecret("residency-gateway-token", 40);
+// Signs leak-scan reports (the Ed25519 seed is its SHA-256); operators scan any organization with their token, directly.
+var residencyReportKey = builder.AddGeneratedSecret("residency-report-key", 44);
+var residencyOperatorToken = builder.AddGeneratedSecret("residency-operator-token", 40);
 foreach (var regional in storages.Values)
 {
     regional
@@ -174,6 +177,12 @@ var residency = builder.AddProject<Projects.Residency>("residency")
     .WithRegionRegistry(regions, storages)
     .WithEnvironment("Residency__StorageToken", residencyStorageToken)
     .WithEnvironment("Residency__ServiceTokens__0", residencyGatewayToken)
+    .WithEnvironment("Residency__Reports__SigningKey", residencyReportKey)
+    .WithEnvironment("Residency__Operators__0__Name", "operator")
+    .WithEnvironment("Residency__Operators__0__Token", residencyOperatorToken)
+    .WithEnvironment("Residency__Operators__0__Organizations__0", "*")
+    // Tells every gateway replica of a residency change at once (pub/sub), as keys does for key changes.
+    .WithReference(redis)
     .WithEnvironment("GatewaySigning__Key", gatewaySigningKey)
     .WithReference(identity)
     .WithEnvironment("Residency__Identity__Issuer", publicAddress)

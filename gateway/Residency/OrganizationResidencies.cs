@@ -23,6 +23,9 @@ internal sealed partial class OrganizationResidencies(HttpClient http, IOptions<
     private readonly ConcurrentDictionary<string, (ResidencyAnswer Answer, DateTimeOffset Until)> cache = new(StringComparer.Ordinal);
     private readonly ResidencyRoutingOptions settings = options.Value;
 
+    // Bumped by every invalidation: an answer fetched across one is used for its request but not cached.
+    private long generation;
+
     public bool Enabled => settings.Url is not null;
 
     public ValueTask<ResidencyAnswer?> GetAsync(string organizationId, CancellationToken cancellationToken)
@@ -33,8 +36,16 @@ internal sealed partial class OrganizationResidencies(HttpClient http, IOptions<
         return new ValueTask<ResidencyAnswer?>(FetchAsync(organizationId, found ? cached.Answer : null, now, cancellationToken));
     }
 
+    /// <summary>Drops the organization's cached answer (its residency changed): the next request asks the service.</summary>
+    public void Invalidate(string organizationId)
+    {
+        cache.TryRemove(organizationId, out _);
+        Interlocked.Increment(ref generation);
+    }
+
     private async Task<ResidencyAnswer?> FetchAsync(string organizationId, ResidencyAnswer? stale, DateTimeOffset now, CancellationToken cancellationToken)
     {
+        var started = Interlocked.Read(ref generation);
         try
         {
             using var request = new HttpRequestMessage(HttpMethod.Get, new Uri(settings.Url!, $"/internal/v1/residency/organizations/{Uri.EscapeDataString(organizationId)}"));
@@ -43,7 +54,7 @@ internal sealed partial class OrganizationResidencies(HttpClient http, IOptions<
             response.EnsureSuccessStatusCode();
             var answer = await response.Content.ReadFromJsonAsync<ResidencyAnswer>(cancellationToken) ?? throw new HttpRequestException("empty answer");
             if (cache.Count >= settings.MaxCachedAnswers) cache.Clear();
-            cache[organizationId] = (answer, now + settings.CacheDuration);
+            if (Interlocked.Read(ref generation) == started) cache[organizationId] = (answer, now + settings.CacheDuration);
             return answer;
         }
         catch (Exception exception) when (exception is HttpRequestException or TaskCanceledException or System.Text.Json.JsonException && !cancellationToken.IsCancellationRequested)

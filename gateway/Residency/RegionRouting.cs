@@ -13,15 +13,20 @@ namespace Platform.Gateway.Residency;
 /// region or a clear refusal: one the gateway does not serve (400 <c>unknown-region</c>), one the organization may not
 /// use (403 <c>region-not-allowed</c>), one other than its dataset's (421 <c>wrong-region</c>). A single-region
 /// organization's region also goes upstream, signed, as <c>X-Platform-Residency-Region</c>: storage refuses to create
-/// its datasets anywhere else, however a request got there.
+/// its datasets anywhere else, however a request got there. A multi-region organization's dataset list, naming no
+/// region, comes from every region it may use (<see cref="DatasetListings"/>).
 /// </summary>
-internal sealed class RegionRouting(OrganizationResidencies residencies)
+internal sealed class RegionRouting(OrganizationResidencies residencies, DatasetListings listings)
 {
     public const string ClusterMetadata = "RoutesByRegion";
     public const string ClientHeader = "Platform-Region";
     public const string ResidencyHeader = "X-Platform-Residency-Region";
     private const string DatasetsSegment = "/datasets/";
     private static readonly object residencyItem = new();
+    private static readonly object listingItem = new();
+
+    /// <summary>What <see cref="ChooseAsync"/> answers for a multi-region organization's dataset list: every region, one after the other.</summary>
+    private const string EveryRegion = "*";
 
     public static string? PinnedRegion(HttpContext context) => context.Items[residencyItem] as string;
 
@@ -35,6 +40,14 @@ internal sealed class RegionRouting(OrganizationResidencies residencies)
         }
 
         if (await ChooseAsync(context, proxy) is not { } region) return;
+        if (region == EveryRegion)
+        {
+            var residency = (ResidencyAnswer)context.Items[listingItem]!;
+            var served = residency.AllowedRegions.Where(r => proxy.AllDestinations.Any(d => d.DestinationId == r || d.DestinationId.StartsWith(r + "-", StringComparison.Ordinal))).ToList();
+            await listings.ListAsync(context, proxy, served, residency.DefaultRegion);
+            return;
+        }
+
         var destinations = proxy.AllDestinations.Where(d => d.DestinationId == region || d.DestinationId.StartsWith(region + "-", StringComparison.Ordinal)).ToList();
         if (destinations.Count == 0)
         {
@@ -86,6 +99,13 @@ internal sealed class RegionRouting(OrganizationResidencies residencies)
             await EdgeProblem.WriteAsync(context, 403, "region-not-allowed", "Your organization may not use that region",
                 $"Your organization keeps its data in region '{residency.PinnedRegion}'; {ClientHeader} named '{requested}'.");
             return null;
+        }
+
+        // A multi-region organization's datasets are listed from every region it may use (DatasetListings).
+        if (requested is null && residency.PinnedRegion is null && residency.AllowedRegions.Count > 1 && DatasetListings.IsListing(context))
+        {
+            context.Items[listingItem] = residency;
+            return EveryRegion;
         }
 
         return requested ?? residency.PinnedRegion ?? residency.DefaultRegion;

@@ -12,7 +12,9 @@ internal static class RegionRoutingExtensions
         builder.Services.AddHttpClient(nameof(OrganizationResidencies));
         builder.Services.AddSingleton(provider => ActivatorUtilities.CreateInstance<OrganizationResidencies>(
             provider, provider.GetRequiredService<IHttpClientFactory>().CreateClient(nameof(OrganizationResidencies))));
+        builder.Services.AddSingleton<DatasetListings>();
         builder.Services.AddSingleton<RegionRouting>();
+        builder.Services.AddHostedService<ResidencyInvalidationListener>();
         return builder;
     }
 

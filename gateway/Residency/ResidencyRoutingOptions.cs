@@ -19,6 +19,9 @@ internal sealed class ResidencyRoutingOptions
     /// <summary>How long an organization's residency is used without asking again.</summary>
     public TimeSpan CacheDuration { get; set; } = TimeSpan.FromSeconds(5);
 
+    /// <summary>The residency service's Redis channel: an organization id on it drops that organization's cached answer.</summary>
+    public string InvalidationChannel { get; set; } = "platform:organizations:residency-changed";
+
     /// <summary>At most this many organizations' answers are cached (the cache is emptied past it).</summary>
     public int MaxCachedAnswers { get; set; } = 100_000;
 }
@@ -34,6 +37,7 @@ internal sealed class ResidencyRoutingOptionsValidator : IValidateOptions<Reside
             errors.Add("Gateway:Residency:ServiceToken must have at least 32 characters when Gateway:Residency:Url is set.");
         if (options.CacheDuration < TimeSpan.Zero || options.CacheDuration > TimeSpan.FromMinutes(10))
             errors.Add("Gateway:Residency:CacheDuration must be from 0 to 10 minutes.");
+        if (string.IsNullOrWhiteSpace(options.InvalidationChannel)) errors.Add("Gateway:Residency:InvalidationChannel must not be empty.");
         if (options.MaxCachedAnswers < 1) errors.Add("Gateway:Residency:MaxCachedAnswers must be at least 1.");
         return errors.Count == 0 ? ValidateOptionsResult.Success : ValidateOptionsResult.Fail(errors);
     }

@@ -6,6 +6,8 @@ using Platform.Messaging;
 using Platform.Residency.Apis;
 using Platform.Residency.Data;
 using Platform.Residency.Regions;
+using Platform.Residency.Scans;
+using Platform.Residency.Events;
 using Platform.Residency.Security;
 using Platform.Security.Authentication;
 
@@ -44,7 +46,17 @@ internal static class Extensions
         builder.Services.AddSingleton<ResidencyStore>();
         builder.Services.AddSingleton<ResidencyManager>();
         builder.Services.AddSingleton<StorageHoldings>();
+        builder.Services.AddSingleton<StorageFences>();
+        builder.Services.AddSingleton<ResidencyInvalidations>();
+        builder.Services.AddSingleton<Inventories>();
+        builder.Services.AddSingleton<LeakScanner>();
+        builder.Services.AddSingleton<ReportSigner>();
         builder.Services.AddHttpClient(StorageHoldings.Client);
+        // An inventory hashes every file of the organization in its region: minutes for a large one. Not retried, and
+        // without the default resilience pipeline's 10 s attempt limit.
+#pragma warning disable EXTEXP0001 // RemoveAllResilienceHandlers is marked experimental; it is the documented way to opt one client out.
+        builder.Services.AddHttpClient(Inventories.Client, client => client.Timeout = TimeSpan.FromMinutes(15)).RemoveAllResilienceHandlers();
+#pragma warning restore EXTEXP0001
         // An Owner waits on the check: a short retry on a blip, then a 503, rather than the default half a minute.
         builder.Services.Configure<HttpStandardResilienceOptions>($"{StorageHoldings.Client}-standard", resilience =>
         {
@@ -54,6 +66,9 @@ internal static class Extensions
             resilience.TotalRequestTimeout.Timeout = TimeSpan.FromSeconds(12);
             resilience.CircuitBreaker.SamplingDuration = TimeSpan.FromSeconds(10);
         });
+
+        // Gateways hear of residency changes on Redis pub/sub when the deployment gives residency a Redis connection.
+        if (!string.IsNullOrWhiteSpace(builder.Configuration.GetConnectionString("redis"))) builder.AddRedisClient("redis");
 
         builder.AddSchemaMigrations(ResidencySchema.Definition, MessagingSchema.Definition);
         // Registered after the migrator, so the relay does not look for a missing table.

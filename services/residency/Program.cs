@@ -17,6 +17,7 @@ app.UseAuthorization();
 app.MapRegionsApi();
 app.MapOrganizationResidencyApi();
 app.MapInternalResidencyApi();
+app.MapScanApi();
 
 app.Run();
 return 0;

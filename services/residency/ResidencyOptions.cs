@@ -19,6 +19,39 @@ public sealed class ResidencyOptions
     /// audited per call, read-only.
     /// </summary>
     public List<string> ServiceTokens { get; set; } = [];
+
+    /// <summary>Operators who scan any listed organization for leaks, on direct calls (<c>Residency:Operators:N:Name|Token|Organizations|Networks</c>).</summary>
+    public List<ResidencyOperator> Operators { get; set; } = [];
+
+    /// <summary>How leak-scan reports are signed (<c>Residency:Reports</c>).</summary>
+    public ReportOptions Reports { get; set; } = new();
+}
+
+public sealed class ResidencyOperator
+{
+    public string Name { get; set; } = "";
+
+    public string Token { get; set; } = "";
+
+    /// <summary>Organization ids, or "*" for every organization.</summary>
+    public List<string> Organizations { get; set; } = [];
+
+    /// <summary>CIDR ranges the operator may call from, directly; none: loopback only.</summary>
+    public List<string> Networks { get; set; } = [];
+}
+
+/// <summary>
+/// Leak-scan reports are C2SP signed notes with Ed25519, like the audit log's checkpoints: the seed is the SHA-256 of
+/// <see cref="SigningKey"/>; the verifier key is published at <c>GET /v1/residency/report-keys</c>.
+/// </summary>
+public sealed class ReportOptions
+{
+    public string SigningKey { get; set; } = "";
+
+    public string KeyName { get; set; } = "platform.dev/residency";
+
+    /// <summary>Verifier keys of earlier signing keys, still published so that older reports verify.</summary>
+    public List<string> PreviousVerifierKeys { get; set; } = [];
 }
 
 public sealed class RegionOptions

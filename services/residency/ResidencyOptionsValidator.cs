@@ -33,6 +33,19 @@ internal sealed class ResidencyOptionsValidator : IValidateOptions<ResidencyOpti
             if (options.ServiceTokens[index] is not { Length: >= MinTokenLength }) errors.Add($"Residency:ServiceTokens:{index} must have at least {MinTokenLength} characters.");
         }
 
+        if (options.Reports.SigningKey is not { Length: >= MinTokenLength }) errors.Add($"Residency:Reports:SigningKey must have at least {MinTokenLength} characters.");
+        if (string.IsNullOrWhiteSpace(options.Reports.KeyName) || options.Reports.KeyName.Any(c => char.IsWhiteSpace(c) || c == '+'))
+            errors.Add("Residency:Reports:KeyName must be non-empty, without spaces or '+'.");
+        for (var index = 0; index < options.Operators.Count; index++)
+        {
+            var path = $"Residency:Operators:{index}";
+            var op = options.Operators[index];
+            if (string.IsNullOrWhiteSpace(op.Name)) errors.Add($"{path}:Name is required.");
+            if (op.Token is not { Length: >= MinTokenLength }) errors.Add($"{path}:Token must have at least {MinTokenLength} characters.");
+            if (op.Organizations.Count == 0) errors.Add($"{path}:Organizations must list organization ids or '*'.");
+            Platform.Security.Authentication.OperatorNetworks.Parse(op.Networks, path, errors);
+        }
+
         return errors.Count == 0 ? ValidateOptionsResult.Success : ValidateOptionsResult.Fail(errors);
     }
 }

@@ -20,6 +20,8 @@ app.MapTransitApi();
 app.MapKeyManagementApi();
 app.MapInternalDatasetsApi();
 app.MapHeldDatasetsApi();
+app.MapInventoryApi();
+app.MapResidencyFenceApi();
 
 app.Run();
 return 0;

@@ -18,16 +18,30 @@ internal static class ResidencyPolicies
     public const string Read = "residency.read";
     public const string Change = "residency.change";
     public const string Service = "residency.service";
+    public const string Scan = "residency.scan";
 
     public const string Scope = "platform.organizations";
     public static readonly string[] ChangingRoles = ["Owner"];
+    public static readonly string[] ScanningRoles = ["Owner", "Admin"];
 
     public static AuthorizationBuilder AddResidencyPolicies(this AuthorizationBuilder authorization) => authorization
         .AddPlatformPolicy(Read, User())
         .AddPlatformPolicy(Change, [.. User(), Role(), StepUp()])
+        .AddPlatformPolicy(Scan,
+            new PlatformRequirement("unauthenticated", "Authentication required",
+                "Send an identity access token of your organization through the gateway, or an operator's residency credential directly to the service.",
+                (user, _) => user.IsOperator(ResidencyCredentials.Operator) || IsCustomer(user), status: 401) { Challenge = _ => "Bearer" },
+            new PlatformRequirement("insufficient-scope", "The token lacks the scope this API needs", $"This API needs an access token with the scope '{Scope}'.",
+                (user, _) => !IsCustomer(user) || user.HasScope(Scope)) { Challenge = _ => $"Bearer error=\"insufficient_scope\", scope=\"{Scope}\"" },
+            new PlatformRequirement("insufficient-role", "Your role does not allow this", $"A leak scan is run by these organization roles: {string.Join(", ", ScanningRoles)}.",
+                (user, _) => !IsCustomer(user) || user.HasRole(ScanningRoles)))
         .AddPlatformPolicy(Service,
             new PlatformRequirement("unauthenticated", "Authentication required", "Send a residency service credential, directly to the service.",
                 (user, _) => user.IsOperator(ResidencyCredentials.Reader), status: 401) { Challenge = _ => "Bearer" });
+
+    /// <summary>A member whose identity access token this service validated itself (never one described only by gateway headers).</summary>
+    public static bool IsCustomer(ClaimsPrincipal user) =>
+        user.IsKind(PrincipalKinds.User) && user.Identity?.AuthenticationType == PlatformSchemes.AccessToken && user.OrganizationId() is { Length: > 0 };
 
     private static PlatformRequirement[] User() =>
     [

@@ -36,7 +36,13 @@ public static class DatasetsApi
             return Problems.Invalid($"A JSON body {{ \"name\": \"…\" }} is required: 1 to {DatasetNames.MaxLength} characters, no control characters or surrounding spaces.");
         }
 
-        var dataset = await catalog.CreateDatasetAsync(organizationId, access.Environment, request.Name, ChangeContext.From(http, access.Actor), cancellationToken);
+        var (dataset, fencedTo) = await catalog.CreateDatasetAsync(organizationId, access.Environment, request.Name, ChangeContext.From(http, access.Actor), cancellationToken);
+        if (dataset is null)
+        {
+            // Residency is pinning the organization to another region (or has): refused here, however the request got here.
+            return await http.RequestServices.GetRequiredService<Residency.RegionGuard>().RefuseAsync(http, fencedTo!, "organization");
+        }
+
         return TypedResults.Created($"/v1/organizations/{organizationId}/datasets/{dataset.Id}", ToResponse(dataset));
     }
 

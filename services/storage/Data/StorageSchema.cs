@@ -73,13 +73,26 @@ internal static class StorageSchema
             CHECK (data_class IN ('image', 'detection_result', 'annotation', 'artifact', 'model_weights', 'heatmap'));
         """;
 
+    // An organization's residency fence (issue 17): while residency pins an organization to another region, this
+    // storage makes no new dataset of it. Set before residency checks what this region holds, under an exclusive
+    // advisory lock that every dataset creation takes shared, so no creation commits unseen between check and commit.
+    private const string ResidencyFences = """
+        CREATE TABLE residency_fences (
+            organization_id text        PRIMARY KEY,
+            region          text        NOT NULL,
+            fenced_at       timestamptz NOT NULL,
+            fenced_by       text        NOT NULL
+        );
+        """;
+
     /// <summary>The tables as versioned steps: a change is a new step, never an edit of a released one. Step 1 is idempotent,
     /// so it adopts a database made before steps were versioned.</summary>
     public static readonly Schema Definition = new(
         "storage",
         SchemaStep.Sql(1, "baseline", Sql),
         SchemaStep.Sql(2, "dataset environments", DatasetEnvironments),
-        SchemaStep.Sql(3, "detection results class", DetectionResults));
+        SchemaStep.Sql(3, "detection results class", DetectionResults),
+        SchemaStep.Sql(4, "residency fences", ResidencyFences));
 
     public static Task ApplyAsync(NpgsqlDataSource dataSource, CancellationToken cancellationToken) =>
         SchemaMigrations.ApplyAsync(dataSource, Definition, EmptyServices.Instance, cancellationToken);

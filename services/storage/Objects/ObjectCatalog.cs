@@ -17,11 +17,20 @@ internal sealed class ObjectCatalog(NpgsqlDataSource dataSource, IOutbox outbox,
 
     private const string DatasetColumns = "id, organization_id, region, environment, name, created_at, created_by";
 
-    public async Task<Dataset> CreateDatasetAsync(string organizationId, string environment, string name, ChangeContext change, CancellationToken cancellationToken)
+    /// <summary>
+    /// Creates a dataset, unless residency fenced the organization to another region (<see cref="Residency.ResidencyFences"/>):
+    /// then nothing is written and the fence's region is returned.
+    /// </summary>
+    public async Task<(Dataset? Dataset, string? FencedTo)> CreateDatasetAsync(string organizationId, string environment, string name, ChangeContext change, CancellationToken cancellationToken)
     {
         var dataset = new Dataset(Model.DatasetIds.New(region), organizationId, region, environment, name, time.GetUtcNow(), change.Actor);
         await using var connection = await dataSource.OpenConnectionAsync(cancellationToken);
         await using var transaction = await connection.BeginTransactionAsync(cancellationToken);
+        if (await Residency.ResidencyFences.FenceForCreationAsync(organizationId, transaction, cancellationToken) is { } fenced && fenced != region)
+        {
+            return (null, fenced);
+        }
+
         await using (var command = new NpgsqlCommand($"INSERT INTO datasets ({DatasetColumns}) VALUES ($1, $2, $3, $4, $5, $6, $7)", connection, transaction))
         {
             foreach (var value in new object[] { dataset.Id, organizationId, region, environment, name, dataset.CreatedAt, change.Actor }) command.Parameters.Add(new() { Value = value });
@@ -33,7 +42,7 @@ internal sealed class ObjectCatalog(NpgsqlDataSource dataSource, IOutbox outbox,
             ["environment"] = environment,
         }), transaction, cancellationToken);
         await transaction.CommitAsync(cancellationToken);
-        return dataset;
+        return (dataset, null);
     }
 
     /// <summary>The dataset when it is the organization's, in this region and of <paramref name="environment"/>: others are absent.</summary>

@@ -1,3 +1,4 @@
+using Microsoft.AspNetCore.Http.HttpResults;
 using Microsoft.Extensions.Options;
 using Platform.Security.Authentication;
 using Platform.Storage.Model;
@@ -25,7 +26,13 @@ internal sealed partial class RegionGuard(IOptions<StorageOptions> options, ISec
     {
         var http = context.HttpContext;
         if (Misdirected(http) is not { } pinned) return await next(context);
+        return await RefuseAsync(http, pinned.Region, pinned.Reason);
+    }
 
+    /// <summary>The 421 <c>wrong-region</c> problem and its audit entry: the <paramref name="reason"/> is pinned to <paramref name="pinnedRegion"/>.</summary>
+    public async Task<ProblemHttpResult> RefuseAsync(HttpContext http, string pinnedRegion, string reason)
+    {
+        var pinned = (Region: pinnedRegion, Reason: reason);
         LogRefused(logger, http.GetRouteValue("organizationId") as string, pinned.Region, region, pinned.Reason);
         if (http.User.Actor() is { } actor)
         {

@@ -17,6 +17,8 @@ public sealed class ResidencyServiceFixture : IAsyncLifetime
 {
     public const string GatewayToken = "residency-gateway-token-0123456789-0123456789";
     public const string StorageToken = "residency-storage-token-0123456789-0123456789";
+    public const string OperatorToken = "residency-operator-token-0123456789-0123456789";
+    public const string ReportSigningKey = "residency-report-key-0123456789-0123456789";
 
     public CapturedLogs Logs { get; } = new();
 
@@ -43,6 +45,10 @@ public sealed class ResidencyServiceFixture : IAsyncLifetime
                 ["Residency:DefaultRegion"] = "us",
                 ["Residency:StorageToken"] = StorageToken,
                 ["Residency:ServiceTokens:0"] = GatewayToken,
+                ["Residency:Reports:SigningKey"] = ReportSigningKey,
+                ["Residency:Operators:0:Name"] = "operator",
+                ["Residency:Operators:0:Token"] = OperatorToken,
+                ["Residency:Operators:0:Organizations:0"] = "*",
                 ["Residency:Identity:Issuer"] = IdentityTokens.Issuer,
                 ["Residency:Identity:JwksUrl"] = IdentityTokens.JwksUrl,
             };
@@ -64,6 +70,7 @@ public sealed class ResidencyServiceFixture : IAsyncLifetime
             {
                 services.AddHttpClient(nameof(Platform.Security.Tokens.SigningKeySet)).ConfigurePrimaryHttpMessageHandler(() => new IdentityTokens.JwksHandler());
                 services.AddHttpClient(Platform.Residency.Regions.StorageHoldings.Client).ConfigurePrimaryHttpMessageHandler(() => Storage);
+                services.AddHttpClient(Platform.Residency.Scans.Inventories.Client).ConfigurePrimaryHttpMessageHandler(() => Storage);
             });
         });
         _ = Service.Server;

@@ -70,15 +70,21 @@ public sealed class ResidencyTests(ResidencyServiceFixture fixture)
         await fixture.Events.WaitForAsync("residency.changed", e => e.GetProperty("organizationId").GetString() == organization
             && e.GetProperty("region").GetString() == "eu");
 
-        // Residency's storage credential went to the other regions only, never the caller's token.
+        // Residency asked the other regions only what they hold, with its storage credential, never the caller's token;
+        // it fenced those regions to eu first (no new dataset there from then on) and left eu unfenced.
         var asked = fixture.Storage.Requests.Where(r => r.RequestUri!.AbsolutePath.Contains(organization, StringComparison.Ordinal)).ToList();
-        Assert.Equal(["storage-apac.test", "storage-us.test"], asked.Select(r => r.RequestUri!.Host).Order(StringComparer.Ordinal));
+        Assert.Equal(["storage-apac.test", "storage-us.test"], asked.Where(r => r.RequestUri!.AbsolutePath.EndsWith("/datasets", StringComparison.Ordinal))
+            .Select(r => r.RequestUri!.Host).Order(StringComparer.Ordinal));
         Assert.All(asked, r => Assert.Equal(ResidencyServiceFixture.StorageToken, r.Headers.Authorization?.Parameter));
+        Assert.Equal("eu", fixture.Storage.Fences[("us", organization)]);
+        Assert.Equal("eu", fixture.Storage.Fences[("apac", organization)]);
+        Assert.False(fixture.Storage.Fences.ContainsKey(("eu", organization)));
 
         // Back to multi-region needs no check: nothing is outside "every region".
         var back = await owner.PutAsJsonAsync("/v1/residency/organization", new { mode = "multi-region" });
         Assert.Equal(HttpStatusCode.OK, back.StatusCode);
         Assert.Equal("multi-region", (await ResidencyAsync()).GetProperty("mode").GetString());
+        Assert.DoesNotContain(fixture.Storage.Fences.Keys, k => k.Organization == organization);
     }
 
     [Fact]
@@ -93,6 +99,8 @@ public sealed class ResidencyTests(ResidencyServiceFixture fixture)
         var listed = problem.GetProperty("datasets").EnumerateArray().Select(d => (d.GetProperty("region").GetString(), d.GetProperty("datasetId").GetString())).Order().ToList();
         Assert.Equal([("apac", "ds_apac_0190a1b2c3d4e5f60718293a4b5c6d7f"), ("us", "ds_us_0190a1b2c3d4e5f60718293a4b5c6d7e")], listed);
         Assert.Equal("multi-region", (await ResidencyAsync()).GetProperty("mode").GetString());
+        // The fences set for the check are lifted again: the organization stays multi-region everywhere.
+        Assert.DoesNotContain(fixture.Storage.Fences.Keys, k => k.Organization == organization);
         await fixture.Events.WaitForAsync("audit.recorded", e => e.GetProperty("organizationId").GetString() == organization
             && e.GetProperty("action").GetString() == "request.refused" && e.GetProperty("details").GetProperty("reason").GetString() == "data-outside-region");
     }

@@ -16,6 +16,8 @@ public sealed class OptionsValidatorTests
             DefaultRegion = "us",
             StorageToken = "short-secret",
             ServiceTokens = ["tiny-secret"],
+            Reports = new ReportOptions { SigningKey = "small-secret", KeyName = "two words" },
+            Operators = [new ResidencyOperator { Name = "", Token = "little-secret", Networks = ["10.1.2.3/8"] }],
         };
         var result = new ResidencyOptionsValidator().Validate(null, options);
         Assert.True(result.Failed);
@@ -28,6 +30,12 @@ public sealed class OptionsValidatorTests
         Assert.Contains(failures, f => f.StartsWith("Residency:DefaultRegion", StringComparison.Ordinal));
         Assert.Contains(failures, f => f.StartsWith("Residency:StorageToken", StringComparison.Ordinal));
         Assert.Contains(failures, f => f.StartsWith("Residency:ServiceTokens:0", StringComparison.Ordinal));
+        Assert.Contains(failures, f => f.StartsWith("Residency:Reports:SigningKey", StringComparison.Ordinal));
+        Assert.Contains(failures, f => f.StartsWith("Residency:Reports:KeyName", StringComparison.Ordinal));
+        Assert.Contains(failures, f => f.StartsWith("Residency:Operators:0:Name", StringComparison.Ordinal));
+        Assert.Contains(failures, f => f.StartsWith("Residency:Operators:0:Token", StringComparison.Ordinal));
+        Assert.Contains(failures, f => f.StartsWith("Residency:Operators:0:Organizations", StringComparison.Ordinal));
+        Assert.Contains(failures, f => f.StartsWith("Residency:Operators:0:Networks:0", StringComparison.Ordinal));
         Assert.DoesNotContain(failures, f => f.Contains("secret", StringComparison.Ordinal));
     }
 }

@@ -58,7 +58,7 @@ internal static class BundleDownload
         }
     }
 
-    private static async Task<string> ProblemAsync(HttpResponseMessage response, CancellationToken cancellationToken)
+    internal static async Task<string> ProblemAsync(HttpResponseMessage response, CancellationToken cancellationToken)
     {
         try
         {
@@ -73,7 +73,7 @@ internal static class BundleDownload
         }
     }
 
-    private static SocketsHttpHandler Handler(FileInfo? caCertificate)
+    internal static SocketsHttpHandler Handler(FileInfo? caCertificate)
     {
         var handler = new SocketsHttpHandler();
         if (caCertificate is not null)
