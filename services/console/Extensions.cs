@@ -22,7 +22,10 @@ internal static class Extensions
         // sessions (which are sealed under Console:DataKey besides).
         builder.Services.AddDataProtection().SetApplicationName("platform-console");
         builder.Services.AddSingleton<IConfigureOptions<KeyManagementOptions>>(services => new ConfigureOptions<KeyManagementOptions>(keys =>
-            keys.XmlRepository = new RedisXmlRepository(() => services.GetRequiredService<IConnectionMultiplexer>().GetDatabase(), "console:data-protection-keys")));
+        {
+            keys.XmlRepository = new RedisXmlRepository(() => services.GetRequiredService<IConnectionMultiplexer>().GetDatabase(), "console:data-protection-keys");
+            keys.XmlEncryptor = new DataKeyXmlEncryptor(services.GetRequiredService<SessionSeal>());
+        }));
 
         builder.Services.AddAntiforgery(antiforgery =>
         {

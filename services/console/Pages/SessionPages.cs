@@ -14,7 +14,6 @@ internal static partial class SessionPages
     public static void MapSessionPages(this IEndpointRouteBuilder app, RouteGroupBuilder forms)
     {
         app.MapGet("/", () => Results.Redirect("/console/"));
-        app.MapGet("/console", () => Results.Redirect("/console/"));
         app.MapGet("/console/", (Delegate)Start).RequireAuthorization();
         app.MapGet("/console/reauth", Reauthorize).RequireAuthorization();
         forms.MapPost("/console/signout", SignOut);
