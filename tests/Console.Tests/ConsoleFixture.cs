@@ -33,7 +33,8 @@ public sealed class ConsoleFixture : IAsyncLifetime
 
     public async Task InitializeAsync()
     {
-        App = await TestingApplication.CreateAsync();
+        // The platform at the address identity issues for: the console's own calls and the browser follow its links.
+        App = await TestingApplication.CreateAsync($"--Platform:GatewayPort={Platform.AppHost.Servers.Ports.Free()}");
         App.WithEnvironment("identity", "Identity__Mail__Folder", MailFolder);
         // Sign-ups, sign-ins and pages come from one address in these tests.
         App.WithEnvironment("gateway", "Gateway__RateLimits__Anonymous__Requests", "1000000");

@@ -84,7 +84,8 @@ internal static class Layout
 
         var idAttribute = id is null ? "" : $" id=\"{E(id)}\"";
         var classAttribute = buttonClass.Length == 0 ? "" : $" class=\"{E(buttonClass)}\"";
-        return $"""<form method="{method}" action="{E(action)}"{idAttribute}>{hidden}{fields}<button type="submit"{classAttribute}>{E(button)}</button></form>""";
+        // novalidate: the server's messages, next to each field, are the ones users see, with or without JavaScript.
+        return $"""<form method="{method}" action="{E(action)}"{idAttribute} novalidate>{hidden}{fields}<button type="submit"{classAttribute}>{E(button)}</button></form>""";
     }
 
     /// <summary>A labelled input with its error next to it (announced, and tied to the field).</summary>

@@ -129,7 +129,9 @@ try {
   // Keys need a fresh second factor: identity's step-up page, then back to the keys page.
   await page.click('#nav-keys');
   result('keys-ask-for-step-up', pathOf(page) === '/mfa', { url: page.url() });
-  ({ step } = await freshCode(secret, step).then(c => (page.fill('#code', c.code), c)));
+  const stepUp = await freshCode(secret, step);
+  step = stepUp.step;
+  await page.fill('#code', stepUp.code);
   await page.click('button[type=submit]');
   result('back-on-the-keys-page', pathOf(page) === `/console/o/${orgId}/keys`, { url: page.url() });
   await axe(page, 'keys');
@@ -169,7 +171,12 @@ try {
   await axe(page, 'network-invalid');
   await shot(page, 'network-policy');
 
+  // The audit service stores events from RabbitMQ a moment after they happen.
   await page.click('#nav-audit');
+  for (let i = 0; i < 30 && (await page.$$('#events tbody tr')).length === 0; i++) {
+    await new Promise(r => setTimeout(r, 1000));
+    await page.reload();
+  }
   result('audit-page', pathOf(page) === `/console/o/${orgId}/audit` && (await page.$$('#events tbody tr')).length > 0);
   await axe(page, 'audit');
   await page.fill('#filter-from', 'yesterday');
