@@ -43,4 +43,12 @@ internal static class Extensions
         builder.Services.AddSingleton<PlatformApi>();
         return builder;
     }
+
+    public static IApplicationBuilder UsePublicAddress(this IApplicationBuilder app) => app.Use((http, next) =>
+    {
+        var uri = http.RequestServices.GetRequiredService<IOptions<ConsoleOptions>>().Value.PublicUri;
+        http.Request.Scheme = uri.Scheme;
+        http.Request.Host = new HostString(uri.Authority);
+        return next(http);
+    });
 }

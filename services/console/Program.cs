@@ -9,6 +9,9 @@ builder.AddConsoleServices();
 var app = builder.Build();
 if (!app.ValidateConfiguration()) return 1;
 
+// TLS ends at the gateway, the console's only way in: every request is the public https address (Console:PublicUrl),
+// for Secure cookies, anti-forgery and the OpenID Connect redirect URI.
+app.UsePublicAddress();
 app.UseExceptionHandler("/console/error");
 app.MapDefaultEndpoints();
 app.UseStaticFiles(new StaticFileOptions { RequestPath = "/console/static", OnPrepareResponse = StaticAssets.Headers });

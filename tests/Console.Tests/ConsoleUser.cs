@@ -38,7 +38,10 @@ internal sealed partial class ConsoleUser
         handler.AllowAutoRedirect = followRedirects;
         handler.MaxAutomaticRedirections = 20;
         handler.CookieContainer = cookies;
-        return fixture.App.CreateHttpClient("gateway", handler: handler);
+        var client = fixture.App.CreateHttpClient("gateway", handler: handler);
+        // A page is several round trips (the OpenID Connect one included) on a busy two-core machine.
+        client.Timeout = TimeSpan.FromSeconds(120);
+        return client;
     }
 
     /// <summary>Signed up, verified and signed in at identity (password only); with an organization of their own when asked.</summary>

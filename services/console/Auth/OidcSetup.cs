@@ -29,12 +29,19 @@ internal static class OidcSetup
         builder.Services.AddHttpClient(PlatformHttp.Name, (services, client) =>
             {
                 client.BaseAddress = services.GetRequiredService<IOptions<ConsoleOptions>>().Value.PublicUri;
-                client.Timeout = TimeSpan.FromSeconds(30);
+                client.Timeout = TimeSpan.FromSeconds(90);
             })
             .ConfigurePrimaryHttpMessageHandler(services => services.GetRequiredService<GatewayTrust>().CreateHandler())
 ;
         // No retry of a POST: a refresh token is single-use, and a retried redemption would revoke the session's tokens.
-        builder.Services.Configure<HttpStandardResilienceOptions>(PlatformHttp.Name + "-standard", resilience => resilience.Retry.DisableForUnsafeHttpMethods());
+        builder.Services.Configure<HttpStandardResilienceOptions>(PlatformHttp.Name + "-standard", resilience =>
+        {
+            resilience.Retry.DisableForUnsafeHttpMethods();
+            // A page waits for its API calls; a busy platform's first authorization can take seconds, not a failure.
+            resilience.AttemptTimeout.Timeout = TimeSpan.FromSeconds(30);
+            resilience.CircuitBreaker.SamplingDuration = TimeSpan.FromSeconds(60);
+            resilience.TotalRequestTimeout.Timeout = TimeSpan.FromSeconds(60);
+        });
 
         builder.Services.AddAuthentication(options =>
             {
