@@ -18,12 +18,12 @@ var mail = Directory.CreateTempSubdirectory("console-bench-mail-").FullName;
 
 await using var app = await TestingApplication.CreateAsync([.. BenchArguments.Quiet, $"--Platform:GatewayPort={Platform.AppHost.Servers.Ports.Free()}"]);
 app.WithEnvironment("identity", "Identity__Mail__Folder", mail);
-app.WithEnvironment("gateway", "Gateway__RateLimits__Anonymous__Requests", "100000000");
+app.WithEnvironment("gateway", "Gateway__RateLimits__Anonymous__Requests", "10000000");
 // The measured load, not the rate limits: pages are anonymous to the gateway (the console's cookie is no credential of
 // its), and the console's API calls carry one user's token.
 foreach (var limit in new[] { "Key", "Organization" })
 {
-    app.WithEnvironment("gateway", $"Gateway__RateLimits__Plans__standard__{limit}__Requests", "100000000");
+    app.WithEnvironment("gateway", $"Gateway__RateLimits__Plans__standard__{limit}__Requests", "10000000");
     app.WithEnvironment("gateway", $"Gateway__RateLimits__Plans__standard__{limit}__WindowSeconds", "60");
 }
 await app.StartAsync();
