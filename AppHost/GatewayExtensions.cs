@@ -17,6 +17,17 @@ internal static class GatewayExtensions
             .WithEnvironment("Gateway__BindAddress", "localhost");
     }
 
+    /// <summary>
+    /// Locally a project that calls the platform's public address (the console) trusts exactly the gateway's development
+    /// certificate, pinned from the gateway's state folder; deployed, the gateway has a real certificate.
+    /// </summary>
+    public static IResourceBuilder<ProjectResource> WithGatewayCertificateTrust(this IResourceBuilder<ProjectResource> builder)
+    {
+        if (!builder.ApplicationBuilder.ExecutionContext.IsRunMode) return builder;
+        var folder = StateFolder.For(builder.ApplicationBuilder).ResourceDirectory("gateway");
+        return builder.WithEnvironment("Console__GatewayCertificatePath", Path.Combine(folder, "development-certificate.pfx"));
+    }
+
     /// <summary>The gateway's audit spool: in the state folder locally, on a volume (the default path) when deployed.</summary>
     public static IResourceBuilder<ProjectResource> WithLocalAuditSpool(this IResourceBuilder<ProjectResource> builder)
     {

@@ -188,6 +188,26 @@ var residency = builder.AddProject<Projects.Residency>("residency")
     .WithEnvironment("Residency__Identity__Issuer", publicAddress)
     .WithEnvironment("Residency__Identity__JwksUrl", ReferenceExpression.Create($"{identity.GetEndpoint("http")}/.well-known/jwks"));
 
+// The security console (issue 19): a first-party OpenID Connect client of identity behind the gateway at /console/, calling
+// the public APIs through the gateway with the signed-in user's token. Identity registers it at start-up.
+var consoleClientSecret = builder.AddGeneratedSecret("console-client-secret", 40);
+var consoleDataKey = builder.AddGeneratedSecret("console-data-key", 44);
+identity
+    .WithEnvironment("Identity__FirstPartyClients__0__ClientId", "platform-console")
+    .WithEnvironment("Identity__FirstPartyClients__0__DisplayName", "Platform console")
+    .WithEnvironment("Identity__FirstPartyClients__0__ClientSecret", consoleClientSecret)
+    .WithEnvironment("Identity__FirstPartyClients__0__RedirectUris__0", $"{publicAddress}console/signin-oidc");
+var console = builder.AddProject<Projects.SecurityConsole>("console")
+    .WithHttpEndpoint(name: "http")
+    .WithHttpHealthCheck("/health", endpointName: "http")
+    .WithReference(redis).WaitFor(redis)
+    .WithEnvironment("Console__PublicUrl", publicAddress)
+    .WithEnvironment("Console__ClientId", "platform-console")
+    .WithEnvironment("Console__ClientSecret", consoleClientSecret)
+    .WithEnvironment("Console__DataKey", consoleDataKey)
+    .WithEnvironment("GatewaySigning__Key", gatewaySigningKey)
+    .WithGatewayCertificateTrust();
+
 builder.AddProject<Projects.Gateway>("gateway")
     // Not behind DCP's proxy: the gateway must see each client's own address (IP allowlists, rate limits).
     .WithHttpsEndpoint(port: gatewayPort, targetPort: gatewayPort, name: "https", env: "Gateway__HttpsPort", isProxied: false)
@@ -214,6 +234,8 @@ builder.AddProject<Projects.Gateway>("gateway")
     .WithEnvironment("Gateway__Residency__ServiceToken", residencyGatewayToken)
     .WithReference(retention)
     .WithEnvironment("ReverseProxy__Clusters__retention__Destinations__primary__Address", retention.GetEndpoint("http"))
+    .WithReference(console)
+    .WithEnvironment("ReverseProxy__Clusters__console__Destinations__primary__Address", console.GetEndpoint("http"))
     .WithEnvironment("Gateway__Keys__Url", keys.GetEndpoint("http"))
     .WithEnvironment("Gateway__Keys__ServiceToken", keysGatewayToken)
     // Access tokens from identity are validated at the gateway from identity's signing keys.

@@ -88,6 +88,7 @@ internal static class Extensions
         builder.Services.AddSingleton<IMailSender>(services => CreateMailSender(services));
 
         builder.AddOidc();
+        builder.Services.AddHostedService<Oidc.FirstPartyClients>();
         builder.Services.AddHostedService<MailRelay>();
         builder.AddEventBus("messaging", "identity").AddOutbox();
         return builder;

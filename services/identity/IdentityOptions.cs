@@ -23,6 +23,21 @@ public sealed class IdentityOptions
 
     /// <summary>Addresses whose X-Forwarded-For is believed (the gateway); "*" believes any hop (tests only).</summary>
     public List<string> TrustedProxies { get; set; } = [];
+
+    /// <summary>The platform's own clients (the console), registered at start-up: no consent page, any organization of the user.</summary>
+    public List<FirstPartyClient> FirstPartyClients { get; set; } = [];
+}
+
+/// <summary>A first-party web client (code + PKCE + refresh, confidential), e.g. the security console.</summary>
+public sealed class FirstPartyClient
+{
+    public string ClientId { get; set; } = "";
+
+    public string ClientSecret { get; set; } = "";
+
+    public string DisplayName { get; set; } = "";
+
+    public List<string> RedirectUris { get; set; } = [];
 }
 
 public sealed class PasswordSettings

@@ -51,6 +51,17 @@ internal sealed class IdentityOptionsValidator : IValidateOptions<IdentityOption
             errors.Add("Identity:Mail needs Folder (development) or SmtpHost (production): verification and reset mails must go somewhere.");
         }
 
+        for (var index = 0; index < options.FirstPartyClients.Count; index++)
+        {
+            var client = options.FirstPartyClients[index];
+            var path = $"Identity:FirstPartyClients:{index}";
+            if (!System.Text.RegularExpressions.Regex.IsMatch(client.ClientId ?? "", "^[a-z][a-z0-9-]{2,59}$")) errors.Add($"{path}:ClientId must be 3 to 60 lower-case letters, digits or dashes (not a cli_ id).");
+            if (client.ClientSecret is not { Length: >= 32 }) errors.Add($"{path}:ClientSecret must have at least 32 characters.");
+            if (client.RedirectUris.Count == 0 || client.RedirectUris.Any(u => !Uri.TryCreate(u, UriKind.Absolute, out var uri) || uri.Scheme != Uri.UriSchemeHttps || uri.Fragment.Length > 0))
+                errors.Add($"{path}:RedirectUris needs at least one absolute https URI without a fragment.");
+        }
+
+        if (options.FirstPartyClients.Select(c => c.ClientId).Distinct(StringComparer.Ordinal).Count() != options.FirstPartyClients.Count) errors.Add("Identity:FirstPartyClients ids must be unique.");
         return errors.Count == 0 ? ValidateOptionsResult.Success : ValidateOptionsResult.Fail(errors);
     }
 }

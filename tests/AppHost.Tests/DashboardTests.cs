@@ -13,7 +13,7 @@ namespace Platform.AppHost.Tests;
 [TestCaseOrderer(StepOrderer.TypeName, StepOrderer.AssemblyName)]
 public sealed class DashboardTests(DashboardTests.Platform platform) : IClassFixture<DashboardTests.Platform>
 {
-    private static readonly string[] topLevelResources = ["postgres", "redis", "messaging", "audit", "identity", "storage-us", "storage-eu", "keys", "retention", "residency", "gateway"];
+    private static readonly string[] topLevelResources = ["postgres", "redis", "messaging", "audit", "identity", "storage-us", "storage-eu", "keys", "retention", "residency", "console", "gateway"];
     private static readonly string[] expected =
     [
         "signed-in-with-the-printed-url", "every-resource-running-and-healthy", "gateway-console-log-visible", "trace-found-by-request-id",

@@ -57,11 +57,16 @@ public sealed class TestingApplication : IAsyncDisposable
             builder.Configuration[$"Parameters:{parameter.Name}"] = value;
         }
 
-        // Fixed ports (the gateway's 8443) would collide between test runs: every unproxied endpoint of a project gets a free one.
+        // Fixed ports (the gateway's 8443) would collide between test runs: every unproxied endpoint of a project gets a free one,
+        // except a gateway port the test chose itself (--Platform:GatewayPort=N, e.g. one from FreePort()): then identity's
+        // issuer and the links it makes are that port too, as a browser and the console's own calls need.
+        var chosenGatewayPort = args.Select(a => a.StartsWith("--Platform:GatewayPort=", StringComparison.Ordinal) ? a["--Platform:GatewayPort=".Length..] : null)
+            .LastOrDefault(a => a is not null) is { } chosen ? int.Parse(chosen, System.Globalization.CultureInfo.InvariantCulture) : (int?)null;
         foreach (var project in builder.Resources.OfType<ProjectResource>())
         {
             foreach (var endpoint in project.Annotations.OfType<EndpointAnnotation>().Where(e => !e.IsProxied))
             {
+                if (chosenGatewayPort is { } port && endpoint.Port == port) continue;
                 endpoint.Port = endpoint.TargetPort = FreePort();
             }
         }

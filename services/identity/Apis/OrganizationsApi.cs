@@ -21,6 +21,7 @@ internal static class OrganizationsApi
         v1.MapPost("/invitations/accept", Accept);
         v1.MapPut("/organizations/{orgId}/members/{userId}/role", ChangeRole);
         v1.MapDelete("/organizations/{orgId}/members/{userId}", Remove);
+        v1.MapGet("/organizations/{orgId}/settings", ReadSettings);
         v1.MapPut("/organizations/{orgId}/settings", Settings);
         v1.MapPut("/organizations/{orgId}/resources/{type}/{resourceId}/grants/{userId}", Grant);
         v1.MapDelete("/organizations/{orgId}/resources/{type}/{resourceId}/grants/{userId}", Revoke);
@@ -105,6 +106,15 @@ internal static class OrganizationsApi
         if (caller is null) return refusal!;
         if (!Ids.IsWellFormed(userId, "usr_")) return Problems.NoSuch("member");
         return Answer(await organizations.RemoveAsync(orgId, caller.UserId, role!, userId, access.Request(http), http.RequestAborted));
+    }
+
+    /// <summary>The organization as its member sees it (id, name, MFA enforcement, the caller's role): the console's overview.</summary>
+    public static async Task<IResult> ReadSettings(string orgId, HttpContext http, OrganizationService organizations, ApiAccess access)
+    {
+        var (caller, _, refusal) = await MemberAsync(orgId, http, organizations, access);
+        if (caller is null) return refusal!;
+        var organization = (await organizations.ListForUserAsync(caller.UserId, http.RequestAborted)).FirstOrDefault(o => o.Id == orgId);
+        return organization is null ? Problems.NoSuch("organization") : Results.Ok(Response(organization));
     }
 
     public static async Task<IResult> Settings(string orgId, SettingsRequest body, HttpContext http, OrganizationService organizations, ApiAccess access)

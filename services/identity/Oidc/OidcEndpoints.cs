@@ -89,7 +89,9 @@ internal static class OidcEndpoints
         // Consent is per organization: a client acting outside the organization that owns it needs an explicit grant
         // for that organization, which only the consent page gives (ID-OIDC), whatever the client's consent type.
         var actsIn = organization?.Id ?? "";
-        var crossOrganization = organization is not null && await owners.OrganizationOfAsync(request.ClientId!, http.RequestAborted) != organization.Id;
+        // The platform's own clients (the console) act for the user in any of the user's organizations, like identity's pages.
+        var firstParty = options.Value.FirstPartyClients.Any(c => c.ClientId == request.ClientId);
+        var crossOrganization = organization is not null && !firstParty && await owners.OrganizationOfAsync(request.ClientId!, http.RequestAborted) != organization.Id;
         var consented = await consents.HasAsync(user.Id, applicationId, actsIn, scopes, http.RequestAborted);
         if (!consented && http.Request.Query["platform_consent"] == "denied") return Refuse(Errors.AccessDenied, "The user denied access.");
         if (!consented && (crossOrganization || await applications.HasConsentTypeAsync(application, ConsentTypes.Explicit, http.RequestAborted)))

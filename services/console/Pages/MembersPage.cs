@@ -1,0 +1,116 @@
+using System.Text;
+using Platform.SecurityConsole.Api;
+using static Platform.SecurityConsole.Pages.Layout;
+using static Platform.SecurityConsole.Pages.OverviewPage;
+
+namespace Platform.SecurityConsole.Pages;
+
+/// <summary>Members and invitations (identity's API): every member sees the list; Owners and Admins invite, change roles, remove.</summary>
+internal static class MembersPage
+{
+    private static readonly string[] Roles = ["Owner", "Admin", "Developer", "Viewer", "Auditor"];
+
+    public static void MapMembersPage(this RouteGroupBuilder org)
+    {
+        org.MapGet("/members", List);
+        org.MapPost("/members/invite", Invite);
+        org.MapPost("/members/{userId}/role", ChangeRole);
+        org.MapPost("/members/{userId}/remove", Remove);
+    }
+
+    private static async Task<IResult> List(string org, string? done, HttpContext http, PlatformApi api)
+    {
+        var (user, instead) = await Guard.ForAsync(http, org);
+        if (user is null) return instead!;
+        var notice = done switch
+        {
+            "invited" => "The invitation is sent. It is valid for 7 days.",
+            "role" => "The role is changed.",
+            "removed" => "The member is removed.",
+            _ => null,
+        };
+        return await RenderAsync(http, user, api, notice, null, "", "Developer", null);
+    }
+
+    private static async Task<IResult> RenderAsync(HttpContext http, UserContext user, PlatformApi api, string? notice, ApiProblem? problem, string email, string role, string? emailError, int status = 200)
+    {
+        var org = user.OrganizationId!;
+        var members = await api.GetAsync(user, $"v1/organizations/{U(org)}/members", http.RequestAborted);
+        var body = new StringBuilder(Notice(notice));
+        body.Append(Problem(problem));
+        if (problem is { StepUpRequired: true }) body.Append(Guard.StepUpLink($"/console/o/{U(org)}/members"));
+        if (!members.Ok)
+        {
+            body.Append(Problem(members.Problem));
+            return Page(http, user, "Members", body.ToString(), members.Problem!.Status is 401 or 403 or 404 ? 403 : 502);
+        }
+
+        body.Append("""<div class="table"><table id="members"><caption>Who belongs to the organization</caption><thead><tr><th scope="col">Email</th><th scope="col">Role</th><th scope="col">Two-step verification</th>""");
+        if (user.IsAdministrator) body.Append("<th scope=\"col\">Actions</th>");
+        body.Append("</tr></thead><tbody>");
+        foreach (var member in Items(members.Body))
+        {
+            var id = Text(member, "userId")!;
+            var memberRole = Text(member, "role");
+            body.Append($"""<tr data-id="{E(id)}" data-email="{E(Text(member, "email"))}"><td>{E(Text(member, "email"))}</td><td class="role">{E(memberRole)}</td><td>{(member.GetProperty("mfaEnrolled").GetBoolean() ? "on" : "off")}</td>""");
+            if (user.IsAdministrator)
+            {
+                body.Append("<td>");
+                if (id != user.UserId)
+                {
+                    body.Append(Form(http, $"/console/o/{U(org)}/members/{U(id)}/role", Select("role", "Role", Roles, memberRole, id: "role-" + id), "Change role", "role-form-" + id));
+                    body.Append(Form(http, $"/console/o/{U(org)}/members/{U(id)}/remove", "", "Remove", "remove-" + id, buttonClass: "danger"));
+                }
+                else body.Append("you");
+                body.Append("</td>");
+            }
+
+            body.Append("</tr>");
+        }
+
+        body.Append("</tbody></table></div>");
+        if (user.IsAdministrator)
+        {
+            body.Append("<h2>Invite someone</h2>");
+            body.Append(Form(http, $"/console/o/{U(org)}/members/invite",
+                Field("email", "Email address", email, emailError, "email", "autocomplete=\"off\" maxlength=\"254\"")
+                + Select("role", "Role", Roles, role, id: "invite-role"),
+                "Send invitation", "invite"));
+            body.Append("<p class=\"hint\">The invitation mail carries a code the person types after signing in with that address. Pending invitations expire after 7 days; identity has no API to list or withdraw them yet.</p>");
+        }
+
+        return Page(http, user, "Members", body.ToString(), status);
+    }
+
+    private static async Task<IResult> Invite(string org, HttpContext http, PlatformApi api)
+    {
+        var (user, instead) = await Guard.ForAsync(http, org);
+        if (user is null) return instead!;
+        var email = http.Request.Form["email"].ToString().Trim();
+        var role = http.Request.Form["role"].ToString();
+        if (email.Length is 0 or > 254 || !email.Contains('@')) return await RenderAsync(http, user, api, null, null, email, role, "Enter an email address, like name@example.com.", 400);
+        var invited = await api.SendAsync(user, HttpMethod.Post, $"v1/organizations/{U(org)}/invitations", new { email, role }, http.RequestAborted);
+        if (!invited.Ok) return await RenderAsync(http, user, api, null, invited.Problem, email, role, invited.Problem!.ErrorFor("email"), invited.Problem.Status);
+        return Results.Redirect($"/console/o/{U(org)}/members?done=invited");
+    }
+
+    private static async Task<IResult> ChangeRole(string org, string userId, HttpContext http, PlatformApi api)
+    {
+        var (user, instead) = await Guard.ForAsync(http, org);
+        if (user is null) return instead!;
+        if (!Guard.IsResourceId(userId)) return Standalone(http, "No such member", "<p id=\"refusal\">That is not a user id.</p>", 404);
+        var changed = await api.SendAsync(user, HttpMethod.Put, $"v1/organizations/{U(org)}/members/{U(userId)}/role", new { role = http.Request.Form["role"].ToString() }, http.RequestAborted);
+        if (!changed.Ok) return await RenderAsync(http, user, api, null, changed.Problem, "", "Developer", null, changed.Problem!.Status);
+        return Results.Redirect($"/console/o/{U(org)}/members?done=role");
+    }
+
+    private static async Task<IResult> Remove(string org, string userId, HttpContext http, PlatformApi api)
+    {
+        var (user, instead) = await Guard.ForAsync(http, org);
+        if (user is null) return instead!;
+        if (!Guard.IsResourceId(userId)) return Standalone(http, "No such member", "<p id=\"refusal\">That is not a user id.</p>", 404);
+        var removed = await api.SendAsync(user, HttpMethod.Delete, $"v1/organizations/{U(org)}/members/{U(userId)}", null, http.RequestAborted);
+        if (!removed.Ok) return await RenderAsync(http, user, api, null, removed.Problem, "", "Developer", null, removed.Problem!.Status);
+        return Results.Redirect($"/console/o/{U(org)}/members?done=removed");
+    }
+}
