@@ -2,6 +2,7 @@ using Platform.Identity;
 using Platform.Identity.Apis;
 using Platform.Identity.Oidc;
 using Platform.Identity.Pages;
+using Platform.Identity.Scim;
 using Platform.Identity.Sessions;
 using Platform.Identity.Sso;
 
@@ -29,6 +30,7 @@ app.MapOrganizationChoicePages();
 app.MapInvitationPages();
 app.MapSsoApi();
 app.MapSsoPages();
+app.MapScim();
 
 app.Run();
 return 0;
