@@ -53,26 +53,40 @@ internal static class Bench
         var token = "scim_" + Base64Url.EncodeToString(RandomNumberGenerator.GetBytes(32));
         await using var db = Npgsql.NpgsqlDataSource.Create(servers.GetConnectionString("identitydb"));
         var seed = Stopwatch.StartNew();
-        await using (var command = db.CreateCommand(
+        // One statement per command: positional parameters take no multi-statement batches.
+        string[] statements =
+        [
+            "INSERT INTO organizations (id, name, created_at) VALUES ('org_scimbench', 'scim bench', now())",
+            "INSERT INTO scim_tokens (org_id, token_hash, hint, default_role, created_by, created_at) VALUES ('org_scimbench', $1, $2, 'Viewer', 'usr_bench', now())",
             """
-            INSERT INTO organizations (id, name, created_at) VALUES ('org_scimbench', 'scim bench', now());
-            INSERT INTO scim_tokens (org_id, token_hash, hint, default_role, created_by, created_at) VALUES ('org_scimbench', $1, $2, 'Viewer', 'usr_bench', now());
             INSERT INTO users (id, email, email_normalized, password_hash, created_at)
-              SELECT 'usr_scimbench' || i, 'person' || i || '@example.com', 'person' || i || '@example.com', '!sso', now() FROM generate_series(1, $3) AS i;
+              SELECT 'usr_scimbench' || i, 'person' || i || '@example.com', 'person' || i || '@example.com', '!sso', now() FROM generate_series(1, $1) AS i
+            """,
+            """
             INSERT INTO scim_users (org_id, user_id, user_name, user_name_normalized, external_id, active, resource, created_account, version, created_at, updated_at)
               SELECT 'org_scimbench', 'usr_scimbench' || i, 'Person' || i || '@example.com', 'person' || i || '@example.com', 'ext' || i, true,
                      jsonb_build_object('userName', 'Person' || i || '@example.com', 'displayName', 'Person ' || i, 'active', true,
                                         'name', jsonb_build_object('givenName', 'Person', 'familyName', i::text),
                                         'emails', jsonb_build_array(jsonb_build_object('value', 'person' || i || '@example.com', 'type', 'work', 'primary', true))),
                      true, 1, now() + i * interval '1 millisecond', now()
-                FROM generate_series(1, $3) AS i;
-            INSERT INTO memberships (org_id, user_id, role, created_at) SELECT 'org_scimbench', 'usr_scimbench' || i, 'Viewer', now() FROM generate_series(1, $3) AS i;
-            ANALYZE users; ANALYZE scim_users; ANALYZE memberships;
-            """))
+                FROM generate_series(1, $1) AS i
+            """,
+            "INSERT INTO memberships (org_id, user_id, role, created_at) SELECT 'org_scimbench', 'usr_scimbench' || i, 'Viewer', now() FROM generate_series(1, $1) AS i",
+            "ANALYZE users", "ANALYZE scim_users", "ANALYZE memberships",
+        ];
+        foreach (var sql in statements)
         {
-            command.Parameters.AddWithValue(SHA256.HashData(Encoding.UTF8.GetBytes(token)));
-            command.Parameters.AddWithValue(token[..9]);
-            command.Parameters.AddWithValue(users);
+            await using var command = db.CreateCommand(sql);
+            if (sql.Contains("$2", StringComparison.Ordinal))
+            {
+                command.Parameters.AddWithValue(SHA256.HashData(Encoding.UTF8.GetBytes(token)));
+                command.Parameters.AddWithValue(token[..9]);
+            }
+            else if (sql.Contains("$1", StringComparison.Ordinal))
+            {
+                command.Parameters.AddWithValue(users);
+            }
+
             await command.ExecuteNonQueryAsync();
         }
 
