@@ -17,6 +17,9 @@ internal enum CredentialKind
     /// <summary>The identity service's session cookie, which the identity service checks.</summary>
     SessionCookie,
 
+    /// <summary><c>Authorization: Bearer scim_…</c>: an organization's SCIM token, which the identity service checks; only on <c>/scim/v2</c>.</summary>
+    ScimToken,
+
     /// <summary>An <c>Authorization</c> the gateway does not take: another scheme, or a bearer value that is neither a key nor a JWT (an operator token).</summary>
     Unrecognized,
 
@@ -35,6 +38,7 @@ internal sealed record Credential(CredentialKind Kind, string? Value)
     public static readonly Credential Unrecognized = new(CredentialKind.Unrecognized, null);
     public static readonly Credential Basic = new(CredentialKind.Basic, null);
     public static readonly Credential SessionCookie = new(CredentialKind.SessionCookie, null);
+    public static readonly Credential ScimToken = new(CredentialKind.ScimToken, null);
 
     /// <summary>Whether the gateway verifies it itself (a key or an access token), and so charges a refusal to the client address.</summary>
     public bool VerifiedHere => Kind is CredentialKind.ApiKey or CredentialKind.AccessToken;
@@ -99,6 +103,7 @@ internal sealed record Credential(CredentialKind Kind, string? Value)
         if (!value.StartsWith("Bearer ", StringComparison.OrdinalIgnoreCase)) return Unrecognized;
         var bearer = value["Bearer ".Length..].Trim();
         if (bearer.StartsWith("sk_", StringComparison.Ordinal)) return new Credential(CredentialKind.ApiKey, bearer);
+        if (bearer.StartsWith("scim_", StringComparison.Ordinal)) return ScimToken;
         return LooksLikeJwt(bearer) ? new Credential(CredentialKind.AccessToken, bearer) : Unrecognized;
     }
 

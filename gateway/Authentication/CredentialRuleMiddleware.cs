@@ -11,13 +11,15 @@ namespace Platform.Gateway.Authentication;
 /// <c>multiple-credentials</c>: otherwise one credential could pick the organization's allowlist and limits while
 /// another acted upstream;</item>
 /// <item>a bearer value that is neither an API key nor a JWT (a static operator token) and any scheme other than
-/// Bearer and Basic are a 401 <c>invalid-token</c>: they never reach a service through the public edge;</item>
+/// Bearer and Basic are a 401 <c>invalid-token</c>: they never reach a service through the public edge; so is an
+/// organization's SCIM token (<c>Bearer scim_…</c>) outside <c>/scim/v2</c>, where identity checks it;</item>
 /// <item>identity headers a client sends (<c>X-Platform-*</c>) are removed: only the gateway sets them.</item>
 /// </list>
 /// </summary>
 internal sealed class CredentialRuleMiddleware(RequestDelegate next, IOptions<UserTokenOptions> options)
 {
     private const string HeaderPrefix = "X-Platform-";
+    private static readonly PathString ScimPath = "/scim/v2";
     private readonly string sessionCookie = options.Value.SessionCookie;
 
     public Task InvokeAsync(HttpContext context)
@@ -30,7 +32,9 @@ internal sealed class CredentialRuleMiddleware(RequestDelegate next, IOptions<Us
                 "Send one credential: an API key, an access token, client credentials or a session, not several.");
         }
 
-        if (credential.Kind == CredentialKind.Unrecognized)
+        // A SCIM token is the identity service's to check, and only on the SCIM API: anywhere else it is no credential.
+        if (credential.Kind == CredentialKind.Unrecognized
+            || (credential.Kind == CredentialKind.ScimToken && !context.Request.Path.StartsWithSegments(ScimPath, StringComparison.Ordinal)))
         {
             context.Response.Headers.WWWAuthenticate = "Bearer error=\"invalid_token\"";
             return EdgeProblem.WriteAsync(context, 401, "invalid-token", "The credential is not accepted here",

@@ -13,6 +13,7 @@ using Platform.Identity.Mfa;
 using Platform.Identity.Oidc;
 using Platform.Identity.Organizations;
 using Platform.Identity.Passwords;
+using Platform.Identity.Scim;
 using Platform.Identity.Sessions;
 using Platform.Identity.Sessions.KeyRing;
 using Platform.Messaging;
@@ -87,6 +88,7 @@ internal static class Extensions
             .ConfigurePrimaryHttpMessageHandler(services => Sso.IdpNetwork.Handler(services.GetRequiredService<IOptions<IdentityOptions>>().Value.Sso.AllowPrivateNetworks));
         builder.Services.AddSingleton<IMailSender>(services => CreateMailSender(services));
 
+        builder.AddScimServices();
         builder.AddOidc();
         builder.Services.AddHostedService<Oidc.FirstPartyClients>();
         builder.Services.AddHostedService<MailRelay>();

@@ -2,6 +2,7 @@ using Platform.Identity;
 using Platform.Identity.Apis;
 using Platform.Identity.Oidc;
 using Platform.Identity.Pages;
+using Platform.Identity.Scim;
 using Platform.Identity.Sessions;
 using Platform.Identity.Sso;
 using Platform.Identity.Sso.Saml;
@@ -32,6 +33,7 @@ app.MapSsoApi();
 app.MapSsoPages();
 app.MapSamlApi();
 app.MapSamlPages();
+app.MapScim();
 
 app.Run();
 return 0;

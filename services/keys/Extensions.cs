@@ -56,7 +56,9 @@ internal static class Extensions
         builder.AddKeySecrets();
 
         // Registered after the migrator, so the relay never looks for a missing outbox table.
-        builder.AddEventBus("messaging", "keys").AddOutbox();
+        builder.AddEventBus("messaging", "keys").AddOutbox()
+            .WithInbox()
+            .AddSubscription<Platform.Messaging.Contracts.MemberDeprovisioned, MemberDeprovisionedHandler>();
         return builder;
     }
 }

@@ -217,6 +217,63 @@ internal static class IdentitySchema
         CREATE INDEX saml_assertions_expiry ON saml_assertions (expires_at);
         """;
 
+    // SCIM 2.0 provisioning (issue 18 item 6): one bearer token per organization (SHA-256 only), the SCIM view of the
+    // organization's provisioned users (the resource as sent, with the columns filters and uniqueness need), groups
+    // and their members, and the Owner's group -> role mappings.
+    private const string Scim = """
+        CREATE TABLE scim_tokens (
+            org_id text PRIMARY KEY REFERENCES organizations(id) ON DELETE CASCADE,
+            token_hash bytea NOT NULL UNIQUE,
+            hint text NOT NULL,
+            default_role text NOT NULL,
+            created_by text NOT NULL,
+            created_at timestamptz NOT NULL
+        );
+        CREATE TABLE scim_users (
+            org_id text NOT NULL REFERENCES organizations(id) ON DELETE CASCADE,
+            user_id text NOT NULL REFERENCES users(id) ON DELETE CASCADE,
+            user_name text NOT NULL,
+            user_name_normalized text NOT NULL,
+            external_id text,
+            active boolean NOT NULL,
+            resource jsonb NOT NULL,
+            created_account boolean NOT NULL,
+            version bigint NOT NULL,
+            created_at timestamptz NOT NULL,
+            updated_at timestamptz NOT NULL,
+            PRIMARY KEY (org_id, user_id)
+        );
+        -- userName is unique per organization, case-insensitively (RFC 7643 section 4.1.1, caseExact false).
+        CREATE UNIQUE INDEX scim_users_user_name ON scim_users (org_id, user_name_normalized);
+        CREATE INDEX scim_users_listing ON scim_users (org_id, created_at, user_id);
+        CREATE TABLE scim_groups (
+            id text PRIMARY KEY,
+            org_id text NOT NULL REFERENCES organizations(id) ON DELETE CASCADE,
+            display_name text NOT NULL,
+            display_name_normalized text NOT NULL,
+            external_id text,
+            version bigint NOT NULL,
+            created_at timestamptz NOT NULL,
+            updated_at timestamptz NOT NULL
+        );
+        CREATE UNIQUE INDEX scim_groups_display_name ON scim_groups (org_id, display_name_normalized);
+        CREATE TABLE scim_group_members (
+            group_id text NOT NULL REFERENCES scim_groups(id) ON DELETE CASCADE,
+            org_id text NOT NULL,
+            user_id text NOT NULL,
+            PRIMARY KEY (group_id, user_id),
+            FOREIGN KEY (org_id, user_id) REFERENCES scim_users(org_id, user_id) ON DELETE CASCADE
+        );
+        CREATE INDEX scim_group_members_user ON scim_group_members (org_id, user_id);
+        -- A SCIM group (by id or display name, lower-cased) gives its members a role; never Owner.
+        CREATE TABLE scim_role_mappings (
+            org_id text NOT NULL REFERENCES organizations(id) ON DELETE CASCADE,
+            group_ref text NOT NULL,
+            role text NOT NULL CHECK (role IN ('Admin', 'Developer', 'Viewer', 'Auditor')),
+            PRIMARY KEY (org_id, group_ref)
+        );
+        """;
+
     /// <summary>The tables as versioned steps: a change is a new step, never an edit of a released one. Step 1 is idempotent,
     /// so it adopts a database made before steps were versioned.</summary>
     public static readonly Schema Definition = new(
@@ -224,7 +281,8 @@ internal static class IdentitySchema
         SchemaStep.Sql(1, "baseline", Sql),
         SchemaStep.Sql(2, "sessions and second-factor counters", SessionsAndSecondFactors),
         SchemaStep.Sql(3, "single sign-on", SingleSignOn),
-        SchemaStep.Sql(4, "saml", Saml));
+        SchemaStep.Sql(4, "saml", Saml),
+        SchemaStep.Sql(5, "scim", Scim));
 
     public static Task ApplyAsync(NpgsqlDataSource dataSource, CancellationToken cancellationToken) =>
         SchemaMigrations.ApplyAsync(dataSource, Definition, EmptyServices.Instance, cancellationToken);

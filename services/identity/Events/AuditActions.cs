@@ -39,4 +39,15 @@ internal static class AuditActions
     public const string SsoUserProvisioned = "identity.sso.user_provisioned";
     public const string SsoRefused = "identity.sso.refused";
     public const string SsoBreakGlass = "identity.sso.break_glass";
+    public const string ScimTokenCreated = "identity.scim.token_created";
+    public const string ScimTokenRevoked = "identity.scim.token_revoked";
+    public const string ScimRoleMappingsChanged = "identity.scim.role_mappings_changed";
+    public const string ScimUserProvisioned = "identity.scim.user_provisioned";
+    public const string ScimUserUpdated = "identity.scim.user_updated";
+    public const string ScimUserDeprovisioned = "identity.scim.user_deprovisioned";
+    public const string ScimUserDeleted = "identity.scim.user_deleted";
+    public const string ScimGroupCreated = "identity.scim.group_created";
+    public const string ScimGroupUpdated = "identity.scim.group_updated";
+    public const string ScimGroupDeleted = "identity.scim.group_deleted";
+    public const string ScimRefused = "identity.scim.refused";
 }

@@ -1,3 +1,4 @@
+using Npgsql;
 using StackExchange.Redis;
 
 namespace Platform.Keys.Events;
@@ -8,7 +9,7 @@ namespace Platform.Keys.Events;
 /// <c>platform:organizations:network-policy-changed</c>. Pub/sub reaches every subscribed gateway within
 /// milliseconds; a gateway that missed it (disconnected) still learns from the outbox event or its cache's expiry.
 /// </summary>
-internal sealed partial class GatewayInvalidations(IConnectionMultiplexer redis, ILogger<GatewayInvalidations> logger)
+internal sealed partial class GatewayInvalidations(IConnectionMultiplexer redis, Npgsql.NpgsqlDataSource dataSource, ILogger<GatewayInvalidations> logger)
 {
     public const string KeyChannel = "platform:keys:invalidated";
 
@@ -17,6 +18,32 @@ internal sealed partial class GatewayInvalidations(IConnectionMultiplexer redis,
     public Task KeyChangedAsync(string keyId) => PublishAsync(KeyChannel, keyId);
 
     public Task NetworkPolicyChangedAsync(string organizationId) => PublishAsync(NetworkPolicyChannel, organizationId);
+
+    /// <summary>
+    /// For revocations made inside an event handler's transaction, which commits after the handler returns: tells the
+    /// gateways once the rows read as revoked (checked every 50 ms, for at most 30 s), so that no gateway re-reads the key
+    /// as valid between the message and the commit and caches that answer.
+    /// </summary>
+    public void KeysRevokedAfterCommit(IReadOnlyList<string> keyIds) => _ = Task.Run(async () =>
+    {
+        var waited = System.Diagnostics.Stopwatch.StartNew();
+        try
+        {
+            while (waited.Elapsed < TimeSpan.FromSeconds(30))
+            {
+                await using var command = dataSource.CreateCommand("SELECT count(*) FROM api_keys WHERE id = ANY($1) AND revoked_at IS NOT NULL");
+                command.Parameters.AddWithValue(keyIds.ToArray());
+                if ((long)(await command.ExecuteScalarAsync())! == keyIds.Count) break;
+                await Task.Delay(50);
+            }
+        }
+        catch (Exception exception) when (exception is NpgsqlException or TimeoutException)
+        {
+            LogPublishFailed(logger, string.Join(',', keyIds), KeyChannel, exception);
+        }
+
+        foreach (var id in keyIds) await KeyChangedAsync(id);
+    });
 
     private async Task PublishAsync(string channel, string id)
     {

@@ -1,0 +1,239 @@
+using System.Globalization;
+using System.Text.Json;
+using System.Text.Json.Nodes;
+using Microsoft.Extensions.Options;
+using Platform.Identity.Apis;
+using Platform.Identity.Events;
+using Platform.Identity.Scim.Filters;
+
+namespace Platform.Identity.Scim;
+
+/// <summary>
+/// <c>/scim/v2</c> (RFC 7644) for the organization of the SCIM token (<see cref="ScimAuthenticationHandler"/>): Users,
+/// Groups and the discovery resources. Every refusal is a SCIM error with <c>scimType</c> where one applies, and
+/// for a valid token an <c>identity.scim.refused</c> audit entry; nothing is changed by a refused request (each
+/// change is one transaction, rolled back by the error).
+/// </summary>
+internal static class ScimApi
+{
+    private const int DefaultCount = 100;
+
+    public static IEndpointRouteBuilder MapScimApi(this IEndpointRouteBuilder app)
+    {
+        var scim = app.MapGroup("/scim/v2").RequireAuthorization(ScimAuthenticationHandler.PolicyName).AddEndpointFilter(RefusalsAsync);
+        scim.MapGet("/ServiceProviderConfig", (IOptions<IdentityOptions> o) => ScimResults.Json(200, ScimDiscovery.ServiceProviderConfig(Base(o))));
+        scim.MapGet("/ResourceTypes", (IOptions<IdentityOptions> o) =>
+            ScimResults.Json(200, ScimRepresentation.List(2, 1, [ScimDiscovery.ResourceType(ScimSchemas.Users, Base(o)), ScimDiscovery.ResourceType(ScimSchemas.Groups, Base(o))])));
+        scim.MapGet("/ResourceTypes/{name}", (string name, IOptions<IdentityOptions> o) => name switch
+        {
+            "User" => ScimResults.Json(200, ScimDiscovery.ResourceType(ScimSchemas.Users, Base(o))),
+            "Group" => ScimResults.Json(200, ScimDiscovery.ResourceType(ScimSchemas.Groups, Base(o))),
+            _ => throw ScimError.NotFound("ResourceType", name),
+        });
+        scim.MapGet("/Schemas", (IOptions<IdentityOptions> o) =>
+        {
+            var all = ScimDiscovery.Schemas(Base(o)).ToList();
+            return ScimResults.Json(200, ScimRepresentation.List(all.Count, 1, all));
+        });
+        scim.MapGet("/Schemas/{id}", (string id, IOptions<IdentityOptions> o) =>
+            ScimDiscovery.Schemas(Base(o)).FirstOrDefault(s => s["id"]!.GetValue<string>() == id) is { } schema
+                ? ScimResults.Json(200, schema)
+                : throw ScimError.NotFound("Schema", id));
+
+        scim.MapGet("/Users", ListUsers);
+        scim.MapPost("/Users", CreateUser);
+        scim.MapGet("/Users/{id}", GetUser);
+        scim.MapPut("/Users/{id}", ReplaceUser);
+        scim.MapPatch("/Users/{id}", PatchUser);
+        scim.MapDelete("/Users/{id}", DeleteUser);
+        scim.MapGet("/Groups", ListGroups);
+        scim.MapPost("/Groups", CreateGroup);
+        scim.MapGet("/Groups/{id}", GetGroup);
+        scim.MapPut("/Groups/{id}", ReplaceGroup);
+        scim.MapPatch("/Groups/{id}", PatchGroup);
+        scim.MapDelete("/Groups/{id}", DeleteGroup);
+        return app;
+    }
+
+    private static string Base(IOptions<IdentityOptions> options) => ScimAdminApi.BaseUrl(options.Value.Issuer);
+
+    private static ScimCaller Caller(HttpContext http, ApiAccess access) =>
+        new(http.User.FindFirst(ScimAuthenticationHandler.OrganizationClaim)!.Value, "scim:" + http.User.FindFirst(ScimAuthenticationHandler.HintClaim)!.Value, access.Request(http));
+
+    private static async Task<IResult> ListUsers(HttpContext http, ApiAccess access, ScimUserStore store, IOptions<IdentityOptions> options)
+    {
+        var caller = Caller(http, access);
+        var (filter, startIndex, count, projection) = Query(http, ScimSchemas.Users);
+        var page = await store.ListAsync(caller.OrgId, filter, startIndex, count, http.RequestAborted);
+        var groups = await store.GroupsOfAsync(caller.OrgId, page.Items.Select(u => u.UserId).ToList(), http.RequestAborted);
+        var resources = page.Items.Select(u => Project(ScimRepresentation.User(u, groups[u.UserId], Base(options)), projection)).ToList();
+        return ScimResults.Json(200, ScimRepresentation.List(page.Total, page.StartIndex, resources));
+    }
+
+    private static async Task<IResult> GetUser(string id, HttpContext http, ApiAccess access, ScimUserStore store, IOptions<IdentityOptions> options)
+    {
+        var caller = Caller(http, access);
+        var projection = ScimProjection.Parse(http.Request.Query["attributes"], http.Request.Query["excludedAttributes"], ScimSchemas.Users);
+        var row = Model.Ids.IsWellFormed(id, "usr_") ? await store.GetAsync(caller.OrgId, id, http.RequestAborted) : null;
+        if (row is null) throw ScimError.NotFound("User", id);
+        return await UserAnswerAsync(http, caller, store, row, options, 200, projection);
+    }
+
+    private static async Task<IResult> CreateUser(HttpContext http, ApiAccess access, ScimUsers users, ScimUserStore store, IOptions<IdentityOptions> options)
+    {
+        var caller = Caller(http, access);
+        var row = await users.CreateAsync(caller, await BodyAsync(http), http.RequestAborted);
+        return await UserAnswerAsync(http, caller, store, row, options, 201, null, location: true);
+    }
+
+    private static async Task<IResult> ReplaceUser(string id, HttpContext http, ApiAccess access, ScimUsers users, ScimUserStore store, IOptions<IdentityOptions> options)
+    {
+        var caller = Caller(http, access);
+        var row = await users.ReplaceAsync(caller, id, await BodyAsync(http), IfMatch(http), http.RequestAborted);
+        return await UserAnswerAsync(http, caller, store, row, options, 200, null);
+    }
+
+    private static async Task<IResult> PatchUser(string id, HttpContext http, ApiAccess access, ScimUsers users, ScimUserStore store, IOptions<IdentityOptions> options)
+    {
+        var caller = Caller(http, access);
+        var row = await users.PatchAsync(caller, id, await BodyAsync(http), IfMatch(http), http.RequestAborted);
+        return await UserAnswerAsync(http, caller, store, row, options, 200, null);
+    }
+
+    private static async Task<IResult> DeleteUser(string id, HttpContext http, ApiAccess access, ScimUsers users)
+    {
+        await users.DeleteAsync(Caller(http, access), id, IfMatch(http), http.RequestAborted);
+        return Results.NoContent();
+    }
+
+    private static async Task<IResult> ListGroups(HttpContext http, ApiAccess access, ScimGroups groups, IOptions<IdentityOptions> options)
+    {
+        var caller = Caller(http, access);
+        var (filter, startIndex, count, projection) = Query(http, ScimSchemas.Groups);
+        var page = await groups.ListAsync(caller.OrgId, filter, startIndex, count, http.RequestAborted);
+        var names = await groups.DisplayNamesAsync(caller.OrgId, page.Items.SelectMany(g => g.Members), http.RequestAborted);
+        var resources = page.Items.Select(g => Project(ScimRepresentation.Group(g, names, Base(options)), projection)).ToList();
+        return ScimResults.Json(200, ScimRepresentation.List(page.Total, page.StartIndex, resources));
+    }
+
+    private static async Task<IResult> GetGroup(string id, HttpContext http, ApiAccess access, ScimGroups groups, IOptions<IdentityOptions> options)
+    {
+        var caller = Caller(http, access);
+        var projection = ScimProjection.Parse(http.Request.Query["attributes"], http.Request.Query["excludedAttributes"], ScimSchemas.Groups);
+        var row = await groups.GetAsync(caller.OrgId, id, http.RequestAborted) ?? throw ScimError.NotFound("Group", id);
+        return await GroupAnswerAsync(caller, groups, row, options, 200, projection);
+    }
+
+    private static async Task<IResult> CreateGroup(HttpContext http, ApiAccess access, ScimGroups groups, IOptions<IdentityOptions> options)
+    {
+        var caller = Caller(http, access);
+        var row = await groups.CreateAsync(caller, await BodyAsync(http), http.RequestAborted);
+        return await GroupAnswerAsync(caller, groups, row, options, 201, null, location: true);
+    }
+
+    private static async Task<IResult> ReplaceGroup(string id, HttpContext http, ApiAccess access, ScimGroups groups, IOptions<IdentityOptions> options)
+    {
+        var caller = Caller(http, access);
+        var row = await groups.ReplaceAsync(caller, id, await BodyAsync(http), IfMatch(http), http.RequestAborted);
+        return await GroupAnswerAsync(caller, groups, row, options, 200, null);
+    }
+
+    private static async Task<IResult> PatchGroup(string id, HttpContext http, ApiAccess access, ScimGroups groups, IOptions<IdentityOptions> options)
+    {
+        var caller = Caller(http, access);
+        var row = await groups.PatchAsync(caller, id, await BodyAsync(http), IfMatch(http), http.RequestAborted);
+        return await GroupAnswerAsync(caller, groups, row, options, 200, null);
+    }
+
+    private static async Task<IResult> DeleteGroup(string id, HttpContext http, ApiAccess access, ScimGroups groups)
+    {
+        await groups.DeleteAsync(Caller(http, access), id, IfMatch(http), http.RequestAborted);
+        return Results.NoContent();
+    }
+
+    private static async Task<IResult> UserAnswerAsync(HttpContext http, ScimCaller caller, ScimUserStore store, ScimUserRow row, IOptions<IdentityOptions> options, int status,
+        ScimProjection? projection, bool location = false)
+    {
+        var groups = await store.GroupsOfAsync(caller.OrgId, [row.UserId], http.RequestAborted);
+        var resource = ScimRepresentation.User(row, groups[row.UserId], Base(options));
+        return ScimResults.Json(status, Project(resource, projection), ETags.Of(row.Version), location ? resource["meta"]!["location"]!.GetValue<string>() : null);
+    }
+
+    private static async Task<IResult> GroupAnswerAsync(ScimCaller caller, ScimGroups groups, ScimGroupRow row, IOptions<IdentityOptions> options, int status,
+        ScimProjection? projection, bool location = false)
+    {
+        var names = await groups.DisplayNamesAsync(caller.OrgId, row.Members, CancellationToken.None);
+        var resource = ScimRepresentation.Group(row, names, Base(options));
+        return ScimResults.Json(status, Project(resource, projection), ETags.Of(row.Version), location ? resource["meta"]!["location"]!.GetValue<string>() : null);
+    }
+
+    private static JsonObject Project(JsonObject resource, ScimProjection? projection) => projection is null ? resource : projection.Apply(resource);
+
+    private static string? IfMatch(HttpContext http) => http.Request.Headers.IfMatch.Count == 0 ? null : http.Request.Headers.IfMatch.ToString();
+
+    private static (ScimFilter? Filter, int StartIndex, int Count, ScimProjection? Projection) Query(HttpContext http, ScimResourceSchema schema)
+    {
+        var query = http.Request.Query;
+        var filterText = query["filter"].ToString();
+        var filter = string.IsNullOrWhiteSpace(filterText) ? null : ScimFilterParser.Parse(filterText);
+        // RFC 7644 section 3.4.2.4: startIndex below 1 is 1; a negative count is 0; the service caps count.
+        var startIndex = Integer(query["startIndex"], "startIndex", 1);
+        var count = Integer(query["count"], "count", DefaultCount);
+        if (query.ContainsKey("sortBy") || query.ContainsKey("sortOrder")) throw ScimError.InvalidValue("Sorting is not supported (see ServiceProviderConfig).");
+        return (filter, Math.Max(1, startIndex), Math.Clamp(count, 0, ScimDiscovery.MaxResults),
+            ScimProjection.Parse(query["attributes"], query["excludedAttributes"], schema));
+    }
+
+    private static int Integer(Microsoft.Extensions.Primitives.StringValues value, string name, int fallback)
+    {
+        if (value.Count == 0 || string.IsNullOrEmpty(value.ToString())) return fallback;
+        return int.TryParse(value.ToString(), NumberStyles.AllowLeadingSign, CultureInfo.InvariantCulture, out var number)
+            ? number
+            : throw ScimError.InvalidValue($"'{name}' must be an integer.");
+    }
+
+    private static async Task<JsonObject> BodyAsync(HttpContext http)
+    {
+        var type = http.Request.ContentType ?? "";
+        if (!type.StartsWith(ScimResults.MediaType, StringComparison.OrdinalIgnoreCase) && !type.StartsWith("application/json", StringComparison.OrdinalIgnoreCase))
+        {
+            throw new ScimError(415, null, "Send the resource as application/scim+json.");
+        }
+
+        try
+        {
+            return await JsonNode.ParseAsync(http.Request.Body, documentOptions: new JsonDocumentOptions { MaxDepth = 16 }, cancellationToken: http.RequestAborted) as JsonObject
+                ?? throw ScimError.InvalidSyntax("The body must be a JSON object.");
+        }
+        catch (JsonException)
+        {
+            throw ScimError.InvalidSyntax("The body is not valid JSON.");
+        }
+    }
+
+    /// <summary>Turns a <see cref="ScimError"/> into its answer and audits it as a refusal of the token's organization.</summary>
+    private static async ValueTask<object?> RefusalsAsync(EndpointFilterInvocationContext context, EndpointFilterDelegate next)
+    {
+        try
+        {
+            return await next(context);
+        }
+        catch (ScimError error)
+        {
+            var http = context.HttpContext;
+            var services = http.RequestServices;
+            var access = services.GetRequiredService<ApiAccess>();
+            var caller = Caller(http, access);
+            var details = new Dictionary<string, string>
+            {
+                ["status"] = error.Status.ToString(CultureInfo.InvariantCulture),
+                ["reason"] = error.ScimType ?? error.Status switch { 404 => "not-found", 403 => "forbidden", 412 => "precondition-failed", _ => "refused" },
+                ["method"] = http.Request.Method,
+            };
+            await services.GetRequiredService<AuditTrail>().RecordAsync(
+                caller.Request.Audit(services.GetRequiredService<TimeProvider>().GetUtcNow(), caller.Actor, AuditActions.ScimRefused, "failure", http.Request.Path, caller.OrgId, details),
+                CancellationToken.None);
+            return ScimResults.Error(error);
+        }
+    }
+}
