@@ -36,7 +36,6 @@ public sealed class DashboardTests(DashboardTests.Platform platform) : IClassFix
         Assert.Equal(HttpStatusCode.Unauthorized, response.StatusCode);
         var requestId = response.Headers.GetValues("X-Request-Id").Single();
 
-        await DebianPackages.EnsureAsync("chromium", ["chromium"]);
         await NodeScripts.InstallAsync();
         var (exitCode, output) = await NodeScripts.RunAsync("dashboard.mjs", TimeSpan.FromMinutes(4), new Dictionary<string, string>
         {
