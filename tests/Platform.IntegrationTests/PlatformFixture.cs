@@ -51,6 +51,9 @@ public sealed class PlatformFixture : IAsyncLifetime
         App.WithEnvironment("gateway", "Gateway__RateLimits__Anonymous__Requests", "1000000");
         // Likewise, the tests send many refused credentials on purpose, all from loopback.
         App.WithEnvironment("gateway", "Gateway__RateLimits__AuthenticationFailures__Requests", "1000000");
+        // Identity's own limit on sign-ups, sign-ins and resets per address (30 a minute; Identity.Tests cover it): every
+        // person these tests create comes from loopback, and SSO, SCIM, residency and console journeys create many.
+        App.WithEnvironment("identity", "Identity__Lockout__AttemptsPerIpPerMinute", "100000");
         // Retention purges detection results only here (other tests keep their images and heatmaps), looks every
         // second, and discards zero-retention items 5 s after they are stored instead of minutes.
         App.WithEnvironment("retention", "Retention__Purge__Interval", "00:00:01");
