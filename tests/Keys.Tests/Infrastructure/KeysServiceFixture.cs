@@ -128,6 +128,8 @@ public sealed class KeysServiceFixture : IAsyncLifetime
     {
         if (Service is not null) await Service.DisposeAsync();
         // Kept beside the harness's resource logs, to read after a failed run.
+        // The folder the harness made when this process ran servers itself; joining the run's shared servers makes none.
+        Directory.CreateDirectory(Path.Combine(AppContext.BaseDirectory, "platform-logs"));
         await File.WriteAllLinesAsync(Path.Combine(AppContext.BaseDirectory, "platform-logs", "keys-service.log"), Logs.Lines);
         if (Events is not null) await Events.DisposeAsync();
         if (Redis is not null) await Redis.DisposeAsync();

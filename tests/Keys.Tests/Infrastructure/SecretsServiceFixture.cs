@@ -107,6 +107,8 @@ public sealed class SecretsServiceFixture : IAsyncLifetime
     public async Task DisposeAsync()
     {
         if (Service is not null) await Service.DisposeAsync();
+        // The folder the harness made when this process ran servers itself; joining the run's shared servers makes none.
+        Directory.CreateDirectory(Path.Combine(AppContext.BaseDirectory, "platform-logs"));
         await File.WriteAllLinesAsync(Path.Combine(AppContext.BaseDirectory, "platform-logs", "keys-secrets-service.log"), Logs.Lines);
         if (Events is not null) await Events.DisposeAsync();
         if (Servers is not null) await Servers.DisposeAsync();
