@@ -1,8 +1,10 @@
 using System.Net;
+using System.Net.Http.Json;
 using System.Net.Security;
 using System.Net.Sockets;
 using System.Security.Authentication;
 using System.Text;
+using System.Text.Json;
 using Npgsql;
 using RabbitMQ.Client;
 using StackExchange.Redis;
@@ -22,6 +24,26 @@ public sealed class FoundationTests(PlatformFixture fixture)
         {
             Assert.True(states[name] == "Running", $"{name} is {states[name] ?? "without a state"}");
         }
+    }
+
+    [Fact]
+    public async Task Identity_as_the_app_model_runs_it_is_healthy_and_answers_as_the_gateways_upstream()
+    {
+        using var client = app.CreateHttpClient("identity", "http");
+        Assert.Equal(HttpStatusCode.OK, (await client.GetAsync("/health")).StatusCode);
+
+        // As the gateway forwards it: TLS ended at the gateway (loopback, a trusted proxy).
+        using var request = new HttpRequestMessage(HttpMethod.Get, "/.well-known/openid-configuration");
+        request.Headers.Add("X-Forwarded-Proto", "https");
+        request.Headers.Add("X-Forwarded-Host", fixture.Gateway.Authority);
+        using var response = await client.SendAsync(request);
+        Assert.Equal(HttpStatusCode.OK, response.StatusCode);
+        var discovery = await response.Content.ReadFromJsonAsync<JsonElement>();
+        Assert.Equal(fixture.Gateway.ToString(), discovery.GetProperty("issuer").GetString());
+        Assert.Equal(new Uri(fixture.Gateway, ".well-known/jwks").ToString(), discovery.GetProperty("jwks_uri").GetString());
+
+        // Without the proxy's word the plain-HTTP request is refused by OpenIddict (transport security).
+        Assert.NotEqual(HttpStatusCode.OK, (await client.GetAsync("/.well-known/openid-configuration")).StatusCode);
     }
 
     [Theory]

@@ -13,6 +13,11 @@ public sealed class PlatformFixture : IAsyncLifetime
     /// <summary>Where the identity service delivers its mail (one .eml file per mail).</summary>
     public string MailFolder { get; } = Directory.CreateTempSubdirectory("platform-mail-").FullName;
 
+    /// <summary>The gateway's public address (a load balancer before its replicas), the one identity issues tokens for and makes links to.</summary>
+    public Uri Gateway { get; private set; } = null!;
+
+    private LoadBalancer? loadBalancer;
+
     /// <summary>The newest mail to <paramref name="address"/> whose text contains <paramref name="subject"/>, waiting up to 15 s.</summary>
     public async Task<string> MailToAsync(string address, string subject)
     {
@@ -35,7 +40,9 @@ public sealed class PlatformFixture : IAsyncLifetime
     public async Task InitializeAsync()
     {
         Product = await ProductUpstream.StartAsync();
-        App = await TestingApplication.CreateAsync();
+        // The platform at the address identity issues for: the console's own calls and a browser follow its links.
+        var publicPort = Platform.AppHost.Servers.Ports.Free();
+        App = await TestingApplication.CreateAsync($"--Platform:GatewayPort={publicPort}");
         // Two gateway replicas, as in production, so that cache invalidation is tested across them.
         App.WithReplicas("gateway", 2);
         foreach (var (name, value) in ProductRoutes(Product.Address)) App.WithEnvironment("gateway", name, value);
@@ -62,10 +69,29 @@ public sealed class PlatformFixture : IAsyncLifetime
         App.WithEnvironment("retention", "Retention__Purge__ZeroRetentionGrace", "00:00:05");
         App.WithEnvironment("retention", "Retention__Purge__Classes__0", "detection_result");
         await App.StartAsync();
+        loadBalancer = new LoadBalancer(publicPort, RunningGatewayReplicas);
+        Gateway = new Uri($"https://localhost:{publicPort}/");
+    }
+
+    private IReadOnlyList<Uri> RunningGatewayReplicas()
+    {
+        var replicas = new List<Uri>();
+        for (var replica = 0; ; replica++)
+        {
+            try
+            {
+                replicas.Add(App.GetEndpoint("gateway", replica: replica));
+            }
+            catch (ArgumentOutOfRangeException)
+            {
+                return replicas;
+            }
+        }
     }
 
     public async Task DisposeAsync()
     {
+        if (loadBalancer is not null) await loadBalancer.DisposeAsync();
         if (App is not null) await App.DisposeAsync();
         if (Product is not null) await Product.DisposeAsync();
         Directory.Delete(MailFolder, recursive: true);

@@ -5,7 +5,7 @@ using System.Text.RegularExpressions;
 using OtpNet;
 using Platform.Hosting.Testing;
 
-namespace Platform.Console.Tests;
+namespace Platform.IntegrationTests.SecurityConsole;
 
 /// <summary>
 /// A person in a browser without JavaScript: signs up and in at identity (its JSON API, same cookies), then uses the
@@ -32,7 +32,7 @@ internal sealed partial class ConsoleUser
 
     public string? OrganizationId { get; private set; }
 
-    public static HttpClient NewBrowser(ConsoleFixture fixture, CookieContainer cookies, bool followRedirects = true)
+    public static HttpClient NewBrowser(PlatformFixture fixture, CookieContainer cookies, bool followRedirects = true)
     {
         var handler = fixture.App.CreateHandler("gateway");
         handler.AllowAutoRedirect = followRedirects;
@@ -45,7 +45,7 @@ internal sealed partial class ConsoleUser
     }
 
     /// <summary>Signed up, verified and signed in at identity (password only); with an organization of their own when asked.</summary>
-    public static async Task<ConsoleUser> SignedUpAsync(ConsoleFixture fixture, string? organization = "Acme", string prefix = "user")
+    public static async Task<ConsoleUser> SignedUpAsync(PlatformFixture fixture, string? organization = "Acme", string prefix = "user")
     {
         var cookies = new CookieContainer();
         var user = new ConsoleUser(NewBrowser(fixture, cookies), cookies, $"{prefix}-{Guid.NewGuid():n}@example.com");

@@ -1,11 +1,11 @@
 using Platform.Hosting.Testing;
 
-namespace Platform.Console.Tests;
+namespace Platform.IntegrationTests.SecurityConsole;
 
-/// <summary><c>tests/Console.Tests/node</c>: Playwright driving Debian's Chromium, with axe-core.</summary>
+/// <summary><c>tests/Platform.IntegrationTests/SecurityConsole/node</c>: Playwright driving Debian's Chromium, with axe-core.</summary>
 internal static class NodeBrowser
 {
-    private static readonly NodeFolder folder = NodeFolder.InRepository("tests/Console.Tests/node");
+    private static readonly NodeFolder folder = NodeFolder.InRepository("tests/Platform.IntegrationTests/SecurityConsole/node");
 
     public static string Folder => folder.Path;
 

@@ -1,16 +1,16 @@
 using System.Net;
 
-namespace Platform.Console.Tests;
+namespace Platform.IntegrationTests.SecurityConsole;
 
 /// <summary>
 /// What someone with an organization of their own and a browser would try against the console: another
 /// organization's id in a URL or a form, a form posted from elsewhere (no anti-forgery token), a session cookie kept
 /// after sign-out.
 /// </summary>
-[Collection(ConsoleCollection.Name)]
-public sealed class ConsoleAttackTests(ConsoleFixture fixture)
+[Collection(PlatformCollection.Name)]
+public sealed class ConsoleAttackTests(PlatformFixture fixture)
 {
-    private static async Task<ConsoleUser> OwnerOnKeysPageAsync(ConsoleFixture fixture, string organization)
+    private static async Task<ConsoleUser> OwnerOnKeysPageAsync(PlatformFixture fixture, string organization)
     {
         var owner = await ConsoleUser.SignedUpAsync(fixture, organization);
         await owner.EnrolTotpAndStepUpAsync();

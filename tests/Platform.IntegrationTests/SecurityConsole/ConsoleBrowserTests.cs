@@ -1,13 +1,13 @@
 using System.Text.Json;
 
-namespace Platform.Console.Tests;
+namespace Platform.IntegrationTests.SecurityConsole;
 
 /// <summary>
-/// The console in a real browser (tests/Console.Tests/node/console.mjs): the whole journey of issue 19 item 3 with
+/// The console in a real browser (tests/Platform.IntegrationTests/SecurityConsole/node/console.mjs): the whole journey of issue 19 item 3 with
 /// axe-core on every page. Set CONSOLE_SCREENSHOTS to a folder (e.g. docs/screenshots) to keep the main pages' screenshots.
 /// </summary>
-[Collection(ConsoleCollection.Name)]
-public sealed class ConsoleBrowserTests(ConsoleFixture fixture)
+[Collection(PlatformCollection.Name)]
+public sealed class ConsoleBrowserTests(PlatformFixture fixture)
 {
     [Fact]
     public async Task A_new_user_signs_up_creates_a_key_in_the_console_uses_and_revokes_it_invites_an_Admin_whose_Viewer_sees_no_key_management()

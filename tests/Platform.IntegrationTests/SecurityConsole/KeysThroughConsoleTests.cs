@@ -1,14 +1,14 @@
 using System.Net;
 using System.Net.Http.Headers;
 
-namespace Platform.Console.Tests;
+namespace Platform.IntegrationTests.SecurityConsole;
 
 /// <summary>
 /// The console as a browser without JavaScript uses it: the OpenID Connect round trip to identity, the step-up identity
 /// asks for, a key created on the keys page, used against the product's dataset route and revoked there.
 /// </summary>
-[Collection(ConsoleCollection.Name)]
-public sealed class KeysThroughConsoleTests(ConsoleFixture fixture)
+[Collection(PlatformCollection.Name)]
+public sealed class KeysThroughConsoleTests(PlatformFixture fixture)
 {
     [Fact]
     public async Task An_Owner_creates_a_key_in_the_console_uses_it_through_the_gateway_revokes_it_and_sees_it_refused()
