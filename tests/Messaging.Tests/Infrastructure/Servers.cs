@@ -5,38 +5,23 @@ using RabbitMQ.Client;
 namespace Platform.Messaging.Tests.Infrastructure;
 
 /// <summary>
-/// Real PostgreSQL (a database of the test run's shared servers) and a RabbitMQ of its own, started through the
-/// AppHost's test harness once for the test assembly. Tests keep apart by their own database, service (queue) names
-/// and event types.
+/// Real PostgreSQL and RabbitMQ: a database and a virtual host of the test run's shared servers. Tests keep apart by
+/// their own database, service (queue) names and event types.
 /// </summary>
-public sealed class Servers : IAsyncLifetime
+public class Servers : IAsyncLifetime
 {
-    private TestingApplication? _app;
-
-    public TestingApplication App => _app ?? throw new InvalidOperationException("The servers are not started.");
-
     public string PostgresConnectionString { get; private set; } = "";
 
-    public string RabbitMQConnectionString { get; private set; } = "";
+    public string RabbitMQConnectionString { get; protected set; } = "";
 
-    public async Task InitializeAsync()
+    public virtual async Task InitializeAsync()
     {
-        // PostgreSQL from the test run's shared servers; a RabbitMQ of its own, which the outage tests stop.
         var lease = await TestServers.LeaseAsync();
         PostgresConnectionString = lease.GetConnectionString("postgres");
-        _app = await TestingApplication.CreateAsync();
-        _app.KeepOnly("messaging");
-        await _app.StartAsync();
-        RabbitMQConnectionString = _app.GetConnectionString("messaging");
+        RabbitMQConnectionString = lease.GetConnectionString("messaging");
     }
 
-    public async Task DisposeAsync()
-    {
-        if (_app is not null)
-        {
-            await _app.DisposeAsync();
-        }
-    }
+    public virtual Task DisposeAsync() => Task.CompletedTask;
 
     /// <summary>A new, empty database with the messaging schema and the tests' <c>applied</c> table.</summary>
     public async Task<string> CreateDatabaseAsync()
@@ -63,11 +48,43 @@ public sealed class Servers : IAsyncLifetime
 }
 
 /// <summary>
-/// Every test that uses the servers. xUnit runs the classes of one collection one after another, which is also what
-/// lets the broker-outage test stop RabbitMQ without pulling it from under another test.
+/// The run's shared PostgreSQL and a RabbitMQ of its own, started through the AppHost's test harness, for the tests
+/// that stop the broker.
 /// </summary>
+public sealed class BrokerServers : Servers
+{
+    private TestingApplication? app;
+
+    public TestingApplication App => app ?? throw new InvalidOperationException("The servers are not started.");
+
+    public override async Task InitializeAsync()
+    {
+        await base.InitializeAsync();
+        app = await TestingApplication.CreateAsync();
+        app.KeepOnly("messaging");
+        await app.StartAsync();
+        RabbitMQConnectionString = app.GetConnectionString("messaging");
+    }
+
+    public override async Task DisposeAsync()
+    {
+        if (app is not null) await app.DisposeAsync();
+    }
+}
+
+/// <summary>Every test that uses the shared servers; it runs beside the broker collection.</summary>
 [CollectionDefinition(Name)]
 public sealed class ServersCollection : ICollectionFixture<Servers>
 {
     public const string Name = "servers";
+}
+
+/// <summary>
+/// The tests that stop RabbitMQ, on a broker of their own. xUnit runs the classes of one collection one after another,
+/// so a stop never pulls the broker from under another test; the collection's long outage overlaps the other tests.
+/// </summary>
+[CollectionDefinition(Name)]
+public sealed class BrokerCollection : ICollectionFixture<BrokerServers>
+{
+    public const string Name = "broker";
 }

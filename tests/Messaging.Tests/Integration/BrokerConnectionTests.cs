@@ -28,43 +28,6 @@ public sealed class BrokerConnectionTests(Servers servers)
         Assert.DoesNotContain(service.Logs.Entries, entry => entry.Message.Contains(wrongPassword, StringComparison.Ordinal));
     }
 
-    [Fact]
-    public async Task A_broker_that_was_down_at_start_up_is_used_once_it_is_back()
-    {
-        await servers.App.StopResourceAsync("messaging");
-        TestService service;
-        try
-        {
-            service = await TestService.StartAsync(servers, await servers.CreateDatabaseAsync(), TestService.UniqueName("late"),
-                _ => { },
-                // One attempt per caller, so that the failure comes at once.
-                settings: new Dictionary<string, string?> { ["Aspire:RabbitMQ:Client:MaxConnectRetryCount"] = "0" },
-                consumes: false);
-            await Assert.ThrowsAnyAsync<Exception>(() => service.Publisher.PublishAsync(new Refused { Subject = "while down" }, CancellationToken.None));
-        }
-        finally
-        {
-            await servers.App.StartResourceAsync("messaging");
-        }
-
-        await using (service)
-        {
-            // A remembered failure would fail every publish from now on; a new attempt per caller succeeds.
-            await Eventually.HoldsAsync(async () =>
-            {
-                try
-                {
-                    await service.Publisher.PublishAsync(new Refused { Subject = "after the restart" }, CancellationToken.None);
-                    return true;
-                }
-                catch (Exception exception) when (exception is not OperationCanceledException)
-                {
-                    return false;
-                }
-            }, TimeSpan.FromSeconds(30), "a publish to be confirmed once RabbitMQ is back", service.Logs.Dump);
-        }
-    }
-
     [IntegrationEvent("msgtest.connection.refused")]
     public sealed record Refused : TestEvent;
 }

@@ -3,9 +3,12 @@ using Xunit.Abstractions;
 
 namespace Platform.Messaging.Tests.Integration;
 
-/// <summary>RabbitMQ stopped for over a minute under running services, which must ride it out without a restart.</summary>
-[Collection(ServersCollection.Name)]
-public sealed class BrokerOutageTests(Servers servers, ITestOutputHelper output)
+/// <summary>
+/// RabbitMQ stopped for over a minute under running services, which must ride it out without a restart, and down when a
+/// service starts.
+/// </summary>
+[Collection(BrokerCollection.Name)]
+public sealed class BrokerOutageTests(BrokerServers servers, ITestOutputHelper output)
 {
     private static readonly TimeSpan Outage = TimeSpan.FromSeconds(65);
 
@@ -54,6 +57,46 @@ public sealed class BrokerOutageTests(Servers servers, ITestOutputHelper output)
         output.WriteLine($"consumer:{Environment.NewLine}{consumer.Logs.Dump()}{Environment.NewLine}publisher:{Environment.NewLine}{publisher.Logs.Dump()}");
     }
 
+    [Fact]
+    public async Task A_broker_that_was_down_at_start_up_is_used_once_it_is_back()
+    {
+        await servers.App.StopResourceAsync("messaging");
+        TestService service;
+        try
+        {
+            service = await TestService.StartAsync(servers, await servers.CreateDatabaseAsync(), TestService.UniqueName("late"),
+                _ => { },
+                // One attempt per caller, so that the failure comes at once.
+                settings: new Dictionary<string, string?> { ["Aspire:RabbitMQ:Client:MaxConnectRetryCount"] = "0" },
+                consumes: false);
+            await Assert.ThrowsAnyAsync<Exception>(() => service.Publisher.PublishAsync(new Late { Subject = "while down" }, CancellationToken.None));
+        }
+        finally
+        {
+            await servers.App.StartResourceAsync("messaging");
+        }
+
+        await using (service)
+        {
+            // A remembered failure would fail every publish from now on; a new attempt per caller succeeds.
+            await Eventually.HoldsAsync(async () =>
+            {
+                try
+                {
+                    await service.Publisher.PublishAsync(new Late { Subject = "after the restart" }, CancellationToken.None);
+                    return true;
+                }
+                catch (Exception exception) when (exception is not OperationCanceledException)
+                {
+                    return false;
+                }
+            }, TimeSpan.FromSeconds(30), "a publish to be confirmed once RabbitMQ is back", service.Logs.Dump);
+        }
+    }
+
     [IntegrationEvent("msgtest.outage.payment-taken")]
     public sealed record PaymentTaken : TestEvent;
+
+    [IntegrationEvent("msgtest.outage.late")]
+    public sealed record Late : TestEvent;
 }
