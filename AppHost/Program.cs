@@ -5,7 +5,7 @@ using Platform.AppHost.Supervision;
 
 if (AppHostArguments.Parse(args, out var exitCode) is not { } aspireArgs) return exitCode;
 var builder = DistributedApplication.CreateBuilder(aspireArgs);
-builder.AddSupervision().RunProjectsInAppHostEnvironment();
+builder.AddSupervision().RunProjectsInAppHostEnvironment().RunBuiltPrograms();
 
 // Aspire's official containers where Docker or Podman answers (and in the manifest), else Debian's programs as processes.
 var postgres = builder.AddPostgresServer("postgres");

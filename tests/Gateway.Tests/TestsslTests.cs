@@ -11,8 +11,8 @@ namespace Platform.Gateway.Tests;
 /// protocol below TLS 1.2, no weak cipher class offered, forward secrecy, no vulnerability and no finding of medium
 /// severity or worse.
 /// </summary>
-[Collection(GatewayCollection.Name)]
-public sealed class TestsslTests(Servers servers)
+[Collection(TestsslCollection.Name)]
+public sealed class TestsslTests(SharedServers servers)
 {
     private static readonly string[] Severe = ["MEDIUM", "HIGH", "CRITICAL"];
 

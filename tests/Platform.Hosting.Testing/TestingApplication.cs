@@ -71,25 +71,7 @@ public sealed class TestingApplication : IAsyncDisposable
             }
         }
 
-        foreach (var project in builder.Resources.OfType<ProjectResource>()) RunBuiltProgram(builder, project);
         return testing;
-    }
-
-    /// <summary>
-    /// Runs a project's built program (<c>dotnet Platform.Keys.dll</c>, from the project's folder, as a deployment runs
-    /// it) instead of Aspire's <c>dotnet run --project … --no-build</c>, whose MSBuild evaluation costs about two
-    /// CPU-seconds on every start. The AppHost's own `dotnet run` path is what AppHost.Tests run.
-    /// </summary>
-    private static void RunBuiltProgram(IDistributedApplicationTestingBuilder builder, ProjectResource project)
-    {
-        var folder = Path.GetDirectoryName(project.GetProjectMetadata().ProjectPath)!;
-        var configuration = AppContext.BaseDirectory.Contains($"{Path.DirectorySeparatorChar}Release{Path.DirectorySeparatorChar}", StringComparison.Ordinal) ? "Release" : "Debug";
-        var output = Path.Combine(folder, "bin", configuration, "net10.0");
-        var runtimeConfig = Directory.Exists(output) ? Directory.GetFiles(output, "*.runtimeconfig.json") : [];
-        if (runtimeConfig.Length != 1) return;  // not built here: Aspire's own `dotnet run` then says why
-        var program = runtimeConfig[0][..^".runtimeconfig.json".Length] + ".dll";
-        project.Annotations.Add(new ExecutableAnnotation { Command = "dotnet", WorkingDirectory = folder });
-        builder.CreateResourceBuilder(project).WithArgs(program);
     }
 
     /// <summary>Runs only these resources and what they depend on (parents, references, waits).</summary>
