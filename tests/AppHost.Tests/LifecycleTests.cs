@@ -30,8 +30,10 @@ public sealed class LifecycleTests
         Assert.Contains(commands, c => c.Contains("beam", StringComparison.Ordinal));
         Assert.Contains(commands, c => c.Contains("epmd", StringComparison.Ordinal));
         Assert.Contains(commands, c => c.Contains("dcp", StringComparison.Ordinal));
-        Assert.Contains(commands, c => c.Contains("Keys.csproj", StringComparison.Ordinal));
-        Assert.DoesNotContain(commands, c => c.Contains("Gateway.csproj", StringComparison.Ordinal));
+        // Each project as its built program (ProjectDefaults.RunBuiltPrograms), not `dotnet run --project`.
+        Assert.Contains(commands, c => c.Contains("Platform.Keys.dll", StringComparison.Ordinal));
+        Assert.DoesNotContain(commands, c => c.Contains("Keys.csproj", StringComparison.Ordinal));
+        Assert.DoesNotContain(commands, c => c.Contains("Platform.Gateway.dll", StringComparison.Ordinal));
 
         run.Signal("KILL");
         await run.WaitForExitAsync(TimeSpan.FromSeconds(30));
