@@ -65,11 +65,6 @@ internal sealed partial class BackupCatalog(IOptions<BackupOptions> options, Bac
         var manifest = ReadManifest(id);
         var folder = Path.Combine(options.Value.Folder, id);
         var expected = manifest.Files.Select(f => f.Name).Append(BackupManifest.FileName).Append(BackupManifest.SignatureFileName).ToHashSet(StringComparer.Ordinal);
-        foreach (var extra in Directory.EnumerateFiles(folder).Select(Path.GetFileName).Where(name => !expected.Contains(name!)))
-        {
-            throw new BackupInvalidException($"{extra} is in the set but not in its manifest.");
-        }
-
         foreach (var file in manifest.Files)
         {
             var path = Path.Combine(folder, file.Name);
@@ -79,6 +74,11 @@ internal sealed partial class BackupCatalog(IOptions<BackupOptions> options, Bac
             await using var stream = File.OpenRead(path);
             var plaintext = await keys.Cipher.DecryptAsync(stream, null, id, file.Name, cancellationToken);
             if (plaintext != file.PlaintextBytes) throw new BackupInvalidException($"{file.Name} decrypts to {plaintext} bytes; the manifest says {file.PlaintextBytes}.");
+        }
+
+        foreach (var extra in Directory.EnumerateFiles(folder).Select(Path.GetFileName).Where(name => !expected.Contains(name!)))
+        {
+            throw new BackupInvalidException($"{extra} is in the set but not in its manifest.");
         }
 
         return manifest;
