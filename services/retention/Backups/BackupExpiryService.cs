@@ -43,12 +43,3 @@ internal sealed partial class BackupExpiryService(
     [LoggerMessage(EventId = 1704, Level = LogLevel.Error, Message = "Deleting expired backups failed ({ErrorType}); retrying at the next interval")]
     private static partial void LogFailed(ILogger logger, string errorType, Exception exception);
 }
-
-/// <summary>The audit actions of backups (services/audit/README.md's catalogue).</summary>
-internal static class BackupAudit
-{
-    public const string Created = "backup.created";
-    public const string Deleted = "backup.deleted";
-    public const string Verified = "backup.verified";
-    public const string Restored = "backup.restored";
-}
