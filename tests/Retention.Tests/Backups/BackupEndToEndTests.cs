@@ -49,6 +49,16 @@ public sealed class BackupEndToEndTests(BackupFixture fixture)
 
         Assert.Equal(HttpStatusCode.NoContent, (await live.DeleteAsync($"/v1/organizations/{organization}/datasets/{dataset}/objects/deleted-secret-name.bin")).StatusCode);
 
+        // The control: restored within the bound (version 1 still lives), the set brings the deleted item back — the bound
+        // is what the promise allows, and it is the key's destruction, not the restore, that takes the item away later.
+        var early = await RestoreAsync(backupId, "early");
+        Assert.Equal(0, early.Exit);
+        Assert.Contains("0 object(s) unrecoverable", early.Output);
+        using (var earlyClient = BackupFixture.Gateway(fixture.StartRestoredStorage(early.Database, early.Blobs), organization))
+        {
+            Assert.Equal(deletedBytes, await earlyClient.GetByteArrayAsync($"/v1/organizations/{organization}/datasets/{dataset}/objects/deleted-secret-name.bin"));
+        }
+
         // A key epoch later: version 2 is current, the kept object's data key moved onto it, version 1 wraps nothing live.
         await fixture.AdvanceAsync(TimeSpan.FromDays(8));
         await fixture.MaintainKeysAsync();
@@ -68,19 +78,9 @@ public sealed class BackupEndToEndTests(BackupFixture fixture)
 
         // Someone kept a copy of the expired set: it still verifies (it is intact), and restores into a fresh instance.
         CopyFolder(keptCopy, setFolder);
-        var restoredDb = fixture.Fresh.GetConnectionString($"restoredstorage{backupId[^8..]}");
-        var restoredBlobs = fixture.ScratchFolder($"restored-blobs-{backupId}");
-        var targets = fixture.ScratchFolder($"targets-{backupId}.json");
-        await File.WriteAllTextAsync(targets, JsonSerializer.Serialize(new
-        {
-            databases = new Dictionary<string, string>
-            {
-                ["storage-test"] = restoredDb,
-                ["retention"] = fixture.Fresh.GetConnectionString($"restoredretention{backupId[^8..]}"),
-            },
-            blobRoots = new Dictionary<string, string> { ["storage-test-blobs"] = restoredBlobs },
-        }));
-        (exit, output, error) = await fixture.CtlAsync(BackupFixture.RestorerToken, "backup", "restore", backupId, "--targets", targets);
+        var late = await RestoreAsync(backupId, "late");
+        (exit, output, error) = (late.Exit, late.Output, late.Error);
+        var (restoredDb, restoredBlobs) = (late.Database, late.Blobs);
         Assert.True(exit == 0, error);
         Assert.Contains($"{deletedId} (key-version-destroyed)", output);
         Assert.DoesNotContain(keptId, output);
@@ -110,6 +110,24 @@ public sealed class BackupEndToEndTests(BackupFixture fixture)
         Assert.True(await ScalarAsync<bool>(restoredDb, "SELECT wrapped_key IS NULL FROM organization_key_versions WHERE organization_id = $1 AND version = 1", organization));
         Assert.Equal(await ScalarAsync<int>(fixture.StorageDb, "SELECT key_version FROM objects WHERE id = $1", keptId),
             await ScalarAsync<int>(restoredDb, "SELECT key_version FROM objects WHERE id = $1", keptId));
+    }
+
+    private async Task<(int Exit, string Output, string Error, string Database, string Blobs)> RestoreAsync(string backupId, string name)
+    {
+        var database = fixture.Fresh.GetConnectionString($"{name}storage{backupId[^8..]}");
+        var blobs = fixture.ScratchFolder($"{name}-blobs-{backupId}");
+        var targets = fixture.ScratchFolder($"{name}-targets-{backupId}.json");
+        await File.WriteAllTextAsync(targets, JsonSerializer.Serialize(new
+        {
+            databases = new Dictionary<string, string>
+            {
+                ["storage-test"] = database,
+                ["retention"] = fixture.Fresh.GetConnectionString($"{name}retention{backupId[^8..]}"),
+            },
+            blobRoots = new Dictionary<string, string> { ["storage-test-blobs"] = blobs },
+        }));
+        var (exit, output, error) = await fixture.CtlAsync(BackupFixture.RestorerToken, "backup", "restore", backupId, "--targets", targets);
+        return (exit, output, error, database, blobs);
     }
 
     private static async Task<string> UploadAsync(HttpClient client, string organization, string dataset, string name, byte[] bytes)
