@@ -4,6 +4,7 @@ using Microsoft.Extensions.Options;
 using Npgsql;
 using Platform.Messaging;
 using Platform.Retention.Apis;
+using Platform.Retention.Backups;
 using Platform.Retention.Data;
 using Platform.Retention.Holds;
 using Platform.Messaging.Contracts;
@@ -69,6 +70,17 @@ internal static class Extensions
         builder.Services.AddSingleton<IValidateOptions<PurgeOptions>, PurgeOptionsValidator>();
         builder.Services.AddSingleton<ReceiptSigner>();
         builder.Services.AddSingleton<PurgePass>();
+
+        builder.Services.AddOptions<BackupOptions>()
+            .Bind(builder.Configuration.GetSection(BackupOptions.Section))
+            .ValidateOnStart();
+        builder.Services.AddSingleton<IValidateOptions<BackupOptions>, BackupOptionsValidator>();
+        builder.Services.AddSingleton<BackupKeys>();
+        builder.Services.AddSingleton<BackupWriter>();
+        builder.Services.AddSingleton<BackupCatalog>();
+        builder.Services.AddSingleton<BackupRestorer>();
+        builder.Services.AddSingleton<BackupExpiryService>();
+        builder.Services.AddHostedService(services => services.GetRequiredService<BackupExpiryService>());
 
         builder.AddSchemaMigrations(RetentionSchema.Definition, MessagingSchema.Definition);
         // Registered after the migrator, so neither the relay nor the scheduler looks for a missing table.

@@ -18,6 +18,7 @@ app.MapPoliciesApi();
 app.MapHoldsApi();
 app.MapPlansApi();
 app.MapReceiptsApi();
+app.MapBackupsApi();
 
 app.Run();
 return 0;

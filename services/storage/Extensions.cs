@@ -52,6 +52,7 @@ internal static class Extensions
         builder.Services.AddSingleton<KeyAdministration>();
         builder.Services.AddSingleton<DataKeys>();
         builder.Services.AddSingleton<DataKeyRewrapper>();
+        builder.Services.AddSingleton<RetiredKeyVersions>();
         builder.Services.AddSingleton<TransitCipher>();
         builder.Services.AddSingleton<ObjectCatalog>();
         builder.Services.AddSingleton<Residency.RegionGuard>();

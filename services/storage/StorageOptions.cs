@@ -43,6 +43,9 @@ public sealed class StorageOptions
     /// <summary>How often the orphan sweeper walks the blob root.</summary>
     public TimeSpan OrphanSweepInterval { get; set; } = TimeSpan.FromHours(1);
 
+    /// <summary>How deletion reaches backups (issue 16 item 3): key epochs, and when a retired version is destroyed.</summary>
+    public BackupReachOptions BackupReach { get; set; } = new();
+
     /// <summary>Services that call the transit and key management APIs, each limited to its organizations.</summary>
     public List<ServiceCaller> ServiceTokens { get; set; } = [];
 }
@@ -97,4 +100,20 @@ public sealed class ServiceCaller
     public List<string> Networks { get; set; } = [];
 
     public bool MayUse(string organizationId) => Organizations.Contains("*") || Organizations.Contains(organizationId);
+}
+
+/// <summary>
+/// <c>Storage:BackupReach</c>: an organization key version wraps new data keys for at most <see cref="EpochRotation"/>;
+/// once no stored object's data key is wrapped by a retired version any more, the version is destroyed
+/// <see cref="BackupRetention"/> later (when every backup that can hold a data key wrapped by it has expired). A deleted
+/// object is then unreadable from every backup within <see cref="Bound"/> ≥ EpochRotation + BackupRetention + the
+/// maintenance interval. BackupRetention must be at least the backups' own retention (<c>Retention:Backups:Retention</c>).
+/// </summary>
+public sealed class BackupReachOptions
+{
+    public TimeSpan Bound { get; set; } = TimeSpan.FromDays(30);
+
+    public TimeSpan EpochRotation { get; set; } = TimeSpan.FromDays(7);
+
+    public TimeSpan BackupRetention { get; set; } = TimeSpan.FromDays(21);
 }

@@ -42,6 +42,14 @@ internal sealed class StorageOptionsValidator(IHostEnvironment environment) : IV
         if (options.OrphanGracePeriod < TimeSpan.FromMinutes(1)) errors.Add("Storage:OrphanGracePeriod must be at least 1 minute: an upload between its blob's rename and its row's commit must never look orphaned.");
         if (options.OrphanSweepInterval < TimeSpan.FromMilliseconds(100)) errors.Add("Storage:OrphanSweepInterval must be at least 100 ms.");
 
+        var reach = options.BackupReach;
+        if (reach.EpochRotation < TimeSpan.FromMinutes(1)) errors.Add("Storage:BackupReach:EpochRotation must be at least 1 minute.");
+        if (reach.BackupRetention < TimeSpan.FromMinutes(1)) errors.Add("Storage:BackupReach:BackupRetention must be at least 1 minute.");
+        if (reach.EpochRotation + reach.BackupRetention + options.MaintenanceInterval > reach.Bound)
+        {
+            errors.Add($"Storage:BackupReach: EpochRotation ({reach.EpochRotation}) + BackupRetention ({reach.BackupRetention}) + Storage:MaintenanceInterval ({options.MaintenanceInterval}) must not exceed Bound ({reach.Bound}): deletion must reach every backup within the bound.");
+        }
+
         ValidateRootKey(options.RootKey, errors);
         ValidateServiceTokens(options.ServiceTokens, errors);
         return errors.Count == 0 ? ValidateOptionsResult.Success : ValidateOptionsResult.Fail(errors);

@@ -1,5 +1,6 @@
 using System.CommandLine;
 using Platform.Ctl.Audit;
+using Platform.Ctl.Backup;
 using Platform.Ctl.Residency;
 
 namespace Platform.Ctl;
@@ -22,6 +23,7 @@ public static class PlatformCli
         var root = new RootCommand("platformctl: the platform's command-line tool.");
         root.Subcommands.Add(AuditCommands.Create(handler));
         root.Subcommands.Add(ResidencyCommands.Create(handler));
+        root.Subcommands.Add(BackupCommands.Create(handler));
         var parsed = root.Parse(args);
         return await parsed.InvokeAsync(new InvocationConfiguration { Output = output, Error = error }, cancellationToken);
     }

@@ -20,6 +20,8 @@ internal static class RetentionPolicies
     public const string Manage = "retention.manage";
     public const string Change = "retention.change";
     public const string Operate = "retention.operate";
+    public const string Backups = "retention.backups";
+    public const string BackupRestore = "retention.backups.restore";
 
     public const string Scope = "platform.organizations";
     public static readonly string[] ManagingRoles = ["Owner", "Admin"];
@@ -32,7 +34,17 @@ internal static class RetentionPolicies
             new PlatformRequirement("unauthenticated", "Authentication required", "Send a retention operator credential, directly to the service.",
                 (user, _) => user.IsOperator(RetentionCredentials.Operator), status: 401) { Challenge = _ => "Bearer" },
             new PlatformRequirement("forbidden", "Not allowed", "This operator may not act on that organization.",
-                (user, http) => http.GetRouteValue("organizationId") is string organization && user.OperatorMayUse(organization)));
+                (user, http) => http.GetRouteValue("organizationId") is string organization && user.OperatorMayUse(organization)))
+        .AddPlatformPolicy(Backups,
+            new PlatformRequirement("unauthenticated", "Authentication required", "Send a backup operator credential, directly to the service.",
+                (user, _) => user.IsKind(PrincipalKinds.Operator), status: 401) { Challenge = _ => "Bearer" },
+            new PlatformRequirement("forbidden", "Not allowed", "This credential may not use backups.",
+                (user, _) => user.IsOperator(RetentionCredentials.BackupOperator) || user.IsOperator(RetentionCredentials.BackupRestorer)))
+        .AddPlatformPolicy(BackupRestore,
+            new PlatformRequirement("unauthenticated", "Authentication required", "Send a backup operator credential, directly to the service.",
+                (user, _) => user.IsKind(PrincipalKinds.Operator), status: 401) { Challenge = _ => "Bearer" },
+            new PlatformRequirement("forbidden", "Not allowed", "This credential may not restore backups: that needs a backup operator with Restore.",
+                (user, _) => user.IsOperator(RetentionCredentials.BackupRestorer)));
 
     private static PlatformRequirement[] User() =>
     [

@@ -17,6 +17,7 @@ internal static class Problems
     public const string RangeNotSatisfiable = Base + "range-not-satisfiable";
     public const string KeysDestroyed = Base + "organization-keys-destroyed";
     public const string KeyVersionRetired = Base + "key-version-retired";
+    public const string KeyVersionDestroyed = Base + "key-version-destroyed";
     public const string PolicyConflict = Base + "key-policy-conflict";
     public const string ObjectIntegrity = Base + "object-integrity-failure";
     public const string CiphertextInvalid = Base + "ciphertext-invalid";
@@ -45,6 +46,8 @@ internal static class Problems
     {
         KeyUnavailableReason.Destroyed => TypedResults.Problem(statusCode: 410, type: KeysDestroyed, title: "The organization's keys were destroyed",
             detail: "Everything this organization stored was crypto-shredded and can never be read again."),
+        KeyUnavailableReason.VersionDestroyed => TypedResults.Problem(statusCode: 410, type: KeyVersionDestroyed, title: "The key version was destroyed",
+            detail: "The data key was wrapped by an organization key version that was retired and destroyed: what it protected was deleted and cannot be read again."),
         KeyUnavailableReason.Retired => TypedResults.Problem(statusCode: 409, type: KeyVersionRetired, title: "The key version is retired",
             detail: "The ciphertext was made with a key version below the organization's minimum decryption version."),
         KeyUnavailableReason.UnknownOrganization => TypedResults.Problem(statusCode: 404, type: NotFound, title: "No keys for this organization",

@@ -85,6 +85,18 @@ internal static class StorageSchema
         );
         """;
 
+    // Deletion that reaches backups (issue 16 item 3): a retired version no object's data key is wrapped by any more is
+    // destroyed once every backup that could hold such a key has expired. transit_used: the version sealed transit
+    // ciphertexts, which storage cannot rewrap (their callers hold them), so it is never destroyed automatically; rows
+    // from before this step count as used (unknown). unused_since: when maintenance first saw no object wrapped by it.
+    private const string BackupReach = """
+        ALTER TABLE organization_key_versions
+            ADD COLUMN transit_used boolean NOT NULL DEFAULT true,
+            ADD COLUMN unused_since timestamptz,
+            ADD COLUMN destroyed_at timestamptz;
+        ALTER TABLE organization_key_versions ALTER COLUMN transit_used SET DEFAULT false;
+        """;
+
     /// <summary>The tables as versioned steps: a change is a new step, never an edit of a released one. Step 1 is idempotent,
     /// so it adopts a database made before steps were versioned.</summary>
     public static readonly Schema Definition = new(
@@ -92,7 +104,8 @@ internal static class StorageSchema
         SchemaStep.Sql(1, "baseline", Sql),
         SchemaStep.Sql(2, "dataset environments", DatasetEnvironments),
         SchemaStep.Sql(3, "detection results class", DetectionResults),
-        SchemaStep.Sql(4, "residency fences", ResidencyFences));
+        SchemaStep.Sql(4, "residency fences", ResidencyFences),
+        SchemaStep.Sql(5, "key versions destroyed for backups", BackupReach));
 
     public static Task ApplyAsync(NpgsqlDataSource dataSource, CancellationToken cancellationToken) =>
         SchemaMigrations.ApplyAsync(dataSource, Definition, EmptyServices.Instance, cancellationToken);

@@ -4,10 +4,11 @@ namespace Platform.Storage.Keys;
 
 /// <summary>
 /// Rotates organization keys whose period is over (90 days unless the organization says otherwise) and then rewraps
-/// object keys onto the newest versions, every <see cref="StorageOptions.MaintenanceInterval"/> of the injected clock.
+/// object keys onto the newest versions (at least every <see cref="BackupReachOptions.EpochRotation"/>), then destroys
+/// retired versions no backup needs any more (<see cref="RetiredKeyVersions"/>), every <see cref="StorageOptions.MaintenanceInterval"/> of the injected clock.
 /// </summary>
 internal sealed partial class KeyMaintenanceService(
-    OrganizationKeyRing ring, DataKeyRewrapper rewrapper, TimeProvider time, IOptions<StorageOptions> options, ILogger<KeyMaintenanceService> logger)
+    OrganizationKeyRing ring, DataKeyRewrapper rewrapper, RetiredKeyVersions retired, TimeProvider time, IOptions<StorageOptions> options, ILogger<KeyMaintenanceService> logger)
     : BackgroundService
 {
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
@@ -44,6 +45,7 @@ internal sealed partial class KeyMaintenanceService(
         }
 
         await rewrapper.RewrapAsync(null, cancellationToken);
+        await retired.RunAsync(cancellationToken);
     }
 
     [LoggerMessage(EventId = 5030, Level = LogLevel.Error, Message = "Key maintenance failed ({ErrorType}); retrying at the next interval")]

@@ -13,6 +13,9 @@ internal enum KeyUnavailableReason
 
     /// <summary>The organization's keys were destroyed (crypto-shredded).</summary>
     Destroyed,
+
+    /// <summary>This one version was destroyed after it was retired (deletion that reaches backups).</summary>
+    VersionDestroyed,
 }
 
 /// <summary>A key the operation needs cannot be used; the API maps the reason to a problem.</summary>

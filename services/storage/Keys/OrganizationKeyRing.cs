@@ -23,7 +23,8 @@ internal sealed partial class OrganizationKeyRing(
     private readonly ConcurrentDictionary<(string Organization, int Version), byte[]> unwrapped = new();
 
     /// <summary>The current key of the organization, counted as one use; creates the first version when there is none.</summary>
-    public async Task<(int Version, byte[] Key)> ForEncryptionAsync(string organizationId, CancellationToken cancellationToken)
+    /// <param name="transit">A transit encryption: the version is marked as having sealed ciphertexts storage cannot rewrap.</param>
+    public async Task<(int Version, byte[] Key)> ForEncryptionAsync(string organizationId, CancellationToken cancellationToken, bool transit = false)
     {
         for (var attempt = 0; attempt < 5; attempt++)
         {
@@ -34,16 +35,18 @@ internal sealed partial class OrganizationKeyRing(
             // of counts of failed uploads and transit calls, far inside the margin between KeyUsageLimit and 2^32.
             // That saves a disk flush, the largest part of a small object's cost.
             await using var command = dataSource.CreateCommand("""
-                UPDATE organization_key_versions v SET usage_count = v.usage_count + 1
+                UPDATE organization_key_versions v SET usage_count = v.usage_count + 1, transit_used = v.transit_used OR $6
                 FROM organization_keys o, (SELECT set_config('synchronous_commit', 'off', true)) AS relaxed
                 WHERE o.organization_id = $1 AND v.organization_id = o.organization_id AND v.version = o.current_version
-                  AND o.destroyed_at IS NULL AND v.usage_count < $3 AND o.rotated_at + COALESCE(o.rotation_period, $2) > $4
+                  AND o.destroyed_at IS NULL AND v.usage_count < $3 AND o.rotated_at + LEAST(COALESCE(o.rotation_period, $2), $5) > $4
                 RETURNING v.version, v.wrapped_key, v.root_key
                 """);
             command.Parameters.Add(new() { Value = organizationId });
             command.Parameters.Add(new() { Value = settings.RotationPeriod });
             command.Parameters.Add(new() { Value = settings.KeyUsageLimit });
             command.Parameters.Add(new() { Value = time.GetUtcNow() });
+            command.Parameters.Add(new() { Value = settings.BackupReach.EpochRotation });
+            command.Parameters.Add(new() { Value = transit });
             await using (var reader = await command.ExecuteReaderAsync(cancellationToken))
             {
                 if (await reader.ReadAsync(cancellationToken))
@@ -95,7 +98,7 @@ internal sealed partial class OrganizationKeyRing(
     public async Task<byte[]> ForDecryptionAsync(string organizationId, int version, CancellationToken cancellationToken)
     {
         await using var command = dataSource.CreateCommand("""
-            SELECT o.destroyed_at IS NOT NULL, o.min_decryption_version, v.wrapped_key, v.root_key
+            SELECT o.destroyed_at IS NOT NULL, o.min_decryption_version, v.wrapped_key, v.root_key, v.destroyed_at IS NOT NULL
             FROM organization_keys o
             LEFT JOIN organization_key_versions v ON v.organization_id = o.organization_id AND v.version = $2
             WHERE o.organization_id = $1
@@ -105,6 +108,7 @@ internal sealed partial class OrganizationKeyRing(
         await using var reader = await command.ExecuteReaderAsync(cancellationToken);
         if (!await reader.ReadAsync(cancellationToken)) throw new KeyUnavailableException(KeyUnavailableReason.UnknownOrganization);
         if (reader.GetBoolean(0)) throw new KeyUnavailableException(KeyUnavailableReason.Destroyed);
+        if (!reader.IsDBNull(4) && reader.GetBoolean(4)) throw new KeyUnavailableException(KeyUnavailableReason.VersionDestroyed);
         if (reader.IsDBNull(2)) throw new KeyUnavailableException(KeyUnavailableReason.UnknownVersion);
         if (version < reader.GetInt32(1)) throw new KeyUnavailableException(KeyUnavailableReason.Retired);
         return Unwrap(organizationId, version, reader.GetFieldValue<byte[]>(2), reader.GetString(3));
@@ -151,15 +155,22 @@ internal sealed partial class OrganizationKeyRing(
     {
         await using var command = dataSource.CreateCommand("""
             SELECT organization_id, current_version FROM organization_keys
-            WHERE destroyed_at IS NULL AND region = $1 AND rotated_at + COALESCE(rotation_period, $2) <= $3
+            WHERE destroyed_at IS NULL AND region = $1 AND rotated_at + LEAST(COALESCE(rotation_period, $2), $4) <= $3
             """);
         command.Parameters.Add(new() { Value = settings.Region });
         command.Parameters.Add(new() { Value = settings.RotationPeriod });
         command.Parameters.Add(new() { Value = time.GetUtcNow() });
+        command.Parameters.Add(new() { Value = settings.BackupReach.EpochRotation });
         var due = new List<(string, int)>();
         await using var reader = await command.ExecuteReaderAsync(cancellationToken);
         while (await reader.ReadAsync(cancellationToken)) due.Add((reader.GetString(0), reader.GetInt32(1)));
         return due;
+    }
+
+    /// <summary>Drops one version's unwrapped key from this process's cache (it was destroyed).</summary>
+    public void Forget(string organizationId, int version)
+    {
+        if (unwrapped.TryRemove((organizationId, version), out var key)) CryptographicOperations.ZeroMemory(key);
     }
 
     public void Forget(string organizationId)

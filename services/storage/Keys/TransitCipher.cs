@@ -19,7 +19,7 @@ internal sealed class TransitCipher(OrganizationKeyRing ring)
 
     public async Task<string> EncryptAsync(string organizationId, ReadOnlyMemory<byte> plaintext, IReadOnlyDictionary<string, string> context, CancellationToken cancellationToken)
     {
-        var (version, key) = await ring.ForEncryptionAsync(organizationId, cancellationToken);
+        var (version, key) = await ring.ForEncryptionAsync(organizationId, cancellationToken, transit: true);
         var sealedBytes = Aead.Seal(key, plaintext.Span, AssociatedData.For(Purposes.Transit, organizationId, "-", version, context));
         return $"{Prefix}{version.ToString(CultureInfo.InvariantCulture)}:{Base64Url.EncodeToString(sealedBytes)}";
     }

@@ -76,6 +76,11 @@ public sealed class StorageServiceFixture : IAsyncLifetime
                     ["Storage:RootKey:Provider"] = "File",
                     ["Storage:RootKey:Key"] = RootKey,
                     ["Storage:RootKey:OrganizationKeyFolder"] = OrganizationKeyFolder,
+                    // Key epochs far apart: these tests move the clock by months and look at 90-day rotation, retirement and
+                    // shredding; RetiredVersionsTests sets the deletion-reach defaults on an instance of its own.
+                    ["Storage:BackupReach:EpochRotation"] = "3000.00:00:00",
+                    ["Storage:BackupReach:BackupRetention"] = "600.00:00:00",
+                    ["Storage:BackupReach:Bound"] = "3650.00:00:00",
                     ["Storage:MaxObjectBytes"] = (4L * 1024 * 1024 * 1024).ToString(System.Globalization.CultureInfo.InvariantCulture),
                     ["Storage:ServiceTokens:0:Name"] = "retention",
                     ["Storage:ServiceTokens:0:Token"] = OperatorToken,

@@ -51,7 +51,7 @@ public sealed class OptionsValidatorTests
         Assert.DoesNotContain(failures, f => f.Contains("c2hvcnQ=", StringComparison.Ordinal) || f.Contains("short", StringComparison.Ordinal));
     }
 
-    private sealed class Environment(string name) : IHostEnvironment
+    internal sealed class Environment(string name) : IHostEnvironment
     {
         public string EnvironmentName { get; set; } = name;
 
@@ -60,5 +60,25 @@ public sealed class OptionsValidatorTests
         public string ContentRootPath { get; set; } = "/";
 
         public IFileProvider ContentRootFileProvider { get; set; } = new NullFileProvider();
+    }
+}
+
+public sealed class BackupReachOptionsTests
+{
+    [Fact]
+    public void The_deletion_bound_must_hold_epoch_rotation_backup_retention_and_the_maintenance_interval()
+    {
+        var options = new StorageOptions
+        {
+            Region = "eu",
+            BlobRoot = "/var/lib/platform/blobs",
+            RootKey = new RootKeyOptions { Provider = "File", Key = Convert.ToBase64String(System.Security.Cryptography.RandomNumberGenerator.GetBytes(32)), OrganizationKeyFolder = "/var/lib/platform/organization-keys" },
+        };
+        var validator = new StorageOptionsValidator(new OptionsValidatorTests.Environment("Development"));
+        Assert.True(validator.Validate(null, options).Succeeded, "the defaults (7 + 21 days + 1 hour) fit 30 days");
+
+        options.BackupReach.BackupRetention = TimeSpan.FromDays(30);
+        var failure = Assert.Single(validator.Validate(null, options).Failures!);
+        Assert.Contains("must not exceed Bound", failure, StringComparison.Ordinal);
     }
 }
