@@ -8,7 +8,9 @@ namespace Platform.Bench.GatewayEdge;
 /// </summary>
 internal static class CpuTime
 {
-    public static double Seconds(int pid) => ProcessTree.Read(pid)?.CpuSeconds ?? 0;
+    /// <summary>A proxy's CPU seconds: its process and its children (nginx's workers; the .NET proxies have none).</summary>
+    public static double Seconds(int pid) =>
+        (ProcessTree.Read(pid)?.CpuSeconds ?? 0) + ProcessTree.Children(pid).Sum(child => ProcessTree.Read(child)?.CpuSeconds ?? 0);
 
     /// <summary>
     /// CPU seconds of a .NET process's background tiered-compilation thread (it exits when idle, so this can fall).

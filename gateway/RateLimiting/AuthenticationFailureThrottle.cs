@@ -64,6 +64,8 @@ internal sealed class AuthenticationFailureThrottle(
         if (context.Response.StatusCode == StatusCodes.Status401Unauthorized || credential.Kind == CredentialKind.Multiple)
         {
             await limiter.DecideAsync([failures with { CheckOnly = false }]);
+            // Every replica stops trusting what it knew of this address (TokenLeases).
+            limiter.Forget(failures.Subject);
         }
     }
 
