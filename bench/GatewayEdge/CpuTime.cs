@@ -37,6 +37,55 @@ internal static class CpuTime
     }
 
     /// <summary>
+    /// A process's CPU seconds so far per kind of thread, from each thread's name (/proc/pid/task/*/comm): the .NET
+    /// runtime names its threads (".NET TP Worker" the thread pool, where requests run; ".NET Server GC"; ".NET Tiered
+    /// Com" the JIT; ".NET SigHandler"…); nginx's workers are whole processes (children), counted as "workers".
+    /// </summary>
+    public static Dictionary<string, double> ByThread(int pid)
+    {
+        var seconds = new Dictionary<string, double>(StringComparer.Ordinal);
+        foreach (var task in SafeEnumerate($"/proc/{pid}/task"))
+        {
+            try
+            {
+                var kind = ThreadKind(File.ReadAllText(Path.Combine(task, "comm")).Trim());
+                var stat = File.ReadAllText(Path.Combine(task, "stat"));
+                var fields = stat[(stat.LastIndexOf(')') + 2)..].Split(' ');
+                seconds[kind] = seconds.GetValueOrDefault(kind) + (long.Parse(fields[11], CultureInfo.InvariantCulture) + long.Parse(fields[12], CultureInfo.InvariantCulture)) / 100.0;
+            }
+            catch (IOException)
+            {
+                // The thread ended meanwhile.
+            }
+        }
+
+        foreach (var child in ProcessTree.Children(pid)) seconds["workers"] = seconds.GetValueOrDefault("workers") + (ProcessTree.Read(child)?.CpuSeconds ?? 0);
+        return seconds;
+    }
+
+    private static string ThreadKind(string comm) => comm switch
+    {
+        _ when comm.StartsWith(".NET TP Worker", StringComparison.Ordinal) => "thread pool",
+        _ when comm.StartsWith(".NET Server GC", StringComparison.Ordinal) || comm.StartsWith(".NET BGC", StringComparison.Ordinal) || comm.StartsWith(".NET GC", StringComparison.Ordinal) => "GC",
+        _ when comm.StartsWith(".NET Tiered Com", StringComparison.Ordinal) => "JIT",
+        _ when comm.StartsWith(".NET Sockets", StringComparison.Ordinal) || comm.StartsWith(".NET SocketsEvent", StringComparison.Ordinal) => "socket events",
+        _ when comm.StartsWith(".NET TP Gate", StringComparison.Ordinal) || comm.StartsWith(".NET Timer", StringComparison.Ordinal) || comm.StartsWith(".NET Long Running", StringComparison.Ordinal) => "timers and long-running",
+        _ => "other",
+    };
+
+    private static IEnumerable<string> SafeEnumerate(string directory)
+    {
+        try
+        {
+            return Directory.EnumerateDirectories(directory).ToList();
+        }
+        catch (IOException)
+        {
+            return [];
+        }
+    }
+
+    /// <summary>
     /// Per process this bench started, itself left out: its CPU seconds so far. The harness's DCP runs detached, so
     /// its tree (the servers, the services under their <c>dotnet run</c>, DCP's proxies) is found by the pid it monitors.
     /// </summary>

@@ -10,8 +10,10 @@ using Platform.Bench.GatewayEdge;
 // bad signature and a disallowed address. Runs alternate a, b, c, d after a warm-up of each; then one run of each
 // with a single connection, for the latency the gateway adds when no request waits for a core.
 // Usage: dotnet run -c Release --project bench/GatewayEdge [-- [seconds] [NAME=VALUE ...]]
+//        dotnet run -c Release --project bench/GatewayEdge -- routing [seconds]   (residency routing on ÷ off, issue 17)
 //   seconds: per measured run (default 15); NAME=VALUE: extra gateway environment (rate limits, A/B switches).
 if (args is [BareYarp.Argument, var upstreamAddress]) return await BareYarp.ServeAsync(upstreamAddress);
+if (args is [RoutingCost.Argument, .. var rest]) return await RoutingCost.RunAsync(rest);
 if (Environment.GetEnvironmentVariable(ChildProcess.ChildMarker) is not null)
 {
     await Console.Error.WriteLineAsync($"Started as the bare-YARP child with unexpected arguments: {string.Join(' ', args)}");
@@ -72,6 +74,9 @@ foreach (var target in targets)
     Console.WriteLine($"  warm-up {target.Name,-14} {started.Elapsed.TotalSeconds,3:0} s{(compiling > 0.05 ? $" (still compiling: {compiling:0.00} s CPU in the last {warmUp.TotalSeconds:0} s)" : "")}");
 }
 
+var idle = await Wrk.MeasureIdleAsync(proxies, TimeSpan.FromSeconds(10));
+Console.WriteLine($"  the platform idle, CPU ms/s (subtracted from the rest below): {string.Join(", ", idle.Where(c => c.Value >= 0.0005).OrderByDescending(c => c.Value).Select(c => $"{c.Key} {c.Value * 1000:0}"))}");
+
 var results = targets.ToDictionary(t => t, _ => new List<WrkResult>());
 for (var round = 1; round <= 2; round++)
 {
@@ -103,6 +108,12 @@ Console.WriteLine($"(c) bare nginx:   {c.Rps,9:N0} req/s  p50 {c.P50,5:0.00} ms 
 Console.WriteLine($"(d) nginx edge:   {d.Rps,9:N0} req/s  p50 {d.P50,5:0.00} ms  p99 {d.P99,6:0.00} ms  (CPU µs/req: proxy {d.Cpu:0})");
 Console.WriteLine($"    rest of the platform for (b), CPU µs/req: {string.Join(", ", results[targets[1]].SelectMany(r => r.RestByComponent).GroupBy(c => c.Key)
     .Select(g => (g.Key, Value: g.Average(c => c.Value))).Where(c => c.Value >= 0.5).OrderByDescending(c => c.Value).Select(c => $"{c.Key} {c.Value:0}"))}");
+foreach (var target in targets)
+{
+    Console.WriteLine($"    {target.Name[3..]} CPU µs/req by thread: {string.Join(", ", results[target].SelectMany(r => r.ProxyByThread ?? new Dictionary<string, double>()).GroupBy(c => c.Key)
+        .Select(g => (g.Key, Value: g.Sum(c => c.Value) / results[target].Count)).Where(c => c.Value >= 0.5).OrderByDescending(c => c.Value).Select(c => $"{c.Key} {c.Value:0}"))}");
+}
+
 Console.WriteLine($"b / a = {b.Rps / a.Rps:0.00} (target >= 0.80); p99 added = {b.P99 - a.P99:0.00} ms (target <= 1 ms)");
 Console.WriteLine($"peer: d / c = {d.Rps / c.Rps:0.00} (nginx's own feature cost, local-only features); c / a = {c.Rps / a.Rps:0.00} (bare nginx ÷ bare YARP); b / c = {b.Rps / c.Rps:0.00}");
 var (singleA, singleB) = (single[targets[0]], single[targets[1]]);
