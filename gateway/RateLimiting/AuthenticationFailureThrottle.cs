@@ -57,7 +57,7 @@ internal sealed class AuthenticationFailureThrottle(
 
         if (limits is not null)
         {
-            context.Features.Set(new LimitsDecided(limits, decision with { States = decision.States.Skip(1).ToArray() }));
+            context.Features.Set(new LimitsDecided(limits, decision with { States = decision.States.Skip(1).ToArray(), Granted = decision.Granted?.Skip(1).ToArray() }));
         }
 
         await next(context);

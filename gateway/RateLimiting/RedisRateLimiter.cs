@@ -103,7 +103,10 @@ internal sealed class RedisRateLimiter(IConnectionMultiplexer redis)
         {
             states[i] = Gcra.State(buckets[i], (long)result[3 + 2 * i], now);
             var leased = (int)result[4 + 2 * i];
-            if (leased > 0) (granted ??= new int[buckets.Count])[i] = leased;
+            if (leased == 0) continue;
+            (granted ??= new int[buckets.Count])[i] = leased;
+            // What the client may still send counts the tokens leased to this replica, which it has not spent yet.
+            states[i] = states[i] with { Remaining = states[i].Remaining + leased };
         }
 
         return new Decision((long)result[0] == 1, (long)result[1], states, Local: false, granted);

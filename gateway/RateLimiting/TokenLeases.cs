@@ -136,7 +136,7 @@ internal sealed class TokenLeases(TimeProvider time, LeaseOptions options)
             var granted = decision?.Granted is { } all ? all[i] : 0;
             if (granted > 0)
             {
-                lease.Remaining = decision!.States[i].Remaining;
+                lease.Remaining = decision!.States[i].Remaining - granted;
                 lease.ResetMicroseconds = decision.States[i].ResetMicroseconds;
                 lease.Until = now + lifetime;
                 Interlocked.Add(ref lease.Tokens, granted);

@@ -44,7 +44,8 @@ public sealed class TokenLeaseTests(Servers servers) : IAsyncLifetime
         }
 
         Assert.Equal(1_000, allowed);
-        Assert.True(first.LeasedDecisions > 200 && second.LeasedDecisions > 200, $"leased decisions: {first.LeasedDecisions}, {second.LeasedDecisions}");
+        // Leases are granted while the bucket stays half full: two of 100 per replica, the rest decided one by one in Redis.
+        Assert.True(first.LeasedDecisions >= 150 && second.LeasedDecisions >= 150, $"leased decisions: {first.LeasedDecisions}, {second.LeasedDecisions}");
         // The organization was charged exactly what was let through, and what the key still holds on leases.
         var organization = await first.DecideAsync([buckets[1] with { CheckOnly = true }]);
         Assert.InRange(organization.States[0].Remaining, 5_000 - 1_000 - 2 * 100, 5_000 - 1_000);
@@ -93,7 +94,8 @@ public sealed class TokenLeaseTests(Servers servers) : IAsyncLifetime
 
         var first = await limiter.DecideAsync(buckets, prefix, false, [10], [0]);
         Assert.Equal([10], first.Granted!);
-        Assert.Equal(89, first.States[0].Remaining);
+        // The client's remaining counts the leased tokens: 89 in Redis and 10 on this replica.
+        Assert.Equal(99, first.States[0].Remaining);
 
         for (var n = 0; n < 35; n++) Assert.Null((await limiter.DecideAsync(buckets, prefix)).Granted);
         // 54 left: a lease of 10 would leave 43 (under half), so the request is charged and no lease granted.
@@ -111,11 +113,12 @@ public sealed class TokenLeaseTests(Servers servers) : IAsyncLifetime
     public async Task Small_limits_are_never_leased_so_they_stay_exact()
     {
         var limiter = await ReplicaAsync();
-        Bucket[] buckets = [new("key", "key:small", 12, 60), new("organization", "org:small", 3_000, 60)];
+        // Windows of a day, so that nothing refills while the test runs.
+        Bucket[] buckets = [new("key", "key:small", 12, 86_400), new("organization", "org:small", 3_000, 86_400)];
         for (var n = 0; n < 20; n++) await limiter.DecideAsync(buckets);
         Assert.Equal(0, limiter.LeasedDecisions);
-        // Charged one request at a time: the 12 let through, nothing held on a lease (a refill or two may have come meanwhile).
-        Assert.InRange((await limiter.DecideAsync([buckets[1] with { CheckOnly = true }])).States[0].Remaining, 3_000 - 12, 3_000 - 10);
+        // The organization (large enough to lease) was charged one request at a time: the 12 let through, nothing leased.
+        Assert.Equal(3_000 - 12, (await limiter.DecideAsync([buckets[1] with { CheckOnly = true }])).States[0].Remaining);
     }
 
     [Fact]
