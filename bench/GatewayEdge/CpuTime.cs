@@ -8,7 +8,9 @@ namespace Platform.Bench.GatewayEdge;
 /// </summary>
 internal static class CpuTime
 {
-    public static double Seconds(int pid) => ProcessTree.Read(pid)?.CpuSeconds ?? 0;
+    /// <summary>A proxy's CPU seconds: its process and its children (nginx's workers; the .NET proxies have none).</summary>
+    public static double Seconds(int pid) =>
+        (ProcessTree.Read(pid)?.CpuSeconds ?? 0) + ProcessTree.Children(pid).Sum(child => ProcessTree.Read(child)?.CpuSeconds ?? 0);
 
     /// <summary>
     /// CPU seconds of a .NET process's background tiered-compilation thread (it exits when idle, so this can fall).
@@ -32,6 +34,55 @@ internal static class CpuTime
         }
 
         return ticks / 100.0;
+    }
+
+    /// <summary>
+    /// A process's CPU seconds so far per kind of thread, from each thread's name (/proc/pid/task/*/comm): the .NET
+    /// runtime names its threads (".NET TP Worker" the thread pool, where requests run; ".NET Server GC"; ".NET Tiered
+    /// Com" the JIT; ".NET SigHandler"…); nginx's workers are whole processes (children), counted as "workers".
+    /// </summary>
+    public static Dictionary<string, double> ByThread(int pid)
+    {
+        var seconds = new Dictionary<string, double>(StringComparer.Ordinal);
+        foreach (var task in SafeEnumerate($"/proc/{pid}/task"))
+        {
+            try
+            {
+                var kind = ThreadKind(File.ReadAllText(Path.Combine(task, "comm")).Trim());
+                var stat = File.ReadAllText(Path.Combine(task, "stat"));
+                var fields = stat[(stat.LastIndexOf(')') + 2)..].Split(' ');
+                seconds[kind] = seconds.GetValueOrDefault(kind) + (long.Parse(fields[11], CultureInfo.InvariantCulture) + long.Parse(fields[12], CultureInfo.InvariantCulture)) / 100.0;
+            }
+            catch (IOException)
+            {
+                // The thread ended meanwhile.
+            }
+        }
+
+        foreach (var child in ProcessTree.Children(pid)) seconds["workers"] = seconds.GetValueOrDefault("workers") + (ProcessTree.Read(child)?.CpuSeconds ?? 0);
+        return seconds;
+    }
+
+    private static string ThreadKind(string comm) => comm switch
+    {
+        _ when comm.StartsWith(".NET TP Worker", StringComparison.Ordinal) => "thread pool",
+        _ when comm.StartsWith(".NET Server GC", StringComparison.Ordinal) || comm.StartsWith(".NET BGC", StringComparison.Ordinal) || comm.StartsWith(".NET GC", StringComparison.Ordinal) => "GC",
+        _ when comm.StartsWith(".NET Tiered Com", StringComparison.Ordinal) => "JIT",
+        _ when comm.StartsWith(".NET Sockets", StringComparison.Ordinal) || comm.StartsWith(".NET SocketsEvent", StringComparison.Ordinal) => "socket events",
+        _ when comm.StartsWith(".NET TP Gate", StringComparison.Ordinal) || comm.StartsWith(".NET Timer", StringComparison.Ordinal) || comm.StartsWith(".NET Long Running", StringComparison.Ordinal) => "timers and long-running",
+        _ => "other",
+    };
+
+    private static IEnumerable<string> SafeEnumerate(string directory)
+    {
+        try
+        {
+            return Directory.EnumerateDirectories(directory).ToList();
+        }
+        catch (IOException)
+        {
+            return [];
+        }
     }
 
     /// <summary>

@@ -14,9 +14,10 @@ namespace Platform.Bench.GatewayEdge;
 /// <summary>wrk's threads and connections.</summary>
 internal sealed record Load(int Threads, int Connections);
 
+/// <param name="ProxyByThread">The proxy's CPU per request by kind of thread (thread pool, GC, JIT, socket events…; threads that ended during the run as "ended").</param>
 internal sealed record WrkResult(
     double RequestsPerSecond, double P50Ms, double P99Ms, long Requests, long Errors, double CpuMicrosecondsPerRequest, double RestMicrosecondsPerRequest,
-    IReadOnlyDictionary<string, double> RestByComponent);
+    IReadOnlyDictionary<string, double> RestByComponent, IReadOnlyDictionary<string, double>? ProxyByThread = null);
 
 /// <summary>
 /// Closed-loop HTTPS load with wrk (<c>--latency</c>); a Lua script sets the API key. Any non-2xx answer or socket
@@ -54,6 +55,18 @@ internal static partial class Wrk
         return path;
     }
 
+    /// <summary>CPU seconds per second each component uses while idle (<see cref="MeasureIdleAsync"/>), subtracted from the rest.</summary>
+    public static Dictionary<string, double>? Idle { get; private set; }
+
+    /// <summary>The platform's own background CPU while no request is sent, per component, over <paramref name="duration"/>.</summary>
+    public static async Task<Dictionary<string, double>> MeasureIdleAsync(IReadOnlySet<int> excluded, TimeSpan duration)
+    {
+        var before = CpuTime.Descendants();
+        await Task.Delay(duration);
+        Idle = CpuTime.UsedByComponent(before, CpuTime.Descendants(), excluded).ToDictionary(c => c.Key, c => c.Value / duration.TotalSeconds);
+        return Idle;
+    }
+
     /// <param name="proxies">Both proxies' processes: neither counts as the rest of the platform.</param>
     public static async Task<WrkResult> RunAsync(Uri url, string script, TimeSpan duration, int serverPid, IReadOnlySet<int> proxies, Load? load = null)
     {
@@ -65,21 +78,31 @@ internal static partial class Wrk
         ])
         { UseShellExecute = false, RedirectStandardOutput = true, RedirectStandardError = true };
         var treeBefore = CpuTime.Descendants();
+        var restClock = Stopwatch.StartNew();
         var cpuBefore = CpuTime.Seconds(serverPid);
+        var threadsBefore = CpuTime.ByThread(serverPid);
         using var wrk = Process.Start(start) ?? throw new InvalidOperationException("wrk did not start.");
         var wrkPid = wrk.Id;
         var output = await wrk.StandardOutput.ReadToEndAsync();
         var errors = await wrk.StandardError.ReadToEndAsync();
         await wrk.WaitForExitAsync();
         var cpuSeconds = CpuTime.Seconds(serverPid) - cpuBefore;
+        var threads = CpuTime.ByThread(serverPid).ToDictionary(t => t.Key, t => t.Value - threadsBefore.GetValueOrDefault(t.Key));
+        var ended = cpuSeconds - threads.Values.Sum();
+        if (ended > 0.005) threads["ended"] = ended;
         var excluded = new HashSet<int>(proxies) { wrkPid };
         await CpuTime.WaitForQuietAsync(excluded, TimeSpan.FromSeconds(15));
         var rest = CpuTime.UsedByComponent(treeBefore, CpuTime.Descendants(), excluded);
+        // What the platform spends when nobody calls it (health checks, pollers, DCP) is not the request's cost.
+        if (Idle is { } idle)
+        {
+            foreach (var component in rest.Keys.ToList()) rest[component] = Math.Max(0, rest[component] - idle.GetValueOrDefault(component) * restClock.Elapsed.TotalSeconds);
+        }
         if (wrk.ExitCode != 0) throw new InvalidOperationException($"wrk failed ({wrk.ExitCode}): {errors}{output}");
-        return Parse(output, cpuSeconds, rest);
+        return Parse(output, cpuSeconds, rest, threads);
     }
 
-    private static WrkResult Parse(string output, double cpuSeconds, Dictionary<string, double> rest)
+    private static WrkResult Parse(string output, double cpuSeconds, Dictionary<string, double> rest, Dictionary<string, double> threads)
     {
         var rps = double.Parse(RequestsPerSecond().Match(output).Groups[1].Value, CultureInfo.InvariantCulture);
         var requests = long.Parse(Requests().Match(output).Groups[1].Value, CultureInfo.InvariantCulture);
@@ -89,7 +112,8 @@ internal static partial class Wrk
             : 0;
         var perRequest = 1e6 / Math.Max(requests, 1);
         return new WrkResult(rps, Percentile(output, "50"), Percentile(output, "99"), requests, non2xx + socket,
-            cpuSeconds * perRequest, rest.Values.Sum() * perRequest, rest.ToDictionary(c => c.Key, c => c.Value * perRequest));
+            cpuSeconds * perRequest, rest.Values.Sum() * perRequest, rest.ToDictionary(c => c.Key, c => c.Value * perRequest),
+            threads.ToDictionary(t => t.Key, t => t.Value * perRequest));
     }
 
     private static double Percentile(string output, string percent)

@@ -57,13 +57,15 @@ internal sealed class AuthenticationFailureThrottle(
 
         if (limits is not null)
         {
-            context.Features.Set(new LimitsDecided(limits, decision with { States = decision.States.Skip(1).ToArray() }));
+            context.Features.Set(new LimitsDecided(limits, decision with { States = decision.States.Skip(1).ToArray(), Granted = decision.Granted?.Skip(1).ToArray() }));
         }
 
         await next(context);
         if (context.Response.StatusCode == StatusCodes.Status401Unauthorized || credential.Kind == CredentialKind.Multiple)
         {
             await limiter.DecideAsync([failures with { CheckOnly = false }]);
+            // Every replica stops trusting what it knew of this address (TokenLeases).
+            limiter.Forget(failures.Subject);
         }
     }
 

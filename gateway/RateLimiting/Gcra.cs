@@ -15,7 +15,8 @@ internal sealed record Bucket(string Name, string Subject, int Requests, int Win
 internal readonly record struct BucketState(long Remaining, long ResetMicroseconds);
 
 /// <summary>The decision over all of a request's buckets: allowed only if every bucket allows.</summary>
-internal sealed record Decision(bool Allowed, long RetryAfterMicroseconds, IReadOnlyList<BucketState> States, bool Local);
+/// <param name="Granted">Per bucket, the tokens leased to this replica with the decision (<see cref="TokenLeases"/>); null for none.</param>
+internal sealed record Decision(bool Allowed, long RetryAfterMicroseconds, IReadOnlyList<BucketState> States, bool Local, IReadOnlyList<int>? Granted = null);
 
 /// <summary>
 /// The generic cell rate algorithm, over several buckets at once: a bucket stores its theoretical arrival time (TAT);

@@ -41,6 +41,8 @@ internal sealed class RateLimitOptionsValidator : IValidateOptions<RateLimitOpti
         if (options.RedisRetryInterval < TimeSpan.FromMilliseconds(100) || options.RedisRetryInterval > TimeSpan.FromMinutes(5)) errors.Add($"{section}:RedisRetryInterval must be between 100 ms and 5 minutes.");
         if (options.Replicas is < 1 or > 1000) errors.Add($"{section}:Replicas must be between 1 and 1,000.");
         if (string.IsNullOrWhiteSpace(options.KeyPrefix)) errors.Add($"{section}:KeyPrefix is required.");
+        if (options.Leases.Size is < 2 or > 100_000) errors.Add($"{section}:Leases:Size must be between 2 and 100,000.");
+        if (options.Leases.Lifetime < TimeSpan.FromMilliseconds(10) || options.Leases.Lifetime > TimeSpan.FromSeconds(10)) errors.Add($"{section}:Leases:Lifetime must be between 10 ms and 10 seconds.");
         return errors.Count == 0 ? ValidateOptionsResult.Success : ValidateOptionsResult.Fail(errors);
     }
 }

@@ -43,6 +43,25 @@ internal sealed class RateLimitOptions
     public int Replicas { get; set; } = 1;
 
     public string KeyPrefix { get; set; } = "platform:ratelimit:";
+
+    /// <summary>Leases of tokens, so that a replica decides most requests of a busy bucket without Redis (<see cref="TokenLeases"/>).</summary>
+    public LeaseOptions Leases { get; set; } = new();
+}
+
+/// <summary>
+/// <c>Gateway:RateLimits:Leases</c>: a replica takes up to <see cref="Size"/> tokens of a bucket at once from Redis
+/// (at most a tenth of the bucket, and only while the bucket stays at least half full after the lease) and spends them
+/// within <see cref="Lifetime"/>; near the limit every request is one Redis decision again.
+/// </summary>
+internal sealed class LeaseOptions
+{
+    public bool Enabled { get; set; } = true;
+
+    /// <summary>The most tokens one lease takes from a bucket.</summary>
+    public int Size { get; set; } = 100;
+
+    /// <summary>How long a lease's tokens may be spent; tokens left then go back to the bucket with the next lease.</summary>
+    public TimeSpan Lifetime { get; set; } = TimeSpan.FromSeconds(1);
 }
 
 internal sealed class PlanLimits

@@ -39,6 +39,54 @@ public sealed class EdgeTests(EdgeGateways edge) : IClassFixture<EdgeGateways>
     }
 
     [Fact]
+    public async Task A_revoked_key_is_refused_by_both_replicas_at_once_though_each_answered_it_from_its_cache()
+    {
+        var client = NewClient();
+        var (key, keyId) = edge.Keys.Issue();
+        using var first = edge.Client(edge.First);
+        using var second = edge.Client(edge.Second);
+        foreach (var replica in new[] { first, second }) Assert.Equal(HttpStatusCode.OK, await SendWithKeyAsync(replica, client, key));
+
+        // Revoked at the keys service, but not yet announced: each replica still answers from its cache, asking nobody.
+        var verifications = edge.Keys.Verifications;
+        edge.Keys.Revoke(key);
+        for (var n = 0; n < 5; n++)
+        {
+            foreach (var replica in new[] { first, second }) Assert.Equal(HttpStatusCode.OK, await SendWithKeyAsync(replica, client, key));
+        }
+
+        Assert.Equal(verifications, edge.Keys.Verifications);
+
+        // The keys service announces the revocation on Redis, as it does before answering the revocation.
+        await using (var redis = await StackExchange.Redis.ConnectionMultiplexer.ConnectAsync(edge.Servers.Redis))
+        {
+            var receivers = await redis.GetSubscriber().PublishAsync(StackExchange.Redis.RedisChannel.Literal(EdgeGateways.KeyInvalidationChannel), keyId);
+            Assert.True(receivers >= 2, $"{receivers} gateway replicas listen for key changes");
+        }
+
+        var since = System.Diagnostics.Stopwatch.StartNew();
+        foreach (var replica in new[] { first, second })
+        {
+            while (await SendWithKeyAsync(replica, client, key) == HttpStatusCode.OK)
+            {
+                Assert.True(since.Elapsed < TimeSpan.FromSeconds(1), "a replica still accepted the revoked key a second after it was announced");
+            }
+        }
+
+        // At once: the first request after the announcement on each replica, but for the time Redis takes to deliver it.
+        Assert.True(since.Elapsed < TimeSpan.FromMilliseconds(500), $"the revocation took {since.ElapsedMilliseconds} ms to reach both replicas");
+        foreach (var replica in new[] { first, second }) Assert.Equal(HttpStatusCode.Unauthorized, await SendWithKeyAsync(replica, client, key));
+    }
+
+    private static async Task<HttpStatusCode> SendWithKeyAsync(HttpClient replica, IPAddress client, string key)
+    {
+        using var request = EdgeGateways.From(client, HttpMethod.Get, "/open/keyed");
+        request.Headers.TryAddWithoutValidation("X-Api-Key", key);
+        using var response = await replica.SendAsync(request);
+        return response.StatusCode;
+    }
+
+    [Fact]
     public async Task Answers_carry_the_rate_limit_fields_and_a_refusal_says_when_to_come_back()
     {
         var client = NewClient();

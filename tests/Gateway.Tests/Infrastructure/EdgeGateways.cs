@@ -19,6 +19,12 @@ public sealed class EdgeGateways(Servers servers) : IAsyncLifetime
 
     public EchoUpstream Upstream { get; private set; } = null!;
 
+    /// <summary>The keys service both replicas verify keys at.</summary>
+    public KeysStub Keys { get; private set; } = null!;
+
+    /// <summary>The channel the keys service announces changed keys on (the gateway's default).</summary>
+    public const string KeyInvalidationChannel = "platform:keys:invalidated";
+
     internal GatewayProcess First => _gateways[0];
 
     internal GatewayProcess Second => _gateways[1];
@@ -30,6 +36,7 @@ public sealed class EdgeGateways(Servers servers) : IAsyncLifetime
     public async Task InitializeAsync()
     {
         Upstream = await EchoUpstream.StartAsync();
+        Keys = await KeysStub.StartAsync();
         // Shared by both replicas (their buckets are the same keys), apart from other test classes'.
         var prefix = $"edge-tests:{Guid.NewGuid():n}:";
         for (var replica = 0; replica < 2; replica++)
@@ -46,6 +53,8 @@ public sealed class EdgeGateways(Servers servers) : IAsyncLifetime
                 ["Gateway__RateLimits__AuthenticationFailures__Requests"] = AuthenticationFailureLimit.ToString(System.Globalization.CultureInfo.InvariantCulture),
                 ["Gateway__RateLimits__AuthenticationFailures__WindowSeconds"] = "60",
                 ["Gateway__RateLimits__KeyPrefix"] = prefix,
+                ["Gateway__Keys__Url"] = Keys.Address.ToString(),
+                ["Gateway__Keys__ServiceToken"] = new string('k', 40),
                 ["Gateway__Limits__MaxRequestBodySize"] = "65536",
                 ["Gateway__Limits__RequestHeadersTimeout"] = "00:00:02",
                 ["ReverseProxy__Clusters__echo__Destinations__primary__Address"] = Upstream.Address.ToString(),
@@ -87,5 +96,6 @@ public sealed class EdgeGateways(Servers servers) : IAsyncLifetime
     {
         foreach (var gateway in _gateways) await gateway.DisposeAsync();
         if (Upstream is not null) await Upstream.DisposeAsync();
+        if (Keys is not null) await Keys.DisposeAsync();
     }
 }
