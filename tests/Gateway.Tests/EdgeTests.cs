@@ -137,7 +137,7 @@ public sealed class EdgeTests(EdgeGateways edge) : IClassFixture<EdgeGateways>
             }
 
             Assert.Equal(Enumerable.Repeat(HttpStatusCode.OK, 2).Concat(Enumerable.Repeat(HttpStatusCode.TooManyRequests, 6)), during);
-            Assert.Contains("each replica limits on its own", edge.First.Output, StringComparison.Ordinal);
+            await edge.First.WaitForOutputAsync("each replica limits on its own", TimeSpan.FromSeconds(5));
         }
         finally
         {
@@ -162,7 +162,7 @@ public sealed class EdgeTests(EdgeGateways edge) : IClassFixture<EdgeGateways>
             await Task.Delay(500);
         }
 
-        Assert.Contains("shared through Redis again", edge.First.Output, StringComparison.Ordinal);
+        await edge.First.WaitForOutputAsync("shared through Redis again", TimeSpan.FromSeconds(5));
     }
 
     [Fact]

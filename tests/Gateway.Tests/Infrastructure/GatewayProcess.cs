@@ -41,6 +41,20 @@ internal sealed class GatewayProcess : IAsyncDisposable
     }
 
     /// <summary>
+    /// Waits until the gateway has written <paramref name="text"/> (its console logger writes from a queue of its own,
+    /// so a line can arrive after the answer it explains); fails naming the text after <paramref name="timeout"/>.
+    /// </summary>
+    public async Task WaitForOutputAsync(string text, TimeSpan timeout)
+    {
+        var waited = Stopwatch.StartNew();
+        while (!Output.Contains(text, StringComparison.Ordinal))
+        {
+            Assert.True(waited.Elapsed < timeout, $"The gateway did not write '{text}' within {timeout.TotalSeconds:0} s:{Environment.NewLine}{Output}");
+            await Task.Delay(50);
+        }
+    }
+
+    /// <summary>
     /// Starts the gateway on two free loopback ports, in Development, with an audit spool under
     /// <paramref name="workDirectory"/>; <paramref name="settings"/> add or override environment variables.
     /// </summary>
