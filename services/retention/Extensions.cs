@@ -4,6 +4,7 @@ using Microsoft.Extensions.Options;
 using Npgsql;
 using Platform.Messaging;
 using Platform.Retention.Apis;
+using Platform.Retention.Closure;
 using Platform.Retention.Data;
 using Platform.Retention.Holds;
 using Platform.Messaging.Contracts;
@@ -70,6 +71,13 @@ internal static class Extensions
         builder.Services.AddSingleton<ReceiptSigner>();
         builder.Services.AddSingleton<PurgePass>();
 
+        builder.Services.AddOptions<ClosureOptions>()
+            .Bind(builder.Configuration.GetSection(ClosureOptions.Section))
+            .ValidateOnStart();
+        builder.Services.AddSingleton<IValidateOptions<ClosureOptions>, ClosureOptionsValidator>();
+        builder.Services.AddSingleton<ClosureManager>();
+        builder.Services.AddSingleton<ClosurePass>();
+
         builder.AddSchemaMigrations(RetentionSchema.Definition, MessagingSchema.Definition);
         // Registered after the migrator, so neither the relay nor the scheduler looks for a missing table.
         builder.AddEventBus("messaging", "retention").AddOutbox()
@@ -77,8 +85,10 @@ internal static class Extensions
             .AddSubscription<ObjectStored, ObjectStoredHandler>()
             .AddSubscription<ObjectDeleted, ObjectDeletedHandler>()
             .AddSubscription<DatasetDeleted, DatasetDeletedHandler>()
-            .AddSubscription<PurgeCompleted, PurgeCompletedHandler>();
+            .AddSubscription<PurgeCompleted, PurgeCompletedHandler>()
+            .AddSubscription<ClosureAnswered, ClosureAnsweredHandler>();
         builder.Services.AddHostedService<PurgeScheduler>();
+        builder.Services.AddHostedService<ClosureScheduler>();
         return builder;
     }
 }

@@ -18,6 +18,7 @@ app.MapPoliciesApi();
 app.MapHoldsApi();
 app.MapPlansApi();
 app.MapReceiptsApi();
+app.MapClosureApi();
 
 app.Run();
 return 0;

@@ -20,6 +20,7 @@ internal static class RetentionPolicies
     public const string Manage = "retention.manage";
     public const string Change = "retention.change";
     public const string Operate = "retention.operate";
+    public const string Close = "retention.close";
 
     public const string Scope = "platform.organizations";
     public static readonly string[] ManagingRoles = ["Owner", "Admin"];
@@ -28,6 +29,8 @@ internal static class RetentionPolicies
         .AddPlatformPolicy(Read, User())
         .AddPlatformPolicy(Manage, [.. User(), Role()])
         .AddPlatformPolicy(Change, [.. User(), Role(), StepUp()])
+        // Closing the organization, or cancelling that, is the Owners' alone (SPEC RET-CLOSE).
+        .AddPlatformPolicy(Close, [.. User(), Role(OwnerOnly), StepUp()])
         .AddPlatformPolicy(Operate,
             new PlatformRequirement("unauthenticated", "Authentication required", "Send a retention operator credential, directly to the service.",
                 (user, _) => user.IsOperator(RetentionCredentials.Operator), status: 401) { Challenge = _ => "Bearer" },
@@ -42,9 +45,11 @@ internal static class RetentionPolicies
             (user, _) => user.HasScope(Scope)) { Challenge = _ => $"Bearer error=\"insufficient_scope\", scope=\"{Scope}\"" },
     ];
 
-    private static PlatformRequirement Role() =>
-        new("insufficient-role", "Your role does not allow this", $"This needs one of these organization roles: {string.Join(", ", ManagingRoles)}.",
-            (user, _) => user.HasRole(ManagingRoles));
+    public static readonly string[] OwnerOnly = ["Owner"];
+
+    private static PlatformRequirement Role(string[]? roles = null) =>
+        new("insufficient-role", "Your role does not allow this", $"This needs one of these organization roles: {string.Join(", ", roles ?? ManagingRoles)}.",
+            (user, _) => user.HasRole(roles ?? ManagingRoles));
 
     private static PlatformRequirement StepUp() =>
         new("step-up-required", "Confirm it is you", "This action needs a recent multi-factor sign-in. Sign in again with your second factor.",
