@@ -77,6 +77,8 @@ internal static class Extensions
         builder.Services.AddSingleton<IValidateOptions<ClosureOptions>, ClosureOptionsValidator>();
         builder.Services.AddSingleton<ClosureManager>();
         builder.Services.AddSingleton<ClosurePass>();
+        builder.Services.AddSingleton<Dsar.SubjectLookup>();
+        builder.Services.AddSingleton<Dsar.SubjectRequestManager>();
 
         builder.AddSchemaMigrations(RetentionSchema.Definition, MessagingSchema.Definition);
         // Registered after the migrator, so neither the relay nor the scheduler looks for a missing table.

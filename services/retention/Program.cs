@@ -19,6 +19,7 @@ app.MapHoldsApi();
 app.MapPlansApi();
 app.MapReceiptsApi();
 app.MapClosureApi();
+app.MapSubjectRequestsApi();
 
 app.Run();
 return 0;

@@ -110,9 +110,31 @@ internal static class RetentionSchema
         );
         """;
 
+    // Data-subject requests (SPEC RET-DSAR, GDPR Art. 12): one row per request, its deadline and its one extension.
+    private const string SubjectRequests = """
+        CREATE TABLE subject_requests (
+            id               text        PRIMARY KEY,
+            organization_id  text        NOT NULL,
+            subject_user_id  text        NOT NULL,
+            subject_email    text        NOT NULL,
+            type             text        NOT NULL CHECK (type IN ('access', 'portability', 'erasure')),
+            status           text        NOT NULL CHECK (status IN ('open', 'completed')),
+            received_at      timestamptz NOT NULL,
+            received_by      text        NOT NULL,
+            due_at           timestamptz NOT NULL,
+            extended_at      timestamptz,
+            extended_by      text,
+            extension_reason text,
+            completed_at     timestamptz,
+            CHECK ((extended_at IS NULL) = (extension_reason IS NULL))
+        );
+        CREATE INDEX subject_requests_organization ON subject_requests (organization_id, received_at DESC, id);
+        """;
+
     public static readonly Schema Definition = new(
         "retention",
         SchemaStep.Sql(1, "baseline", Baseline),
         SchemaStep.Sql(2, "purges and receipts", Purges),
-        SchemaStep.Sql(3, "account closure", Closures));
+        SchemaStep.Sql(3, "account closure", Closures),
+        SchemaStep.Sql(4, "data-subject requests", SubjectRequests));
 }
