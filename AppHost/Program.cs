@@ -153,6 +153,9 @@ var retention = builder.AddProject<Projects.Retention>("retention")
     .WithReference(identity)
     .WithEnvironment("Retention__Identity__Issuer", publicAddress)
     .WithEnvironment("Retention__Identity__JwksUrl", ReferenceExpression.Create($"{identity.GetEndpoint("http")}/.well-known/jwks"));
+// Account closure (SPEC RET-CLOSE) completes when every region's storage, keys and identity have answered.
+var closureParticipants = storages.Values.Select(s => s.Resource.Name).Append("keys").Append("identity").ToList();
+for (var index = 0; index < closureParticipants.Count; index++) retention.WithEnvironment($"Retention__Closure__Participants__{index}", closureParticipants[index]);
 
 // Residency (SPEC RES-REGION, RES-PIN): the registry of regions and organizations' residency. It asks every region's
 // storage, as storage's "residency" caller, what an organization holds there; the gateway reads residency with its token.

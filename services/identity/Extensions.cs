@@ -92,7 +92,10 @@ internal static class Extensions
         builder.AddOidc();
         builder.Services.AddHostedService<Oidc.FirstPartyClients>();
         builder.Services.AddHostedService<MailRelay>();
-        builder.AddEventBus("messaging", "identity").AddOutbox();
+        builder.AddEventBus("messaging", "identity").AddOutbox()
+            // Account closure (SPEC RET-CLOSE): the organization and its memberships deleted after the grace period.
+            .WithInbox()
+            .AddSubscription<Platform.Messaging.Contracts.ClosureDue, Closure.ClosureDueHandler>();
         return builder;
     }
 

@@ -58,7 +58,11 @@ internal static class Extensions
         // Registered after the migrator, so the relay never looks for a missing outbox table.
         builder.AddEventBus("messaging", "keys").AddOutbox()
             .WithInbox()
-            .AddSubscription<Platform.Messaging.Contracts.MemberDeprovisioned, MemberDeprovisionedHandler>();
+            .AddSubscription<Platform.Messaging.Contracts.MemberDeprovisioned, MemberDeprovisionedHandler>()
+            // Account closure (SPEC RET-CLOSE): read-only while closing, keys, secrets and network policy deleted after.
+            .AddSubscription<Platform.Messaging.Contracts.ClosureRequested, Closure.ClosureRequestedHandler>()
+            .AddSubscription<Platform.Messaging.Contracts.ClosureCancelled, Closure.ClosureRequestedHandler>()
+            .AddSubscription<Platform.Messaging.Contracts.ClosureDue, Closure.ClosureDueHandler>();
         return builder;
     }
 }

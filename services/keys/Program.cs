@@ -1,5 +1,6 @@
 using Platform.Keys;
 using Platform.Keys.Apis;
+using Platform.Keys.Closure;
 
 var builder = WebApplication.CreateBuilder(args);
 
@@ -14,6 +15,7 @@ app.UseStatusCodePages();
 app.MapDefaultEndpoints();
 app.UseAuthentication();
 app.UseAuthorization();
+app.UseClosingOrganizationGuard();
 app.MapKeysApi();
 app.MapInternalKeysApi();
 app.MapNetworkPolicyApi();

@@ -5,6 +5,7 @@ using Npgsql;
 using Platform.Messaging;
 using Platform.Retention.Apis;
 using Platform.Retention.Backups;
+using Platform.Retention.Closure;
 using Platform.Retention.Data;
 using Platform.Retention.Holds;
 using Platform.Messaging.Contracts;
@@ -81,6 +82,14 @@ internal static class Extensions
         builder.Services.AddSingleton<BackupRestorer>();
         builder.Services.AddSingleton<BackupExpiryService>();
         builder.Services.AddHostedService(services => services.GetRequiredService<BackupExpiryService>());
+        builder.Services.AddOptions<ClosureOptions>()
+            .Bind(builder.Configuration.GetSection(ClosureOptions.Section))
+            .ValidateOnStart();
+        builder.Services.AddSingleton<IValidateOptions<ClosureOptions>, ClosureOptionsValidator>();
+        builder.Services.AddSingleton<ClosureManager>();
+        builder.Services.AddSingleton<ClosurePass>();
+        builder.Services.AddSingleton<Dsar.SubjectLookup>();
+        builder.Services.AddSingleton<Dsar.SubjectRequestManager>();
 
         builder.AddSchemaMigrations(RetentionSchema.Definition, MessagingSchema.Definition);
         // Registered after the migrator, so neither the relay nor the scheduler looks for a missing table.
@@ -89,8 +98,10 @@ internal static class Extensions
             .AddSubscription<ObjectStored, ObjectStoredHandler>()
             .AddSubscription<ObjectDeleted, ObjectDeletedHandler>()
             .AddSubscription<DatasetDeleted, DatasetDeletedHandler>()
-            .AddSubscription<PurgeCompleted, PurgeCompletedHandler>();
+            .AddSubscription<PurgeCompleted, PurgeCompletedHandler>()
+            .AddSubscription<ClosureAnswered, ClosureAnsweredHandler>();
         builder.Services.AddHostedService<PurgeScheduler>();
+        builder.Services.AddHostedService<ClosureScheduler>();
         return builder;
     }
 }

@@ -19,6 +19,8 @@ app.MapHoldsApi();
 app.MapPlansApi();
 app.MapReceiptsApi();
 app.MapBackupsApi();
+app.MapClosureApi();
+app.MapSubjectRequestsApi();
 
 app.Run();
 return 0;

@@ -65,7 +65,11 @@ internal static class Extensions
         builder.AddEventBus("messaging", QueueName(builder.Configuration)).AddOutbox()
             // Retention's purges (SPEC RET-PURGE): applied once each, in the inbox's transaction.
             .WithInbox()
-            .AddSubscription<Platform.Messaging.Contracts.PurgeRequested, PurgeRequestedHandler>();
+            .AddSubscription<Platform.Messaging.Contracts.PurgeRequested, PurgeRequestedHandler>()
+            // Account closure (SPEC RET-CLOSE): read-only while closing, everything deleted and the key destroyed after.
+            .AddSubscription<Platform.Messaging.Contracts.ClosureRequested, Closure.ClosureRequestedHandler>()
+            .AddSubscription<Platform.Messaging.Contracts.ClosureCancelled, Closure.ClosureRequestedHandler>()
+            .AddSubscription<Platform.Messaging.Contracts.ClosureDue, Closure.ClosureDueHandler>();
         builder.Services.AddSingleton<KeyMaintenanceService>();
         builder.Services.AddHostedService(services => services.GetRequiredService<KeyMaintenanceService>());
         builder.Services.AddSingleton<OrphanSweeper>();

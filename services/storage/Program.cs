@@ -1,5 +1,6 @@
 using Platform.Storage;
 using Platform.Storage.Apis;
+using Platform.Storage.Closure;
 using Platform.Storage.Residency;
 
 var builder = WebApplication.CreateBuilder(args);
@@ -15,6 +16,7 @@ app.UseStatusCodePages();
 app.MapDefaultEndpoints();
 app.UseAuthentication();
 app.UseAuthorization();
+app.UseClosingOrganizationGuard();
 app.MapDatasetsApi();
 app.MapTransitApi();
 app.MapKeyManagementApi();

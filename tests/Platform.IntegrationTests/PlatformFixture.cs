@@ -68,6 +68,10 @@ public sealed class PlatformFixture : IAsyncLifetime
         App.WithEnvironment("audit", "Audit__Checkpoints__Interval", "00:00:02");
         App.WithEnvironment("retention", "Retention__Purge__ZeroRetentionGrace", "00:00:05");
         App.WithEnvironment("retention", "Retention__Purge__Classes__0", "detection_result");
+        // Account closure: 20 s of grace instead of 30 days, looked for every second; a silent service is asked again after 10 s.
+        App.WithEnvironment("retention", "Retention__Closure__GracePeriod", "00:00:20");
+        App.WithEnvironment("retention", "Retention__Closure__Interval", "00:00:01");
+        App.WithEnvironment("retention", "Retention__Closure__RetryDelay", "00:00:10");
         await App.StartAsync();
         loadBalancer = new LoadBalancer(publicPort, RunningGatewayReplicas);
         Gateway = new Uri($"https://localhost:{publicPort}/");

@@ -72,9 +72,21 @@ internal static class KeysSchema
         );
         """;
 
+    // Account closure (SPEC RET-CLOSE): an organization closing (read-only during the grace period) or closed. Set and
+    // cleared by retention's events; the previous version neither reads nor writes it.
+    private const string ClosingOrganizations = """
+        CREATE TABLE closing_organizations (
+            organization_id text        PRIMARY KEY,
+            closure_id      text        NOT NULL,
+            status          text        NOT NULL CHECK (status IN ('closing', 'closed')),
+            grace_ends_at   timestamptz NOT NULL,
+            recorded_at     timestamptz NOT NULL
+        );
+        """;
+
     /// <summary>The tables as versioned steps: a change is a new step, never an edit of a released one. Step 1 is idempotent,
     /// so it adopts a database made before steps were versioned.</summary>
-    public static readonly Schema Definition = new("keys", SchemaStep.Sql(1, "baseline", Sql));
+    public static readonly Schema Definition = new("keys", SchemaStep.Sql(1, "baseline", Sql), SchemaStep.Sql(2, "closing organizations", ClosingOrganizations));
 
     public static Task ApplyAsync(NpgsqlDataSource dataSource, CancellationToken cancellationToken) =>
         SchemaMigrations.ApplyAsync(dataSource, Definition, EmptyServices.Instance, cancellationToken);

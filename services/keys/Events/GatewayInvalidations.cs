@@ -45,6 +45,32 @@ internal sealed partial class GatewayInvalidations(IConnectionMultiplexer redis,
         foreach (var id in keyIds) await KeyChangedAsync(id);
     });
 
+    /// <summary>
+    /// For keys deleted inside an event handler's transaction (an organization's closure): tells the gateways once the
+    /// rows are gone (checked every 50 ms, for at most 30 s), and drops the organization's network policy with them.
+    /// </summary>
+    public void KeysDeletedAfterCommit(IReadOnlyList<string> keyIds, string organizationId) => _ = Task.Run(async () =>
+    {
+        var waited = System.Diagnostics.Stopwatch.StartNew();
+        try
+        {
+            while (waited.Elapsed < TimeSpan.FromSeconds(30))
+            {
+                await using var command = dataSource.CreateCommand("SELECT count(*) FROM api_keys WHERE id = ANY($1)");
+                command.Parameters.AddWithValue(keyIds.ToArray());
+                if ((long)(await command.ExecuteScalarAsync())! == 0) break;
+                await Task.Delay(50);
+            }
+        }
+        catch (Exception exception) when (exception is NpgsqlException or TimeoutException)
+        {
+            LogPublishFailed(logger, string.Join(',', keyIds), KeyChannel, exception);
+        }
+
+        foreach (var id in keyIds) await KeyChangedAsync(id);
+        await NetworkPolicyChangedAsync(organizationId);
+    });
+
     private async Task PublishAsync(string channel, string id)
     {
         try

@@ -78,8 +78,63 @@ internal static class RetentionSchema
         CREATE INDEX purge_receipts_organization ON purge_receipts (organization_id, deleted_at DESC, item_id);
         """;
 
+    // Account closure (SPEC RET-CLOSE): one row per request, the services' answers, and the final signed receipt.
+    private const string Closures = """
+        CREATE TABLE organization_closures (
+            id              text        PRIMARY KEY,
+            organization_id text        NOT NULL,
+            status          text        NOT NULL CHECK (status IN ('pending', 'deleting', 'closed', 'cancelled')),
+            requested_at    timestamptz NOT NULL,
+            requested_by    text        NOT NULL,
+            grace_ends_at   timestamptz NOT NULL,
+            cancelled_at    timestamptz,
+            cancelled_by    text,
+            deleting_since  timestamptz,
+            asked_at        timestamptz,
+            attempts        integer     NOT NULL DEFAULT 0,
+            holds           jsonb,
+            retention_deleted jsonb,
+            closed_at       timestamptz,
+            receipt         text,
+            signature       text
+        );
+        -- At most one closure that is not cancelled per organization: closing twice is refused.
+        CREATE UNIQUE INDEX organization_closures_live ON organization_closures (organization_id) WHERE status <> 'cancelled';
+        CREATE INDEX organization_closures_due ON organization_closures (grace_ends_at) WHERE status IN ('pending', 'deleting');
+        CREATE TABLE closure_answers (
+            closure_id  text        NOT NULL REFERENCES organization_closures (id),
+            participant text        NOT NULL,
+            answer      jsonb       NOT NULL,
+            answered_at timestamptz NOT NULL,
+            PRIMARY KEY (closure_id, participant)
+        );
+        """;
+
+    // Data-subject requests (SPEC RET-DSAR, GDPR Art. 12): one row per request, its deadline and its one extension.
+    private const string SubjectRequests = """
+        CREATE TABLE subject_requests (
+            id               text        PRIMARY KEY,
+            organization_id  text        NOT NULL,
+            subject_user_id  text        NOT NULL,
+            subject_email    text        NOT NULL,
+            type             text        NOT NULL CHECK (type IN ('access', 'portability', 'erasure')),
+            status           text        NOT NULL CHECK (status IN ('open', 'completed')),
+            received_at      timestamptz NOT NULL,
+            received_by      text        NOT NULL,
+            due_at           timestamptz NOT NULL,
+            extended_at      timestamptz,
+            extended_by      text,
+            extension_reason text,
+            completed_at     timestamptz,
+            CHECK ((extended_at IS NULL) = (extension_reason IS NULL))
+        );
+        CREATE INDEX subject_requests_organization ON subject_requests (organization_id, received_at DESC, id);
+        """;
+
     public static readonly Schema Definition = new(
         "retention",
         SchemaStep.Sql(1, "baseline", Baseline),
-        SchemaStep.Sql(2, "purges and receipts", Purges));
+        SchemaStep.Sql(2, "purges and receipts", Purges),
+        SchemaStep.Sql(3, "account closure", Closures),
+        SchemaStep.Sql(4, "data-subject requests", SubjectRequests));
 }

@@ -25,7 +25,10 @@ internal sealed class ReceiptSigner : IDisposable
     public string VerifierKey { get; }
 
     /// <summary>The receipt's text (fields in a fixed order) and its base64 signature.</summary>
-    public (string Text, string Signature) Sign(DeletionReceipt receipt)
+    public (string Text, string Signature) Sign(DeletionReceipt receipt) => SignRecord(receipt);
+
+    /// <summary>Any receipt record (a closure's, a data-subject request's) as its JSON text and the text's base64 signature.</summary>
+    public (string Text, string Signature) SignRecord<T>(T receipt)
     {
         var text = JsonSerializer.Serialize(receipt, JsonSerializerOptions.Web);
         return (text, Convert.ToBase64String(Algorithm.Sign(key, Encoding.UTF8.GetBytes(text))));

@@ -22,6 +22,7 @@ internal static class RetentionPolicies
     public const string Operate = "retention.operate";
     public const string Backups = "retention.backups";
     public const string BackupRestore = "retention.backups.restore";
+    public const string Close = "retention.close";
 
     public const string Scope = "platform.organizations";
     public static readonly string[] ManagingRoles = ["Owner", "Admin"];
@@ -30,6 +31,8 @@ internal static class RetentionPolicies
         .AddPlatformPolicy(Read, User())
         .AddPlatformPolicy(Manage, [.. User(), Role()])
         .AddPlatformPolicy(Change, [.. User(), Role(), StepUp()])
+        // Closing the organization, or cancelling that, is the Owners' alone (SPEC RET-CLOSE).
+        .AddPlatformPolicy(Close, [.. User(), Role(OwnerOnly), StepUp()])
         .AddPlatformPolicy(Operate,
             new PlatformRequirement("unauthenticated", "Authentication required", "Send a retention operator credential, directly to the service.",
                 (user, _) => user.IsOperator(RetentionCredentials.Operator), status: 401) { Challenge = _ => "Bearer" },
@@ -54,9 +57,11 @@ internal static class RetentionPolicies
             (user, _) => user.HasScope(Scope)) { Challenge = _ => $"Bearer error=\"insufficient_scope\", scope=\"{Scope}\"" },
     ];
 
-    private static PlatformRequirement Role() =>
-        new("insufficient-role", "Your role does not allow this", $"This needs one of these organization roles: {string.Join(", ", ManagingRoles)}.",
-            (user, _) => user.HasRole(ManagingRoles));
+    public static readonly string[] OwnerOnly = ["Owner"];
+
+    private static PlatformRequirement Role(string[]? roles = null) =>
+        new("insufficient-role", "Your role does not allow this", $"This needs one of these organization roles: {string.Join(", ", roles ?? ManagingRoles)}.",
+            (user, _) => user.HasRole(roles ?? ManagingRoles));
 
     private static PlatformRequirement StepUp() =>
         new("step-up-required", "Confirm it is you", "This action needs a recent multi-factor sign-in. Sign in again with your second factor.",

@@ -97,6 +97,18 @@ internal static class StorageSchema
         ALTER TABLE organization_key_versions ALTER COLUMN transit_used SET DEFAULT false;
         """;
 
+    // Account closure (SPEC RET-CLOSE): an organization closing (read-only during the grace period) or closed (its data
+    // deleted). Set and cleared by retention's events; the previous version neither reads nor writes it.
+    private const string ClosingOrganizations = """
+        CREATE TABLE closing_organizations (
+            organization_id text        PRIMARY KEY,
+            closure_id      text        NOT NULL,
+            status          text        NOT NULL CHECK (status IN ('closing', 'closed')),
+            grace_ends_at   timestamptz NOT NULL,
+            recorded_at     timestamptz NOT NULL
+        );
+        """;
+
     /// <summary>The tables as versioned steps: a change is a new step, never an edit of a released one. Step 1 is idempotent,
     /// so it adopts a database made before steps were versioned.</summary>
     public static readonly Schema Definition = new(
@@ -105,7 +117,8 @@ internal static class StorageSchema
         SchemaStep.Sql(2, "dataset environments", DatasetEnvironments),
         SchemaStep.Sql(3, "detection results class", DetectionResults),
         SchemaStep.Sql(4, "residency fences", ResidencyFences),
-        SchemaStep.Sql(5, "key versions destroyed for backups", BackupReach));
+        SchemaStep.Sql(5, "key versions destroyed for backups", BackupReach),
+        SchemaStep.Sql(6, "closing organizations", ClosingOrganizations));
 
     public static Task ApplyAsync(NpgsqlDataSource dataSource, CancellationToken cancellationToken) =>
         SchemaMigrations.ApplyAsync(dataSource, Definition, EmptyServices.Instance, cancellationToken);
