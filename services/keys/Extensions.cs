@@ -60,8 +60,8 @@ internal static class Extensions
             .WithInbox()
             .AddSubscription<Platform.Messaging.Contracts.MemberDeprovisioned, MemberDeprovisionedHandler>()
             // Account closure (SPEC RET-CLOSE): read-only while closing, keys, secrets and network policy deleted after.
-            .AddSubscription<Platform.Messaging.Contracts.ClosureRequested, Closure.ClosureRequestedHandler>()
-            .AddSubscription<Platform.Messaging.Contracts.ClosureCancelled, Closure.ClosureRequestedHandler>()
+            .AddSubscription<Platform.Messaging.Contracts.ClosureRequested, Platform.Security.Closure.ClosureRequestedHandler>()
+            .AddSubscription<Platform.Messaging.Contracts.ClosureCancelled, Platform.Security.Closure.ClosureRequestedHandler>()
             .AddSubscription<Platform.Messaging.Contracts.ClosureDue, Closure.ClosureDueHandler>();
         return builder;
     }

@@ -1,6 +1,6 @@
 using Platform.Keys;
 using Platform.Keys.Apis;
-using Platform.Keys.Closure;
+using Platform.Security.Closure;
 
 var builder = WebApplication.CreateBuilder(args);
 

@@ -67,8 +67,8 @@ internal static class Extensions
             .WithInbox()
             .AddSubscription<Platform.Messaging.Contracts.PurgeRequested, PurgeRequestedHandler>()
             // Account closure (SPEC RET-CLOSE): read-only while closing, everything deleted and the key destroyed after.
-            .AddSubscription<Platform.Messaging.Contracts.ClosureRequested, Closure.ClosureRequestedHandler>()
-            .AddSubscription<Platform.Messaging.Contracts.ClosureCancelled, Closure.ClosureRequestedHandler>()
+            .AddSubscription<Platform.Messaging.Contracts.ClosureRequested, Platform.Security.Closure.ClosureRequestedHandler>()
+            .AddSubscription<Platform.Messaging.Contracts.ClosureCancelled, Platform.Security.Closure.ClosureRequestedHandler>()
             .AddSubscription<Platform.Messaging.Contracts.ClosureDue, Closure.ClosureDueHandler>();
         builder.Services.AddSingleton<KeyMaintenanceService>();
         builder.Services.AddHostedService(services => services.GetRequiredService<KeyMaintenanceService>());

@@ -1,6 +1,6 @@
 using Platform.Storage;
 using Platform.Storage.Apis;
-using Platform.Storage.Closure;
+using Platform.Security.Closure;
 using Platform.Storage.Residency;
 
 var builder = WebApplication.CreateBuilder(args);

@@ -11,14 +11,15 @@ public sealed class EventMessageTests
     [Fact]
     public async Task Event_ids_carry_the_prefix_and_sort_by_creation()
     {
-        // UUIDv7 orders by millisecond; ids of one millisecond are random within it, so they are made 2 ms apart.
+        // UUIDv7 orders by millisecond; ids of one millisecond are random within it, so each next id waits for the clock
+        // to pass the millisecond the previous one was made in (a timer's 2 ms can end early).
         var ids = new List<string>();
         for (var i = 0; i < 50; i++)
         {
             ids.Add(EventIds.New());
-            await Task.Delay(2);
+            var made = DateTimeOffset.UtcNow.ToUnixTimeMilliseconds();
+            while (DateTimeOffset.UtcNow.ToUnixTimeMilliseconds() <= made) await Task.Delay(1);
         }
-
 
         Assert.All(ids, id => Assert.StartsWith("evt_", id, StringComparison.Ordinal));
         Assert.Equal(ids.Order(StringComparer.Ordinal), ids);

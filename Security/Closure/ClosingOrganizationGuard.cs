@@ -1,15 +1,20 @@
+using Microsoft.AspNetCore.Builder;
+using Microsoft.AspNetCore.Http;
+using Microsoft.AspNetCore.Routing;
+using Microsoft.Extensions.DependencyInjection;
 using Npgsql;
 using Platform.Security.Authentication;
 
-namespace Platform.Keys.Closure;
+namespace Platform.Security.Closure;
 
 /// <summary>
-/// Read-only while closing (SPEC RET-CLOSE): every change under <c>/v1/organizations/{org}/…</c> of an organization that
-/// is closing or closed — creating, rotating, revoking a key, storing a secret, setting the network policy — is refused 409 <c>organization-closing</c> (or
+/// Read-only while closing (SPEC RET-CLOSE), for every service that keeps a <c>closing_organizations</c> table
+/// (<see cref="ClosureRequestedHandler"/>): every change under <c>/v1/organizations/{org}/…</c> of an organization that
+/// is closing or closed — storage's uploads and deletions, keys' keys, secrets and network policy — is refused 409 <c>organization-closing</c> (or
 /// <c>organization-closed</c>) with a <c>request.refused</c> audit entry, after authentication and authorization
 /// decided (so no one learns another organization's state); reads and downloads go on.
 /// </summary>
-internal static class ClosingOrganizationGuard
+public static class ClosingOrganizationGuard
 {
     public static IApplicationBuilder UseClosingOrganizationGuard(this IApplicationBuilder app) => app.Use(async (http, next) =>
     {

@@ -2,13 +2,13 @@ using Npgsql;
 using Platform.Messaging;
 using Platform.Messaging.Contracts;
 
-namespace Platform.Keys.Closure;
+namespace Platform.Security.Closure;
 
 /// <summary>
 /// Which organizations are closing (read-only until their grace period ends) or closed, as retention announces them
 /// (<c>organization.closure-requested</c>, <c>organization.closure-cancelled</c>), each event applied once (inbox).
 /// </summary>
-internal sealed class ClosureRequestedHandler : IIntegrationEventHandler<ClosureRequested>, IIntegrationEventHandler<ClosureCancelled>
+public sealed class ClosureRequestedHandler : IIntegrationEventHandler<ClosureRequested>, IIntegrationEventHandler<ClosureCancelled>
 {
     public async Task HandleAsync(ClosureRequested requested, IntegrationEventContext context, CancellationToken cancellationToken)
     {
