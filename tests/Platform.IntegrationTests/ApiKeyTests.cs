@@ -7,7 +7,7 @@ using System.Text.Json;
 namespace Platform.IntegrationTests;
 
 /// <summary>SPEC GW-AUTH, GW-SCOPE, KEY-REVOKE through two gateway replicas over HTTPS, with keys from the keys service.</summary>
-[Collection(PlatformCollection.Name)]
+[Collection(Collections.Platform)]
 public sealed class ApiKeyTests(PlatformFixture fixture)
 {
     private readonly Platform.Hosting.Testing.TestingApplication app = fixture.App;

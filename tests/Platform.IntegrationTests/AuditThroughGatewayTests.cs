@@ -13,7 +13,7 @@ namespace Platform.IntegrationTests;
 /// the gateway over HTTPS with the access tokens identity issues them — Owners, Admins and Auditors only — and
 /// nobody reaches another organization's entries.
 /// </summary>
-[Collection(PlatformCollection.Name)]
+[Collection(Collections.ResidencyAndAudit)]
 public sealed class AuditThroughGatewayTests(PlatformFixture fixture)
 {
     private const string Problems = "https://platform.dev/problems/";

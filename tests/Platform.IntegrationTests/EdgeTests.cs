@@ -11,7 +11,7 @@ namespace Platform.IntegrationTests;
 /// keys service's own endpoint: per-key limits shared through Redis, organization allowlists applied within
 /// seconds of a change, and a client's own <c>X-Forwarded-For</c> believed by no one.
 /// </summary>
-[Collection(PlatformCollection.Name)]
+[Collection(Collections.Platform)]
 public sealed class EdgeTests(PlatformFixture fixture)
 {
     private readonly Platform.Hosting.Testing.TestingApplication app = fixture.App;

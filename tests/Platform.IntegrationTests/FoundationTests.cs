@@ -11,7 +11,7 @@ using StackExchange.Redis;
 
 namespace Platform.IntegrationTests;
 
-[Collection(PlatformCollection.Name)]
+[Collection(Collections.Platform)]
 public sealed class FoundationTests(PlatformFixture fixture)
 {
     private readonly Platform.Hosting.Testing.TestingApplication app = fixture.App;

@@ -11,7 +11,7 @@ namespace Platform.IntegrationTests;
 /// through the gateway, gets an access token by code + PKCE, and manages their organization's keys and network policy
 /// with it. The gateway checks role and step-up from the route; the keys service checks the token again.
 /// </summary>
-[Collection(PlatformCollection.Name)]
+[Collection(Collections.Platform)]
 public sealed class IdentityThroughGatewayTests(PlatformFixture fixture)
 {
     private const string Problems = "https://platform.dev/problems/";

@@ -10,7 +10,7 @@ namespace Platform.IntegrationTests;
 /// SPEC KEY-SECRETS end to end: an administrator stores a secret at the keys service, keys seals it with storage's
 /// transit API, only the ciphertext reaches keysdb, a consumer has it revealed, and storage's crypto-shred ends that.
 /// </summary>
-[Collection(PlatformCollection.Name)]
+[Collection(Collections.Platform)]
 public sealed class KeySecretsTests(PlatformFixture fixture)
 {
     private readonly Platform.Hosting.Testing.TestingApplication app = fixture.App;

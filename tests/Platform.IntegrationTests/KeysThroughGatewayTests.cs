@@ -9,7 +9,7 @@ namespace Platform.IntegrationTests;
 /// The keys service's management API: its operator on the service's own endpoint, and what a client reaching it through
 /// the gateway over HTTPS gets.
 /// </summary>
-[Collection(PlatformCollection.Name)]
+[Collection(Collections.Platform)]
 public sealed class KeysThroughGatewayTests(PlatformFixture fixture)
 {
     private readonly Platform.Hosting.Testing.TestingApplication app = fixture.App;

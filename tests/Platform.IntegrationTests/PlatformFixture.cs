@@ -2,7 +2,7 @@ using Platform.Hosting.Testing;
 
 namespace Platform.IntegrationTests;
 
-/// <summary>The whole app model, started once for every test in the "platform" collection.</summary>
+/// <summary>The whole app model, started once for every test of the assembly (<see cref="SharedPlatform"/>).</summary>
 public sealed class PlatformFixture : IAsyncLifetime
 {
     public TestingApplication App { get; private set; } = null!;
@@ -117,10 +117,4 @@ public sealed class PlatformFixture : IAsyncLifetime
             yield return ($"ReverseProxy__Routes__{route}__Metadata__Environment", "live");
         }
     }
-}
-
-[CollectionDefinition(Name)]
-public sealed class PlatformCollection : ICollectionFixture<PlatformFixture>
-{
-    public const string Name = "platform";
 }

@@ -13,7 +13,7 @@ namespace Platform.IntegrationTests;
 /// deactivation of the person by SCIM revokes that key at every gateway (identity's event, handled by the keys
 /// service) while the person's own other organization is left alone.
 /// </summary>
-[Collection(PlatformCollection.Name)]
+[Collection(Collections.Platform)]
 public sealed class ScimThroughGatewayTests(PlatformFixture fixture)
 {
     private const string UserSchema = "urn:ietf:params:scim:schemas:core:2.0:User";

@@ -7,7 +7,7 @@ using System.Text.Json;
 namespace Platform.IntegrationTests;
 
 /// <summary>SPEC ENC-BLOB through the gateway over HTTPS, with API keys from the keys service, as a customer calls it.</summary>
-[Collection(PlatformCollection.Name)]
+[Collection(Collections.Platform)]
 public sealed class StorageThroughGatewayTests(PlatformFixture fixture)
 {
     private readonly Platform.Hosting.Testing.TestingApplication app = fixture.App;

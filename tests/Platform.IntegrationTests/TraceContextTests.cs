@@ -8,7 +8,7 @@ namespace Platform.IntegrationTests;
 /// SPEC GW-ID: W3C trace context goes upstream through the gateway, over HTTPS as a client sends it, whether or not
 /// an OpenTelemetry exporter is configured (the platform tests run without one).
 /// </summary>
-[Collection(PlatformCollection.Name)]
+[Collection(Collections.Platform)]
 public sealed class TraceContextTests(PlatformFixture fixture)
 {
     private const string TraceParent = "^00-[0-9a-f]{32}-[0-9a-f]{16}-0[01]$";

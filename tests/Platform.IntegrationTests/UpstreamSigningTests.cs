@@ -9,7 +9,7 @@ namespace Platform.IntegrationTests;
 /// The gateway signs the principal it passes upstream (<c>X-Platform-*</c>); the storage service checks it, so a
 /// request that reaches storage past the gateway cannot pose as an organization's key.
 /// </summary>
-[Collection(PlatformCollection.Name)]
+[Collection(Collections.Platform)]
 public sealed class UpstreamSigningTests(PlatformFixture fixture)
 {
     private readonly string organization = $"org_{Guid.NewGuid():n}";

@@ -14,7 +14,7 @@ namespace Platform.IntegrationTests.Residency;
 /// region's database, are found and named (region, path or row, dataset, object); the signed report verifies offline
 /// with platformctl and with node's own crypto; another organization's Owner gets no report of this one.
 /// </summary>
-[Collection(PlatformCollection.Name)]
+[Collection(Collections.ResidencyAndAudit)]
 public sealed class LeakScanThroughPlatformTests(PlatformFixture fixture)
 {
     private readonly Platform.Hosting.Testing.TestingApplication app = fixture.App;

@@ -14,7 +14,7 @@ namespace Platform.IntegrationTests.Residency;
 /// check. With the attacks a stranger would try: another organization's list, a cursor naming another organization's
 /// dataset or a region not served, and a region the organization may not use.
 /// </summary>
-[Collection(PlatformCollection.Name)]
+[Collection(Collections.ResidencyAndAudit)]
 public sealed class RegionsAcrossGatewaysTests(PlatformFixture fixture)
 {
     private const string Problems = "https://platform.dev/problems/";

@@ -14,7 +14,7 @@ namespace Platform.IntegrationTests.Residency;
 /// direct call to the other region's storage; a multi-region organization's eu dataset is never served by storage-us;
 /// and one region's organization keys cannot open what another region sealed.
 /// </summary>
-[Collection(PlatformCollection.Name)]
+[Collection(Collections.ResidencyAndAudit)]
 public sealed class ResidencyThroughPlatformTests(PlatformFixture fixture)
 {
     private const string Problems = "https://platform.dev/problems/";

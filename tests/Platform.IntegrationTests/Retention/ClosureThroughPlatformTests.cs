@@ -13,7 +13,7 @@ namespace Platform.IntegrationTests.Retention;
 /// in the fixture), then every service deletes what no legal hold covers, the organization key is destroyed when
 /// nothing held needs it, and one signed receipt lists what each service deleted and what was held.
 /// </summary>
-[Collection(PlatformCollection.Name)]
+[Collection(Collections.Retention)]
 public sealed class ClosureThroughPlatformTests(PlatformFixture fixture)
 {
     private const string Problems = "https://platform.dev/problems/";

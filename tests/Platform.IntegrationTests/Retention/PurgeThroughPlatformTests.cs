@@ -13,7 +13,7 @@ namespace Platform.IntegrationTests.Retention;
 /// are gone through the gateway), and the signed receipt and audit entry appear. The fixture purges detection results
 /// only, 5 s after storing under a zero policy.
 /// </summary>
-[Collection(PlatformCollection.Name)]
+[Collection(Collections.Retention)]
 public sealed class PurgeThroughPlatformTests(PlatformFixture fixture)
 {
     [Fact]

@@ -10,7 +10,7 @@ namespace Platform.IntegrationTests.Retention;
 /// retention: read or change its policies, hold (and so learn of) its datasets and people, release its holds, reach
 /// the operator's plan endpoint. Through the gateway over HTTPS.
 /// </summary>
-[Collection(PlatformCollection.Name)]
+[Collection(Collections.Retention)]
 public sealed class RetentionAttacks(PlatformFixture fixture)
 {
     private const string Problems = "https://platform.dev/problems/";

@@ -9,7 +9,7 @@ namespace Platform.IntegrationTests.Retention;
 /// HTTPS with identity's tokens; the gateway and the service each check scope, role and step-up; changes reach the
 /// audit log.
 /// </summary>
-[Collection(PlatformCollection.Name)]
+[Collection(Collections.Retention)]
 public sealed class RetentionThroughGatewayTests(PlatformFixture fixture)
 {
     private const string Problems = "https://platform.dev/problems/";

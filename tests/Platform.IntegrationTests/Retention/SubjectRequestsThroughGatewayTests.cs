@@ -9,7 +9,7 @@ namespace Platform.IntegrationTests.Retention;
 /// request about a member found by email at identity with the caller's token, due in a month, extended once; a person
 /// of another organization, another organization's request and a second extension are refused, changing nothing.
 /// </summary>
-[Collection(PlatformCollection.Name)]
+[Collection(Collections.Retention)]
 public sealed class SubjectRequestsThroughGatewayTests(PlatformFixture fixture)
 {
     private const string Problems = "https://platform.dev/problems/";

@@ -11,7 +11,7 @@ namespace Platform.IntegrationTests.Security;
 /// Every such request is refused 400 <c>multiple-credentials</c> at the gateway, before anything is verified; it changes
 /// nothing and is audited with the client's address.
 /// </summary>
-[Collection(PlatformCollection.Name)]
+[Collection(Collections.Platform)]
 public sealed class CredentialMixingAttacks(PlatformFixture fixture)
 {
     private readonly Platform.Hosting.Testing.TestingApplication app = fixture.App;

@@ -8,7 +8,7 @@ namespace Platform.IntegrationTests.Security;
 /// over HTTP/2, where a body on a HEAD answer made clients reset the stream), nothing tells what runs behind the
 /// gateway, the pages the identity service links to are routed, and unknown paths are limited like everything else.
 /// </summary>
-[Collection(PlatformCollection.Name)]
+[Collection(Collections.Platform)]
 public sealed class EdgeAttacks(PlatformFixture fixture)
 {
     private readonly Platform.Hosting.Testing.TestingApplication app = fixture.App;

@@ -15,7 +15,7 @@ namespace Platform.IntegrationTests.Security;
 /// client's address. Keys are issued and the audit log is read on the services' own (internal) endpoints: operator
 /// credentials never work through the gateway (contract item 3).
 /// </summary>
-[Collection(PlatformCollection.Name)]
+[Collection(Collections.Platform)]
 public sealed class KeyScopeAttacks(PlatformFixture fixture)
 {
     private const string InsufficientScope = "https://platform.dev/problems/insufficient-scope";

@@ -10,7 +10,7 @@ namespace Platform.IntegrationTests.Security;
 /// guesses second factors; a correct password must not clear the count, and one address is counted across accounts.
 /// Through the gateway over HTTPS; the attacker and each victim come from client addresses of their own.
 /// </summary>
-[Collection(PlatformCollection.Name)]
+[Collection(Collections.Platform)]
 public sealed class MfaAttacks(PlatformFixture fixture)
 {
     private const string Problems = "https://platform.dev/problems/";

@@ -10,7 +10,7 @@ namespace Platform.IntegrationTests.Security;
 /// consumer) are not bearer tokens of the public edge. Through the gateway each is refused 401 <c>invalid-token</c>
 /// before it reaches a service, on every organization, whatever its allowlist, and the refusal is audited.
 /// </summary>
-[Collection(PlatformCollection.Name)]
+[Collection(Collections.Platform)]
 public sealed class OperatorTokenAttacks(PlatformFixture fixture)
 {
     private readonly Platform.Hosting.Testing.TestingApplication app = fixture.App;

@@ -8,7 +8,7 @@ namespace Platform.IntegrationTests.Security;
 /// Issue 14, class 6: signing out left the session valid on the server. The attacker holds a copy of a session cookie
 /// (a shared computer, a stolen backup, malware) and replays it after the victim signed out. Through the gateway over HTTPS.
 /// </summary>
-[Collection(PlatformCollection.Name)]
+[Collection(Collections.Platform)]
 public sealed class SessionAttacks(PlatformFixture fixture)
 {
     private async Task<(IdentityUser User, SocketsHttpHandler Handler)> SignedInAsync()

@@ -11,7 +11,7 @@ namespace Platform.IntegrationTests.Security;
 /// wants another organization's API access: through a token that asked for little, or a victim's click on Allow.
 /// Through the gateway over HTTPS, fresh users and organizations each time.
 /// </summary>
-[Collection(PlatformCollection.Name)]
+[Collection(Collections.Platform)]
 public sealed class TokenScopeAttacks(PlatformFixture fixture)
 {
     private async Task<(IdentityUser User, string Organization)> OwnerWithMfaAsync()

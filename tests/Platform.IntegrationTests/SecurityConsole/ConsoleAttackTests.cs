@@ -7,7 +7,7 @@ namespace Platform.IntegrationTests.SecurityConsole;
 /// organization's id in a URL or a form, a form posted from elsewhere (no anti-forgery token), a session cookie kept
 /// after sign-out.
 /// </summary>
-[Collection(PlatformCollection.Name)]
+[Collection(Collections.Console)]
 public sealed class ConsoleAttackTests(PlatformFixture fixture)
 {
     private static async Task<ConsoleUser> OwnerOnKeysPageAsync(PlatformFixture fixture, string organization)

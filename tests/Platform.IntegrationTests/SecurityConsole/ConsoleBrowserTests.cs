@@ -6,7 +6,7 @@ namespace Platform.IntegrationTests.SecurityConsole;
 /// The console in a real browser (tests/Platform.IntegrationTests/SecurityConsole/node/console.mjs): the whole journey of issue 19 item 3 with
 /// axe-core on every page. Set CONSOLE_SCREENSHOTS to a folder (e.g. docs/screenshots) to keep the main pages' screenshots.
 /// </summary>
-[Collection(PlatformCollection.Name)]
+[Collection(Collections.Console)]
 public sealed class ConsoleBrowserTests(PlatformFixture fixture)
 {
     [Fact]

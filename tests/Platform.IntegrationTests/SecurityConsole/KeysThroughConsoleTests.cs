@@ -7,7 +7,7 @@ namespace Platform.IntegrationTests.SecurityConsole;
 /// The console as a browser without JavaScript uses it: the OpenID Connect round trip to identity, the step-up identity
 /// asks for, a key created on the keys page, used against the product's dataset route and revoked there.
 /// </summary>
-[Collection(PlatformCollection.Name)]
+[Collection(Collections.Console)]
 public sealed class KeysThroughConsoleTests(PlatformFixture fixture)
 {
     [Fact]
