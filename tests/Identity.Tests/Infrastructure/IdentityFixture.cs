@@ -235,9 +235,3 @@ public sealed class IdentityFixture : IAsyncLifetime
         if (Directory.Exists(MailFolder)) Directory.Delete(MailFolder, recursive: true);
     }
 }
-
-[CollectionDefinition(Name)]
-public sealed class IdentityCollection : ICollectionFixture<IdentityFixture>
-{
-    public const string Name = "identity-service";
-}

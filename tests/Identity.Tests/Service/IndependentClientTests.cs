@@ -7,7 +7,7 @@ namespace Platform.Identity.Tests.Service;
 /// Not our own client: openid-client, otplib and Chromium (Playwright) against the service on Kestrel over HTTPS
 /// (issue #5 item 7). The script prints one RESULT line per check; every expected check must be there and pass.
 /// </summary>
-[Collection(IdentityCollection.Name)]
+[Collection(BrowserCollection.Name)]
 public sealed class IndependentClientTests(IdentityFixture fixture)
 {
     private static readonly string[] expected =

@@ -11,7 +11,7 @@ namespace Platform.Identity.Tests.Service;
 /// item 5): from the platform's sign-in page, through the IdP, to a signed-in session and an access token with the
 /// organization and the connection's default role, the account created just in time.
 /// </summary>
-[Collection(IdentityCollection.Name)]
+[Collection(BrowserCollection.Name)]
 public sealed class SsoBrowserTests(IdentityFixture fixture)
 {
     private static readonly string[] expected =
