@@ -156,6 +156,10 @@ var retention = builder.AddProject<Projects.Retention>("retention")
 // Account closure (SPEC RET-CLOSE) completes when every region's storage, keys and identity have answered.
 var closureParticipants = storages.Values.Select(s => s.Resource.Name).Append("keys").Append("identity").ToList();
 for (var index = 0; index < closureParticipants.Count; index++) retention.WithEnvironment($"Retention__Closure__Participants__{index}", closureParticipants[index]);
+// Backups of every database and blob root (SPEC RET-PURGE: deletion reaches them), locally into the state folder.
+retention.WithLocalBackups(
+    [identityDb, keysDb, .. storageDbs.Values, retentionDb, auditDb, residencyDb],
+    regions.Select(r => (storages[r.Id], storageDbs[r.Id])));
 
 // Residency (SPEC RES-REGION, RES-PIN): the registry of regions and organizations' residency. It asks every region's
 // storage, as storage's "residency" caller, what an organization holds there; the gateway reads residency with its token.
