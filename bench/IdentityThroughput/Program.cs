@@ -15,6 +15,7 @@ using Platform.Identity.Passwords;
 // Identity throughput on this machine, in one run (issue #5): client-credentials grants per second (target >= 1,000)
 // and password sign-ins per second divided by the Argon2id limit measured here (hashes/s on every core; target >= 0.9).
 // The service runs on Kestrel over HTTPS against the harness's PostgreSQL and RabbitMQ; clients use pooled HTTP/1.1.
+// Beside the grants, the same grant from npm oidc-provider on this machine (node/peer.mjs), the peer issue 20 names.
 // Usage: dotnet run -c Release --project bench/IdentityThroughput [-- seconds]
 namespace Platform.Bench.IdentityThroughput;
 
@@ -115,7 +116,60 @@ internal static class Bench
             return response.StatusCode == HttpStatusCode.OK;
         }, "client-credentials grants");
         Console.WriteLine($"client-credentials grants over HTTPS: {grants:N1}/s; grants / 1,000 target = {grants / 1000:0.00}");
+
+        // 4. The peer (issue 20 item 1): npm oidc-provider issuing the same grant (RS256 JWT access tokens, a client
+        // secret in the form) over HTTPS on this machine, one node worker per core, right after ours.
+        var peer = await PeerGrantsAsync(certificate, duration);
+        Console.WriteLine($"peer: oidc-provider client-credentials grants over HTTPS: {peer:N1}/s; ours / peer = {grants / peer:0.00}");
         return 0;
+    }
+
+    private static async Task<double> PeerGrantsAsync(X509Certificate2 certificate, TimeSpan duration)
+    {
+        var folder = NodeFolder.InRepository("bench/IdentityThroughput/node");
+        await folder.InstallAsync(chromium: false);
+        var files = Directory.CreateTempSubdirectory("identity-bench-peer-").FullName;
+        await File.WriteAllTextAsync(Path.Combine(files, "cert.pem"), certificate.ExportCertificatePem());
+        await File.WriteAllTextAsync(Path.Combine(files, "key.pem"), certificate.GetECDsaPrivateKey()!.ExportPkcs8PrivateKeyPem());
+        var port = FreePort();
+        var secret = Convert.ToHexString(RandomNumberGenerator.GetBytes(24));
+        var start = new ProcessStartInfo("node", ["peer.mjs"]) { WorkingDirectory = folder.Path, RedirectStandardOutput = true, RedirectStandardError = true };
+        start.Environment["PEER_PORT"] = port.ToString(System.Globalization.CultureInfo.InvariantCulture);
+        start.Environment["PEER_CERT"] = Path.Combine(files, "cert.pem");
+        start.Environment["PEER_KEY"] = Path.Combine(files, "key.pem");
+        start.Environment["PEER_CLIENT_ID"] = "bench-machine";
+        start.Environment["PEER_CLIENT_SECRET"] = secret;
+        using var node = Process.Start(start)!;
+        try
+        {
+            using var ready = new CancellationTokenSource(TimeSpan.FromSeconds(60));
+            while (await node.StandardOutput.ReadLineAsync(ready.Token) is { } line && line != "READY")
+            {
+            }
+
+            using var http = Client(certificate, $"https://localhost:{port}/");
+            var form = $"grant_type=client_credentials&client_id=bench-machine&client_secret={secret}&scope=platform.keys";
+            using (var first = await http.PostAsync("/token", new StringContent(form, System.Text.Encoding.UTF8, "application/x-www-form-urlencoded")))
+            {
+                var body = await first.Content.ReadAsStringAsync();
+                // A JWT (three parts), as ours: an opaque token would be a cheaper, different product.
+                if (!first.IsSuccessStatusCode || System.Text.Json.JsonDocument.Parse(body).RootElement.GetProperty("access_token").GetString()!.Split('.').Length != 3)
+                {
+                    throw new InvalidOperationException($"the peer's grant: {(int)first.StatusCode} {body}");
+                }
+            }
+
+            return await Parallel(32, duration, async _ =>
+            {
+                using var response = await http.PostAsync("/token", new StringContent(form, System.Text.Encoding.UTF8, "application/x-www-form-urlencoded"));
+                return response.StatusCode == HttpStatusCode.OK;
+            }, "peer grants (this process: the clients only)");
+        }
+        finally
+        {
+            node.Kill(entireProcessTree: true);
+            Directory.Delete(files, recursive: true);
+        }
     }
 
     /// <summary>

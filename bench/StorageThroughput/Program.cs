@@ -9,7 +9,8 @@ using Platform.Hosting.Testing;
 
 // Upload and download MB/s through the storage service over HTTP for 64 KiB, 16 MiB and 1 GiB objects, divided by raw
 // AES-256-GCM on 64 KiB segments in the same run on this machine; the service's peak RSS for a 4 GiB object; transit
-// encrypt operations/s for 1 KiB payloads. The service runs as its own process against the harness's PostgreSQL and
+// encrypt operations/s for 1 KiB payloads; 64 KiB uploads by 1 and 16 writers at once beside the same objects written as
+// files with fsync on the same disk (the disk's own limit). The service runs as its own process against the harness's PostgreSQL and
 // RabbitMQ. Usage: dotnet run -c Release --project bench/StorageThroughput [-- largeGiB]
 var largeGiB = args.Length > 0 ? int.Parse(args[0], System.Globalization.CultureInfo.InvariantCulture) : 4;
 const double MB = 1_000_000;
@@ -18,9 +19,9 @@ var raw = RawAesGcm(1L << 30);
 Console.WriteLine($"raw AES-256-GCM, 64 KiB segments, one core: encrypt {raw.Encrypt / MB:N0} MB/s, decrypt {raw.Decrypt / MB:N0} MB/s");
 
 await using var app = await TestingApplication.CreateAsync(BenchArguments.Quiet);
-app.KeepOnly("storagedb", "messaging");
+app.KeepOnly("storageusdb", "messaging");
 await app.StartAsync();
-await using var service = await StorageProcess.StartAsync(app.GetConnectionString("storagedb"), app.GetConnectionString("messaging"));
+await using var service = await StorageProcess.StartAsync(app.GetConnectionString("storageusdb"), app.GetConnectionString("messaging"));
 
 var organization = "org_bench" + Guid.NewGuid().ToString("N")[..12];
 using var client = new HttpClient(new SocketsHttpHandler()) { BaseAddress = service.Address, Timeout = TimeSpan.FromMinutes(30) };
@@ -42,6 +43,15 @@ foreach (var (label, size, count) in new[] { ("64 KiB", 64L << 10, 300), ("16 Mi
     var download = size * count / down.Elapsed.TotalSeconds;
     Console.WriteLine($"{label,-7} x{count,-4} upload {upload / MB,7:N0} MB/s ({upload / raw.Encrypt:0.00} of raw encrypt)   download {download / MB,7:N0} MB/s ({download / raw.Decrypt:0.00} of raw decrypt)"
         + $"   per object: upload {up.Elapsed.TotalMilliseconds / count:0.00} ms, download {down.Elapsed.TotalMilliseconds / count:0.00} ms, raw AES-GCM {size / raw.Encrypt * 1000:0.000} ms");
+}
+
+// Many small uploads at once (issue 20 item 3: each durable when acknowledged, throughput growing with concurrency),
+// beside the disk's own limit for the same objects as plain files with fsync (no encryption, no database).
+foreach (var writers in new[] { 1, 16 })
+{
+    var smallUploads = await ConcurrentUploadsAsync(64 << 10, writers, TimeSpan.FromSeconds(10));
+    var files = FilePeer.FilesPerSecond(service.BlobRoot + $"-peer-{Guid.NewGuid():n}", 64 << 10, writers, TimeSpan.FromSeconds(10));
+    Console.WriteLine($"64 KiB, {writers,2} at once: storage {smallUploads,6:N0} uploads/s   peer (files + fsync, same disk) {files,6:N0} files/s   ratio {smallUploads / files:0.00}   (target: storage ≥ 1,000/s)");
 }
 
 service.ResetPeak();
@@ -74,6 +84,21 @@ async Task UploadAsync(long size, string name)
     content.Headers.ContentLength = size;
     var response = await client.PutAsync($"/v1/organizations/{organization}/datasets/{dataset}/objects/{name}?dataClass=artifact", content);
     if (!response.IsSuccessStatusCode) throw new InvalidOperationException($"upload {name}: {(int)response.StatusCode} {await response.Content.ReadAsStringAsync()}");
+}
+
+async Task<double> ConcurrentUploadsAsync(long size, int writers, TimeSpan duration)
+{
+    long done = 0;
+    var clock = Stopwatch.StartNew();
+    await Task.WhenAll(Enumerable.Range(0, writers).Select(async writer =>
+    {
+        for (var n = 0; clock.Elapsed < duration; n++)
+        {
+            await UploadAsync(size, $"c{writers}-{writer}-{n}");
+            Interlocked.Increment(ref done);
+        }
+    }));
+    return done / clock.Elapsed.TotalSeconds;
 }
 
 async Task DownloadAsync(long size, string name)

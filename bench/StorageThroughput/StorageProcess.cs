@@ -21,6 +21,9 @@ internal sealed class StorageProcess : IAsyncDisposable
 
     public Uri Address { get; }
 
+    /// <summary>Where the service keeps its blobs (a peer writes beside it, on the same disk).</summary>
+    public string BlobRoot => blobRoot;
+
     public int Id => process.Id;
 
     public static async Task<StorageProcess> StartAsync(string storageDb, string messaging)
