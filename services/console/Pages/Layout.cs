@@ -42,7 +42,7 @@ internal static class Layout
             <header><p class="brand"><a href="/console/">Platform console</a></p>
             <nav aria-label="Console"><ul>{nav}</ul></nav>
             <div class="who"><span id="who">{E(user.Email)}</span> · <span id="org" data-id="{E(org)}">{E(org)}</span> · <span id="role">{E(user.Role ?? "no role")}</span>
-            {Form(http, "/console/signout", "", "Sign out", "signout")}</div></header>
+            {Form(http, "/console/signout", SessionPages.EndSessionFields(http), "Sign out", "signout")}</div></header>
             """;
         return Render(http, title, header + $"<main id=\"main\"><h1>{E(title)}</h1>{body}</main>", status);
     }
