@@ -27,6 +27,10 @@ organization.MapKeysPage();
 organization.MapMembersPage();
 organization.MapNetworkPage();
 organization.MapAuditPage();
+organization.MapSecretsPage();
+organization.MapClientsPage();
+organization.MapSecurityPage();
+organization.MapGovernancePages();
 app.MapErrorPage();
 
 app.Run();

@@ -36,6 +36,12 @@ internal static class Layout
             Link("/members", "Members", "nav-members");
             if (user.IsAdministrator) Link("/network", "Network policy", "nav-network");
             if (user.ReadsAudit) Link("/audit", "Audit log", "nav-audit");
+            if (user.IsAdministrator) Link("/secrets", "Secrets", "nav-secrets");
+            if (user.IsAdministrator) Link("/clients", "OAuth clients", "nav-clients");
+            if (user.IsAdministrator) Link("/retention", "Retention", "nav-retention");
+            Link("/residency", "Residency", "nav-residency");
+            if (user.IsAdministrator) Link("/sso", "Single sign-on", "nav-sso");
+            Link("/security", "Your security", "nav-security");
         }
 
         var header = $"""
