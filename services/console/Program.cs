@@ -31,6 +31,7 @@ organization.MapSecretsPage();
 organization.MapClientsPage();
 organization.MapSecurityPage();
 organization.MapGovernancePages();
+organization.MapRetentionPage();
 app.MapErrorPage();
 
 app.Run();
