@@ -81,20 +81,63 @@ public sealed class ConsolePagesTests(PlatformFixture fixture)
         Assert.Contains("id=\"access-resource-error\"", badAccess.Html);
         Assert.Equal("no such/id", badAccess.Value("access-resource"));
 
-        // Read-only governance pages and your own security.
-        var retention = await owner.GetAsync($"/console/o/{org}/retention");
+        // Retention: a period refused with its message next to the field, then set; a legal hold placed and released;
+        // a data-subject request registered.
+        var retentionPath = $"/console/o/{org}/retention";
+        var retention = await owner.GetAsync(retentionPath);
         Assert.Equal(200, retention.Status);
-        Assert.Contains("id=\"policies\"", retention.Html);
         Assert.Equal("The organization is not being closed.", retention.Text("closure-status"));
-        Assert.Contains("id=\"requests-overdue\"", retention.Html);
+        Assert.NotEqual("", retention.Text("retention-plan"));
+        var dataClass = System.Text.RegularExpressions.Regex.Match(retention.Html, "id=\"policy-(?<c>[a-z0-9_-]+)\"").Groups["c"].Value;
+        Assert.NotEqual("", dataClass);
+        var badDays = await owner.PostAsync($"{retentionPath}/policies/{dataClass}", retention, [new("days", "a month")]);
+        Assert.Equal(400, badDays.Status);
+        Assert.Contains($"id=\"days-{dataClass}-error\"", badDays.Html);
+        Assert.Equal("a month", badDays.Value($"days-{dataClass}"));
+        var policySet = await owner.PostAsync($"{retentionPath}/policies/{dataClass}", retention, [new("days", retention.Value($"days-{dataClass}")!)]);
+        Assert.Equal(200, policySet.Status);
+        Assert.Contains("id=\"notice\"", policySet.Html);
+        var noReason = await owner.PostAsync($"{retentionPath}/holds", retention, [new("scope", "organization"), new("target", ""), new("reason", "")]);
+        Assert.Equal(400, noReason.Status);
+        Assert.Contains("id=\"hold-reason-error\"", noReason.Html);
+        var held = await owner.PostAsync($"{retentionPath}/holds", retention, [new("scope", "organization"), new("target", ""), new("reason", "matter 2026-17")]);
+        Assert.Equal(200, held.Status);
+        var holdId = System.Text.RegularExpressions.Regex.Match(held.Html, "id=\"release-(?<id>[A-Za-z0-9_-]+)\"").Groups["id"].Value;
+        Assert.NotEqual("", holdId);
+        var released = await owner.PostAsync($"{retentionPath}/holds/{holdId}/release", held, [new("reason", "matter closed")]);
+        Assert.Equal(200, released.Status);
+        Assert.DoesNotContain($"id=\"release-{holdId}\"", released.Html);
+        var registered = await owner.PostAsync($"{retentionPath}/subject-requests", released, [new("type", "access"), new("email", owner.Email)]);
+        Assert.Equal(200, registered.Status);
+        Assert.Contains("id=\"requests\"", registered.Html);
+        Assert.Contains("id=\"notice\"", registered.Html);
+
+        // Residency: a pin without a region is refused next to the field, the choice kept.
         var residency = await owner.GetAsync($"/console/o/{org}/residency");
         Assert.Equal(200, residency.Status);
         Assert.NotNull(residency.Text("residency-mode"));
         Assert.Contains("id=\"regions\"", residency.Html);
-        var sso = await owner.GetAsync($"/console/o/{org}/sso");
+        var noRegion = await owner.PostAsync($"/console/o/{org}/residency", residency, [new("mode", "single-region"), new("region", "")]);
+        Assert.Equal(400, noRegion.Status);
+        Assert.Contains("id=\"residency-region-select-error\"", noRegion.Html);
+        Assert.Contains("<option value=\"single-region\" selected>", noRegion.Html);
+
+        // Single sign-on: a SCIM token issued (shown once, never on the status page) and revoked.
+        var ssoPath = $"/console/o/{org}/sso";
+        var sso = await owner.GetAsync(ssoPath);
         Assert.Equal(200, sso.Status);
         Assert.Equal("No SCIM token: provisioning is off.", sso.Text("scim-status"));
         Assert.Contains("id=\"connections-none\"", sso.Html);
+        var issued = await owner.PostAsync($"{ssoPath}/scim-token", sso, [new("defaultRole", "Developer")]);
+        Assert.Equal(201, issued.Status);
+        Assert.Contains("no-store", issued.CacheControl);
+        var scimToken = issued.Value("new-scim-token")!;
+        Assert.True(scimToken.Length >= 32);
+        var active = await owner.GetAsync(ssoPath);
+        Assert.StartsWith("A SCIM token is active", active.Text("scim-status"));
+        Assert.DoesNotContain(scimToken, active.Html);
+        var scimRevoked = await owner.PostAsync($"{ssoPath}/scim-token/revoke", active, []);
+        Assert.Equal("No SCIM token: provisioning is off.", scimRevoked.Text("scim-status"));
         var security = await owner.GetAsync($"/console/o/{org}/security");
         Assert.Equal(200, security.Status);
         Assert.StartsWith("On", security.Text("mfa-status"));
@@ -156,7 +199,22 @@ public sealed class ConsolePagesTests(PlatformFixture fixture)
         Assert.Equal(403, viewerClient.Status);
         Assert.DoesNotContain("new-client-secret", viewerClient.Html);
 
+        foreach (var (path, fields) in new (string, KeyValuePair<string, string>[])[]
+        {
+            ("/retention/holds", [new("scope", "organization"), new("target", ""), new("reason", "viewer hold")]),
+            ("/sso/scim-token", [new("defaultRole", "Admin")]),
+            ("/residency", [new("mode", "multi-region"), new("region", "")]),
+        })
+        {
+            Assert.Equal(403, (await viewer.PostAsync($"/console/o/{orgA}{path}", overview, fields)).Status);
+            Assert.Equal(403, (await a.PostAsync($"/console/o/{orgB}{path}", own, fields)).Status);
+            Assert.Equal(400, (await a.PostAsync($"/console/o/{orgA}{path}", own, fields, withAntiforgery: false)).Status);
+        }
+
         // Nothing changed anywhere.
+        Assert.DoesNotContain("viewer hold", (await a.GetAsync($"/console/o/{orgA}/retention")).Html);
+        Assert.Equal("No SCIM token: provisioning is off.", (await a.GetAsync($"/console/o/{orgA}/sso")).Text("scim-status"));
+        Assert.Equal("No SCIM token: provisioning is off.", (await b.GetAsync($"/console/o/{orgB}/sso")).Text("scim-status"));
         var aSecrets = await a.GetAsync($"/console/o/{orgA}/secrets");
         Assert.DoesNotContain("viewer-planted", aSecrets.Html);
         Assert.DoesNotContain("csrf", aSecrets.Html);
