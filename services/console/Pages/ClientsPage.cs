@@ -6,9 +6,8 @@ using static Platform.SecurityConsole.Pages.Layout;
 namespace Platform.SecurityConsole.Pages;
 
 /// <summary>
-/// OAuth clients of the organization (identity's API; Owners and Admins with a fresh second factor): create one, its
-/// secret shown once like a key. Identity's public API only creates clients: listing, rotating a secret and deleting
-/// have no API yet, and the page says so rather than reaching into identity's database.
+/// OAuth clients of the organization (identity's API; Owners and Admins, changes with a fresh second factor): list,
+/// create (the secret shown once like a key), rotate a confidential client's secret (the new one shown once), delete.
 /// </summary>
 internal static class ClientsPage
 {
@@ -24,24 +23,52 @@ internal static class ClientsPage
     {
         org.MapGet("/clients", Show);
         org.MapPost("/clients", Create);
+        org.MapPost("/clients/{clientId}/rotate", Rotate);
+        org.MapPost("/clients/{clientId}/delete", Delete);
     }
 
-    private static async Task<IResult> Show(string org, HttpContext http)
+    private static async Task<IResult> Show(string org, string? done, HttpContext http, PlatformApi api)
     {
         var (user, instead) = await Guard.ForAsync(http, org);
         if (user is null) return instead!;
         if (!user.IsAdministrator) return Page(http, user, "OAuth clients", "<p id=\"refusal\">Only an Owner or an Admin manages OAuth clients.</p>", 403);
-        return Render(http, user, Draft.Empty, null, null);
+        return await RenderAsync(http, user, api, Draft.Empty, null, null, done == "deleted" ? "The client is deleted: its refresh tokens no longer work." : null);
     }
 
-    private static IResult Render(HttpContext http, UserContext user, Draft draft, IReadOnlyDictionary<string, string>? errors, ApiProblem? problem, int status = 200)
+    private static async Task<IResult> RenderAsync(HttpContext http, UserContext user, PlatformApi api, Draft draft, IReadOnlyDictionary<string, string>? errors, ApiProblem? problem, string? notice = null, int status = 200)
     {
         var org = user.OrganizationId!;
+        var clients = await api.GetAsync(user, $"v1/organizations/{U(org)}/clients", http.RequestAborted);
         string? Error(string field) => errors is not null && errors.TryGetValue(field, out var message) ? message : null;
-        var body = new StringBuilder();
-        body.Append("<p class=\"hint\" id=\"clients-api-limits\">Identity's public API creates clients; it has no call yet to list them, rotate a secret or delete one, so this page cannot offer those. A client's secret is shown once, when it is created.</p>");
+        var body = new StringBuilder(Notice(notice));
+        if (!clients.Ok)
+        {
+            body.Append(Problem(clients.Problem));
+            if (clients.Problem!.Status is 401 or 403 or 404) return Page(http, user, "OAuth clients", body.ToString(), 403);
+        }
+
+        if (problem is not null && draft == Draft.Empty)
+        {
+            body.Append(Problem(problem));
+            if (problem.StepUpRequired) body.Append(Guard.StepUpLink($"/console/o/{U(org)}/clients"));
+        }
+
+        body.Append("<h2>Clients</h2>");
+        if (clients.Ok)
+        {
+            body.Append(Tables.Of("clients", "The organization's OAuth clients (secrets are never shown again)", OverviewPage.Items(clients.Body),
+                ("Name", Tables.Value("name")), ("Client id", Tables.Code("clientId")), ("Type", Tables.Value("type")), ("Scopes", Tables.Value("scopes")),
+                ("Redirect URIs", Tables.Value("redirectUris")), ("Created", Tables.At("createdAt")),
+                ("Actions", c =>
+                {
+                    var id = Tables.Raw(c, "clientId")!;
+                    var rotate = Tables.Raw(c, "type") == "spa" ? "" : Form(http, $"/console/o/{U(org)}/clients/{U(id)}/rotate", "", "Rotate secret", "rotate-" + id);
+                    return rotate + Form(http, $"/console/o/{U(org)}/clients/{U(id)}/delete", "", "Delete", "delete-" + id, buttonClass: "danger");
+                })));
+        }
+
         body.Append("<h2>Create a client</h2>");
-        if (problem is not null)
+        if (problem is not null && draft != Draft.Empty)
         {
             body.Append(Problem(problem));
             if (problem.StepUpRequired) body.Append(Guard.StepUpLink($"/console/o/{U(org)}/clients"));
@@ -79,7 +106,7 @@ internal static class ClientsPage
         if (type == "machine" && draft.Scopes.Any(s => !s.StartsWith("platform.", StringComparison.Ordinal))) errors["scopes"] = "A machine client can only have platform scopes.";
         if (type == "machine" && redirectUris.Length > 0) errors["redirectUris"] = "A machine client has no redirect URIs.";
         if (type != "machine" && redirectUris.Length is 0 or > 10) errors["redirectUris"] = "Give 1 to 10 absolute https addresses, one a line.";
-        if (errors.Count > 0) return Render(http, user, draft, errors, null, 400);
+        if (errors.Count > 0) return await RenderAsync(http, user, api, draft, errors, null, status: 400);
 
         var created = await api.SendAsync(user, HttpMethod.Post, $"v1/organizations/{U(org)}/clients",
             new { name = draft.Name, type, scopes = draft.Scopes, redirectUris = type == "machine" ? null : redirectUris }, http.RequestAborted);
@@ -88,14 +115,34 @@ internal static class ClientsPage
             var problem = created.Problem!;
             var fieldErrors = new Dictionary<string, string>();
             if (problem.ErrorFor("client") is { } reason) fieldErrors[reason.Contains("redirect", StringComparison.OrdinalIgnoreCase) ? "redirectUris" : reason.StartsWith("scopes", StringComparison.Ordinal) ? "scopes" : "name"] = reason;
-            return Render(http, user, draft, fieldErrors, problem, problem.Status);
+            return await RenderAsync(http, user, api, draft, fieldErrors, problem, status: problem.Status);
         }
 
         return NewClient(http, user, created.Body, draft.Name);
     }
 
+    private static async Task<IResult> Rotate(string org, string clientId, HttpContext http, PlatformApi api)
+    {
+        var (user, instead) = await Guard.ForAsync(http, org);
+        if (user is null) return instead!;
+        if (!Guard.IsResourceId(clientId)) return Standalone(http, "No such client", "<p id=\"refusal\">That is not a client id.</p>", 404);
+        var rotated = await api.SendAsync(user, HttpMethod.Post, $"v1/organizations/{U(org)}/clients/{U(clientId)}/rotate-secret", null, http.RequestAborted);
+        if (!rotated.Ok) return await RenderAsync(http, user, api, Draft.Empty, null, rotated.Problem, status: rotated.Problem!.Status);
+        return NewClient(http, user, rotated.Body, clientId, "The client's new secret: the old one no longer works.");
+    }
+
+    private static async Task<IResult> Delete(string org, string clientId, HttpContext http, PlatformApi api)
+    {
+        var (user, instead) = await Guard.ForAsync(http, org);
+        if (user is null) return instead!;
+        if (!Guard.IsResourceId(clientId)) return Standalone(http, "No such client", "<p id=\"refusal\">That is not a client id.</p>", 404);
+        var deleted = await api.SendAsync(user, HttpMethod.Delete, $"v1/organizations/{U(org)}/clients/{U(clientId)}", null, http.RequestAborted);
+        if (!deleted.Ok) return await RenderAsync(http, user, api, Draft.Empty, null, deleted.Problem, status: deleted.Problem!.Status);
+        return Results.Redirect($"/console/o/{U(org)}/clients?done=deleted");
+    }
+
     /// <summary>The one time a client secret is shown: not cached, not in any URL, with a copy button and the warning.</summary>
-    private static IResult NewClient(HttpContext http, UserContext user, JsonElement client, string name)
+    private static IResult NewClient(HttpContext http, UserContext user, JsonElement client, string name, string? title = null)
     {
         var secret = OverviewPage.Text(client, "clientSecret");
         var secretHtml = secret is null
@@ -107,10 +154,10 @@ internal static class ClientsPage
               <button type="button" class="copy" data-copy="new-client-secret" hidden>Copy</button></div>
               """;
         var body = $"""
-            <p>Client <strong>{E(name)}</strong> ({E(OverviewPage.Text(client, "type"))}), id <code id="new-client-id">{E(OverviewPage.Text(client, "clientId"))}</code>.</p>
+            <p>Client <strong>{E(name)}</strong>{(OverviewPage.Text(client, "type") is { } type ? $" ({E(type)})" : "")}, id <code id="new-client-id">{E(OverviewPage.Text(client, "clientId"))}</code>.</p>
             {secretHtml}
             <p><a id="back-to-clients" href="/console/o/{E(U(user.OrganizationId))}/clients">I have copied it: back to OAuth clients</a></p>
             """;
-        return Page(http, user, "Your new OAuth client", body, 201);
+        return Page(http, user, title ?? "Your new OAuth client", body, title is null ? 201 : 200);
     }
 }

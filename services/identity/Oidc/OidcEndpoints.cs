@@ -26,6 +26,7 @@ internal static class OidcEndpoints
         app.MapPost(OidcSetup.TokenPath, Token);
         app.MapGet(OidcSetup.UserInfoPath, UserInfo);
         app.MapMethods(OidcSetup.EndSessionPath, [HttpMethods.Get, HttpMethods.Post], EndSession.HandleAsync);
+        app.MapClientsApi();
         return app;
     }
 

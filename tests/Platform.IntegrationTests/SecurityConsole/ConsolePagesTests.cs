@@ -72,6 +72,31 @@ public sealed class ConsolePagesTests(PlatformFixture fixture)
             Assert.Equal(HttpStatusCode.OK, token.StatusCode);
         }
 
+        // Listed (never its secret), its secret rotated (the old one refused, the new one shown once works), deleted.
+        async Task<HttpStatusCode> TokenStatusAsync(string secret)
+        {
+            using var answer = await owner.Browser.PostAsync("/connect/token", new FormUrlEncodedContent(new Dictionary<string, string>
+            {
+                ["grant_type"] = "client_credentials", ["client_id"] = clientId, ["client_secret"] = secret, ["scope"] = "platform.keys",
+            }));
+            return answer.StatusCode;
+        }
+
+        var listed = await owner.GetAsync(clientsPath);
+        Assert.Contains(clientId, listed.Html);
+        Assert.DoesNotContain(clientSecret, listed.Html);
+        var rotated = await owner.PostAsync($"{clientsPath}/{clientId}/rotate", listed, []);
+        Assert.Equal(200, rotated.Status);
+        Assert.Contains("no-store", rotated.CacheControl);
+        var newSecret = rotated.Value("new-client-secret")!;
+        Assert.NotEqual(clientSecret, newSecret);
+        Assert.NotEqual(HttpStatusCode.OK, await TokenStatusAsync(clientSecret));
+        Assert.Equal(HttpStatusCode.OK, await TokenStatusAsync(newSecret));
+        var clientGone = await owner.PostAsync($"{clientsPath}/{clientId}/delete", listed, []);
+        Assert.Equal(200, clientGone.Status);
+        Assert.DoesNotContain(clientId, clientGone.Html);
+        Assert.NotEqual(HttpStatusCode.OK, await TokenStatusAsync(newSecret));
+
         // Who has access: the access list of a dataset, keys per member, and a bad id explained next to the field.
         var access = await owner.GetAsync($"/console/o/{org}/members?type=dataset&resource=ds_training");
         Assert.Equal(200, access.Status);
@@ -154,6 +179,11 @@ public sealed class ConsolePagesTests(PlatformFixture fixture)
         var bSecrets = await b.GetAsync($"/console/o/{orgB}/secrets");
         Assert.Equal(200, (await b.PostAsync($"/console/o/{orgB}/secrets", bSecrets, [new("name", "beta-only"), new("value", "beta-value-5521")])).Status);
 
+        var bClients = await b.GetAsync($"/console/o/{orgB}/clients");
+        var bClient = await b.PostAsync($"/console/o/{orgB}/clients", bClients, [new("name", "beta client"), new("type", "machine"), new("scopes", "platform.keys")]);
+        Assert.Equal(201, bClient.Status);
+        var bClientId = bClient.Text("new-client-id")!;
+
         // Org A's Owner naming org B: refused, nothing of B shown.
         foreach (var page in new[] { "/secrets", "/clients", "/retention", "/residency", "/sso", "/security" })
         {
@@ -169,6 +199,14 @@ public sealed class ConsolePagesTests(PlatformFixture fixture)
         Assert.Equal(403, (await a.PostAsync($"/console/o/{orgB}/secrets", own, [new("name", "beta-only"), new("value", "planted")])).Status);
         Assert.Equal(403, (await a.PostAsync($"/console/o/{orgB}/secrets/beta-only/delete", own, [])).Status);
         Assert.Equal(403, (await a.PostAsync($"/console/o/{orgB}/clients", own, [new("name", "planted"), new("type", "machine"), new("scopes", "platform.keys")])).Status);
+
+        // B's client named under A's own organization: identity knows no such client of A's, nothing changes.
+        var aClients = await a.GetAsync($"/console/o/{orgA}/clients");
+        Assert.DoesNotContain(bClientId, aClients.Html);
+        Assert.Equal(404, (await a.PostAsync($"/console/o/{orgA}/clients/{bClientId}/rotate", aClients, [])).Status);
+        Assert.Equal(404, (await a.PostAsync($"/console/o/{orgA}/clients/{bClientId}/delete", aClients, [])).Status);
+        Assert.Equal(403, (await a.PostAsync($"/console/o/{orgB}/clients/{bClientId}/delete", aClients, [])).Status);
+        Assert.Contains(bClientId, (await b.GetAsync($"/console/o/{orgB}/clients")).Html);
 
         // Forms without the anti-forgery token: refused, nothing stored.
         Assert.Equal(400, (await a.PostAsync($"/console/o/{orgA}/secrets", own, [new("name", "csrf"), new("value", "x")], withAntiforgery: false)).Status);
