@@ -203,7 +203,8 @@ identity
     .WithEnvironment("Identity__FirstPartyClients__0__ClientId", "platform-console")
     .WithEnvironment("Identity__FirstPartyClients__0__DisplayName", "Platform console")
     .WithEnvironment("Identity__FirstPartyClients__0__ClientSecret", consoleClientSecret)
-    .WithEnvironment("Identity__FirstPartyClients__0__RedirectUris__0", $"{publicAddress}console/signin-oidc");
+    .WithEnvironment("Identity__FirstPartyClients__0__RedirectUris__0", $"{publicAddress}console/signin-oidc")
+    .WithEnvironment("Identity__FirstPartyClients__0__PostLogoutRedirectUris__0", $"{publicAddress}console/signed-out");
 var console = builder.AddProject<Projects.SecurityConsole>("console")
     .WithHttpEndpoint(name: "http")
     .WithHttpHealthCheck("/health", endpointName: "http")

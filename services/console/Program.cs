@@ -27,6 +27,11 @@ organization.MapKeysPage();
 organization.MapMembersPage();
 organization.MapNetworkPage();
 organization.MapAuditPage();
+organization.MapSecretsPage();
+organization.MapClientsPage();
+organization.MapSecurityPage();
+organization.MapGovernancePages();
+organization.MapRetentionPage();
 app.MapErrorPage();
 
 app.Run();

@@ -38,6 +38,9 @@ public sealed class FirstPartyClient
     public string DisplayName { get; set; } = "";
 
     public List<string> RedirectUris { get; set; } = [];
+
+    /// <summary>Where identity's end-session endpoint may send the browser back after an RP-initiated logout.</summary>
+    public List<string> PostLogoutRedirectUris { get; set; } = [];
 }
 
 public sealed class PasswordSettings

@@ -59,6 +59,8 @@ internal sealed class IdentityOptionsValidator : IValidateOptions<IdentityOption
             if (client.ClientSecret is not { Length: >= 32 }) errors.Add($"{path}:ClientSecret must have at least 32 characters.");
             if (client.RedirectUris.Count == 0 || client.RedirectUris.Any(u => !Uri.TryCreate(u, UriKind.Absolute, out var uri) || uri.Scheme != Uri.UriSchemeHttps || uri.Fragment.Length > 0))
                 errors.Add($"{path}:RedirectUris needs at least one absolute https URI without a fragment.");
+            if (client.PostLogoutRedirectUris.Any(u => !Uri.TryCreate(u, UriKind.Absolute, out var uri) || uri.Scheme != Uri.UriSchemeHttps || uri.Fragment.Length > 0))
+                errors.Add($"{path}:PostLogoutRedirectUris must be absolute https URIs without a fragment.");
         }
 
         if (options.FirstPartyClients.Select(c => c.ClientId).Distinct(StringComparer.Ordinal).Count() != options.FirstPartyClients.Count) errors.Add("Identity:FirstPartyClients ids must be unique.");

@@ -36,13 +36,19 @@ internal static class Layout
             Link("/members", "Members", "nav-members");
             if (user.IsAdministrator) Link("/network", "Network policy", "nav-network");
             if (user.ReadsAudit) Link("/audit", "Audit log", "nav-audit");
+            if (user.IsAdministrator) Link("/secrets", "Secrets", "nav-secrets");
+            if (user.IsAdministrator) Link("/clients", "OAuth clients", "nav-clients");
+            if (user.IsAdministrator) Link("/retention", "Retention", "nav-retention");
+            Link("/residency", "Residency", "nav-residency");
+            if (user.IsAdministrator) Link("/sso", "Single sign-on", "nav-sso");
+            Link("/security", "Your security", "nav-security");
         }
 
         var header = $"""
             <header><p class="brand"><a href="/console/">Platform console</a></p>
             <nav aria-label="Console"><ul>{nav}</ul></nav>
             <div class="who"><span id="who">{E(user.Email)}</span> · <span id="org" data-id="{E(org)}">{E(org)}</span> · <span id="role">{E(user.Role ?? "no role")}</span>
-            {Form(http, "/console/signout", "", "Sign out", "signout")}</div></header>
+            {Form(http, "/console/signout", SessionPages.EndSessionFields(http), "Sign out", "signout")}</div></header>
             """;
         return Render(http, title, header + $"<main id=\"main\"><h1>{E(title)}</h1>{body}</main>", status);
     }

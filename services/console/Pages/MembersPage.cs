@@ -18,7 +18,7 @@ internal static class MembersPage
         org.MapPost("/members/{userId}/remove", Remove);
     }
 
-    private static async Task<IResult> List(string org, string? done, HttpContext http, PlatformApi api)
+    private static async Task<IResult> List(string org, string? done, string? type, string? resource, HttpContext http, PlatformApi api)
     {
         var (user, instead) = await Guard.ForAsync(http, org);
         if (user is null) return instead!;
@@ -29,13 +29,18 @@ internal static class MembersPage
             "removed" => "The member is removed.",
             _ => null,
         };
-        return await RenderAsync(http, user, api, notice, null, "", "Developer", null);
+        return await RenderAsync(http, user, api, notice, null, "", "Developer", null, access: (type, resource));
     }
 
-    private static async Task<IResult> RenderAsync(HttpContext http, UserContext user, PlatformApi api, string? notice, ApiProblem? problem, string email, string role, string? emailError, int status = 200)
+    private static async Task<IResult> RenderAsync(HttpContext http, UserContext user, PlatformApi api, string? notice, ApiProblem? problem, string email, string role, string? emailError, int status = 200, (string? Type, string? Resource) access = default)
     {
         var org = user.OrganizationId!;
-        var members = await api.GetAsync(user, $"v1/organizations/{U(org)}/members", http.RequestAborted);
+        var membersTask = api.GetAsync(user, $"v1/organizations/{U(org)}/members", http.RequestAborted);
+        // Keys per member, when the keys API answers this user (an Owner or Admin with a recent second factor).
+        var keysTask = user.IsAdministrator ? api.GetAsync(user, $"v1/organizations/{U(org)}/keys?limit=100", http.RequestAborted) : null;
+        var members = await membersTask;
+        var keys = keysTask is null ? null : await keysTask;
+        var activeKeys = keys is { Ok: true } ? Items(keys.Body).Where(k => Text(k, "status") == "active").Select(k => Text(k, "createdBy") ?? "").ToList() : null;
         var body = new StringBuilder(Notice(notice));
         body.Append(Problem(problem));
         if (problem is { StepUpRequired: true }) body.Append(Guard.StepUpLink($"/console/o/{U(org)}/members"));
@@ -46,6 +51,7 @@ internal static class MembersPage
         }
 
         body.Append("""<div class="table"><table id="members"><caption>Who belongs to the organization</caption><thead><tr><th scope="col">Email</th><th scope="col">Role</th><th scope="col">Two-step verification</th>""");
+        if (activeKeys is not null) body.Append("<th scope=\"col\">Active keys created</th>");
         if (user.IsAdministrator) body.Append("<th scope=\"col\">Actions</th>");
         body.Append("</tr></thead><tbody>");
         foreach (var member in Items(members.Body))
@@ -53,6 +59,7 @@ internal static class MembersPage
             var id = Text(member, "userId")!;
             var memberRole = Text(member, "role");
             body.Append($"""<tr data-id="{E(id)}" data-email="{E(Text(member, "email"))}"><td>{E(Text(member, "email"))}</td><td class="role">{E(memberRole)}</td><td>{(member.GetProperty("mfaEnrolled").GetBoolean() ? "on" : "off")}</td>""");
+            if (activeKeys is not null) body.Append($"<td class=\"keys-count\">{activeKeys.Count(by => by == id || by.EndsWith(":" + id, StringComparison.Ordinal))}</td>");
             if (user.IsAdministrator)
             {
                 body.Append("<td>");
@@ -69,6 +76,8 @@ internal static class MembersPage
         }
 
         body.Append("</tbody></table></div>");
+        if (user.IsAdministrator && activeKeys is null) body.Append("<p class=\"hint\" id=\"keys-count-hidden\">Keys per member show here once you have confirmed your second factor on the API keys page.</p>");
+        body.Append(await WhoHasAccessAsync(http, user, api, access.Type, access.Resource));
         if (user.IsAdministrator)
         {
             body.Append("<h2>Invite someone</h2>");
@@ -76,10 +85,42 @@ internal static class MembersPage
                 Field("email", "Email address", email, emailError, "email", "autocomplete=\"off\" maxlength=\"254\"")
                 + Select("role", "Role", Roles, role, id: "invite-role"),
                 "Send invitation", "invite"));
-            body.Append("<p class=\"hint\">The invitation mail carries a code the person types after signing in with that address. Pending invitations expire after 7 days; identity has no API to list or withdraw them yet.</p>");
+            body.Append("<p class=\"hint\">The invitation mail carries a code the person types after signing in with that address. Pending invitations expire after 7 days. Identity's public API cannot list or withdraw a pending invitation yet, so this page cannot either: to stop one, remove the person if they have accepted, or let it expire.</p>");
         }
 
         return Page(http, user, "Members", body.ToString(), status);
+    }
+
+    private static readonly (string Value, string Label)[] ResourceTypes = [("dataset", "dataset"), ("project", "project")];
+
+    /// <summary>"Who has access" to one dataset or project: identity's access list (organization role and direct grants).</summary>
+    private static async Task<string> WhoHasAccessAsync(HttpContext http, UserContext user, PlatformApi api, string? type, string? resource)
+    {
+        var org = user.OrganizationId!;
+        type = type is "project" ? "project" : "dataset";
+        var html = new StringBuilder("<h2 id=\"who-has-access\">Who has access</h2>");
+        string? error = null;
+        ApiResult? answer = null;
+        if (resource is not null)
+        {
+            resource = resource.Trim();
+            if (!Guard.IsResourceId(resource)) error = "A dataset or project id is 1 to 100 letters, digits, '_' or '-'.";
+            else
+            {
+                answer = await api.GetAsync(user, $"v1/organizations/{U(org)}/resources/{U(type)}/{U(resource)}/access", http.RequestAborted);
+                if (answer.Problem?.ErrorFor("resourceId") is { } reason) error = reason;
+            }
+        }
+
+        html.Append(Form(http, $"/console/o/{U(org)}/members",
+            Select("type", "Kind", ResourceTypes, type, id: "access-type") + Field("resource", "Dataset or project id", resource, error, extra: "maxlength=\"100\" autocomplete=\"off\"", id: "access-resource"),
+            "Show who has access", "access-form", method: "get"));
+        if (answer is null || error is not null) return html.ToString();
+        if (!answer.Ok) return html.Append(Problem(answer.Problem)).ToString();
+        html.Append(Tables.Of("access", $"Who can use {type} {resource}", Tables.Array(answer.Body, "access"),
+            ("Email", Tables.Value("email")), ("Role", Tables.Value("role")),
+            ("Through", e => E(string.Join(", ", Tables.Array(e, "through").Select(t => $"{Tables.Raw(t, "kind")}: {Tables.Raw(t, "role")}"))))));
+        return html.ToString();
     }
 
     private static async Task<IResult> Invite(string org, HttpContext http, PlatformApi api)

@@ -18,10 +18,13 @@ internal static class OverviewPage
         var settingsTask = api.GetAsync(user, $"v1/organizations/{U(org)}/settings", cancel);
         var membersTask = api.GetAsync(user, $"v1/organizations/{U(org)}/members", cancel);
         var residencyTask = api.GetAsync(user, "v1/residency/organization", cancel);
+        // The plan is published with the retention policies, which every member reads.
+        var policiesTask = api.GetAsync(user, "v1/retention/policies", cancel);
         var eventsTask = user.ReadsAudit ? api.GetAsync(user, "v1/audit/events?limit=10", cancel) : null;
         var settings = await settingsTask;
         var members = await membersTask;
         var residency = await residencyTask;
+        var policies = await policiesTask;
 
         var body = new StringBuilder("<dl class=\"facts\">");
         void Fact(string id, string label, string valueHtml) => body.Append($"<dt>{E(label)}</dt><dd id=\"{id}\">{valueHtml}</dd>");
@@ -35,7 +38,7 @@ internal static class OverviewPage
         Fact("residency", "Data residency", residency.Ok
             ? (Text(residency.Body, "mode") == "single-region" ? $"pinned to region <code>{E(Text(residency.Body, "region"))}</code>" : $"multi-region (new data in <code>{E(Text(residency.Body, "defaultRegion"))}</code>)")
             : Problem(residency.Problem));
-        Fact("plan", "Plan", "not published by the platform's APIs yet");
+        Fact("plan", "Plan", policies.Ok ? E(Text(policies.Body, "plan")) : Problem(policies.Problem));
         Fact("your-mfa", "Your sign-in", user.Amr.Contains("mfa") ? $"with a second factor, {Time(user.AuthTime)}" : $"password only, {Time(user.AuthTime)}");
         body.Append("</dl>");
 

@@ -17,7 +17,26 @@ internal static partial class SessionPages
         app.MapGet("/console/", (Delegate)Start).RequireAuthorization();
         app.MapGet("/console/reauth", Reauthorize).RequireAuthorization();
         forms.MapPost("/console/signout", SignOut);
+        app.MapGet(SignedOutPath, SignedOut);
     }
+
+    public const string SignedOutPath = "/console/signed-out";
+    private const string EndSessionPath = "/connect/endsession";
+
+    /// <summary>
+    /// The sign-out form's fields for identity's end-session endpoint, where the browser posts them next (307): which
+    /// client, and where to come back. Nothing secret: the id token stays on the server, and a POST is its own proof.
+    /// </summary>
+    public static string EndSessionFields(HttpContext http)
+    {
+        var options = http.RequestServices.GetRequiredService<IOptions<ConsoleOptions>>().Value;
+        return $"""<input type="hidden" name="client_id" value="{E(options.ClientId)}"><input type="hidden" name="post_logout_redirect_uri" value="{E(new Uri(options.PublicUri, SignedOutPath.TrimStart('/')).ToString())}">""";
+    }
+
+    private static IResult SignedOut(HttpContext http) => Standalone(http, "Signed out", """
+        <p id="signed-out">You are signed out of the console and of your Platform account in this browser. The console session has ended on the server, and its tokens are revoked.</p>
+        <p><a id="sign-in-again" href="/console/">Sign in to the console again</a></p>
+        """);
 
     private static async Task<IResult> Start(HttpContext http)
     {
@@ -39,8 +58,8 @@ internal static partial class SessionPages
     }
 
     /// <summary>
-    /// Ends the console session on the server (the Redis entry goes: a copy of the cookie no longer works) and revokes
-    /// the session's refresh token at identity. The identity session is the user's own to end on identity's page.
+    /// Ends the console session on the server (the Redis entry goes: a copy of the cookie no longer works), revokes the
+    /// session's refresh token at identity, then sends the browser to identity's end-session endpoint.
     /// </summary>
     private static async Task<IResult> SignOut(HttpContext http, IHttpClientFactory clients, IOptions<ConsoleOptions> options, ILogger<RedisTicketStore> logger)
     {
@@ -65,11 +84,9 @@ internal static partial class SessionPages
         }
 
         await http.SignOutAsync(CookieAuthenticationDefaults.AuthenticationScheme);
-        return Standalone(http, "Signed out of the console", """
-            <p id="signed-out">Your console session has ended on the server, and its tokens are revoked.</p>
-            <p>You are still signed in to your Platform account in this browser; <a href="/account">sign out there</a> too on a shared computer.</p>
-            <p><a href="/console/">Sign in to the console again</a></p>
-            """);
+        // Then the identity session (OpenID Connect RP-initiated logout): the browser posts the sign-out form's
+        // client_id and post_logout_redirect_uri on to identity's end-session endpoint, and comes back signed out.
+        return Results.Redirect(EndSessionPath, permanent: false, preserveMethod: true);
     }
 
     [LoggerMessage(Level = LogLevel.Warning, Message = "Revoking the session's refresh token at sign-out failed ({Status}).")]

@@ -24,6 +24,8 @@ internal static class AuditActions
     public const string ResourceGranted = "identity.resource.granted";
     public const string ResourceRevoked = "identity.resource.revoked";
     public const string ClientCreated = "identity.client.created";
+    public const string ClientSecretRotated = "identity.client.secret_rotated";
+    public const string ClientDeleted = "identity.client.deleted";
     public const string TokenFamilyRevoked = "identity.token_family.revoked";
     public const string ConsentGranted = "identity.consent.granted";
     public const string AuthorizationRefused = "identity.authorization.refused";

@@ -10,6 +10,9 @@ namespace Platform.Identity.Oidc;
 
 internal sealed record NewClient(string ClientId, string? ClientSecret, string Type);
 
+/// <summary>A client as its organization's administrators see it: never its secret.</summary>
+internal sealed record ClientSummary(string ClientId, string Name, string Type, IReadOnlyList<string> Scopes, IReadOnlyList<string> RedirectUris, string CreatedBy, DateTimeOffset CreatedAt);
+
 /// <summary>
 /// OAuth clients of an organization. Types: <c>machine</c> (client credentials, confidential), <c>web</c>
 /// (code + PKCE + refresh, confidential) and <c>spa</c> (code + PKCE + refresh, public). Redirect URIs must match
@@ -95,5 +98,78 @@ internal sealed class ClientService(IOpenIddictApplicationManager applications, 
             new Dictionary<string, string> { ["type"] = type, ["scopes"] = string.Join(' ', scopes) }), transaction, cancellationToken);
         await transaction.CommitAsync(cancellationToken);
         return new NewClient(clientId, secret, type);
+    }
+
+    /// <summary>The organization's clients, newest first (at most 200).</summary>
+    public async Task<IReadOnlyList<ClientSummary>> ListAsync(string orgId, CancellationToken cancellationToken)
+    {
+        var owned = new List<(string ClientId, string CreatedBy, DateTimeOffset CreatedAt)>();
+        await using (var command = dataSource.CreateCommand("SELECT client_id, created_by, created_at FROM client_owners WHERE org_id = $1 ORDER BY created_at DESC, client_id LIMIT 200"))
+        {
+            command.Parameters.AddWithValue(orgId);
+            await using var reader = await command.ExecuteReaderAsync(cancellationToken);
+            while (await reader.ReadAsync(cancellationToken)) owned.Add((reader.GetString(0), reader.GetString(1), reader.GetFieldValue<DateTimeOffset>(2)));
+        }
+
+        var list = new List<ClientSummary>(owned.Count);
+        foreach (var (clientId, createdBy, createdAt) in owned)
+        {
+            if (await applications.FindByClientIdAsync(clientId, cancellationToken) is not { } application) continue;
+            var permissions = await applications.GetPermissionsAsync(application, cancellationToken);
+            var type = await applications.HasClientTypeAsync(application, ClientTypes.Public, cancellationToken) ? "spa"
+                : permissions.Contains(Permissions.GrantTypes.ClientCredentials) ? "machine" : "web";
+            var scopes = permissions.Where(p => p.StartsWith(Permissions.Prefixes.Scope, StringComparison.Ordinal)).Select(p => p[Permissions.Prefixes.Scope.Length..]).ToList();
+            if (type != "machine") scopes.Insert(0, Scopes.OpenId);
+            list.Add(new ClientSummary(clientId, await applications.GetDisplayNameAsync(application, cancellationToken) ?? clientId, type, scopes,
+                [.. await applications.GetRedirectUrisAsync(application, cancellationToken)], createdBy, createdAt));
+        }
+
+        return list;
+    }
+
+    /// <summary>A new secret for a confidential client of the organization; the old one stops working at once.</summary>
+    /// <returns>The new secret; null when the organization has no such client; an empty string for a public client (no secret).</returns>
+    public async Task<string?> RotateSecretAsync(string orgId, string clientId, string actorId, RequestInfo request, CancellationToken cancellationToken)
+    {
+        if (await OwnedAsync(orgId, clientId, cancellationToken) is not { } application) return null;
+        if (await applications.HasClientTypeAsync(application, ClientTypes.Public, cancellationToken)) return "";
+        var secret = SecretTokens.New();
+        await applications.UpdateAsync(application, secret, cancellationToken);
+        await AuditAsync(request, actorId, AuditActions.ClientSecretRotated, clientId, orgId, cancellationToken);
+        return secret;
+    }
+
+    /// <summary>Deletes a client of the organization with its authorizations and refresh tokens.</summary>
+    public async Task<bool> DeleteAsync(string orgId, string clientId, string actorId, RequestInfo request, CancellationToken cancellationToken)
+    {
+        if (await OwnedAsync(orgId, clientId, cancellationToken) is not { } application) return false;
+        await applications.DeleteAsync(application, cancellationToken);
+        await using (var command = dataSource.CreateCommand("DELETE FROM client_owners WHERE client_id = $1 AND org_id = $2"))
+        {
+            command.Parameters.AddWithValue(clientId);
+            command.Parameters.AddWithValue(orgId);
+            await command.ExecuteNonQueryAsync(cancellationToken);
+        }
+
+        await AuditAsync(request, actorId, AuditActions.ClientDeleted, clientId, orgId, cancellationToken);
+        return true;
+    }
+
+    /// <summary>The client, when this organization owns it (another organization's client looks like no client).</summary>
+    private async Task<object?> OwnedAsync(string orgId, string clientId, CancellationToken cancellationToken)
+    {
+        await using var command = dataSource.CreateCommand("SELECT 1 FROM client_owners WHERE client_id = $1 AND org_id = $2");
+        command.Parameters.AddWithValue(clientId);
+        command.Parameters.AddWithValue(orgId);
+        if (await command.ExecuteScalarAsync(cancellationToken) is null) return null;
+        return await applications.FindByClientIdAsync(clientId, cancellationToken);
+    }
+
+    private async Task AuditAsync(RequestInfo request, string actorId, string action, string clientId, string orgId, CancellationToken cancellationToken)
+    {
+        await using var connection = await dataSource.OpenConnectionAsync(cancellationToken);
+        await using var transaction = await connection.BeginTransactionAsync(cancellationToken);
+        await outbox.EnqueueAsync(request.Audit(clock.GetUtcNow(), actorId, action, "success", clientId, orgId, new Dictionary<string, string>()), transaction, cancellationToken);
+        await transaction.CommitAsync(cancellationToken);
     }
 }

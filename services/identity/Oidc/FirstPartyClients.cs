@@ -27,11 +27,12 @@ internal sealed class FirstPartyClients(IServiceProvider services, IOptions<Iden
                 ConsentType = ConsentTypes.Implicit,
             };
             descriptor.Permissions.UnionWith([
-                Permissions.Endpoints.Authorization, Permissions.Endpoints.Token, Permissions.Endpoints.Revocation,
+                Permissions.Endpoints.Authorization, Permissions.Endpoints.Token, Permissions.Endpoints.Revocation, Permissions.Endpoints.EndSession,
                 Permissions.GrantTypes.AuthorizationCode, Permissions.GrantTypes.RefreshToken, Permissions.ResponseTypes.Code]);
             foreach (var scopeName in OidcScopes.ClientSelectable.Where(s => s != Scopes.OpenId)) descriptor.Permissions.Add(Permissions.Prefixes.Scope + scopeName);
             descriptor.Requirements.Add(Requirements.Features.ProofKeyForCodeExchange);
             foreach (var uri in client.RedirectUris) descriptor.RedirectUris.Add(new Uri(uri));
+            foreach (var uri in client.PostLogoutRedirectUris) descriptor.PostLogoutRedirectUris.Add(new Uri(uri));
 
             var existing = await applications.FindByClientIdAsync(client.ClientId, cancellationToken);
             if (existing is null) await applications.CreateAsync(descriptor, cancellationToken);

@@ -25,6 +25,8 @@ internal static class OidcEndpoints
         app.MapGet(OidcSetup.AuthorizePath, Authorize);
         app.MapPost(OidcSetup.TokenPath, Token);
         app.MapGet(OidcSetup.UserInfoPath, UserInfo);
+        app.MapMethods(OidcSetup.EndSessionPath, [HttpMethods.Get, HttpMethods.Post], EndSession.HandleAsync);
+        app.MapClientsApi();
         return app;
     }
 

@@ -17,6 +17,7 @@ internal static class OidcSetup
     public const string IntrospectPath = "/connect/introspect";
     public const string RevokePath = "/connect/revoke";
     public const string UserInfoPath = "/connect/userinfo";
+    public const string EndSessionPath = "/connect/endsession";
     public const string JwksPath = "/.well-known/jwks";
 
     public static void AddOidc(this IHostApplicationBuilder builder)
@@ -49,6 +50,7 @@ internal static class OidcSetup
                     .SetIntrospectionEndpointUris(IntrospectPath.TrimStart('/'))
                     .SetRevocationEndpointUris(RevokePath.TrimStart('/'))
                     .SetUserInfoEndpointUris(UserInfoPath.TrimStart('/'))
+                    .SetEndSessionEndpointUris(EndSessionPath.TrimStart('/'))
                     .SetJsonWebKeySetEndpointUris(JwksPath.TrimStart('/'));
 
                 server.AllowAuthorizationCodeFlow().AllowClientCredentialsFlow().AllowRefreshTokenFlow();
@@ -77,7 +79,8 @@ internal static class OidcSetup
                 server.UseAspNetCore()
                     .EnableAuthorizationEndpointPassthrough()
                     .EnableTokenEndpointPassthrough()
-                    .EnableUserInfoEndpointPassthrough();
+                    .EnableUserInfoEndpointPassthrough()
+                    .EnableEndSessionEndpointPassthrough();
             });
 
         // Runs before OpenIddict's own checks (which need a signing key) on the first read of the options.

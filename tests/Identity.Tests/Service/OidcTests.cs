@@ -43,6 +43,40 @@ public sealed class OidcTests(IdentityFixture fixture)
         }));
 
     [Fact]
+    public async Task The_end_session_endpoint_ends_the_session_on_a_POST_but_not_on_a_bare_link_or_for_an_unregistered_return_address()
+    {
+        var user = await TestUser.CreateAsync(fixture);
+        var discovery = await fixture.Client().GetFromJsonAsync<JsonElement>("/.well-known/openid-configuration");
+        Assert.Equal("https://localhost/connect/endsession", discovery.GetProperty("end_session_endpoint").GetString());
+
+        // A link on another site (a GET without an id_token_hint of this user) ends nothing: logout CSRF.
+        using (var link = await user.Http.GetAsync("/connect/endsession"))
+        {
+            Assert.Equal(HttpStatusCode.Redirect, link.StatusCode);
+            Assert.Equal("/account", link.Headers.Location!.OriginalString);
+        }
+
+        using (var me = await user.Http.GetAsync("/v1/me")) Assert.Equal(HttpStatusCode.OK, me.StatusCode);
+
+        // A return address no client registered is refused, and ends nothing.
+        using (var foreign = await user.Http.PostAsync("/connect/endsession", new FormUrlEncodedContent(new Dictionary<string, string> { ["post_logout_redirect_uri"] = "https://attacker.example/" })))
+        {
+            Assert.Equal(HttpStatusCode.BadRequest, foreign.StatusCode);
+        }
+
+        using (var me = await user.Http.GetAsync("/v1/me")) Assert.Equal(HttpStatusCode.OK, me.StatusCode);
+
+        // The user's own POST (a same-site form: the Lax session cookie comes along) ends the session.
+        using (var post = await user.Http.PostAsync("/connect/endsession", new FormUrlEncodedContent(new Dictionary<string, string>())))
+        {
+            Assert.Equal(HttpStatusCode.Redirect, post.StatusCode);
+            Assert.StartsWith("/signin", post.Headers.Location!.OriginalString);
+        }
+
+        using (var after = await user.Http.GetAsync("/v1/me")) Assert.Equal(HttpStatusCode.Unauthorized, after.StatusCode);
+    }
+
+    [Fact]
     public async Task Discovery_offers_S256_only_and_the_JWKS_publishes_the_signing_key()
     {
         var discovery = await fixture.Client().GetFromJsonAsync<JsonElement>("/.well-known/openid-configuration");

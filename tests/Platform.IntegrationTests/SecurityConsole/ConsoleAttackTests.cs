@@ -76,7 +76,7 @@ public sealed class ConsoleAttackTests(PlatformFixture fixture)
     }
 
     [Fact]
-    public async Task The_session_cookie_saved_before_sign_out_no_longer_works_afterwards()
+    public async Task Sign_out_ends_the_console_and_identity_sessions_and_the_saved_cookie_no_longer_works()
     {
         var owner = await ConsoleUser.SignedUpAsync(fixture, "Delta");
         var org = owner.OrganizationId!;
@@ -94,8 +94,14 @@ public sealed class ConsoleAttackTests(PlatformFixture fixture)
             Assert.Equal(HttpStatusCode.OK, before.StatusCode);
         }
 
-        var signedOut = await owner.PostAsync("/console/signout", overview, []);
+        var signedOut = await owner.PostAsync("/console/signout", overview, overview.SignOutFields);
         Assert.Contains("id=\"signed-out\"", signedOut.Html);
+        Assert.Equal("/console/signed-out", signedOut.Address.AbsolutePath);
+
+        // The identity session ended too (RP-initiated logout): the console asks for a sign-in, no silent re-login.
+        var again = await owner.GetAsync($"/console/o/{org}");
+        Assert.Equal("/signin", again.Address.AbsolutePath);
+        Assert.DoesNotContain(org, again.Html);
 
         using var after = await thiefBrowser.GetAsync($"/console/o/{org}");
         Assert.Equal(HttpStatusCode.Redirect, after.StatusCode);

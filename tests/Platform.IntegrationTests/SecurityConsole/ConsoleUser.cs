@@ -119,6 +119,10 @@ internal sealed partial class ConsoleUser
 
         public string Antiforgery => BrowserForms.Hidden(Html, "__console_af");
 
+        /// <summary>The sign-out form's fields for identity's end-session endpoint, as a browser submits them.</summary>
+        public KeyValuePair<string, string>[] SignOutFields =>
+            [new("client_id", BrowserForms.Hidden(Html, "client_id")), new("post_logout_redirect_uri", BrowserForms.Hidden(Html, "post_logout_redirect_uri"))];
+
         public string? Text(string id) => Regex.Match(Html, $"id=\"{Regex.Escape(id)}\"[^>]*>(?<text>[^<]*)<") is { Success: true } m ? WebUtility.HtmlDecode(m.Groups["text"].Value) : null;
 
         public string? Value(string id) => Regex.Match(Html, $"id=\"{Regex.Escape(id)}\"[^>]*value=\"(?<value>[^\"]*)\"") is { Success: true } m ? WebUtility.HtmlDecode(m.Groups["value"].Value) : null;

@@ -186,6 +186,49 @@ try {
   await page.click('#audit-filters button');
   await shot(page, 'audit-log');
 
+  // Customer secrets: write-only (a value goes in, never comes back), with versions; the value typed is never echoed.
+  await page.click('#nav-secrets');
+  if (pathOf(page) === '/mfa') {
+    const again = await freshCode(secret, step);
+    step = again.step;
+    await page.fill('#code', again.code);
+    await page.click('button[type=submit]');
+  }
+  result('secrets-page', pathOf(page) === `/console/o/${orgId}/secrets`, { url: page.url() });
+  await axe(page, 'secrets');
+  await page.fill('#name', 'Not Valid');
+  await page.fill('#value', 'browser-secret-value-1');
+  await page.click('#store-secret button');
+  result('secret-invalid-name-kept-value-not', await page.isVisible('#name-error') && (await page.inputValue('#name')) === 'Not Valid'
+    && (await page.inputValue('#value')) === '' && !(await page.content()).includes('browser-secret-value-1'));
+  await page.fill('#name', 'warehouse-password');
+  await page.fill('#value', 'browser-secret-value-1');
+  await page.click('#store-secret button');
+  result('secret-stored-not-shown', (await page.getAttribute('tr[data-name="warehouse-password"]', 'data-version')) === '1' && !(await page.content()).includes('browser-secret-value-1'));
+  await axe(page, 'secrets-list');
+  await shot(page, 'secrets');
+
+  // OAuth clients: a machine client, its secret shown once with a copy button.
+  await page.click('#nav-clients');
+  await axe(page, 'clients');
+  await page.fill('#name', 'nightly export');
+  await page.check('#scope-platform-audit');
+  const [client] = await Promise.all([page.waitForResponse(r => r.request().method() === 'POST'), page.click('#create-client button')]);
+  await page.waitForLoadState();
+  result('client-secret-shown-once', client.status() === 201 && client.headers()['cache-control'] === 'no-store'
+    && (await page.inputValue('#new-client-secret')).length >= 32 && await page.isVisible('button[data-copy="new-client-secret"]'));
+  await axe(page, 'new-client');
+  await shot(page, 'oauth-client');
+
+  // Read-only governance pages and the user's own security page.
+  for (const [nav, name] of [['#nav-retention', 'retention'], ['#nav-residency', 'residency'], ['#nav-sso', 'sso'], ['#nav-security', 'security']]) {
+    const [answer] = await Promise.all([page.waitForResponse(r => r.url().endsWith('/' + name)), page.click(nav)]);
+    await page.waitForLoadState();
+    result(name + '-page', answer.status() === 200 && pathOf(page) === `/console/o/${orgId}/${name}`, { status: answer.status() });
+    await axe(page, name);
+    await shot(page, name);
+  }
+
   // Members: the Owner invites an Admin, who accepts and invites a Viewer, who sees no key management.
   const adminEmail = `admin-${stamp}@example.com`;
   const viewerEmail = `viewer-${stamp}@example.com`;
@@ -221,6 +264,10 @@ try {
   const viewerKeys = await viewerPage.goto(url(`/console/o/${orgId}/keys`));
   result('viewer-refused-on-keys-url', viewerKeys.status() === 403 && (await viewerPage.$('#create-key')) === null && await viewerPage.isVisible('#request-id'), { status: viewerKeys.status() });
   await axe(viewerPage, 'viewer-keys-refused');
+  result('viewer-sees-no-secrets-or-clients', (await viewerPage.$('#nav-secrets')) === null && (await viewerPage.$('#nav-clients')) === null);
+  await viewerPage.click('#nav-security');
+  result('viewer-security-page', pathOf(viewerPage) === `/console/o/${orgId}/security` && await viewerPage.isVisible('#mfa-status'));
+  await axe(viewerPage, 'viewer-security');
   await viewerPage.click('#nav-members');
   result('viewer-sees-members-without-actions', (await viewerPage.$('#invite')) === null && (await viewerPage.$$('#members tbody tr')).length === 3);
 
@@ -228,8 +275,11 @@ try {
   const saved = (await context.cookies()).filter(c => c.name === '__Host-console');
   result('session-cookie-attributes', saved.length === 1 && saved[0].secure && saved[0].httpOnly && saved[0].sameSite === 'Lax' && saved[0].path === '/');
   await page.click('#signout button');
-  result('signed-out', await page.isVisible('#signed-out'));
+  result('signed-out', pathOf(page) === '/console/signed-out' && await page.isVisible('#signed-out'), { url: page.url() });
   await axe(page, 'signed-out');
+  // The identity session ended too (RP-initiated logout): the console asks for a sign-in instead of signing in silently.
+  await page.goto(url('/console/'));
+  result('sign-in-asked-after-signout', pathOf(page) === '/signin', { url: page.url() });
   const thief = await browser.newContext({ ignoreHTTPSErrors: true });
   await thief.addCookies(saved);
   const stolen = await thief.newPage();
