@@ -24,7 +24,7 @@ await app.StartAsync();
 await using var service = await StorageProcess.StartAsync(app.GetConnectionString("storageusdb"), app.GetConnectionString("messaging"));
 
 var organization = "org_bench" + Guid.NewGuid().ToString("N")[..12];
-using var client = new HttpClient(new SocketsHttpHandler()) { BaseAddress = service.Address, Timeout = TimeSpan.FromMinutes(30) };
+using var client = new HttpClient(new GatewaySigningHandler(StorageProcess.GatewaySigningKey)) { BaseAddress = service.Address, Timeout = TimeSpan.FromMinutes(30) };
 client.DefaultRequestHeaders.Add("X-Platform-Organization", organization);
 client.DefaultRequestHeaders.Add("X-Platform-Key-Id", "key_bench");
 client.DefaultRequestHeaders.Add("X-Platform-Scopes", "dataset:full");

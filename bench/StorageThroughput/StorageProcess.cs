@@ -9,6 +9,9 @@ namespace Platform.Bench.StorageThroughput;
 internal sealed class StorageProcess : IAsyncDisposable
 {
     public const string ServiceToken = "bench-service-token-0123456789-0123456789-0123";
+
+    /// <summary>The gateway signing key the service checks <c>X-Platform-*</c> headers with (<see cref="GatewaySigningHandler"/>).</summary>
+    public static readonly byte[] GatewaySigningKey = RandomNumberGenerator.GetBytes(32);
     private readonly Process process;
     private readonly string blobRoot;
 
@@ -50,6 +53,7 @@ internal sealed class StorageProcess : IAsyncDisposable
             ["Storage__ServiceTokens__0__Name"] = "bench",
             ["Storage__ServiceTokens__0__Token"] = ServiceToken,
             ["Storage__ServiceTokens__0__Organizations__0"] = "*",
+            ["GatewaySigning__Key"] = Convert.ToBase64String(GatewaySigningKey),
             ["Logging__LogLevel__Default"] = "Warning",
         };
         foreach (var (name, value) in environment) start.Environment[name] = value;

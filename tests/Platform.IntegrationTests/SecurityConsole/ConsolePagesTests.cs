@@ -10,7 +10,7 @@ namespace Platform.IntegrationTests.SecurityConsole;
 /// shown once and usable), who has access, your security, retention, residency and single sign-on; then what a member
 /// of another organization, a Viewer, or a page elsewhere would try against them.
 /// </summary>
-[Collection(PlatformCollection.Name)]
+[Collection(Collections.Console)]
 public sealed class ConsolePagesTests(PlatformFixture fixture)
 {
     private static async Task<ConsoleUser> SteppedUpOwnerAsync(PlatformFixture fixture, string organization)
