@@ -79,6 +79,7 @@ internal static class Extensions
         builder.Services.AddSingleton<Sso.IssuerDiscovery>();
         builder.Services.AddSingleton<Sso.SsoAdministration>();
         builder.Services.AddSingleton<Sso.SsoFederation>();
+        builder.Services.AddSingleton<Sso.SsoUserinfo>();
         builder.Services.AddSingleton<Sso.Saml.SamlStore>();
         builder.Services.AddSingleton<Sso.Saml.SamlAdministration>();
         builder.Services.AddSingleton<Sso.Saml.SamlSignIn>();

@@ -4,6 +4,7 @@ using System.Net.Http.Headers;
 using System.Net.Http.Json;
 using System.Text;
 using System.Text.Json;
+using System.Text.Json.Nodes;
 
 namespace Platform.IntegrationTests;
 
@@ -145,6 +146,38 @@ public sealed class ScimThroughGatewayTests(PlatformFixture fixture)
             Assert.Equal("https://platform.dev/problems/invalid-token", (await refused.Content.ReadFromJsonAsync<JsonElement>()).GetProperty("type").GetString());
         }
 
+        // Search, Bulk and /Me pass through the gateway's SCIM route like the rest of /scim/v2, within the token's organization.
+        using (var search = await b.PostAsync("/scim/v2/Users/.search", Scim(new JsonObject
+        {
+            ["schemas"] = new JsonArray("urn:ietf:params:scim:api:messages:2.0:SearchRequest"),
+            ["filter"] = $"id eq \"{id}\"",
+            ["sortBy"] = "userName",
+        })))
+        {
+            Assert.Equal(HttpStatusCode.OK, search.StatusCode);
+            Assert.Equal(0, (await search.Content.ReadFromJsonAsync<JsonElement>()).GetProperty("totalResults").GetInt32());
+        }
+
+        using (var bulk = await b.PostAsync("/scim/v2/Bulk", Scim(new JsonObject
+        {
+            ["schemas"] = new JsonArray("urn:ietf:params:scim:api:messages:2.0:BulkRequest"),
+            ["Operations"] = new JsonArray(new JsonObject { ["method"] = "DELETE", ["path"] = $"/Users/{id}" }),
+        })))
+        {
+            Assert.Equal(HttpStatusCode.OK, bulk.StatusCode);
+            Assert.Equal("404", (await bulk.Content.ReadFromJsonAsync<JsonElement>()).GetProperty("Operations")[0].GetProperty("status").GetString());
+        }
+
+        using (var me = await a.GetAsync("/scim/v2/Me"))
+        {
+            Assert.Equal(HttpStatusCode.NotImplemented, me.StatusCode);
+        }
+
+        using (var stillThere = await a.GetAsync($"/scim/v2/Users/{id}"))
+        {
+            Assert.Equal(HttpStatusCode.OK, stillThere.StatusCode);
+        }
+
         using var unknown = fixture.App.CreateHttpClient("gateway");
         unknown.DefaultRequestHeaders.Authorization = new AuthenticationHeaderValue("Bearer", "scim_" + new string('x', 43));
         using var denied = await unknown.GetAsync("/scim/v2/Users");
@@ -161,4 +194,6 @@ public sealed class ScimThroughGatewayTests(PlatformFixture fixture)
     }
 
     private static StringContent Scim(object body) => new(JsonSerializer.Serialize(body), Encoding.UTF8, "application/scim+json");
+
+    private static StringContent Scim(System.Text.Json.Nodes.JsonNode body) => new(body.ToJsonString(), Encoding.UTF8, "application/scim+json");
 }

@@ -274,6 +274,21 @@ internal static class IdentitySchema
         );
         """;
 
+    /// <summary>
+    /// Issue 18: an OIDC or SAML connection's IdP groups mapped to roles at each sign-in (never Owner), the claim or
+    /// attribute that carries them, and the issuer's userinfo endpoint (read when the ID token lacks a claim).
+    /// </summary>
+    private const string SsoGroupRoles = """
+        ALTER TABLE sso_connections ADD COLUMN groups_claim text NOT NULL DEFAULT 'groups';
+        ALTER TABLE sso_connections ADD COLUMN userinfo_endpoint text;
+        CREATE TABLE sso_role_mappings (
+            connection_id text NOT NULL REFERENCES sso_connections(id) ON DELETE CASCADE,
+            idp_group text NOT NULL,
+            role text NOT NULL CHECK (role IN ('Admin', 'Developer', 'Viewer', 'Auditor')),
+            PRIMARY KEY (connection_id, idp_group)
+        );
+        """;
+
     /// <summary>The tables as versioned steps: a change is a new step, never an edit of a released one. Step 1 is idempotent,
     /// so it adopts a database made before steps were versioned.</summary>
     public static readonly Schema Definition = new(
@@ -282,7 +297,8 @@ internal static class IdentitySchema
         SchemaStep.Sql(2, "sessions and second-factor counters", SessionsAndSecondFactors),
         SchemaStep.Sql(3, "single sign-on", SingleSignOn),
         SchemaStep.Sql(4, "saml", Saml),
-        SchemaStep.Sql(5, "scim", Scim));
+        SchemaStep.Sql(5, "scim", Scim),
+        SchemaStep.Sql(6, "sso group roles", SsoGroupRoles));
 
     public static Task ApplyAsync(NpgsqlDataSource dataSource, CancellationToken cancellationToken) =>
         SchemaMigrations.ApplyAsync(dataSource, Definition, EmptyServices.Instance, cancellationToken);

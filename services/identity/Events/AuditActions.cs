@@ -34,6 +34,7 @@ internal static class AuditActions
     public const string AccessRefused = "identity.api.refused";
     public const string SsoConnectionCreated = "identity.sso.connection_created";
     public const string SsoConnectionDeleted = "identity.sso.connection_deleted";
+    public const string SsoRoleMappingsChanged = "identity.sso.role_mappings_changed";
     public const string SsoDomainClaimed = "identity.sso.domain_claimed";
     public const string SsoDomainVerified = "identity.sso.domain_verified";
     public const string SsoDomainChanged = "identity.sso.domain_changed";

@@ -141,8 +141,17 @@ internal sealed class OrganizationService(NpgsqlDataSource dataSource, MailOutbo
         if (current == OrgRoles.Owner && roles.Values.Count(r => r == OrgRoles.Owner) == 1) return OrgOutcome.LastOwner;
         await Execute(transaction, "DELETE FROM memberships WHERE org_id = $1 AND user_id = $2", cancellationToken, orgId, targetUserId);
         await Execute(transaction, "DELETE FROM resource_grants WHERE org_id = $1 AND user_id = $2", cancellationToken, orgId, targetUserId);
-        await outbox.EnqueueAsync(request.Audit(clock.GetUtcNow(), actorId, AuditActions.MemberRemoved, "success", targetUserId, orgId,
-            new Dictionary<string, string> { ["role"] = current, ["left"] = (targetUserId == actorId).ToString() }), transaction, cancellationToken);
+        var now = clock.GetUtcNow();
+        var left = targetUserId == actorId;
+        // The member's API keys in this organization go with the membership (issue 18 item 5): keys revokes them on
+        // this event, as it does for SCIM deprovisioning. Published in the removal's transaction, and as mandatory
+        // (MemberDeprovisioned.MustBeRouted), so it waits in the outbox until keys' queue exists instead of being dropped.
+        await outbox.EnqueueAsync(
+            [
+                request.Audit(now, actorId, AuditActions.MemberRemoved, "success", targetUserId, orgId,
+                    new Dictionary<string, string> { ["role"] = current, ["left"] = left.ToString() }),
+                new Messaging.Contracts.MemberDeprovisioned { UserId = targetUserId, Reason = left ? "member-left" : "member-removed", OrganizationId = orgId, OccurredAt = now },
+            ], transaction, cancellationToken);
         await transaction.CommitAsync(cancellationToken);
         return OrgOutcome.Done;
     }

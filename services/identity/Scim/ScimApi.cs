@@ -16,8 +16,6 @@ namespace Platform.Identity.Scim;
 /// </summary>
 internal static class ScimApi
 {
-    private const int DefaultCount = 100;
-
     public static IEndpointRouteBuilder MapScimApi(this IEndpointRouteBuilder app)
     {
         var scim = app.MapGroup("/scim/v2").RequireAuthorization(ScimAuthenticationHandler.PolicyName).AddEndpointFilter(RefusalsAsync);
@@ -40,31 +38,65 @@ internal static class ScimApi
                 ? ScimResults.Json(200, schema)
                 : throw ScimError.NotFound("Schema", id));
 
-        scim.MapGet("/Users", ListUsers);
+        scim.MapGet("/Users", (HttpContext http, ApiAccess access, ScimUserStore store, IOptions<IdentityOptions> options) =>
+            ListUsers(http, access, store, options, ScimListQuery.FromQueryString(http.Request.Query, ScimSchemas.Users)));
+        scim.MapPost("/Users/.search", async (HttpContext http, ApiAccess access, ScimUserStore store, IOptions<IdentityOptions> options) =>
+            await ListUsers(http, access, store, options, ScimListQuery.FromSearchRequest(await BodyAsync(http), ScimSchemas.Users)));
+        // RFC 7644 section 3.11: a SCIM token stands for the organization's provisioning client, not a user; /Me has no one to be.
+        string[] every = ["GET", "POST", "PUT", "PATCH", "DELETE"];
+        scim.MapMethods("/Me", every, Me);
+        scim.MapMethods("/Me/{**rest}", every, Me);
         scim.MapPost("/Users", CreateUser);
         scim.MapGet("/Users/{id}", GetUser);
         scim.MapPut("/Users/{id}", ReplaceUser);
         scim.MapPatch("/Users/{id}", PatchUser);
         scim.MapDelete("/Users/{id}", DeleteUser);
-        scim.MapGet("/Groups", ListGroups);
+        scim.MapGet("/Groups", (HttpContext http, ApiAccess access, ScimGroups groups, IOptions<IdentityOptions> options) =>
+            ListGroups(http, access, groups, options, ScimListQuery.FromQueryString(http.Request.Query, ScimSchemas.Groups)));
+        scim.MapPost("/Groups/.search", async (HttpContext http, ApiAccess access, ScimGroups groups, IOptions<IdentityOptions> options) =>
+            await ListGroups(http, access, groups, options, ScimListQuery.FromSearchRequest(await BodyAsync(http), ScimSchemas.Groups)));
         scim.MapPost("/Groups", CreateGroup);
         scim.MapGet("/Groups/{id}", GetGroup);
+        // The service's 64 KiB body limit is raised here to the advertised maxPayloadSize (and checked again on read).
+        scim.MapPost("/Bulk", Bulk).WithMetadata(new Microsoft.AspNetCore.Mvc.RequestSizeLimitAttribute(ScimBulk.MaxPayloadSize + 1));
         scim.MapPut("/Groups/{id}", ReplaceGroup);
         scim.MapPatch("/Groups/{id}", PatchGroup);
         scim.MapDelete("/Groups/{id}", DeleteGroup);
         return app;
     }
 
+    private static async Task<IResult> Bulk(HttpContext http, ApiAccess access, ScimBulk bulk)
+    {
+        if (http.Request.ContentLength > ScimBulk.MaxPayloadSize)
+        {
+            throw new ScimError(413, null, $"A bulk request is at most {ScimBulk.MaxPayloadSize} bytes (ServiceProviderConfig bulk.maxPayloadSize).");
+        }
+
+        JsonObject body;
+        try
+        {
+            body = await BodyAsync(http);
+        }
+        catch (BadHttpRequestException e) when (e.StatusCode == 413)
+        {
+            throw new ScimError(413, null, $"A bulk request is at most {ScimBulk.MaxPayloadSize} bytes (ServiceProviderConfig bulk.maxPayloadSize).");
+        }
+
+        return ScimResults.Json(200, await bulk.RunAsync(Caller(http, access), body, http.Request.Method, http.Request.Path, http.RequestAborted));
+    }
+
+    private static IResult Me() => throw new ScimError(501, null, "/Me is not supported: the SCIM token is the organization's provisioning client, not a user.");
+
     private static string Base(IOptions<IdentityOptions> options) => ScimAdminApi.BaseUrl(options.Value.Issuer);
 
     private static ScimCaller Caller(HttpContext http, ApiAccess access) =>
         new(http.User.FindFirst(ScimAuthenticationHandler.OrganizationClaim)!.Value, "scim:" + http.User.FindFirst(ScimAuthenticationHandler.HintClaim)!.Value, access.Request(http));
 
-    private static async Task<IResult> ListUsers(HttpContext http, ApiAccess access, ScimUserStore store, IOptions<IdentityOptions> options)
+    private static async Task<IResult> ListUsers(HttpContext http, ApiAccess access, ScimUserStore store, IOptions<IdentityOptions> options, ScimListQuery query)
     {
         var caller = Caller(http, access);
-        var (filter, startIndex, count, projection) = Query(http, ScimSchemas.Users);
-        var page = await store.ListAsync(caller.OrgId, filter, startIndex, count, http.RequestAborted);
+        var projection = query.Projection;
+        var page = await store.ListAsync(caller.OrgId, query.Filter, query.StartIndex, query.Count, http.RequestAborted, query.Sort);
         var groups = await store.GroupsOfAsync(caller.OrgId, page.Items.Select(u => u.UserId).ToList(), http.RequestAborted);
         var resources = page.Items.Select(u => Project(ScimRepresentation.User(u, groups[u.UserId], Base(options)), projection)).ToList();
         return ScimResults.Json(200, ScimRepresentation.List(page.Total, page.StartIndex, resources));
@@ -106,11 +138,11 @@ internal static class ScimApi
         return Results.NoContent();
     }
 
-    private static async Task<IResult> ListGroups(HttpContext http, ApiAccess access, ScimGroups groups, IOptions<IdentityOptions> options)
+    private static async Task<IResult> ListGroups(HttpContext http, ApiAccess access, ScimGroups groups, IOptions<IdentityOptions> options, ScimListQuery query)
     {
         var caller = Caller(http, access);
-        var (filter, startIndex, count, projection) = Query(http, ScimSchemas.Groups);
-        var page = await groups.ListAsync(caller.OrgId, filter, startIndex, count, http.RequestAborted);
+        var projection = query.Projection;
+        var page = await groups.ListAsync(caller.OrgId, query.Filter, query.StartIndex, query.Count, http.RequestAborted, query.Sort);
         var names = await groups.DisplayNamesAsync(caller.OrgId, page.Items.SelectMany(g => g.Members), http.RequestAborted);
         var resources = page.Items.Select(g => Project(ScimRepresentation.Group(g, names, Base(options)), projection)).ToList();
         return ScimResults.Json(200, ScimRepresentation.List(page.Total, page.StartIndex, resources));
@@ -171,28 +203,7 @@ internal static class ScimApi
 
     private static string? IfMatch(HttpContext http) => http.Request.Headers.IfMatch.Count == 0 ? null : http.Request.Headers.IfMatch.ToString();
 
-    private static (ScimFilter? Filter, int StartIndex, int Count, ScimProjection? Projection) Query(HttpContext http, ScimResourceSchema schema)
-    {
-        var query = http.Request.Query;
-        var filterText = query["filter"].ToString();
-        var filter = string.IsNullOrWhiteSpace(filterText) ? null : ScimFilterParser.Parse(filterText);
-        // RFC 7644 section 3.4.2.4: startIndex below 1 is 1; a negative count is 0; the service caps count.
-        var startIndex = Integer(query["startIndex"], "startIndex", 1);
-        var count = Integer(query["count"], "count", DefaultCount);
-        if (query.ContainsKey("sortBy") || query.ContainsKey("sortOrder")) throw ScimError.InvalidValue("Sorting is not supported (see ServiceProviderConfig).");
-        return (filter, Math.Max(1, startIndex), Math.Clamp(count, 0, ScimDiscovery.MaxResults),
-            ScimProjection.Parse(query["attributes"], query["excludedAttributes"], schema));
-    }
-
-    private static int Integer(Microsoft.Extensions.Primitives.StringValues value, string name, int fallback)
-    {
-        if (value.Count == 0 || string.IsNullOrEmpty(value.ToString())) return fallback;
-        return int.TryParse(value.ToString(), NumberStyles.AllowLeadingSign, CultureInfo.InvariantCulture, out var number)
-            ? number
-            : throw ScimError.InvalidValue($"'{name}' must be an integer.");
-    }
-
-    private static async Task<JsonObject> BodyAsync(HttpContext http)
+    internal static async Task<JsonObject> BodyAsync(HttpContext http)
     {
         var type = http.Request.ContentType ?? "";
         if (!type.StartsWith(ScimResults.MediaType, StringComparison.OrdinalIgnoreCase) && !type.StartsWith("application/json", StringComparison.OrdinalIgnoreCase))

@@ -12,10 +12,10 @@ internal static class ScimDiscovery
         ["schemas"] = new JsonArray("urn:ietf:params:scim:schemas:core:2.0:ServiceProviderConfig"),
         ["documentationUri"] = "https://platform.dev/docs/scim",
         ["patch"] = new JsonObject { ["supported"] = true },
-        ["bulk"] = new JsonObject { ["supported"] = false, ["maxOperations"] = 0, ["maxPayloadSize"] = 0 },
+        ["bulk"] = new JsonObject { ["supported"] = true, ["maxOperations"] = ScimBulk.MaxOperations, ["maxPayloadSize"] = ScimBulk.MaxPayloadSize },
         ["filter"] = new JsonObject { ["supported"] = true, ["maxResults"] = MaxResults },
         ["changePassword"] = new JsonObject { ["supported"] = false },
-        ["sort"] = new JsonObject { ["supported"] = false },
+        ["sort"] = new JsonObject { ["supported"] = true },
         ["etag"] = new JsonObject { ["supported"] = true },
         ["authenticationSchemes"] = new JsonArray(new JsonObject
         {

@@ -19,6 +19,7 @@ internal static class ScimExtensions
         builder.Services.AddSingleton<ScimUsers>();
         builder.Services.AddSingleton<ScimGroups>();
         builder.Services.AddSingleton<ScimRoleMappings>();
+        builder.Services.AddSingleton<ScimBulk>();
         return builder;
     }
 

@@ -63,10 +63,12 @@ internal sealed class ScimGroups(NpgsqlDataSource dataSource, ScimMembership mem
         return await GetAsync(connection, null, orgId, id, cancellationToken);
     }
 
-    public async Task<ScimPage<ScimGroupRow>> ListAsync(string orgId, ScimFilter? filter, int startIndex, int count, CancellationToken cancellationToken)
+    public async Task<ScimPage<ScimGroupRow>> ListAsync(string orgId, ScimFilter? filter, int startIndex, int count, CancellationToken cancellationToken, ScimSort? sort = null)
     {
         var parameters = new List<object> { orgId };
-        var where = filter is null ? "" : " AND " + new SqlFilterCompiler(ScimSchemas.Groups, ScimQueries.Group, parameters).Compile(filter);
+        var compiler = new SqlFilterCompiler(ScimSchemas.Groups, ScimQueries.Group, parameters);
+        var where = filter is null ? "" : " AND " + compiler.Compile(filter);
+        var order = sort is null ? "" : sort.OrderBy(compiler.SortExpression(sort.Path)) + ", ";
         await using var connection = await dataSource.OpenConnectionAsync(cancellationToken);
         long total;
         await using (var counting = new NpgsqlCommand($"SELECT count(*) FROM scim_groups g WHERE g.org_id = $1{where}", connection))
@@ -84,7 +86,7 @@ internal sealed class ScimGroups(NpgsqlDataSource dataSource, ScimMembership mem
                 $"""
                 SELECT g.id, g.display_name, g.external_id, g.version, g.created_at, g.updated_at,
                        ARRAY(SELECT m.user_id FROM scim_group_members m WHERE m.group_id = g.id ORDER BY m.user_id)
-                  FROM scim_groups g WHERE g.org_id = $1{where} ORDER BY g.created_at, g.id LIMIT ${parameters.Count - 1} OFFSET ${parameters.Count}
+                  FROM scim_groups g WHERE g.org_id = $1{where} ORDER BY {order}g.created_at {ScimSort.Direction(sort)}, g.id {ScimSort.Direction(sort)} LIMIT ${parameters.Count - 1} OFFSET ${parameters.Count}
                 """, connection);
             ScimUserStore.Bind(command, parameters);
             await using var reader = await command.ExecuteReaderAsync(cancellationToken);

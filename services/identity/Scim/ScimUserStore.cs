@@ -26,10 +26,12 @@ internal sealed class ScimUserStore(NpgsqlDataSource dataSource)
         return await GetAsync(connection, null, orgId, userId, cancellationToken);
     }
 
-    public async Task<ScimPage<ScimUserRow>> ListAsync(string orgId, ScimFilter? filter, int startIndex, int count, CancellationToken cancellationToken)
+    public async Task<ScimPage<ScimUserRow>> ListAsync(string orgId, ScimFilter? filter, int startIndex, int count, CancellationToken cancellationToken, ScimSort? sort = null)
     {
         var parameters = new List<object> { orgId };
-        var where = filter is null ? "" : " AND " + new SqlFilterCompiler(ScimSchemas.Users, ScimQueries.User, parameters).Compile(filter);
+        var compiler = new SqlFilterCompiler(ScimSchemas.Users, ScimQueries.User, parameters);
+        var where = filter is null ? "" : " AND " + compiler.Compile(filter);
+        var order = sort is null ? "" : sort.OrderBy(compiler.SortExpression(sort.Path)) + ", ";
         var rows = new List<ScimUserRow>();
         long total;
         await using var connection = await dataSource.OpenConnectionAsync(cancellationToken);
@@ -44,7 +46,7 @@ internal sealed class ScimUserStore(NpgsqlDataSource dataSource)
             parameters.Add(count);
             parameters.Add(startIndex - 1);
             await using var command = new NpgsqlCommand(
-                $"SELECT {Columns} FROM scim_users u WHERE u.org_id = $1{where} ORDER BY u.created_at, u.user_id LIMIT ${parameters.Count - 1} OFFSET ${parameters.Count}",
+                $"SELECT {Columns} FROM scim_users u WHERE u.org_id = $1{where} ORDER BY {order}u.created_at {ScimSort.Direction(sort)}, u.user_id {ScimSort.Direction(sort)} LIMIT ${parameters.Count - 1} OFFSET ${parameters.Count}",
                 connection);
             Bind(command, parameters);
             await using var reader = await command.ExecuteReaderAsync(cancellationToken);

@@ -6,7 +6,7 @@ using Microsoft.IdentityModel.Tokens;
 namespace Platform.Identity.Sso;
 
 /// <summary>What an issuer publishes (OpenID Connect Discovery 1.0): read when a connection is created and its JWKS at each sign-in.</summary>
-internal sealed record IssuerMetadata(string Issuer, string AuthorizationEndpoint, string TokenEndpoint, string JwksUri);
+internal sealed record IssuerMetadata(string Issuer, string AuthorizationEndpoint, string TokenEndpoint, string JwksUri, string? UserinfoEndpoint = null);
 
 /// <summary>Reads an issuer's discovery document and keys, over https only (http on loopback where a test allows it).</summary>
 internal sealed class IssuerDiscovery(IHttpClientFactory clients, IOptions<IdentityOptions> options)
@@ -43,7 +43,9 @@ internal sealed class IssuerDiscovery(IHttpClientFactory clients, IOptions<Ident
             return (null, "The issuer does not support PKCE with S256.");
         }
 
-        var metadata = new IssuerMetadata(issuer, authorization!, token!, jwks!);
+        // Optional (Discovery 4.2 "RECOMMENDED"); an endpoint that is not https (or loopback http in tests) is ignored.
+        var userinfo = Read("userinfo_endpoint") is { } u && IsAllowedUrl(u) ? u : null;
+        var metadata = new IssuerMetadata(issuer, authorization!, token!, jwks!, userinfo);
         return await SigningKeysAsync(metadata, cancellationToken) is { Count: > 0 }
             ? (metadata, null)
             : (null, "The issuer's JWKS could not be read or has no signing keys.");

@@ -56,7 +56,7 @@ internal sealed class SsoAdministration(NpgsqlDataSource dataSource, SsoStore st
         var now = clock.GetUtcNow();
         var asked = new[] { "openid", "email" }.Concat(scopes ?? []).Distinct(StringComparer.Ordinal);
         var connection = new SsoConnection(id, orgId, name.Trim(), metadata.Issuer, clientId, protector.Protect(System.Text.Encoding.UTF8.GetBytes(clientSecret), SecretContext(id)),
-            string.Join(' ', asked), defaultRole, metadata.AuthorizationEndpoint, metadata.TokenEndpoint, metadata.JwksUri, now);
+            string.Join(' ', asked), defaultRole, metadata.AuthorizationEndpoint, metadata.TokenEndpoint, metadata.JwksUri, now, UserinfoEndpoint: metadata.UserinfoEndpoint);
         await using var db = await dataSource.OpenConnectionAsync(cancellationToken);
         await using var transaction = await db.BeginTransactionAsync(cancellationToken);
         await store.InsertConnectionAsync(connection, actor, transaction, cancellationToken);
@@ -64,6 +64,24 @@ internal sealed class SsoAdministration(NpgsqlDataSource dataSource, SsoStore st
             new Dictionary<string, string> { ["issuer"] = metadata.Issuer, ["client_id"] = clientId, ["default_role"] = defaultRole }), transaction, cancellationToken);
         await transaction.CommitAsync(cancellationToken);
         return (connection, null);
+    }
+
+    /// <summary>Replaces a connection's group → role mappings (and the claim that carries the groups); audited with the mappings.</summary>
+    public async Task<bool> SetRoleMappingsAsync(string orgId, string actor, string connectionId, string groupsClaim, IReadOnlyList<(string Group, string Role)> mappings,
+        RequestInfo request, CancellationToken cancellationToken)
+    {
+        if (await store.ConnectionAsync(orgId, connectionId, cancellationToken) is null) return false;
+        await using var db = await dataSource.OpenConnectionAsync(cancellationToken);
+        await using var transaction = await db.BeginTransactionAsync(cancellationToken);
+        await SsoStore.ReplaceRoleMappingsAsync(connectionId, groupsClaim, mappings, transaction, cancellationToken);
+        await outbox.EnqueueAsync(request.Audit(clock.GetUtcNow(), actor, AuditActions.SsoRoleMappingsChanged, "success", connectionId, orgId,
+            new Dictionary<string, string>
+            {
+                ["groups_claim"] = groupsClaim,
+                ["mappings"] = string.Join(", ", mappings.Select(m => $"{m.Group} => {m.Role}")),
+            }), transaction, cancellationToken);
+        await transaction.CommitAsync(cancellationToken);
+        return true;
     }
 
     public async Task<bool> DeleteConnectionAsync(string orgId, string actor, string id, RequestInfo request, CancellationToken cancellationToken)

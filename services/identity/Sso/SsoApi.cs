@@ -12,6 +12,11 @@ public sealed record CreateSsoConnectionRequest(string Name, string Issuer, stri
 public sealed record SsoConnectionResponse(string Id, string Name, string Issuer, string ClientId, string Scopes, string DefaultRole, string RedirectUri, DateTimeOffset CreatedAt,
     string Protocol = SsoConnection.Oidc);
 
+public sealed record SsoRoleMapping(string? Group, string? Role);
+
+/// <summary>A connection's IdP groups → roles (never Owner) and the claim (OIDC) or attribute (SAML) that carries the groups.</summary>
+public sealed record SsoRoleMappingsRequest(IReadOnlyList<SsoRoleMapping>? Mappings, string? GroupsClaim = null);
+
 public sealed record ClaimDomainRequest(string Domain, string ConnectionId);
 
 public sealed record SsoDomainResponse(string Domain, string ConnectionId, bool Verified, bool SsoOnly, string TxtName, string TxtValue);
@@ -34,6 +39,8 @@ internal static class SsoApi
         sso.MapGet("/connections", ListConnections);
         sso.MapPost("/connections", CreateConnection);
         sso.MapDelete("/connections/{connectionId}", DeleteConnection);
+        sso.MapGet("/connections/{connectionId}/role-mappings", RoleMappings);
+        sso.MapPut("/connections/{connectionId}/role-mappings", SetRoleMappings);
         sso.MapGet("/domains", ListDomains);
         sso.MapPost("/domains", ClaimDomain);
         sso.MapPost("/domains/{domain}/verify", VerifyDomain);
@@ -62,6 +69,38 @@ internal static class SsoApi
             access.Request(http), http.RequestAborted);
         if (connection is null) return Results.Problem(statusCode: 400, type: IssuerUnusable, title: "The issuer cannot be used", detail: error);
         return Results.Created($"/v1/organizations/{orgId}/sso/connections/{connection.Id}", Response(connection, options.Value.Issuer));
+    }
+
+    private static async Task<IResult> RoleMappings(string orgId, string connectionId, HttpContext http, OrganizationService organizations, ApiAccess access, AuditTrail audit,
+        SsoStore store, TimeProvider clock)
+    {
+        var (caller, refusal) = await AuthorizeAsync(orgId, http, organizations, access, audit, clock, ownerOnly: false, "list-role-mappings");
+        if (caller is null) return refusal!;
+        if (!Ids.IsWellFormed(connectionId, "sso_") || await store.ConnectionAsync(orgId, connectionId, http.RequestAborted) is not { } connection) return Problems.NoSuch("connection");
+        var mappings = await store.RoleMappingsAsync(connectionId, http.RequestAborted);
+        return Results.Ok(new { groupsClaim = connection.GroupsClaim, mappings = mappings.Select(m => new { group = m.Key, role = m.Value }) });
+    }
+
+    private static async Task<IResult> SetRoleMappings(string orgId, string connectionId, SsoRoleMappingsRequest body, HttpContext http, OrganizationService organizations,
+        ApiAccess access, AuditTrail audit, SsoAdministration administration, TimeProvider clock)
+    {
+        var (caller, refusal) = await AuthorizeAsync(orgId, http, organizations, access, audit, clock, ownerOnly: true, "set-role-mappings");
+        if (caller is null) return refusal!;
+        var mappings = body.Mappings?.Select(m => (m?.Group, m?.Role)).ToList();
+        if (SsoRoles.Validate(body.GroupsClaim, mappings) is { } reason)
+        {
+            await RefuseAsync(http, access, audit, clock, caller.UserId, orgId, "invalid-role-mappings");
+            return Problems.Invalid("mappings", reason);
+        }
+
+        if (!Ids.IsWellFormed(connectionId, "sso_") || !await administration.SetRoleMappingsAsync(orgId, caller.UserId, connectionId, body.GroupsClaim ?? SsoConnection.DefaultGroupsClaim,
+                mappings!.Select(m => (m.Group!, m.Role!)).ToList(), access.Request(http), http.RequestAborted))
+        {
+            await RefuseAsync(http, access, audit, clock, caller.UserId, orgId, "unknown-connection");
+            return Problems.NoSuch("connection");
+        }
+
+        return Results.NoContent();
     }
 
     private static async Task<IResult> DeleteConnection(string orgId, string connectionId, HttpContext http, OrganizationService organizations, ApiAccess access, AuditTrail audit,

@@ -18,8 +18,12 @@ internal sealed record SsoConnection(
     string TokenEndpoint,
     string JwksUri,
     DateTimeOffset CreatedAt,
-    string Protocol = SsoConnection.Oidc)
+    string Protocol = SsoConnection.Oidc,
+    string GroupsClaim = SsoConnection.DefaultGroupsClaim,
+    string? UserinfoEndpoint = null)
 {
+    public const string DefaultGroupsClaim = "groups";
+
     public const string Oidc = "oidc";
     public const string Saml = "saml";
 }

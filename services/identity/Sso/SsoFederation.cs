@@ -36,6 +36,7 @@ internal sealed partial class SsoFederation(
     IssuerDiscovery discovery,
     DataProtector protector,
     UserStore users,
+    SsoUserinfo userinfoReader,
     IHttpClientFactory clients,
     IOutbox outbox,
     TimeProvider clock,
@@ -103,7 +104,7 @@ internal sealed partial class SsoFederation(
         if (string.IsNullOrEmpty(code) || code.Length > 2048) return await RefuseAsync(request, SsoResult.Refused("missing-code", org), cancellationToken, connection.Id);
 
         var verifier = System.Text.Encoding.ASCII.GetString(protector.Unprotect(login.SealedVerifier, VerifierContext(stateHash)));
-        var idToken = await ExchangeAsync(connection, code, verifier, cancellationToken);
+        var (idToken, accessToken) = await ExchangeAsync(connection, code, verifier, cancellationToken);
         if (idToken is null) return await RefuseAsync(request, SsoResult.Refused("token-exchange-failed", org), cancellationToken, connection.Id);
 
         var metadata = new IssuerMetadata(connection.Issuer, connection.AuthorizationEndpoint, connection.TokenEndpoint, connection.JwksUri);
@@ -114,13 +115,24 @@ internal sealed partial class SsoFederation(
 
         var subject = token.Subject;
         if (string.IsNullOrEmpty(subject) || subject.Length > 255) return await RefuseAsync(request, SsoResult.Refused("missing-subject", org), cancellationToken, connection.Id);
-        if (!IsEmailVerified(token)) return await RefuseAsync(request, SsoResult.Refused("email-not-verified", org), cancellationToken, connection.Id);
-        if (!token.TryGetPayloadValue<string>("email", out var email) || !EmailAddress.TryNormalize(email, out var normalized))
+        var claims = SsoClaims.From(token.EncodedPayload, connection.GroupsClaim);
+        var mappings = await store.RoleMappingsAsync(connection.Id, cancellationToken);
+        if (claims.Lacks(wantGroups: mappings.Count > 0) && connection.UserinfoEndpoint is not null && accessToken is not null)
+        {
+            // OpenID Connect Core 5.4/5.3: an IdP may put these only in the userinfo answer (the ID token carries the
+            // subject). The answer is taken only for the same subject (section 5.3.2), and only for what the ID token lacks.
+            var (userinfo, userinfoReason) = await userinfoReader.ReadAsync(connection, accessToken, subject, cancellationToken);
+            if (userinfo is null) return await RefuseAsync(request, SsoResult.Refused(userinfoReason!, org), cancellationToken, connection.Id);
+            claims = claims.Complete(userinfo);
+        }
+
+        if (claims.EmailVerified != true) return await RefuseAsync(request, SsoResult.Refused("email-not-verified", org), cancellationToken, connection.Id);
+        if (claims.Email is not { } email || !EmailAddress.TryNormalize(email, out _))
         {
             return await RefuseAsync(request, SsoResult.Refused("missing-email", org), cancellationToken, connection.Id);
         }
 
-        return await AdmitAsync(connection, subject, email!.Trim(), login.ReturnUrl, request, cancellationToken);
+        return await AdmitAsync(connection, subject, email.Trim(), login.ReturnUrl, request, cancellationToken, claims.Groups);
     }
 
     /// <summary>
@@ -128,7 +140,9 @@ internal sealed partial class SsoFederation(
     /// domain must be verified by the connection's own organization, a guarded existing account is not taken over,
     /// then the linked, existing or new account (just in time) and its membership.
     /// </summary>
-    public async Task<SsoResult> AdmitAsync(SsoConnection connection, string subject, string email, string? returnUrl, RequestInfo request, CancellationToken cancellationToken)
+    /// <param name="groups">The IdP's groups for the user (null: the IdP said nothing of them, and the role is left as it is).</param>
+    public async Task<SsoResult> AdmitAsync(SsoConnection connection, string subject, string email, string? returnUrl, RequestInfo request, CancellationToken cancellationToken,
+        IReadOnlyList<string>? groups = null)
     {
         var org = connection.OrganizationId;
         if (!EmailAddress.TryNormalize(email, out var normalized)) return await RefuseAsync(request, SsoResult.Refused("missing-email", org), cancellationToken, connection.Id);
@@ -148,7 +162,7 @@ internal sealed partial class SsoFederation(
             return await RefuseAsync(request, SsoResult.Refused("existing-account-not-linkable", org), cancellationToken, connection.Id);
         }
 
-        var (user, provisioned) = await ProvisionAsync(connection, subject, email, normalized, request, cancellationToken);
+        var (user, provisioned) = await ProvisionAsync(connection, subject, email, normalized, groups, request, cancellationToken);
         LogSignedIn(logger, user.Id, connection.Id);
         return new SsoResult(user, returnUrl, null, org, provisioned);
     }
@@ -168,7 +182,7 @@ internal sealed partial class SsoFederation(
 
     private static string VerifierContext(byte[] stateHash) => "sso-login:" + Convert.ToHexString(stateHash);
 
-    private async Task<string?> ExchangeAsync(SsoConnection connection, string code, string verifier, CancellationToken cancellationToken)
+    private async Task<(string? IdToken, string? AccessToken)> ExchangeAsync(SsoConnection connection, string code, string verifier, CancellationToken cancellationToken)
     {
         var secret = System.Text.Encoding.UTF8.GetString(protector.Unprotect(connection.SealedSecret, SsoAdministration.SecretContext(connection.Id)));
         using var client = clients.CreateClient(IssuerDiscovery.HttpClientName);
@@ -191,16 +205,17 @@ internal sealed partial class SsoFederation(
             if (!response.IsSuccessStatusCode)
             {
                 LogExchangeFailed(logger, connection.Id, (int)response.StatusCode);
-                return null;
+                return (null, null);
             }
 
             using var document = JsonDocument.Parse(await response.Content.ReadAsStringAsync(cancellationToken));
-            return document.RootElement.TryGetProperty("id_token", out var idToken) && idToken.ValueKind == JsonValueKind.String ? idToken.GetString() : null;
+            string? Read(string name) => document.RootElement.TryGetProperty(name, out var value) && value.ValueKind == JsonValueKind.String ? value.GetString() : null;
+            return (Read("id_token"), Read("access_token"));
         }
         catch (Exception e) when (e is HttpRequestException or JsonException or TaskCanceledException)
         {
             LogExchangeFailed(logger, connection.Id, 0);
-            return null;
+            return (null, null);
         }
     }
 
@@ -243,17 +258,13 @@ internal sealed partial class SsoFederation(
         return (token, null);
     }
 
-    private static bool IsEmailVerified(JsonWebToken token)
-    {
-        if (token.TryGetPayloadValue<bool>("email_verified", out var flag)) return flag;
-        return token.TryGetPayloadValue<string>("email_verified", out var text) && text == "true";
-    }
-
     /// <summary>The user linked to this IdP subject, else the account with that address, else a new one; and the membership with the connection's default role.</summary>
-    private async Task<(User User, bool Provisioned)> ProvisionAsync(SsoConnection connection, string subject, string email, string normalized, RequestInfo request, CancellationToken cancellationToken)
+    private async Task<(User User, bool Provisioned)> ProvisionAsync(SsoConnection connection, string subject, string email, string normalized, IReadOnlyList<string>? groups,
+        RequestInfo request, CancellationToken cancellationToken)
     {
         var now = clock.GetUtcNow();
         var org = connection.OrganizationId;
+        var mapped = groups is null ? null : SsoRoles.FromGroups(await store.RoleMappingsAsync(connection.Id, cancellationToken), groups, connection.DefaultRole);
         await using var db = await dataSource.OpenConnectionAsync(cancellationToken);
         await using var transaction = await db.BeginTransactionAsync(cancellationToken);
         var userId = await store.LinkedUserAsync(connection.Id, subject, cancellationToken);
@@ -296,12 +307,16 @@ internal sealed partial class SsoFederation(
         {
             member.Parameters.AddWithValue(org);
             member.Parameters.AddWithValue(userId);
-            member.Parameters.AddWithValue(connection.DefaultRole);
+            member.Parameters.AddWithValue(mapped ?? connection.DefaultRole);
             member.Parameters.AddWithValue(now);
             if (await member.ExecuteNonQueryAsync(cancellationToken) == 1)
             {
                 await outbox.EnqueueAsync(request.Audit(now, userId, AuditActions.MemberJoined, "success", userId, org,
-                    new Dictionary<string, string> { ["role"] = connection.DefaultRole, ["via"] = "sso", ["connection_id"] = connection.Id }), transaction, cancellationToken);
+                    new Dictionary<string, string> { ["role"] = mapped ?? connection.DefaultRole, ["via"] = "sso", ["connection_id"] = connection.Id }), transaction, cancellationToken);
+            }
+            else if (mapped is not null)
+            {
+                await SsoRoles.ApplyAsync(transaction, outbox, request, now, org, userId, mapped, connection.Id, cancellationToken);
             }
         }
 

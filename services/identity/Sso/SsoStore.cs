@@ -7,17 +7,17 @@ namespace Platform.Identity.Sso;
 internal sealed class SsoStore(NpgsqlDataSource dataSource)
 {
     private const string ConnectionColumns =
-        "id, org_id, name, issuer, client_id, client_secret, scopes, default_role, authorization_endpoint, token_endpoint, jwks_uri, created_at, protocol";
+        "id, org_id, name, issuer, client_id, client_secret, scopes, default_role, authorization_endpoint, token_endpoint, jwks_uri, created_at, protocol, groups_claim, userinfo_endpoint";
 
     private const string DomainColumns = "org_id, domain, connection_id, verification_token, verified_at, sso_only";
 
     public async Task InsertConnectionAsync(SsoConnection c, string createdBy, NpgsqlTransaction transaction, CancellationToken cancellationToken)
     {
         await using var command = new NpgsqlCommand(
-            $"INSERT INTO sso_connections ({ConnectionColumns}, created_by) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14)",
+            $"INSERT INTO sso_connections ({ConnectionColumns}, created_by) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16)",
             transaction.Connection, transaction);
         foreach (var value in (object[])[c.Id, c.OrganizationId, c.Name, c.Issuer, c.ClientId, c.SealedSecret, c.Scopes, c.DefaultRole,
-                     c.AuthorizationEndpoint, c.TokenEndpoint, c.JwksUri, c.CreatedAt, c.Protocol, createdBy])
+                     c.AuthorizationEndpoint, c.TokenEndpoint, c.JwksUri, c.CreatedAt, c.Protocol, c.GroupsClaim, (object?)c.UserinfoEndpoint ?? DBNull.Value, createdBy])
         {
             command.Parameters.AddWithValue(value);
         }
@@ -116,6 +116,44 @@ internal sealed class SsoStore(NpgsqlDataSource dataSource)
 
     public static byte[] Hash(string state) => SHA256.HashData(System.Text.Encoding.UTF8.GetBytes(state));
 
+    /// <summary>A connection's IdP group → role mappings (group names compared exactly, as the IdP sends them).</summary>
+    public async Task<IReadOnlyDictionary<string, string>> RoleMappingsAsync(string connectionId, CancellationToken cancellationToken)
+    {
+        await using var command = dataSource.CreateCommand("SELECT idp_group, role FROM sso_role_mappings WHERE connection_id = $1 ORDER BY idp_group");
+        command.Parameters.AddWithValue(connectionId);
+        var map = new Dictionary<string, string>(StringComparer.Ordinal);
+        await using var reader = await command.ExecuteReaderAsync(cancellationToken);
+        while (await reader.ReadAsync(cancellationToken)) map[reader.GetString(0)] = reader.GetString(1);
+        return map;
+    }
+
+    /// <summary>Replaces a connection's mappings and its groups claim, in the caller's transaction.</summary>
+    public static async Task ReplaceRoleMappingsAsync(string connectionId, string groupsClaim, IReadOnlyList<(string Group, string Role)> mappings, NpgsqlTransaction transaction,
+        CancellationToken cancellationToken)
+    {
+        await using (var claim = new NpgsqlCommand("UPDATE sso_connections SET groups_claim = $2 WHERE id = $1", transaction.Connection, transaction))
+        {
+            claim.Parameters.AddWithValue(connectionId);
+            claim.Parameters.AddWithValue(groupsClaim);
+            await claim.ExecuteNonQueryAsync(cancellationToken);
+        }
+
+        await using (var delete = new NpgsqlCommand("DELETE FROM sso_role_mappings WHERE connection_id = $1", transaction.Connection, transaction))
+        {
+            delete.Parameters.AddWithValue(connectionId);
+            await delete.ExecuteNonQueryAsync(cancellationToken);
+        }
+
+        foreach (var (group, role) in mappings)
+        {
+            await using var insert = new NpgsqlCommand("INSERT INTO sso_role_mappings (connection_id, idp_group, role) VALUES ($1, $2, $3)", transaction.Connection, transaction);
+            insert.Parameters.AddWithValue(connectionId);
+            insert.Parameters.AddWithValue(group);
+            insert.Parameters.AddWithValue(role);
+            await insert.ExecuteNonQueryAsync(cancellationToken);
+        }
+    }
+
     private static async Task<IReadOnlyList<SsoConnection>> ReadConnectionsAsync(NpgsqlCommand command, CancellationToken cancellationToken)
     {
         var list = new List<SsoConnection>();
@@ -124,7 +162,7 @@ internal sealed class SsoStore(NpgsqlDataSource dataSource)
         {
             list.Add(new SsoConnection(reader.GetString(0), reader.GetString(1), reader.GetString(2), reader.GetString(3), reader.GetString(4),
                 reader.GetFieldValue<byte[]>(5), reader.GetString(6), reader.GetString(7), reader.GetString(8), reader.GetString(9), reader.GetString(10),
-                reader.GetFieldValue<DateTimeOffset>(11), reader.GetString(12)));
+                reader.GetFieldValue<DateTimeOffset>(11), reader.GetString(12), reader.GetString(13), reader.IsDBNull(14) ? null : reader.GetString(14)));
         }
 
         return list;

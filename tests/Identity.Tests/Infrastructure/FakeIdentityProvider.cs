@@ -35,6 +35,14 @@ public sealed class FakeIdentityProvider : IAsyncDisposable
 
     public string Subject { get; set; } = "idp-user-1";
 
+    /// <summary>The userinfo answer's claims besides <c>sub</c> (which is <see cref="Subject"/> unless set here); null: only <c>sub</c>.</summary>
+    public Dictionary<string, object>? Userinfo { get; set; }
+
+    /// <summary>How many userinfo requests came with the access token of a code exchange.</summary>
+    public int UserinfoCalls => userinfoCalls;
+
+    private int userinfoCalls;
+
     private FakeIdentityProvider(WebApplication app, string issuer, Func<DateTimeOffset> now)
     {
         this.app = app;
@@ -63,6 +71,7 @@ public sealed class FakeIdentityProvider : IAsyncDisposable
             ["authorization_endpoint"] = Issuer + "/authorize",
             ["token_endpoint"] = Issuer + "/token",
             ["jwks_uri"] = Issuer + "/jwks",
+            ["userinfo_endpoint"] = Issuer + "/userinfo",
             ["response_types_supported"] = new[] { "code" },
             ["code_challenge_methods_supported"] = new[] { "S256" },
         }));
@@ -78,6 +87,14 @@ public sealed class FakeIdentityProvider : IAsyncDisposable
             var code = Convert.ToHexString(RandomNumberGenerator.GetBytes(16));
             codes[code] = (q["nonce"].ToString(), q["code_challenge"].ToString(), q["redirect_uri"].ToString(), q["login_hint"].ToString());
             return Results.Redirect($"{q["redirect_uri"]}?code={code}&state={Uri.EscapeDataString(q["state"].ToString())}");
+        });
+        app.MapGet("/userinfo", (HttpContext http) =>
+        {
+            if (http.Request.Headers.Authorization.ToString() != "Bearer opaque-" + ClientId) return Results.Json(new { error = "invalid_token" }, statusCode: 401);
+            Interlocked.Increment(ref userinfoCalls);
+            var answer = new Dictionary<string, object> { ["sub"] = Subject };
+            foreach (var (name, value) in Userinfo ?? []) answer[name] = value;
+            return Results.Json(answer);
         });
         app.MapPost("/token", async (HttpContext http) =>
         {
@@ -106,7 +123,7 @@ public sealed class FakeIdentityProvider : IAsyncDisposable
                 Claims = claims,
                 SigningCredentials = new SigningCredentials(new RsaSecurityKey(key) { KeyId = "k1" }, SecurityAlgorithms.RsaSha256),
             });
-            return Results.Json(new { access_token = "opaque", token_type = "Bearer", expires_in = 300, id_token = token });
+            return Results.Json(new { access_token = "opaque-" + ClientId, token_type = "Bearer", expires_in = 300, id_token = token });
         });
     }
 

@@ -92,6 +92,32 @@ public sealed class ScimOracleTests(IdentityFixture fixture)
             ours.Add(new JsonArray(page["Resources"]!.AsArray().Select(r => r!["id"]!.GetValue<string>()).Order(StringComparer.Ordinal).Select(id => (JsonNode)id).ToArray()));
         }
 
+        // Sorting (and the same through POST /Users/.search), against scimmy's ListResponse: a missing value last when
+        // ascending, a multi-valued attribute by its primary value, descending the exact reverse. ("emails", not
+        // "emails.value": scimmy's ListResponse resolves the primary's value and then looks for "value" in that string.)
+        (string By, string Order)[] sorts =
+        [
+            ("userName", "ascending"), ("userName", "descending"), ("name.familyName", "ascending"), ("title", "ascending"), ("title", "descending"),
+            ("emails", "ascending"), ("emails", "descending"), ("meta.created", "descending"), ("displayName", "ascending"),
+        ];
+        var sortedOurs = new List<JsonArray>();
+        foreach (var (by, order) in sorts)
+        {
+            var response = await org.Scim.GetAsync($"/scim/v2/Users?count=50&sortBy={by}&sortOrder={order}");
+            var page = await ReadAsync(response);
+            Assert.True(response.StatusCode == HttpStatusCode.OK, $"{by} {order}: {page.ToJsonString()}");
+            var list = new JsonArray(page["Resources"]!.AsArray().Select(r => (JsonNode)r!["id"]!.GetValue<string>()).ToArray());
+            var searched = await ReadAsync(await org.Scim.PostAsync("/scim/v2/Users/.search", Json(new JsonObject
+            {
+                ["schemas"] = new JsonArray("urn:ietf:params:scim:api:messages:2.0:SearchRequest"),
+                ["sortBy"] = by,
+                ["sortOrder"] = order,
+                ["count"] = 50,
+            })));
+            Assert.True(JsonNode.DeepEquals(list, new JsonArray(searched["Resources"]!.AsArray().Select(r => (JsonNode)r!["id"]!.GetValue<string>()).ToArray())), $".search {by} {order}");
+            sortedOurs.Add(list);
+        }
+
         // PATCHes on Ada, one after the other: each against the resource as it was just before.
         object[][] patches =
         [
@@ -123,7 +149,15 @@ public sealed class ScimOracleTests(IdentityFixture fixture)
             ["groups"] = groups.DeepClone(),
             ["filters"] = new JsonArray(filters.Select(f => (JsonNode)f).ToArray()),
             ["patches"] = patchCases,
+            ["sorts"] = new JsonArray(sorts.Select(s => (JsonNode)new JsonObject { ["sortBy"] = s.By, ["sortOrder"] = s.Order }).ToArray()),
         });
+
+        for (var i = 0; i < sorts.Length; i++)
+        {
+            var theirs = oracle["sorts"]![i]!;
+            Assert.True(theirs["error"] is null, $"scimmy could not sort by {sorts[i]}: {theirs["error"]}");
+            Assert.True(JsonNode.DeepEquals(theirs["ids"], sortedOurs[i]), $"sortBy {sorts[i]}: ours {sortedOurs[i].ToJsonString()}, scimmy {theirs["ids"]!.ToJsonString()}");
+        }
 
         foreach (var check in oracle["users"]!.AsArray().Concat(oracle["groups"]!.AsArray()))
         {

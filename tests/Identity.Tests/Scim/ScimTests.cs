@@ -428,7 +428,9 @@ public sealed class ScimTests(IdentityFixture fixture)
         Assert.True(config["patch"]!["supported"]!.GetValue<bool>());
         Assert.True(config["filter"]!["supported"]!.GetValue<bool>());
         Assert.True(config["etag"]!["supported"]!.GetValue<bool>());
-        Assert.False(config["bulk"]!["supported"]!.GetValue<bool>());
+        Assert.True(config["bulk"]!["supported"]!.GetValue<bool>());
+        Assert.Equal((100, 1024 * 1024), (config["bulk"]!["maxOperations"]!.GetValue<int>(), config["bulk"]!["maxPayloadSize"]!.GetValue<int>()));
+        Assert.True(config["sort"]!["supported"]!.GetValue<bool>());
         var types = await ReadAsync(await org.Scim.GetAsync("/scim/v2/ResourceTypes"));
         Assert.Equal(["/Groups", "/Users"], types["Resources"]!.AsArray().Select(t => t!["endpoint"]!.GetValue<string>()).Order(StringComparer.Ordinal));
         var schemas = await ReadAsync(await org.Scim.GetAsync("/scim/v2/Schemas"));

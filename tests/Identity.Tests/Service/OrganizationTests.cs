@@ -103,6 +103,21 @@ public sealed class OrganizationTests(IdentityFixture fixture)
         Assert.Equal(HttpStatusCode.NoContent, (await owner.Http.PutAsJsonAsync($"/v1/organizations/{orgId}/members/{member.Id}/role", new { role = "Owner" })).StatusCode);
         Assert.Equal(HttpStatusCode.NoContent, (await owner.Http.DeleteAsync($"/v1/organizations/{orgId}/members/{owner.Id}")).StatusCode);
         await fixture.Events.WaitForAsync("audit.recorded", e => e.GetProperty("action").GetString() == "identity.member.removed" && e.GetProperty("target").GetString() == owner.Id);
+        var left = await fixture.Events.WaitForAsync("identity.member.deprovisioned", e => e.GetProperty("userId").GetString() == owner.Id);
+        Assert.Equal(("member-left", orgId), (left.GetProperty("reason").GetString(), left.GetProperty("organizationId").GetString()));
+    }
+
+    [Fact]
+    public async Task Removing_a_member_tells_keys_to_revoke_the_keys_they_created_there()
+    {
+        // Issue 18 item 4: an ordinary removal, like SCIM deprovisioning, publishes identity.member.deprovisioned (keys
+        // revokes that member's keys in the organization on it; Keys.Tests and the gateway journey cover that side).
+        var (owner, member, orgId) = await OrganizationWithMemberAsync("Developer");
+        await owner.StepUpAsync();
+        Assert.Equal(HttpStatusCode.NoContent, (await owner.Http.DeleteAsync($"/v1/organizations/{orgId}/members/{member.Id}")).StatusCode);
+        var removed = await fixture.Events.WaitForAsync("identity.member.deprovisioned", e => e.GetProperty("userId").GetString() == member.Id);
+        Assert.Equal(("member-removed", orgId), (removed.GetProperty("reason").GetString(), removed.GetProperty("organizationId").GetString()));
+        await fixture.Events.WaitForAsync("audit.recorded", e => e.GetProperty("action").GetString() == "identity.member.removed" && e.GetProperty("target").GetString() == member.Id);
     }
 
     [Fact]

@@ -9,7 +9,8 @@ namespace Platform.Identity.Tests.Service;
 /// <summary>
 /// Single sign-on with a real IdP that is not ours (npm oidc-provider on loopback) and Debian's Chromium (issue 18
 /// item 5): from the platform's sign-in page, through the IdP, to a signed-in session and an access token with the
-/// organization and the connection's default role, the account created just in time.
+/// organization and the role the IdP's groups map to, the account created just in time. The IdP conforms strictly:
+/// its ID token carries only the subject, so email, email_verified and groups come from its userinfo endpoint.
 /// </summary>
 [Collection(BrowserCollection.Name)]
 public sealed class SsoBrowserTests(IdentityFixture fixture)
@@ -38,6 +39,8 @@ public sealed class SsoBrowserTests(IdentityFixture fixture)
                 ["IDP_CLIENT_SECRET"] = idpSecret,
                 ["IDP_REDIRECT_URI"] = address + "sso/callback",
                 ["NODE_ENV"] = "test",
+                ["IDP_CONFORM"] = "1",
+                ["IDP_GROUPS"] = "everyone,platform-admins",
             },
         })!;
         var idpLog = new System.Collections.Concurrent.ConcurrentQueue<string>();
@@ -58,6 +61,8 @@ public sealed class SsoBrowserTests(IdentityFixture fixture)
                 new { name = "Corp IdP", issuer, clientId = idpClientId, clientSecret = idpSecret, defaultRole = "Developer" });
             Assert.True(created.StatusCode == HttpStatusCode.Created, await created.Content.ReadAsStringAsync());
             var connectionId = (await created.Content.ReadFromJsonAsync<JsonElement>()).GetProperty("id").GetString();
+            Assert.Equal(HttpStatusCode.NoContent, (await owner.Http.PutAsJsonAsync($"/v1/organizations/{orgId}/sso/connections/{connectionId}/role-mappings",
+                new { mappings = new[] { new { group = "platform-admins", role = "Admin" } } })).StatusCode);
             var claim = await (await owner.Http.PostAsJsonAsync($"/v1/organizations/{orgId}/sso/domains", new { domain, connectionId })).Content.ReadFromJsonAsync<JsonElement>();
             fixture.Txt.Set(claim.GetProperty("txtName").GetString()!, claim.GetProperty("txtValue").GetString()!);
             Assert.Equal(HttpStatusCode.OK, (await owner.Http.PostAsync($"/v1/organizations/{orgId}/sso/domains/{domain}/verify", null)).StatusCode);
@@ -89,7 +94,7 @@ public sealed class SsoBrowserTests(IdentityFixture fixture)
             Assert.Equal(0, exitCode);
             var claims = JsonDocument.Parse(output.Split('\n').Single(l => l.StartsWith("CLAIMS ", StringComparison.Ordinal))["CLAIMS ".Length..]).RootElement;
             Assert.Equal(orgId, claims.GetProperty("org_id").GetString());
-            Assert.Equal(["Developer"], claims.GetProperty("roles").EnumerateArray().Select(r => r.GetString()!).ToArray());
+            Assert.Equal(["Admin"], claims.GetProperty("roles").EnumerateArray().Select(r => r.GetString()!).ToArray());
             // OpenIddict writes a one-value amr as a string (as it does for ["pwd"]); either form names the federated sign-in.
             var amr = claims.GetProperty("amr");
             Assert.Equal(["fed"], amr.ValueKind == JsonValueKind.Array ? amr.EnumerateArray().Select(r => r.GetString()!).ToArray() : [amr.GetString()!]);

@@ -229,6 +229,144 @@ public sealed class SsoTests(IdentityFixture fixture) : IAsyncLifetime
         Assert.Equal(1, await UsersWithEmailAsync(email));
     }
 
+    private async Task<string?> RoleAsync(string orgId, string email)
+    {
+        await using var command = fixture.Database.CreateCommand(
+            "SELECT m.role FROM memberships m JOIN users u ON u.id = m.user_id WHERE m.org_id = $1 AND u.email_normalized = $2");
+        command.Parameters.AddWithValue(orgId);
+        command.Parameters.AddWithValue(email.ToLowerInvariant());
+        return (string?)await command.ExecuteScalarAsync();
+    }
+
+    private async Task SignInAsync(string email, FakeIdentityProvider provider)
+    {
+        var (browser, callback) = await ToIdpAndBackAsync(email, provider);
+        var done = await browser.GetAsync(PathOf(callback));
+        Assert.True(done.StatusCode == HttpStatusCode.Redirect, await done.Content.ReadAsStringAsync());
+    }
+
+    [Fact]
+    public async Task IdP_groups_give_the_role_at_first_sign_in_and_at_each_sign_in_after_and_never_Owner()
+    {
+        var sso = await OrganizationWithSsoAsync(idp);
+        var path = $"/v1/organizations/{sso.OrgId}/sso/connections/{sso.ConnectionId}/role-mappings";
+        // Owner cannot be given by an IdP; nor can a mapping be malformed. Nothing is stored.
+        var owner = await (await sso.Owner.Http.PutAsJsonAsync(path, new { mappings = new[] { new { group = "Root", role = "Owner" } } })).ProblemAsync();
+        Assert.Equal((HttpStatusCode.BadRequest, "https://platform.dev/problems/invalid-request"), (owner.Status, owner.Type));
+        var twice = await (await sso.Owner.Http.PutAsJsonAsync(path, new { mappings = new[] { new { group = "A", role = "Admin" }, new { group = "A", role = "Viewer" } } })).ProblemAsync();
+        Assert.Equal(HttpStatusCode.BadRequest, twice.Status);
+        Assert.Equal(HttpStatusCode.NoContent, (await sso.Owner.Http.PutAsJsonAsync(path, new
+        {
+            groupsClaim = "groups",
+            mappings = new[] { new { group = "Eng Admins", role = "Admin" }, new { group = "Readers", role = "Viewer" }, new { group = "Audit", role = "Auditor" } },
+        })).StatusCode);
+        var listed = await sso.Owner.Http.GetFromJsonAsync<JsonElement>(path);
+        Assert.Equal(3, listed.GetProperty("mappings").GetArrayLength());
+        await fixture.Events.WaitForAsync("audit.recorded", e => e.GetProperty("action").GetString() == "identity.sso.role_mappings_changed" && e.GetProperty("target").GetString() == sso.ConnectionId);
+
+        // Another organization's Owner can neither read nor change this connection's mappings.
+        var other = await OrganizationWithSsoAsync(idp);
+        var foreign = $"/v1/organizations/{other.OrgId}/sso/connections/{sso.ConnectionId}/role-mappings";
+        Assert.Equal(HttpStatusCode.NotFound, (await other.Owner.Http.PutAsJsonAsync(foreign, new { mappings = new[] { new { group = "Readers", role = "Admin" } } })).StatusCode);
+        Assert.Equal(HttpStatusCode.NotFound, (await other.Owner.Http.GetAsync(foreign)).StatusCode);
+        Assert.Equal(HttpStatusCode.NotFound, (await other.Owner.Http.PutAsJsonAsync(path, new { mappings = Array.Empty<object>() })).StatusCode);
+
+        var email = $"mapped-{Guid.NewGuid():n}"[..15] + "@" + sso.Domain;
+        idp.Subject = "sub-" + Guid.NewGuid().ToString("n");
+        try
+        {
+            // Just in time: the strongest mapped role.
+            idp.Tamper = claims => claims["groups"] = new[] { "Readers", "Eng Admins", "Unmapped" };
+            await SignInAsync(email, idp);
+            Assert.Equal("Admin", await RoleAsync(sso.OrgId, email));
+
+            // At the next sign-in the IdP's groups are the truth again: down to Viewer, audited as a change by SSO.
+            idp.Tamper = claims => claims["groups"] = "Readers";
+            await SignInAsync(email, idp);
+            Assert.Equal("Viewer", await RoleAsync(sso.OrgId, email));
+            var changed = await fixture.Events.WaitForAsync("audit.recorded", e => e.GetProperty("action").GetString() == "identity.member.role_changed"
+                && e.GetProperty("organizationId").GetString() == sso.OrgId && e.GetProperty("details").GetProperty("to").GetString() == "Viewer");
+            Assert.Equal(("Admin", "sso"), (changed.GetProperty("details").GetProperty("from").GetString(), changed.GetProperty("details").GetProperty("via").GetString()));
+
+            // No mapped group: the connection's default role. No groups claim at all: the role is left as it is.
+            idp.Tamper = claims => claims["groups"] = Array.Empty<string>();
+            await SignInAsync(email, idp);
+            Assert.Equal("Developer", await RoleAsync(sso.OrgId, email));
+            idp.Tamper = null;
+            await SignInAsync(email, idp);
+            Assert.Equal("Developer", await RoleAsync(sso.OrgId, email));
+
+            // The organization's Owner makes the person Owner: no IdP group takes that away.
+            await using (var promote = fixture.Database.CreateCommand(
+                "UPDATE memberships SET role = 'Owner' WHERE org_id = $1 AND user_id = (SELECT id FROM users WHERE email_normalized = $2)"))
+            {
+                promote.Parameters.AddWithValue(sso.OrgId);
+                promote.Parameters.AddWithValue(email.ToLowerInvariant());
+                await promote.ExecuteNonQueryAsync();
+            }
+
+            idp.Tamper = claims => claims["groups"] = new[] { "Readers" };
+            await SignInAsync(email, idp);
+            Assert.Equal("Owner", await RoleAsync(sso.OrgId, email));
+        }
+        finally
+        {
+            idp.Tamper = null;
+        }
+    }
+
+    [Fact]
+    public async Task The_userinfo_answer_completes_what_the_ID_token_lacks_and_only_for_the_same_subject()
+    {
+        var sso = await OrganizationWithSsoAsync(idp);
+        Assert.Equal(HttpStatusCode.NoContent, (await sso.Owner.Http.PutAsJsonAsync($"/v1/organizations/{sso.OrgId}/sso/connections/{sso.ConnectionId}/role-mappings",
+            new { mappings = new[] { new { group = "Auditors", role = "Auditor" } } })).StatusCode);
+        var email = $"info-{Guid.NewGuid():n}"[..13] + "@" + sso.Domain;
+        idp.Subject = "sub-" + Guid.NewGuid().ToString("n");
+        // The ID token carries only the subject (as oidc-provider does by default, and Entra ID for groups overage).
+        idp.Tamper = claims =>
+        {
+            claims.Remove("email");
+            claims.Remove("email_verified");
+        };
+        try
+        {
+            // Another subject's answer is refused, and nothing is created.
+            idp.Userinfo = new Dictionary<string, object> { ["sub"] = "someone-else", ["email"] = email, ["email_verified"] = true, ["groups"] = new[] { "Auditors" } };
+            var (browser, callback) = await ToIdpAndBackAsync(email, idp);
+            var page = await browser.GetAsync(PathOf(callback));
+            Assert.Contains("data-reason=\"userinfo-subject-mismatch\"", await page.Content.ReadAsStringAsync(), StringComparison.Ordinal);
+            await RefusalAsync("userinfo-subject-mismatch", sso.OrgId);
+            Assert.Equal(0, await UsersWithEmailAsync(email));
+
+            // Unverified there: refused as from the ID token.
+            idp.Userinfo = new Dictionary<string, object> { ["email"] = email, ["email_verified"] = false };
+            (browser, callback) = await ToIdpAndBackAsync(email, idp);
+            Assert.Contains("data-reason=\"email-not-verified\"", await (await browser.GetAsync(PathOf(callback))).Content.ReadAsStringAsync(), StringComparison.Ordinal);
+            Assert.Equal(0, await UsersWithEmailAsync(email));
+
+            // The same subject's answer: signed in, with the role its groups give.
+            var calls = idp.UserinfoCalls;
+            idp.Userinfo = new Dictionary<string, object> { ["email"] = email, ["email_verified"] = true, ["groups"] = new[] { "Auditors" } };
+            await SignInAsync(email, idp);
+            Assert.Equal("Auditor", await RoleAsync(sso.OrgId, email));
+            Assert.True(idp.UserinfoCalls > calls);
+
+            // An ID token that has everything is not completed from userinfo (the ID token's values win).
+            idp.Tamper = claims => claims["groups"] = Array.Empty<string>();
+            idp.Userinfo = new Dictionary<string, object> { ["email"] = "other@evil.example", ["email_verified"] = true, ["groups"] = new[] { "Auditors" } };
+            calls = idp.UserinfoCalls;
+            await SignInAsync(email, idp);
+            Assert.Equal(calls, idp.UserinfoCalls);
+            Assert.Equal("Developer", await RoleAsync(sso.OrgId, email));
+        }
+        finally
+        {
+            idp.Tamper = null;
+            idp.Userinfo = null;
+        }
+    }
+
     public static TheoryData<string, string> HostileAnswers => new()
     {
         { "wrong-issuer", "wrong-issuer" },

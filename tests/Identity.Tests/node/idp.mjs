@@ -1,7 +1,9 @@
 // A real OpenID Connect provider that is not ours (npm oidc-provider) on loopback, for the SSO browser test
 // (issue 18 item 5): one confidential client (client_secret_basic, PKCE required) whose redirect URI is the
 // platform's /sso/callback. Its development login page takes any login (used as the email) and password; the
-// account's ID token carries email and email_verified. Prints "READY <issuer>" once listening.
+// account's claims are email, email_verified and groups (IDP_GROUPS, comma-separated). With IDP_CONFORM=1 the ID token
+// carries only the subject and the rest is in the userinfo answer (oidc-provider's conformIdTokenClaims, as the
+// OpenID Connect spec has it when an access token is issued). Prints "READY <issuer>" once listening.
 import http from 'node:http';
 import Provider from 'oidc-provider';
 
@@ -17,14 +19,15 @@ const provider = new Provider(issuer, {
     token_endpoint_auth_method: 'client_secret_basic',
     id_token_signed_response_alg: 'RS256',
   }],
-  claims: { openid: ['sub'], email: ['email', 'email_verified'] },
-  // The platform reads the email from the ID token (as Okta, Entra ID and Google put it there).
-  conformIdTokenClaims: false,
+  claims: { openid: ['sub', 'groups'], email: ['email', 'email_verified'] },
+  // By default the ID token carries the claims (as Okta, Entra ID and Google put them there); IDP_CONFORM=1 moves
+  // them to userinfo, which the platform then reads.
+  conformIdTokenClaims: process.env.IDP_CONFORM === '1',
   pkce: { required: () => true },
   features: { devInteractions: { enabled: true } },
   cookies: { keys: ['test-only-cookie-signing-key'] },
   async findAccount(ctx, id) {
-    return { accountId: id, async claims() { return { sub: `idp|${id}`, email: id, email_verified: true }; } };
+    return { accountId: id, async claims() { return { sub: `idp|${id}`, email: id, email_verified: true, groups: (process.env.IDP_GROUPS ?? '').split(',').filter(Boolean) }; } };
   },
 });
 provider.on('server_error', (ctx, err) => console.error('server_error', err));

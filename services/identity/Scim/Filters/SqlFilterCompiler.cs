@@ -22,6 +22,39 @@ internal sealed class SqlFilterCompiler(ScimResourceSchema schema, Func<ScimAttr
         _ => throw ScimError.InvalidFilter("Unsupported filter."),
     };
 
+    /// <summary>
+    /// What <c>sortBy</c> orders by (RFC 7644 section 3.4.2.3): a singular attribute's value (lower-cased unless it is
+    /// case-exact), and for a multi-valued one its primary value, else
+    /// its first (the smallest where the attribute has no primary flag). An unknown or complex attribute is <c>invalidValue</c>.
+    /// </summary>
+    public string SortExpression(AttrPath path)
+    {
+        ScimAttribute attribute;
+        string? subName;
+        try
+        {
+            (attribute, subName) = Resolve(path);
+        }
+        catch (ScimError e)
+        {
+            throw ScimError.InvalidValue("sortBy: " + e.Detail);
+        }
+
+        string Text(ScalarTarget t) => t.Attribute.Type is ScimType.String or ScimType.Reference && !t.Attribute.CaseExact ? t.Normalized ?? $"lower({t.Expression})" : $"({t.Expression})";
+        switch (resolve(attribute, subName))
+        {
+            case ScalarTarget scalar when scalar.Attribute.Type != ScimType.Complex:
+                return Text(scalar);
+            case MultiTarget multi when (subName is null ? multi.Attribute.Find("value") : multi.Attribute.Find(subName)) is { } sub && Element(multi, sub) is { } element:
+                var where = multi.Where is null ? "" : " WHERE " + multi.Where;
+                return multi.Attribute.Find("primary") is { } primary && Element(multi, primary) is { } flag
+                    ? $"(SELECT {Text(element)} FROM {multi.From}{where} ORDER BY COALESCE(lower({flag.Expression}) = 'true', false) DESC LIMIT 1)"
+                    : $"(SELECT min({Text(element)}) FROM {multi.From}{where})";
+            default:
+                throw ScimError.InvalidValue($"sortBy: '{path}' cannot be sorted by.");
+        }
+    }
+
     private (ScimAttribute Attribute, string? Sub) Resolve(AttrPath path)
     {
         ScimAttribute? attribute;

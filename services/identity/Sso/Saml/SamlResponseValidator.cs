@@ -8,7 +8,17 @@ namespace Platform.Identity.Sso.Saml;
 internal sealed record SamlExpectations(string SpEntityId, string AcsUrl, string IdpEntityId, IReadOnlyList<X509Certificate2> Certificates, DateTimeOffset Now, TimeSpan Skew);
 
 /// <summary>What a verified assertion says, read only from the verified element.</summary>
-internal sealed record SamlAssertion(string Id, string? InResponseTo, string NameId, string Email, DateTimeOffset NotOnOrAfter);
+internal sealed record SamlAssertion(string Id, string? InResponseTo, string NameId, string Email, DateTimeOffset NotOnOrAfter,
+    IReadOnlyList<KeyValuePair<string, string>>? Attributes = null)
+{
+    /// <summary>The values of the verified assertion's attribute <paramref name="name"/> (plain text only), or null when it has none.</summary>
+    public IReadOnlyList<string>? Values(string name)
+    {
+        var values = (Attributes ?? []).Where(a => a.Key == name).Select(a => a.Value).Where(v => v.Length is > 0 and <= SsoClaims.MaxGroupLength)
+            .Distinct(StringComparer.Ordinal).Take(SsoClaims.MaxGroups).ToList();
+        return values.Count == 0 ? null : values;
+    }
+}
 
 /// <summary>
 /// Checks a SAML 2.0 Response received by the HTTP-POST binding (SAML 2.0 core, bindings section 3.5, profiles
@@ -121,8 +131,17 @@ internal static class SamlResponseValidator
         var (email, emailReason) = Email(assertion, nameIdElement, nameId);
         if (email is null) return (null, emailReason);
         var end = notOnOrAfter is { } n && n < confirmationEnd!.Value ? n : confirmationEnd!.Value;
-        return (new SamlAssertion(id, inResponseTo, nameId, email, end), null);
+        return (new SamlAssertion(id, inResponseTo, nameId, email, end, Attributes(assertion)), null);
     }
+
+    /// <summary>Every attribute value of the verified assertion that is plain text (groups are read from these).</summary>
+    private static List<KeyValuePair<string, string>> Attributes(XmlElement assertion) =>
+        [.. from statement in SamlXml.Children(assertion, SamlXml.Assertion, "AttributeStatement")
+            from attribute in SamlXml.Children(statement, SamlXml.Assertion, "Attribute")
+            from value in SamlXml.Children(attribute, SamlXml.Assertion, "AttributeValue")
+            let text = SamlXml.PlainText(value)
+            where text is { Length: > 0 }
+            select new KeyValuePair<string, string>(attribute.GetAttribute("Name"), text)];
 
     /// <summary>The email: an email attribute of the assertion (one value), else the NameID when its format is emailAddress.</summary>
     private static (string? Email, string? Reason) Email(XmlElement assertion, XmlElement nameIdElement, string nameId)

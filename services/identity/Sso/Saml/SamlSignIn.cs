@@ -88,7 +88,7 @@ internal sealed class SamlSignIn(SsoStore connections, SamlStore store, SsoFeder
             return await federation.RefuseAsync(request, SsoResult.Refused(SamlReasons.Replayed, org), cancellationToken, connection.Id);
         }
 
-        return await federation.AdmitAsync(connection, assertion.NameId, assertion.Email, returnUrl, request, cancellationToken);
+        return await federation.AdmitAsync(connection, assertion.NameId, assertion.Email, returnUrl, request, cancellationToken, assertion.Values(connection.GroupsClaim));
     }
 
     private static byte[] AuthnRequest(string id, DateTimeOffset now, string destination, string acsUrl, string spEntityId)

@@ -3,7 +3,8 @@
 //   scimmy              coerces each resource through its User / Group schema (with the enterprise extension) as a
 //                       service provider would send it, and reports errors or attributes it would drop;
 //   scim2-parse-filter  parses each filter and evaluates it on the resources;
-//   scim-patch          applies each PATCH to the resource as it was before.
+//   scim-patch          applies each PATCH to the resource as it was before;
+//   and scimmy's ListResponse sorts the resources by each {sortBy, sortOrder} of "sorts" (RFC 7644 section 3.4.2.3).
 import { readFileSync } from "node:fs";
 import SCIMMY from "scimmy";
 import { parse, filter } from "scim2-parse-filter";
@@ -43,4 +44,12 @@ const output = {
     }
   }),
 };
+output.sorts = (input.sorts ?? []).map((s) => {
+  try {
+    const list = new SCIMMY.Messages.ListResponse(structuredClone(input.resources), { sortBy: s.sortBy, sortOrder: s.sortOrder, count: 1000 });
+    return { ids: list.Resources.map((r) => r.id) };
+  } catch (e) {
+    return { error: e.message };
+  }
+});
 process.stdout.write(JSON.stringify(output));
