@@ -12,7 +12,7 @@ namespace Platform.IntegrationTests;
 /// by keys), while the key the same person created in their own organization keeps working. Before, an ordinary
 /// removal left the removed member's keys working.
 /// </summary>
-[Collection(PlatformCollection.Name)]
+[Collection(Collections.Platform)]
 public sealed class MemberRemovalThroughGatewayTests(PlatformFixture fixture)
 {
     [Fact]
