@@ -10,6 +10,9 @@ namespace Platform.Messaging.Contracts;
 /// <summary>
 /// Gather <see cref="SubjectUserId"/>'s data in <see cref="IntegrationEvent.OrganizationId"/> for an access or
 /// portability archive; <see cref="IncludeObjects"/>: the organization allows its objects the person uploaded in it.
+/// Asked in two rounds: the first (no <see cref="Actors"/>) to every service but storage; once keys has answered, the
+/// second to storage with <see cref="Actors"/>: the person's user id and the ids of the API keys they created, the
+/// principals whose uploads are theirs.
 /// </summary>
 [IntegrationEvent("subject-request.export-requested")]
 public sealed record SubjectExportRequested : IntegrationEvent
@@ -19,6 +22,9 @@ public sealed record SubjectExportRequested : IntegrationEvent
     public required string SubjectUserId { get; init; }
 
     public required bool IncludeObjects { get; init; }
+
+    /// <summary>The second round's uploaders (storage answers only this round; the others only the first).</summary>
+    public IReadOnlyList<string>? Actors { get; init; }
 }
 
 /// <summary>

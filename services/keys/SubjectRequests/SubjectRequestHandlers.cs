@@ -17,7 +17,8 @@ internal sealed partial class SubjectExportHandler(IOutbox outbox, TimeProvider 
 
     public async Task HandleAsync(SubjectExportRequested request, IntegrationEventContext context, CancellationToken cancellationToken)
     {
-        if (request.OrganizationId is not { } organizationId) return;
+        // The second round (uploaders named) is storage's.
+        if (request.OrganizationId is not { } organizationId || request.Actors is not null) return;
         var sections = new Dictionary<string, JsonElement>
         {
             ["apiKeys"] = await RowsAsync("""

@@ -70,6 +70,8 @@ internal sealed partial class SubjectCompletion(
 
         if (await SubjectRequestStore.LockOpenAsync(context.Connection, context.Transaction, organizationId, requestId, cancellationToken) is not { } request) return;
         if (!await SubjectRequestStore.TryAddAnswerAsync(context.Connection, context.Transaction, requestId, participant, answer, answeredAt, cancellationToken)) return;
+        if (request.IsExport && participant == SubjectAsks.KeysParticipant)
+            await outbox.EnqueueAsync(SubjectAsks.UploadersAsk(request, answer, time.GetUtcNow()), context.Transaction, cancellationToken);
         var answers = await SubjectRequestStore.AnswersAsync(context.Connection, context.Transaction, requestId, cancellationToken);
         if (!participants.All(p => answers.Any(a => a.Participant == p))) return;
 

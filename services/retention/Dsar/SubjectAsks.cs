@@ -26,6 +26,24 @@ internal static class SubjectAsks
             OrganizationId = request.OrganizationId, OccurredAt = now, RequestId = request.Id, SubjectUserId = request.SubjectUserId, Holds = holds ?? ClosureHolds.None,
         };
 
+    /// <summary>Storage's round of an export: the person and the API keys they created (from keys' stored answer) as uploaders.</summary>
+    public static SubjectExportRequested UploadersAsk(SubjectRequest request, string keysAnswer, DateTimeOffset now)
+    {
+        var actors = new List<string> { request.SubjectUserId };
+        var part = JsonSerializer.Deserialize<ExportPart>(keysAnswer, JsonSerializerOptions.Web);
+        if (part?.Sections.TryGetValue("apiKeys", out var keys) == true && keys.ValueKind == JsonValueKind.Array)
+            actors.AddRange(keys.EnumerateArray().Select(k => k.GetProperty("id").GetString()!));
+        return new SubjectExportRequested
+        {
+            OrganizationId = request.OrganizationId, OccurredAt = now, RequestId = request.Id, SubjectUserId = request.SubjectUserId, IncludeObjects = request.IncludeObjects,
+            Actors = actors,
+        };
+    }
+
+    public const string KeysParticipant = "keys";
+
+    public static bool IsStorage(string participant) => participant.StartsWith("storage", StringComparison.Ordinal);
+
     public static string? Serialize(ClosureHolds? holds) => holds is null ? null : JsonSerializer.Serialize(holds, JsonSerializerOptions.Web);
 
     public static ClosureHolds? Deserialize(string? holds) => holds is null ? null : JsonSerializer.Deserialize<ClosureHolds>(holds, JsonSerializerOptions.Web);

@@ -37,6 +37,7 @@ internal sealed partial class SubjectRequestPass(
         {
             var request = (await SubjectRequestStore.FindAsync(connection, transaction, organizationId, id, cancellationToken))!;
             var answered = (await SubjectRequestStore.AnswersAsync(connection, transaction, id, cancellationToken)).Select(a => a.Participant).ToHashSet(StringComparer.Ordinal);
+            if (answered.Count > 0 && participants.All(answered.Contains)) continue;
             var missing = participants.Where(p => !answered.Contains(p)).ToList();
             await using (var update = new NpgsqlCommand("UPDATE subject_requests SET asked_at = $2, attempts = attempts + 1 WHERE id = $1", connection, transaction))
             {
@@ -45,7 +46,13 @@ internal sealed partial class SubjectRequestPass(
                 await update.ExecuteNonQueryAsync(cancellationToken);
             }
 
-            await outbox.EnqueueAsync(SubjectAsks.Ask(request, SubjectAsks.Deserialize(holds), now), transaction, cancellationToken);
+            var answers = await SubjectRequestStore.AnswersAsync(connection, transaction, id, cancellationToken);
+            var keys = answers.FirstOrDefault(a => a.Participant == SubjectAsks.KeysParticipant);
+            // An export's first round goes to whoever of the first round is missing, storage's round once keys answered.
+            if (!request.IsExport || missing.Any(p => !SubjectAsks.IsStorage(p)))
+                await outbox.EnqueueAsync(SubjectAsks.Ask(request, SubjectAsks.Deserialize(holds), now), transaction, cancellationToken);
+            if (request.IsExport && keys is not null && missing.Any(SubjectAsks.IsStorage))
+                await outbox.EnqueueAsync(SubjectAsks.UploadersAsk(request, keys.Answer, now), transaction, cancellationToken);
             LogAskedAgain(logger, id, organizationId, request.Attempts + 1, string.Join(", ", missing));
             count++;
         }
