@@ -106,8 +106,10 @@ public sealed class SubjectRequestsTests(RetentionServiceFixture fixture)
         OrganizationId = organizationId ?? organization, OccurredAt = fixture.Clock.GetUtcNow(), RequestId = id, Participant = participant, Sections = sections,
     };
 
-    private int Asks(string id, bool uploaders) => fixture.Events.All.Count(e => e.RoutingKey == "subject-request.export-requested" && e.Body.Contains(id, StringComparison.Ordinal)
-        && e.Body.Contains("\"actors\":[", StringComparison.Ordinal) == uploaders);
+    private int Asks(string id, bool uploaders) => fixture.Events.All
+        .Where(e => e.RoutingKey == "subject-request.export-requested")
+        .Select(e => JsonDocument.Parse(e.Body).RootElement)
+        .Count(e => e.GetProperty("requestId").GetString() == id && (e.TryGetProperty("actors", out var actors) && actors.ValueKind == JsonValueKind.Array) == uploaders);
 
     private async Task<JsonElement> PartsAsync(HttpClient client, string id, int answered)
     {
