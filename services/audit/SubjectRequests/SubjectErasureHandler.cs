@@ -1,6 +1,4 @@
-using System.Text.Json;
 using Npgsql;
-using NpgsqlTypes;
 using Platform.Audit.Log;
 using Platform.Messaging;
 using Platform.Messaging.Contracts;
@@ -10,7 +8,7 @@ namespace Platform.Audit.SubjectRequests;
 /// <summary>
 /// The audit log's part of an erasure (GDPR Art. 17), in the inbox's transaction: every entry of the organization about
 /// the person keeps its place in the tamper-evident log, with its personal fields (target, IP, user agent, details)
-/// erased as <see cref="LogStore.ErasePersonalDataAsync"/> does: value and salt removed, the salted commitment kept, so
+/// erased by <see cref="LogStore.EraseAsync"/> (as <see cref="LogStore.ErasePersonalDataAsync"/>): value and salt removed, the salted commitment kept, so
 /// the leaf, every proof and every signed checkpoint stay valid and the erased value cannot be confirmed by guessing.
 /// Entries stored before the log existed (schema step 2: never hashed, no salts) lose the same fields outright. The
 /// actor, action, outcome and time are in the leaf in clear and stay: the actor is a pseudonymous id (<c>usr_…</c>) that
@@ -62,7 +60,7 @@ internal sealed partial class SubjectErasureHandler(IOutbox outbox, TimeProvider
                 if (entries.Count == 0) break;
                 foreach (var (entry, hashed) in entries)
                 {
-                    await EraseAsync(entry, context, cancellationToken);
+                    await LogStore.EraseAsync(entry, context.Connection, context.Transaction, cancellationToken);
                     if (hashed) erased++;
                     else erasedUnhashed++;
                 }
@@ -81,25 +79,6 @@ internal sealed partial class SubjectErasureHandler(IOutbox outbox, TimeProvider
             ],
         }, context.Transaction, cancellationToken);
         LogErased(logger, request.RequestId, organizationId, erased + erasedUnhashed, heldCount);
-    }
-
-    // As LogStore.ErasePersonalDataAsync, in the inbox's transaction: the commitments the leaf needs are kept.
-    private static async Task EraseAsync(StoredEntry entry, IntegrationEventContext context, CancellationToken cancellationToken)
-    {
-        var commitments = new Dictionary<string, string>();
-        foreach (var (field, commitment) in new[] { "target", "ip", "user_agent", "details" }.Zip([entry.Leaf.Target, entry.Leaf.Ip, entry.Leaf.UserAgent, entry.Leaf.Details]))
-        {
-            if (commitment is not null) commitments[field] = Convert.ToBase64String(commitment);
-        }
-
-        await using var update = new NpgsqlCommand("""
-            UPDATE audit_events SET target = NULL, target_salt = NULL, ip = NULL, ip_salt = NULL, user_agent = NULL, user_agent_salt = NULL,
-                                    details = NULL, details_salt = NULL, erased = $2
-            WHERE id = $1
-            """, context.Connection, context.Transaction);
-        update.Parameters.Add(new() { Value = entry.RowId });
-        update.Parameters.Add(new() { Value = JsonSerializer.Serialize(commitments), NpgsqlDbType = NpgsqlDbType.Jsonb });
-        await update.ExecuteNonQueryAsync(cancellationToken);
     }
 
     [LoggerMessage(EventId = 7602, Level = LogLevel.Warning, Message = "Data-subject request {RequestId} of {OrganizationId}: {Entries} audit entries' personal fields erased ({Held} held)")]
