@@ -63,8 +63,11 @@ internal static class Extensions
         builder.Services.AddHostedService(services => services.GetRequiredService<AuditPruner>());
         builder.AddSchemaMigrations(AuditSchema.Definition, MessagingSchema.Definition);
 
-        builder.AddEventBus("messaging", "audit")
+        // The outbox carries the answers to data-subject requests (SPEC RET-DSAR) back to retention.
+        builder.AddEventBus("messaging", "audit").AddOutbox()
             .WithInbox()
+            .AddSubscription<Platform.Messaging.Contracts.SubjectExportRequested, SubjectRequests.SubjectExportHandler>()
+            .AddSubscription<Platform.Messaging.Contracts.SubjectErasureRequested, SubjectRequests.SubjectErasureHandler>()
             .AddBatchSubscription<AuditRecorded, AuditRecordedHandler>(maxBatchSize: 1000)
             // The gateway's one-per-request events come in batches; a few batches make one insert.
             .AddBatchSubscription<AuditBatchRecorded, AuditBatchRecordedHandler>(maxBatchSize: 10);

@@ -93,10 +93,16 @@ internal static class Extensions
         builder.AddOidc();
         builder.Services.AddHostedService<Oidc.FirstPartyClients>();
         builder.Services.AddHostedService<MailRelay>();
+        builder.Services.AddSingleton<Closure.ClosingOrganizations>();
         builder.AddEventBus("messaging", "identity").AddOutbox()
             // Account closure (SPEC RET-CLOSE): the organization and its memberships deleted after the grace period.
             .WithInbox()
-            .AddSubscription<Platform.Messaging.Contracts.ClosureDue, Closure.ClosureDueHandler>();
+            .AddSubscription<Platform.Messaging.Contracts.ClosureRequested, Closure.ClosureRequestedHandler>()
+            .AddSubscription<Platform.Messaging.Contracts.ClosureCancelled, Closure.ClosureRequestedHandler>()
+            .AddSubscription<Platform.Messaging.Contracts.ClosureDue, Closure.ClosureDueHandler>()
+            // Data-subject requests (SPEC RET-DSAR): the person's part of an archive, and their erasure.
+            .AddSubscription<Platform.Messaging.Contracts.SubjectExportRequested, SubjectRequests.SubjectExportHandler>()
+            .AddSubscription<Platform.Messaging.Contracts.SubjectErasureRequested, SubjectRequests.SubjectErasureHandler>();
         return builder;
     }
 

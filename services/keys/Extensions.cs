@@ -62,7 +62,10 @@ internal static class Extensions
             // Account closure (SPEC RET-CLOSE): read-only while closing, keys, secrets and network policy deleted after.
             .AddSubscription<Platform.Messaging.Contracts.ClosureRequested, Platform.Security.Closure.ClosureRequestedHandler>()
             .AddSubscription<Platform.Messaging.Contracts.ClosureCancelled, Platform.Security.Closure.ClosureRequestedHandler>()
-            .AddSubscription<Platform.Messaging.Contracts.ClosureDue, Closure.ClosureDueHandler>();
+            .AddSubscription<Platform.Messaging.Contracts.ClosureDue, Closure.ClosureDueHandler>()
+            // Data-subject requests (SPEC RET-DSAR): the keys a person created, in an archive or erased.
+            .AddSubscription<Platform.Messaging.Contracts.SubjectExportRequested, SubjectRequests.SubjectExportHandler>()
+            .AddSubscription<Platform.Messaging.Contracts.SubjectErasureRequested, SubjectRequests.SubjectErasureHandler>();
         return builder;
     }
 }

@@ -90,6 +90,14 @@ internal static class Extensions
         builder.Services.AddSingleton<ClosurePass>();
         builder.Services.AddSingleton<Dsar.SubjectLookup>();
         builder.Services.AddSingleton<Dsar.SubjectRequestManager>();
+        builder.Services.AddOptions<Dsar.SubjectRequestOptions>()
+            .Bind(builder.Configuration.GetSection(Dsar.SubjectRequestOptions.Section))
+            .ValidateOnStart();
+        builder.Services.AddSingleton<IValidateOptions<Dsar.SubjectRequestOptions>, Dsar.SubjectRequestOptionsValidator>();
+        builder.Services.AddSingleton<Dsar.ArchiveSealer>();
+        builder.Services.AddSingleton<Dsar.SubjectParts>();
+        builder.Services.AddSingleton<Dsar.SubjectCompletion>();
+        builder.Services.AddSingleton<Dsar.SubjectRequestPass>();
 
         builder.AddSchemaMigrations(RetentionSchema.Definition, MessagingSchema.Definition);
         // Registered after the migrator, so neither the relay nor the scheduler looks for a missing table.
@@ -99,9 +107,12 @@ internal static class Extensions
             .AddSubscription<ObjectDeleted, ObjectDeletedHandler>()
             .AddSubscription<DatasetDeleted, DatasetDeletedHandler>()
             .AddSubscription<PurgeCompleted, PurgeCompletedHandler>()
-            .AddSubscription<ClosureAnswered, ClosureAnsweredHandler>();
+            .AddSubscription<ClosureAnswered, ClosureAnsweredHandler>()
+            .AddSubscription<SubjectExportAnswered, Dsar.SubjectExportAnsweredHandler>()
+            .AddSubscription<SubjectErasureAnswered, Dsar.SubjectErasureAnsweredHandler>();
         builder.Services.AddHostedService<PurgeScheduler>();
         builder.Services.AddHostedService<ClosureScheduler>();
+        builder.Services.AddHostedService<Dsar.SubjectRequestScheduler>();
         return builder;
     }
 }

@@ -69,7 +69,10 @@ internal static class Extensions
             // Account closure (SPEC RET-CLOSE): read-only while closing, everything deleted and the key destroyed after.
             .AddSubscription<Platform.Messaging.Contracts.ClosureRequested, Platform.Security.Closure.ClosureRequestedHandler>()
             .AddSubscription<Platform.Messaging.Contracts.ClosureCancelled, Platform.Security.Closure.ClosureRequestedHandler>()
-            .AddSubscription<Platform.Messaging.Contracts.ClosureDue, Closure.ClosureDueHandler>();
+            .AddSubscription<Platform.Messaging.Contracts.ClosureDue, Closure.ClosureDueHandler>()
+            // Data-subject requests (SPEC RET-DSAR): what a person uploaded, in an archive or anonymised.
+            .AddSubscription<Platform.Messaging.Contracts.SubjectExportRequested, SubjectRequests.SubjectExportHandler>()
+            .AddSubscription<Platform.Messaging.Contracts.SubjectErasureRequested, SubjectRequests.SubjectErasureHandler>();
         builder.Services.AddSingleton<KeyMaintenanceService>();
         builder.Services.AddHostedService(services => services.GetRequiredService<KeyMaintenanceService>());
         builder.Services.AddSingleton<OrphanSweeper>();

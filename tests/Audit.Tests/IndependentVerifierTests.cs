@@ -13,7 +13,7 @@ namespace Platform.Audit.Tests;
 /// <summary>
 /// Our format is the standard one: node/verify.mjs, written from RFC 9162 and C2SP signed-note/tlog-checkpoint with
 /// node's own crypto, verifies two checkpoints' signatures, a consistency proof between them and an inclusion proof,
-/// all fetched from the running service.
+/// all fetched from the running service, also for an entry whose personal fields were erased afterwards.
 /// </summary>
 [Collection(AuditServiceCollection.Name)]
 public sealed class IndependentVerifierTests(AuditServiceFixture fixture)
@@ -44,6 +44,16 @@ public sealed class IndependentVerifierTests(AuditServiceFixture fixture)
         var (accepted, output) = await RunNodeAsync(JsonSerializer.Serialize(input));
         Assert.True(accepted, output);
         Assert.Contains($"\"origin\":\"platform.dev/audit/{organization}\"", output);
+
+        // A data-subject erasure of that entry (its personal fields and salts removed, the commitments kept): the node
+        // verifier accepts its inclusion proof against the same signed checkpoint.
+        Assert.True(await fixture.Service.Services.GetRequiredService<Platform.Audit.Log.LogStore>().ErasePersonalDataAsync(events[5].Id, CancellationToken.None));
+        var erased = await client.GetFromJsonAsync<JsonElement>($"/v1/audit/proofs/inclusion?organization={organization}&eventId={events[5].Id}&treeSize=20");
+        Assert.DoesNotContain("2001:db8::7", erased.ToString(), StringComparison.Ordinal);
+        input["inclusion"] = erased;
+        var (erasedAccepted, erasedOutput) = await RunNodeAsync(JsonSerializer.Serialize(input));
+        Assert.True(erasedAccepted, erasedOutput);
+        input["inclusion"] = inclusion;
 
         // The verifier can say no: one proof hash changed, one signature from an unknown key.
         var changed = consistency.GetProperty("proof").EnumerateArray().Select(h => h.GetString()!).ToList();

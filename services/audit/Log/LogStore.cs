@@ -127,6 +127,17 @@ internal sealed class LogStore(NpgsqlDataSource dataSource)
         }
 
         if (entry is null) return false;
+        await EraseAsync(entry, connection, transaction, cancellationToken);
+        await transaction.CommitAsync(cancellationToken);
+        return true;
+    }
+
+    /// <summary>
+    /// Erases <paramref name="entry"/>'s personal fields (value and salt) keeping the commitments its leaf needs, in the
+    /// caller's transaction; used by <see cref="ErasePersonalDataAsync"/> and by data-subject erasure.
+    /// </summary>
+    public static async Task EraseAsync(StoredEntry entry, NpgsqlConnection connection, NpgsqlTransaction transaction, CancellationToken cancellationToken)
+    {
         var commitments = new Dictionary<string, string>();
         foreach (var (field, commitment) in PersonalFields.Zip([entry.Leaf.Target, entry.Leaf.Ip, entry.Leaf.UserAgent, entry.Leaf.Details]))
         {
@@ -136,13 +147,11 @@ internal sealed class LogStore(NpgsqlDataSource dataSource)
         await using var update = new NpgsqlCommand("""
             UPDATE audit_events SET target = NULL, target_salt = NULL, ip = NULL, ip_salt = NULL, user_agent = NULL, user_agent_salt = NULL,
                                     details = NULL, details_salt = NULL, erased = $2
-            WHERE event_id = $1
+            WHERE id = $1
             """, connection, transaction);
-        update.Parameters.Add(new() { Value = eventId });
+        update.Parameters.Add(new() { Value = entry.RowId });
         update.Parameters.Add(new() { Value = JsonSerializer.Serialize(commitments), NpgsqlDbType = NpgsqlDbType.Jsonb });
         await update.ExecuteNonQueryAsync(cancellationToken);
-        await transaction.CommitAsync(cancellationToken);
-        return true;
     }
 
     public static StoredEntry Read(NpgsqlDataReader reader)

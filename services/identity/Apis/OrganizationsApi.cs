@@ -193,7 +193,10 @@ internal static class OrganizationsApi
         if (caller is null) return (null, null, refusal);
         var role = Ids.IsWellFormed(orgId, "org_") ? await organizations.RoleOfAsync(orgId, caller.UserId, http.RequestAborted) : null;
         // Not a member and no such organization look the same.
-        return role is null ? (null, null, Problems.NoSuch("organization")) : (caller, role, null);
+        if (role is null) return (null, null, Problems.NoSuch("organization"));
+        // A member's change to a closing organization is refused (RET-CLOSE); reads go on.
+        var closing = await http.RequestServices.GetRequiredService<Closure.ClosingOrganizations>().RefusalAsync(http, orgId, caller.UserId, access.Request(http));
+        return closing is null ? (caller, role, null) : (null, null, closing);
     }
 
     private static async Task<(Caller? Caller, string? Role, IResult? Refusal)> AdministratorAsync(string orgId, HttpContext http, OrganizationService organizations, ApiAccess access, bool stepUp)

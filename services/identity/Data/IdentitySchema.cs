@@ -291,6 +291,18 @@ internal static class IdentitySchema
 
     /// <summary>The tables as versioned steps: a change is a new step, never an edit of a released one. Step 1 is idempotent,
     /// so it adopts a database made before steps were versioned.</summary>
+    // Account closure (SPEC RET-CLOSE): an organization closing (read-only during the grace period) or closed, as
+    // retention announces it. The previous version neither reads nor writes it.
+    private const string ClosingOrganizations = """
+        CREATE TABLE closing_organizations (
+            organization_id text        PRIMARY KEY,
+            closure_id      text        NOT NULL,
+            status          text        NOT NULL CHECK (status IN ('closing', 'closed')),
+            grace_ends_at   timestamptz NOT NULL,
+            recorded_at     timestamptz NOT NULL
+        );
+        """;
+
     public static readonly Schema Definition = new(
         "identity",
         SchemaStep.Sql(1, "baseline", Sql),
@@ -298,7 +310,8 @@ internal static class IdentitySchema
         SchemaStep.Sql(3, "single sign-on", SingleSignOn),
         SchemaStep.Sql(4, "saml", Saml),
         SchemaStep.Sql(5, "scim", Scim),
-        SchemaStep.Sql(6, "sso group roles", SsoGroupRoles));
+        SchemaStep.Sql(6, "sso group roles", SsoGroupRoles),
+        SchemaStep.Sql(7, "closing organizations", ClosingOrganizations));
 
     public static Task ApplyAsync(NpgsqlDataSource dataSource, CancellationToken cancellationToken) =>
         SchemaMigrations.ApplyAsync(dataSource, Definition, EmptyServices.Instance, cancellationToken);

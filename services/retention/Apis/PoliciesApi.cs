@@ -1,3 +1,4 @@
+using Npgsql;
 using Microsoft.AspNetCore.Http.HttpResults;
 using Platform.Retention.Model;
 using Platform.Retention.Policies;
@@ -30,9 +31,17 @@ public static class PoliciesApi
     }
 
     internal static async Task<Results<Ok<PolicyResponse>, ProblemHttpResult>> SetPolicy(
-        string dataClass, HttpContext http, PolicyManager policies, CancellationToken cancellationToken)
+        string dataClass, HttpContext http, PolicyManager policies, NpgsqlDataSource dataSource, CancellationToken cancellationToken)
     {
         if (RetentionRules.Find(dataClass) is not { } rule) return await Problems.UnknownDataClassAsync(http);
+        // Read-only while closing (SPEC RET-CLOSE): the periods in force stay as they were until deletion or cancellation.
+        await using (var connection = await dataSource.OpenConnectionAsync(cancellationToken))
+        {
+            if (await Closure.ClosureStore.CurrentAsync(connection, null, http.User.OrganizationId()!, cancellationToken) is { Status: not Closure.ClosureStatuses.Cancelled } closure)
+                return await Problems.RefuseAsync(http, 409, closure.Status == Closure.ClosureStatuses.Closed ? "organization-closed" : "organization-closing", "The organization is closing",
+                    $"This organization is closing: its retention policies are read-only until {closure.GraceEndsAt:O} unless an Owner cancels the closure. Nothing was changed.");
+        }
+
         var (request, present, problem) = await JsonBody.ReadAsync<SetPolicyRequest>(http.Request, MaxBodyBytes, cancellationToken);
         if (problem is not null) return problem;
         if (!present) return await Problems.InvalidAsync(http, "A JSON body { \"days\": N } is required.");

@@ -23,6 +23,7 @@ public static partial class SubjectRequestsApi
         var api = app.MapGroup("/v1/retention/subject-requests");
         api.MapGet("/", ListRequests).WithName("ListSubjectRequests").RequireAuthorization(RetentionPolicies.Manage);
         api.MapGet("/{requestId}", GetRequest).WithName("GetSubjectRequest").RequireAuthorization(RetentionPolicies.Manage);
+        api.MapGet("/{requestId}/archive", DownloadArchive).WithName("DownloadSubjectArchive").RequireAuthorization(RetentionPolicies.Manage);
         api.MapPost("/", RegisterRequest).WithName("RegisterSubjectRequest").RequireAuthorization(RetentionPolicies.Change);
         api.MapPost("/{requestId}/extend", ExtendRequest).WithName("ExtendSubjectRequest").RequireAuthorization(RetentionPolicies.Change);
         return app;
@@ -37,11 +38,37 @@ public static partial class SubjectRequestsApi
     }
 
     internal static async Task<Results<Ok<SubjectRequestResponse>, ProblemHttpResult>> GetRequest(
-        string requestId, HttpContext http, NpgsqlDataSource dataSource, TimeProvider time, CancellationToken cancellationToken)
+        string requestId, HttpContext http, NpgsqlDataSource dataSource, SubjectParts parts, TimeProvider time, CancellationToken cancellationToken)
     {
         await using var connection = await dataSource.OpenConnectionAsync(cancellationToken);
         var request = IdPattern().IsMatch(requestId) ? await SubjectRequestStore.FindAsync(connection, null, http.User.OrganizationId()!, requestId, cancellationToken) : null;
-        return request is null ? await NotFoundAsync(http) : TypedResults.Ok(SubjectRequestResponse.From(request, time.GetUtcNow()));
+        if (request is null) return await NotFoundAsync(http);
+        return TypedResults.Ok(SubjectRequestResponse.From(request, time.GetUtcNow()) with { Parts = await parts.ListAsync(connection, request, cancellationToken), VerifierKey = parts.VerifierKey });
+    }
+
+    /// <summary>
+    /// The archive of a completed access/portability request as its signed JSON text (<c>Platform-Archive-Signature</c>:
+    /// the Ed25519 signature, verifiable with <c>Platform-Archive-Verifier-Key</c>); audited. Not completed yet: 409
+    /// <c>archive-not-ready</c> naming the services that have not answered; an erasure has none (404).
+    /// </summary>
+    internal static async Task<Results<FileContentHttpResult, ProblemHttpResult>> DownloadArchive(
+        string requestId, HttpContext http, NpgsqlDataSource dataSource, SubjectParts parts, CancellationToken cancellationToken)
+    {
+        var organizationId = http.User.OrganizationId()!;
+        await using var connection = await dataSource.OpenConnectionAsync(cancellationToken);
+        var request = IdPattern().IsMatch(requestId) ? await SubjectRequestStore.FindAsync(connection, null, organizationId, requestId, cancellationToken) : null;
+        if (request is null || !request.IsExport) return await NotFoundAsync(http);
+        if (request.Status != "completed")
+        {
+            var missing = (await parts.ListAsync(connection, request, cancellationToken)).Where(p => p.AnsweredAt is null).Select(p => p.Participant);
+            return await Problems.RefuseAsync(http, 409, "archive-not-ready", "The archive is not ready",
+                $"Not every service has answered yet; missing: {string.Join(", ", missing)}. They are asked again until they do.");
+        }
+
+        var (text, signature) = await parts.OpenArchiveAsync(connection, request, ChangeContext.From(http, http.User.Actor()!), cancellationToken);
+        http.Response.Headers["Platform-Archive-Signature"] = signature;
+        http.Response.Headers["Platform-Archive-Verifier-Key"] = parts.VerifierKey;
+        return TypedResults.File(text, "application/json", $"{request.Id}.json");
     }
 
     internal static async Task<Results<Created<SubjectRequestResponse>, ProblemHttpResult>> RegisterRequest(
@@ -67,7 +94,8 @@ public static partial class SubjectRequestsApi
                     "Identity did not answer. Nothing was registered; try again.");
         }
 
-        var request = await manager.RegisterAsync(organizationId, userId!, email!, body.Type, ChangeContext.From(http, http.User.Actor()!), cancellationToken);
+        if (body.IncludeObjects && body.Type == SubjectRequest.Erasure) return await Problems.InvalidAsync(http, "includeObjects applies to access and portability requests only.");
+        var request = await manager.RegisterAsync(organizationId, userId!, email!, body.Type, body.IncludeObjects, ChangeContext.From(http, http.User.Actor()!), cancellationToken);
         return TypedResults.Created($"/v1/retention/subject-requests/{request.Id}", SubjectRequestResponse.From(request, time.GetUtcNow()));
     }
 
@@ -95,17 +123,28 @@ public static partial class SubjectRequestsApi
     private static partial Regex IdPattern();
 }
 
-/// <summary>A request about one member: <c>type</c> access, portability or erasure; the person by <c>userId</c> or <c>email</c>.</summary>
-public sealed record RegisterSubjectRequest(string Type, string? UserId = null, string? Email = null);
+/// <summary>A request about one member: <c>type</c> access, portability or erasure; the person by <c>userId</c> or <c>email</c>;
+/// <c>includeObjects</c>: the organization allows the objects the person uploaded into an access/portability archive (their metadata).</summary>
+public sealed record RegisterSubjectRequest(string Type, string? UserId = null, string? Email = null, bool IncludeObjects = false);
 
 public sealed record ExtendSubjectRequest(string Reason);
 
 public sealed record SubjectRequestResponse(
     string Id, string Type, string Status, string SubjectUserId, string SubjectEmail, DateTimeOffset ReceivedAt, string ReceivedBy, DateTimeOffset DueAt, bool Overdue,
-    DateTimeOffset? ExtendedAt, string? ExtendedBy, string? ExtensionReason, DateTimeOffset? CompletedAt)
+    DateTimeOffset? ExtendedAt, string? ExtendedBy, string? ExtensionReason, DateTimeOffset? CompletedAt, bool IncludeObjects, DateTimeOffset? AskedAt, int Attempts,
+    string? Receipt, string? Signature)
 {
+    /// <summary>Each participant service and when it answered (null: missing, asked again); only on a single request.</summary>
+    public IReadOnlyList<SubjectPartResponse>? Parts { get; init; }
+
+    /// <summary>The key that verifies the erasure receipt's and the archive's signatures.</summary>
+    public string? VerifierKey { get; init; }
+
     internal static SubjectRequestResponse From(SubjectRequest r, DateTimeOffset now) => new(
-        r.Id, r.Type, r.Status, r.SubjectUserId, r.SubjectEmail, r.ReceivedAt, r.ReceivedBy, r.DueAt, r.Overdue(now), r.ExtendedAt, r.ExtendedBy, r.ExtensionReason, r.CompletedAt);
+        r.Id, r.Type, r.Status, r.SubjectUserId, r.SubjectEmail, r.ReceivedAt, r.ReceivedBy, r.DueAt, r.Overdue(now), r.ExtendedAt, r.ExtendedBy, r.ExtensionReason, r.CompletedAt,
+        r.IncludeObjects, r.AskedAt, r.Attempts, r.Receipt, r.Signature);
 }
+
+public sealed record SubjectPartResponse(string Participant, DateTimeOffset? AnsweredAt);
 
 public sealed record SubjectRequestsResponse(string OrganizationId, int Overdue, IReadOnlyList<SubjectRequestResponse> Items);

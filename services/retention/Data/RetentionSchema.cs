@@ -131,10 +131,41 @@ internal static class RetentionSchema
         CREATE INDEX subject_requests_organization ON subject_requests (organization_id, received_at DESC, id);
         """;
 
+    // Data-subject requests answered across services (issue 16 item 6): what was asked and when (asked again until every
+    // service answered), each service's answer, the sealed access/portability archive, and an erasure's signed receipt.
+    private const string SubjectAnswers = """
+        ALTER TABLE subject_requests ADD COLUMN include_objects boolean NOT NULL DEFAULT false;
+        ALTER TABLE subject_requests ADD COLUMN asked_at timestamptz;
+        ALTER TABLE subject_requests ADD COLUMN attempts integer NOT NULL DEFAULT 0;
+        ALTER TABLE subject_requests ADD COLUMN holds jsonb;
+        ALTER TABLE subject_requests ADD COLUMN receipt text;
+        ALTER TABLE subject_requests ADD COLUMN signature text;
+        CREATE INDEX subject_requests_open ON subject_requests (asked_at) WHERE status = 'open';
+        CREATE TABLE subject_request_answers (
+            request_id  text        NOT NULL REFERENCES subject_requests (id),
+            participant text        NOT NULL,
+            answer      jsonb       NOT NULL,
+            answered_at timestamptz NOT NULL,
+            PRIMARY KEY (request_id, participant)
+        );
+        -- The archive: AES-256-GCM ciphertext of the signed JSON (key derived from the receipt key, the request and
+        -- organization ids as associated data); its SHA-256 and Ed25519 signature over the plaintext.
+        CREATE TABLE subject_archives (
+            request_id  text        PRIMARY KEY REFERENCES subject_requests (id),
+            nonce       bytea       NOT NULL,
+            ciphertext  bytea       NOT NULL,
+            sha256      text        NOT NULL,
+            signature   text        NOT NULL,
+            bytes       bigint      NOT NULL,
+            created_at  timestamptz NOT NULL
+        );
+        """;
+
     public static readonly Schema Definition = new(
         "retention",
         SchemaStep.Sql(1, "baseline", Baseline),
         SchemaStep.Sql(2, "purges and receipts", Purges),
         SchemaStep.Sql(3, "account closure", Closures),
-        SchemaStep.Sql(4, "data-subject requests", SubjectRequests));
+        SchemaStep.Sql(4, "data-subject requests", SubjectRequests),
+        SchemaStep.Sql(5, "data-subject answers, archives and erasure receipts", SubjectAnswers));
 }

@@ -1,5 +1,6 @@
 using Npgsql;
 using Platform.Messaging;
+using Platform.Retention.Data;
 using Platform.Retention.Policies;
 using Platform.Security.Authentication;
 
@@ -8,23 +9,26 @@ namespace Platform.Retention.Dsar;
 /// <summary>
 /// Registers data-subject requests with their deadline (one month, GDPR Art. 12(3)) and extends one once by two months
 /// with a recorded reason. Each change and its audit entry commit in one transaction (outbox). The audit entries name
-/// the request and the subject's user id, never the email.
+/// the request and the subject's user id, never the email. Registering also asks every participant service for its
+/// part (an export, or an erasure with the legal holds that concern the person) in the same transaction.
 /// </summary>
-internal sealed partial class SubjectRequestManager(NpgsqlDataSource dataSource, IOutbox outbox, TimeProvider time, ILogger<SubjectRequestManager> logger)
+internal sealed partial class SubjectRequestManager(NpgsqlDataSource dataSource, HoldStore holds, IOutbox outbox, TimeProvider time, ILogger<SubjectRequestManager> logger)
 {
     public const string RegisteredAction = "subject-request.registered";
     public const string ExtendedAction = "subject-request.extended";
 
-    public async Task<SubjectRequest> RegisterAsync(string organizationId, string userId, string email, string type, ChangeContext context, CancellationToken cancellationToken)
+    public async Task<SubjectRequest> RegisterAsync(string organizationId, string userId, string email, string type, bool includeObjects, ChangeContext context, CancellationToken cancellationToken)
     {
         var now = time.GetUtcNow();
         var request = new SubjectRequest($"dsr_{Guid.CreateVersion7(now):n}", organizationId, userId, email, type, "open", now, context.Actor, now.AddMonths(1),
-            null, null, null, null);
+            null, null, null, null, includeObjects, now, 1);
+        var held = request.IsExport ? null : SubjectAsks.HoldsFor(await holds.ListAsync(organizationId, includeReleased: false, cancellationToken), userId);
         await using var connection = await dataSource.OpenConnectionAsync(cancellationToken);
         await using var transaction = await connection.BeginTransactionAsync(cancellationToken);
-        await SubjectRequestStore.InsertAsync(request, connection, transaction, cancellationToken);
+        await SubjectRequestStore.InsertAsync(request, SubjectAsks.Serialize(held), connection, transaction, cancellationToken);
+        await outbox.EnqueueAsync(SubjectAsks.Ask(request, held, now), transaction, cancellationToken);
         await outbox.EnqueueAsync(PolicyManager.Audit(context, organizationId, RegisteredAction, request.Id, now,
-            new() { ["type"] = type, ["subject"] = userId, ["dueAt"] = request.DueAt.ToString("O") }), transaction, cancellationToken);
+            new() { ["type"] = type, ["subject"] = userId, ["dueAt"] = request.DueAt.ToString("O"), ["includeObjects"] = includeObjects ? "true" : "false" }), transaction, cancellationToken);
         await transaction.CommitAsync(cancellationToken);
         LogRegistered(logger, request.Id, type, organizationId, context.Actor);
         return request;

@@ -4,6 +4,7 @@ using Npgsql;
 using Platform.Messaging;
 using Platform.Messaging.Contracts;
 using Platform.Storage.Blobs;
+using Platform.Storage.Events;
 using Platform.Storage.Keys;
 
 namespace Platform.Storage.Closure;
@@ -30,6 +31,8 @@ internal sealed partial class ClosureDueHandler(
         var holds = due.Holds;
         var deleted = new Dictionary<string, long>();
         var blobKeys = new List<string>();
+        var now = time.GetUtcNow();
+        var events = new List<IntegrationEvent>();
         await MarkClosedAsync(organizationId, due, context, cancellationToken);
 
         if (!holds.Organization)
@@ -38,7 +41,7 @@ internal sealed partial class ClosureDueHandler(
                 DELETE FROM objects o USING datasets d
                 WHERE o.organization_id = $1 AND d.id = o.dataset_id AND d.region = $2
                   AND o.dataset_id <> ALL($3) AND o.data_class <> ALL($4) AND o.created_by <> ALL($5)
-                RETURNING o.blob_key, o.size
+                RETURNING o.blob_key, o.size, o.id, o.dataset_id, o.data_class
                 """, context.Connection, context.Transaction))
             {
                 AddScope(objects, organizationId, region, holds);
@@ -48,6 +51,12 @@ internal sealed partial class ClosureDueHandler(
                 {
                     blobKeys.Add(reader.GetString(0));
                     bytes += reader.GetInt64(1);
+                    // One object.deleted per object, as every other deletion announces it (retention's tracking, the product's indexes).
+                    events.Add(new ObjectDeleted
+                    {
+                        OrganizationId = organizationId, OccurredAt = now, DatasetId = reader.GetString(3), ObjectId = reader.GetString(2), DataClass = reader.GetString(4),
+                        Region = region, DeletedBy = Actor,
+                    });
                 }
 
                 deleted["objects"] = blobKeys.Count;
@@ -70,25 +79,29 @@ internal sealed partial class ClosureDueHandler(
             deleted["residencyFences"] = await fence.ExecuteNonQueryAsync(cancellationToken);
         }
 
-        var held = await HeldAsync(organizationId, holds, context, cancellationToken);
+        var (held, heldTotal) = await HeldAsync(organizationId, holds, context, cancellationToken);
         string? destroyedKey = null;
-        if (held.Count == 0)
+        if (heldTotal == 0)
         {
             destroyedKey = await ShredAsync(organizationId, due.ClosureId, cancellationToken);
         }
         else
         {
-            held.Add(new ClosureHeldItem("organization-key", organizationId, $"kept in {region}: the held items are encrypted under it"));
+            held.Insert(0, new ClosureHeldItem("organization-key", organizationId, $"kept in {region}: the held items are encrypted under it"));
+            heldTotal++;
         }
 
-        deleted["heldItems"] = held.Count;
-        await outbox.EnqueueAsync(new ClosureAnswered
+        // Every held item counted; at most MaxListedHeld listed (the count says how many the list leaves out).
+        deleted["heldItems"] = heldTotal;
+        deleted["heldItemsListed"] = Math.Min(held.Count, MaxListedHeld);
+        events.Add(new ClosureAnswered
         {
-            OrganizationId = organizationId, OccurredAt = time.GetUtcNow(), ClosureId = due.ClosureId, Participant = Extensions.QueueName(configuration),
+            OrganizationId = organizationId, OccurredAt = now, ClosureId = due.ClosureId, Participant = Extensions.QueueName(configuration),
             Deleted = deleted, Held = held.Take(MaxListedHeld).ToList(), DestroyedKey = destroyedKey,
-        }, context.Transaction, cancellationToken);
+        });
+        await outbox.EnqueueAsync(events, context.Transaction, cancellationToken);
         foreach (var blobKey in blobKeys) await blobs.DeleteAsync(blobKey, CancellationToken.None);
-        LogDeleted(logger, due.ClosureId, organizationId, region, blobKeys.Count, held.Count, destroyedKey is not null);
+        LogDeleted(logger, due.ClosureId, organizationId, region, blobKeys.Count, heldTotal, destroyedKey is not null);
     }
 
     // From now on the organization is closed here: no change is accepted again, whatever comes later.
@@ -102,26 +115,33 @@ internal sealed partial class ClosureDueHandler(
         await command.ExecuteNonQueryAsync(cancellationToken);
     }
 
-    private async Task<List<ClosureHeldItem>> HeldAsync(string organizationId, ClosureHolds holds, IntegrationEventContext context, CancellationToken cancellationToken)
+    private async Task<(List<ClosureHeldItem> Listed, long Total)> HeldAsync(string organizationId, ClosureHolds holds, IntegrationEventContext context, CancellationToken cancellationToken)
     {
         // Whatever of the organization is still in this database was kept by a hold; each names the hold that covers it.
-        await using var command = new NpgsqlCommand("""
-            SELECT 'object', o.id, CASE WHEN $6 THEN 'legal hold on the organization'
+        await using var command = new NpgsqlCommand($"""
+            SELECT kind, id, reason, count(*) OVER () FROM (
+            SELECT 'object' AS kind, o.id AS id, CASE WHEN $6 THEN 'legal hold on the organization'
                                         WHEN o.dataset_id = ANY($3) THEN 'legal hold on dataset ' || o.dataset_id
                                         WHEN o.data_class = ANY($4) THEN 'legal hold on data class ' || o.data_class
-                                        ELSE 'legal hold on the data of ' || o.created_by END
+                                        ELSE 'legal hold on the data of ' || o.created_by END AS reason
             FROM objects o JOIN datasets d ON d.id = o.dataset_id WHERE o.organization_id = $1 AND d.region = $2
             UNION ALL
             SELECT 'dataset', d.id, CASE WHEN $6 THEN 'legal hold on the organization' WHEN d.id = ANY($3) THEN 'legal hold on the dataset' ELSE 'holds held objects' END
             FROM datasets d WHERE d.organization_id = $1 AND d.region = $2
-            ORDER BY 1 DESC, 2 LIMIT 10000
+            ) AS held ORDER BY kind DESC, id LIMIT {MaxListedHeld}
             """, context.Connection, context.Transaction);
         AddScope(command, organizationId, options.Value.Region, holds);
         command.Parameters.Add(new() { Value = holds.Organization });
         var held = new List<ClosureHeldItem>();
+        long total = 0;
         await using var reader = await command.ExecuteReaderAsync(cancellationToken);
-        while (await reader.ReadAsync(cancellationToken)) held.Add(new ClosureHeldItem(reader.GetString(0), reader.GetString(1), reader.GetString(2)));
-        return held;
+        while (await reader.ReadAsync(cancellationToken))
+        {
+            held.Add(new ClosureHeldItem(reader.GetString(0), reader.GetString(1), reader.GetString(2)));
+            total = reader.GetInt64(3);
+        }
+
+        return (held, total);
     }
 
     private async Task<string?> ShredAsync(string organizationId, string closureId, CancellationToken cancellationToken)
@@ -146,5 +166,5 @@ internal sealed partial class ClosureDueHandler(
     }
 
     [LoggerMessage(EventId = 5501, Level = LogLevel.Warning, Message = "Closure {ClosureId} of {OrganizationId} in {Region}: {Objects} objects deleted, {Held} items held, key destroyed: {Shredded}")]
-    private static partial void LogDeleted(ILogger logger, string closureId, string organizationId, string region, int objects, int held, bool shredded);
+    private static partial void LogDeleted(ILogger logger, string closureId, string organizationId, string region, int objects, long held, bool shredded);
 }

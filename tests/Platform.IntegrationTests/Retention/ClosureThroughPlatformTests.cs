@@ -49,6 +49,14 @@ public sealed class ClosureThroughPlatformTests(PlatformFixture fixture)
 
         var closure = await CloseAsync(api);
         using (var twice = await api.PostAsync("/v1/retention/closure", null)) await AssertProblemAsync(twice, HttpStatusCode.Conflict, "organization-closing");
+        // Identity's organization settings (here: invitations) and retention's own policies are read-only too.
+        await EventuallyAsync(async () =>
+        {
+            using var invite = await organization.Owner.Browser.PostAsJsonAsync($"/v1/organizations/{organization.Id}/invitations", new { email = $"late-{Guid.NewGuid():n}@example.com", role = "Admin" });
+            return invite.StatusCode == HttpStatusCode.Conflict
+                && (await invite.Content.ReadFromJsonAsync<JsonElement>()).GetProperty("type").GetString() == Problems + "organization-closing";
+        }, "invitations refused");
+        using (var policy = await api.PutAsJsonAsync("/v1/retention/policies/detection_result", new { days = 10 })) await AssertProblemAsync(policy, HttpStatusCode.Conflict, "organization-closing");
 
         // Read-only: uploads and new keys are refused (once the services have heard of it), reads go on.
         await EventuallyAsync(async () => (await PutResponseAsync(data, organization.Id, open, "late.json")).StatusCode == HttpStatusCode.Conflict, "uploads refused");
@@ -81,6 +89,10 @@ public sealed class ClosureThroughPlatformTests(PlatformFixture fixture)
         Assert.Equal(JsonValueKind.Null, us.GetProperty("destroyedKey").ValueKind);
         Assert.Equal(1, services["keys"].GetProperty("deleted").GetProperty("apiKeys").GetInt64());
         Assert.Equal(3, services["identity"].GetProperty("deleted").GetProperty("memberships").GetInt64());
+        // The console client the Owner registered is gone with the organization.
+        Assert.Equal(1, services["identity"].GetProperty("deleted").GetProperty("oauthClients").GetInt64());
+        // Held items counted in full, beside the list (at most 1,000).
+        Assert.Equal(heldItems.Count, us.GetProperty("deleted").GetProperty("heldItems").GetInt64());
         Assert.Contains(receipt.GetProperty("kept").EnumerateArray(), k => k.GetProperty("dataClass").GetString() == "billing_record");
 
         // Too late to cancel; the key is gone at the gateway; the closure is in the audit log.

@@ -56,9 +56,16 @@ internal sealed class RetentionOrganization
     }
 
     /// <summary>A new member with <paramref name="role"/>, signed in with a password only, and their token from the owner's client.</summary>
-    public async Task<string> MemberTokenAsync(string role)
+    public async Task<string> MemberTokenAsync(string role) => (await MemberAsync(role)).Token;
+
+    /// <summary>
+    /// A new member with <paramref name="role"/> and their token for <paramref name="scope"/> from the owner's client;
+    /// with <paramref name="mfa"/> they enrol a second factor and use it first (a fresh step-up). They also own an
+    /// organization of their own (<c>OwnOrganization</c>), as everyone who signs up does.
+    /// </summary>
+    public async Task<(IdentityUser Member, string Token, string OwnOrganization)> MemberAsync(string role, bool mfa = false, string scope = Scope)
     {
-        var (member, _) = await IdentityUser.OwnerAsync(Fixture, ClientAddresses.Handler(Fixture, ClientAddresses.Fresh()));
+        var (member, own) = await IdentityUser.OwnerAsync(Fixture, ClientAddresses.Handler(Fixture, ClientAddresses.Fresh()));
         using (var invite = await Owner.Browser.PostAsJsonAsync($"/v1/organizations/{Id}/invitations", new { email = member.Email, role }))
         {
             Assert.Equal(HttpStatusCode.Created, invite.StatusCode);
@@ -70,9 +77,15 @@ internal sealed class RetentionOrganization
             Assert.Equal(HttpStatusCode.OK, accept.StatusCode);
         }
 
-        var token = await member.AccessTokenAsync(Client, Scope, new Dictionary<string, string> { ["organization"] = Id });
+        if (mfa)
+        {
+            await member.EnrolTotpAsync();
+            await member.StepUpAsync();
+        }
+
+        var token = await member.AccessTokenAsync(Client, scope, new Dictionary<string, string> { ["organization"] = Id });
         Assert.Equal(Id, IdentityUser.Claims(token).GetProperty("org_id").GetString());
-        return token;
+        return (member, token, own);
     }
 
     /// <summary>A dataset of this organization, made with an API key from the keys administrator.</summary>

@@ -36,7 +36,7 @@ public sealed class RetentionServiceFixture : IAsyncLifetime
     public async Task InitializeAsync()
     {
         Servers = await TestServers.LeaseAsync();
-        Events = await EventTap.StartAsync(Servers.GetConnectionString("messaging"), "retention.#", "legal-hold.#", "purge.#", "organization.#", "audit.recorded");
+        Events = await EventTap.StartAsync(Servers.GetConnectionString("messaging"), "retention.#", "legal-hold.#", "purge.#", "organization.#", "subject-request.#", "audit.recorded");
 
         Service = new WebApplicationFactory<Program>().WithWebHostBuilder(web =>
         {
@@ -74,6 +74,8 @@ public sealed class RetentionServiceFixture : IAsyncLifetime
                     && d.ImplementationType == typeof(Platform.Retention.Purge.PurgeScheduler)));
                 services.Remove(services.Single(d => d.ServiceType == typeof(Microsoft.Extensions.Hosting.IHostedService)
                     && d.ImplementationType == typeof(Platform.Retention.Closure.ClosureScheduler)));
+                services.Remove(services.Single(d => d.ServiceType == typeof(Microsoft.Extensions.Hosting.IHostedService)
+                    && d.ImplementationType == typeof(Platform.Retention.Dsar.SubjectRequestScheduler)));
                 services.AddHttpClient(nameof(Platform.Security.Tokens.SigningKeySet)).ConfigurePrimaryHttpMessageHandler(() => new IdentityTokens.JwksHandler());
                 services.AddHttpClient("storage").ConfigurePrimaryHttpMessageHandler(Neighbours.Storage);
                 services.AddHttpClient("identity").ConfigurePrimaryHttpMessageHandler(Neighbours.Identity);
