@@ -27,6 +27,7 @@ var organization = "org_bench" + Guid.NewGuid().ToString("N")[..12];
 using var client = new HttpClient(new GatewaySigningHandler(StorageProcess.GatewaySigningKey)) { BaseAddress = service.Address, Timeout = TimeSpan.FromMinutes(30) };
 client.DefaultRequestHeaders.Add("X-Platform-Organization", organization);
 client.DefaultRequestHeaders.Add("X-Platform-Key-Id", "key_bench");
+client.DefaultRequestHeaders.Add("X-Platform-Environment", "live");
 client.DefaultRequestHeaders.Add("X-Platform-Scopes", "dataset:full");
 var created = await client.PostAsJsonAsync($"/v1/organizations/{organization}/datasets", new { name = "bench" });
 if (!created.IsSuccessStatusCode) throw new InvalidOperationException($"create dataset: {(int)created.StatusCode} {await created.Content.ReadAsStringAsync()}");
