@@ -7,8 +7,10 @@ namespace Platform.Identity.Tests.Infrastructure;
 
 /// <summary>
 /// One <see cref="IdentityFixture"/> for the whole assembly (<see cref="AssemblyFixtureFramework{TFixture}"/>), so that
-/// the browser journeys, which run on the fixture's HTTPS instance and the real clock, go side by side with the API
-/// tests, which move the in-process instance's fake clock and so must take turns with each other.
+/// a journey that runs on the fixture's HTTPS instance and the real clock alone goes side by side with the tests of
+/// the in-process instance, which move its fake clock and so must take turns with each other. A journey that sets
+/// itself up through the in-process instance (TestUser) belongs with those: a clock moved under it expires its step-up
+/// or fires the resilience pipeline's timeout of a request in flight (seen: SSO discovery failed with a 500).
 /// </summary>
 public sealed class SharedIdentity(IMessageSink diagnosticMessageSink) : AssemblyFixtureFramework<IdentityFixture>(diagnosticMessageSink);
 
@@ -19,7 +21,7 @@ public sealed class IdentityCollection
     public const string Name = "identity-service";
 }
 
-/// <summary>Chromium and the Node.js clients against the HTTPS instance on the real clock, beside <see cref="IdentityCollection"/>.</summary>
+/// <summary>Journeys entirely on the HTTPS instance and the real clock (Chromium, the Node.js clients), beside <see cref="IdentityCollection"/>.</summary>
 [CollectionDefinition(Name)]
 public sealed class BrowserCollection
 {

@@ -7,7 +7,7 @@ using Platform.Identity.Tests.Infrastructure;
 namespace Platform.Identity.Tests.Service;
 
 /// <summary>The server-rendered invitation page: Chromium (Playwright) over HTTPS, and the refusals in-process.</summary>
-[Collection(BrowserCollection.Name)]
+[Collection(IdentityCollection.Name)]
 public sealed class InvitationPageTests(IdentityFixture fixture)
 {
     private static readonly string[] expected =

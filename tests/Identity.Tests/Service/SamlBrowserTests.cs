@@ -12,7 +12,7 @@ namespace Platform.Identity.Tests.Service;
 /// through the IdP and back by a cross-site POST to the ACS, to a signed-in session and an access token with the
 /// organization and the connection's default role, the account created just in time.
 /// </summary>
-[Collection(BrowserCollection.Name)]
+[Collection(IdentityCollection.Name)]
 public sealed class SamlBrowserTests(IdentityFixture fixture)
 {
     private static readonly string[] expected =

@@ -12,7 +12,7 @@ namespace Platform.Identity.Tests.Service;
 /// organization and the role the IdP's groups map to, the account created just in time. The IdP conforms strictly:
 /// its ID token carries only the subject, so email, email_verified and groups come from its userinfo endpoint.
 /// </summary>
-[Collection(BrowserCollection.Name)]
+[Collection(IdentityCollection.Name)]
 public sealed class SsoBrowserTests(IdentityFixture fixture)
 {
     private static readonly string[] expected =
