@@ -51,4 +51,24 @@ public sealed class IntegrationEventContext
     public NpgsqlConnection Connection => _connection ?? throw new InvalidOperationException(NoInbox);
 
     public NpgsqlTransaction Transaction => _transaction ?? throw new InvalidOperationException(NoInbox);
+
+    /// <summary>
+    /// Every row of <paramref name="sql"/> (positional parameters <c>$1</c>…), read in the inbox's transaction, as a JSON
+    /// array of objects named by the query's column aliases: a service's part of a data-subject archive.
+    /// </summary>
+    public async Task<System.Text.Json.JsonElement> RowsAsJsonAsync(string sql, CancellationToken cancellationToken, params object[] parameters)
+    {
+        await using var command = new NpgsqlCommand(sql, Connection, Transaction);
+        foreach (var value in parameters) command.Parameters.Add(new() { Value = value });
+        var rows = new List<Dictionary<string, object?>>();
+        await using var reader = await command.ExecuteReaderAsync(cancellationToken);
+        while (await reader.ReadAsync(cancellationToken))
+        {
+            var row = new Dictionary<string, object?>();
+            for (var i = 0; i < reader.FieldCount; i++) row[reader.GetName(i)] = reader.IsDBNull(i) ? null : reader.GetValue(i);
+            rows.Add(row);
+        }
+
+        return System.Text.Json.JsonSerializer.SerializeToElement(rows, System.Text.Json.JsonSerializerOptions.Web);
+    }
 }

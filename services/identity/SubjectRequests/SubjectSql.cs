@@ -10,21 +10,8 @@ internal static class SubjectSql
     public const string ErasedMarker = "erased-subject";
 
     /// <summary>Every row of <paramref name="sql"/> as an object of its columns (camelCase names given by the query's aliases).</summary>
-    public static async Task<JsonElement> RowsAsync(string sql, IntegrationEventContext context, CancellationToken cancellationToken, params object[] parameters)
-    {
-        await using var command = new NpgsqlCommand(sql, context.Connection, context.Transaction);
-        foreach (var value in parameters) command.Parameters.Add(new() { Value = value });
-        var rows = new List<Dictionary<string, object?>>();
-        await using var reader = await command.ExecuteReaderAsync(cancellationToken);
-        while (await reader.ReadAsync(cancellationToken))
-        {
-            var row = new Dictionary<string, object?>();
-            for (var i = 0; i < reader.FieldCount; i++) row[reader.GetName(i)] = reader.IsDBNull(i) ? null : reader.GetValue(i);
-            rows.Add(row);
-        }
-
-        return JsonSerializer.SerializeToElement(rows, JsonSerializerOptions.Web);
-    }
+    public static Task<JsonElement> RowsAsync(string sql, IntegrationEventContext context, CancellationToken cancellationToken, params object[] parameters) =>
+        context.RowsAsJsonAsync(sql, cancellationToken, parameters);
 
     public static async Task<long> ExecuteAsync(string sql, IntegrationEventContext context, CancellationToken cancellationToken, params object[] parameters)
     {

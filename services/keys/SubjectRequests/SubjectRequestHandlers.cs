@@ -40,22 +40,8 @@ internal sealed partial class SubjectExportHandler(IOutbox outbox, TimeProvider 
         LogExported(logger, request.RequestId, organizationId, sections["apiKeys"].GetArrayLength());
     }
 
-    internal static async Task<JsonElement> RowsAsync(string sql, string organizationId, string userId, IntegrationEventContext context, CancellationToken cancellationToken)
-    {
-        await using var command = new NpgsqlCommand(sql, context.Connection, context.Transaction);
-        command.Parameters.Add(new() { Value = organizationId });
-        command.Parameters.Add(new() { Value = userId });
-        var rows = new List<Dictionary<string, object?>>();
-        await using var reader = await command.ExecuteReaderAsync(cancellationToken);
-        while (await reader.ReadAsync(cancellationToken))
-        {
-            var row = new Dictionary<string, object?>();
-            for (var i = 0; i < reader.FieldCount; i++) row[reader.GetName(i)] = reader.IsDBNull(i) ? null : reader.GetValue(i);
-            rows.Add(row);
-        }
-
-        return JsonSerializer.SerializeToElement(rows, JsonSerializerOptions.Web);
-    }
+    internal static Task<JsonElement> RowsAsync(string sql, string organizationId, string userId, IntegrationEventContext context, CancellationToken cancellationToken) =>
+        context.RowsAsJsonAsync(sql, cancellationToken, organizationId, userId);
 
     [LoggerMessage(EventId = 1030, Level = LogLevel.Information, Message = "Data-subject request {RequestId} of {OrganizationId}: keys' part answered ({Keys} API keys)")]
     private static partial void LogExported(ILogger logger, string requestId, string organizationId, int keys);

@@ -58,21 +58,8 @@ internal sealed partial class SubjectExportHandler(IOptions<StorageOptions> opti
         LogExported(logger, request.RequestId, organizationId, region, count);
     }
 
-    private static async Task<JsonElement> RowsAsync(string sql, object[] parameters, IntegrationEventContext context, CancellationToken cancellationToken)
-    {
-        await using var command = new NpgsqlCommand(sql, context.Connection, context.Transaction);
-        foreach (var value in parameters) command.Parameters.Add(new() { Value = value });
-        var rows = new List<Dictionary<string, object?>>();
-        await using var reader = await command.ExecuteReaderAsync(cancellationToken);
-        while (await reader.ReadAsync(cancellationToken))
-        {
-            var row = new Dictionary<string, object?>();
-            for (var i = 0; i < reader.FieldCount; i++) row[reader.GetName(i)] = reader.IsDBNull(i) ? null : reader.GetValue(i);
-            rows.Add(row);
-        }
-
-        return JsonSerializer.SerializeToElement(rows, JsonSerializerOptions.Web);
-    }
+    private static Task<JsonElement> RowsAsync(string sql, object[] parameters, IntegrationEventContext context, CancellationToken cancellationToken) =>
+        context.RowsAsJsonAsync(sql, cancellationToken, parameters);
 
     [LoggerMessage(EventId = 5511, Level = LogLevel.Information, Message = "Data-subject request {RequestId} of {OrganizationId}: {Region}'s part answered ({Objects} objects)")]
     private static partial void LogExported(ILogger logger, string requestId, string organizationId, string region, long objects);
