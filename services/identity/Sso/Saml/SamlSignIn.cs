@@ -17,7 +17,7 @@ internal sealed record SamlStart(string RedirectUrl, string BrowserBinding);
 /// once (or, without one, IdP-initiated where the connection allows it), the assertion id accepted once, then the
 /// same domain, account and provisioning rules as OpenID Connect (<see cref="SsoFederation.AdmitAsync"/>).
 /// </summary>
-internal sealed class SamlSignIn(SsoStore connections, SamlStore store, SsoFederation federation, TimeProvider clock, IOptions<IdentityOptions> options)
+internal sealed class SamlSignIn(SsoStore connections, SamlStore store, SamlSpKeyStore spKeys, SsoFederation federation, TimeProvider clock, IOptions<IdentityOptions> options)
 {
     public const string BrowserCookie = "__Host-platform-saml";
 
@@ -33,12 +33,11 @@ internal sealed class SamlSignIn(SsoStore connections, SamlStore store, SsoFeder
         var request = AuthnRequest(id, now, settings.SsoUrl, SamlSettings.AcsUrl(issuer, connection.Id), SamlSettings.SpEntityId(issuer, connection.Id));
         // Bindings section 3.4.4.1: DEFLATE (RFC 1951, no zlib header), then base64, then URL-encoded. RelayState is
         // opaque: the return URL stays here, keyed by the request's ID.
-        var query = new Dictionary<string, string?>
-        {
-            ["SAMLRequest"] = Convert.ToBase64String(Deflate(request)),
-            ["RelayState"] = SsoAdministration.Base64Url(RandomNumberGenerator.GetBytes(16)),
-        };
-        return new SamlStart(Microsoft.AspNetCore.WebUtilities.QueryHelpers.AddQueryString(settings.SsoUrl, query), binding);
+        var relayState = SsoAdministration.Base64Url(RandomNumberGenerator.GetBytes(16));
+        var signingKey = settings.WantAuthnRequestsSigned
+            ? (await spKeys.KeysAsync(connection.Id, cancellationToken)).First(k => k is { Use: SamlSpKey.Signing, State: SamlSpKey.Current })
+            : null;
+        return new SamlStart(RedirectQuery.Build(settings.SsoUrl, "SAMLRequest", Deflate(request), relayState, signingKey is null ? null : spKeys.PrivateKey(signingKey)), binding);
     }
 
     /// <summary>The ACS: nothing is created unless every check passes; each refusal is audited with its reason.</summary>

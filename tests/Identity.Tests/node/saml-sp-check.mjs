@@ -1,0 +1,45 @@
+// The platform's SAML service provider as npm samlify (an implementation that is not ours) reads it (issue 18 item 2).
+// MODE=metadata: samlify parses the SP metadata (SP_METADATA) and prints what it found: entity id, the signing and
+// encryption certificates (base64 DER, in document order), AuthnRequestsSigned and the ACS.
+// MODE=authn: samlify as an IdP whose metadata wants signed AuthnRequests (IDP_KEY_PEM, IDP_CERT_PEM) parses the
+// HTTP-Redirect URL the platform sent the browser to (REDIRECT_URL), verifying SigAlg/Signature over the query as
+// sent against the SP metadata's signing certificate; then the same with RelayState altered, which must fail.
+// Prints one "RESULT {json}" line.
+import * as samlify from 'samlify';
+
+samlify.setSchemaValidator({ validate: () => Promise.resolve('skipped') });
+const list = v => (v == null ? [] : Array.isArray(v) ? v : [v]).map(c => c.replace(/\s+/g, ''));
+const sp = samlify.ServiceProvider({ metadata: process.env.SP_METADATA });
+
+if (process.env.MODE === 'metadata') {
+  console.log('RESULT ' + JSON.stringify({
+    entityID: sp.entityMeta.getEntityID(),
+    signing: list(sp.entityMeta.getX509Certificate('signing')),
+    encryption: list(sp.entityMeta.getX509Certificate('encryption')),
+    authnRequestsSigned: sp.entityMeta.isAuthnRequestSigned(),
+    acs: sp.entityMeta.getAssertionConsumerService(samlify.Constants.namespace.binding.post),
+  }));
+} else {
+  const url = new URL(process.env.REDIRECT_URL);
+  const idp = samlify.IdentityProvider({
+    entityID: 'https://idp.example.test/saml',
+    privateKey: process.env.IDP_KEY_PEM,
+    signingCert: process.env.IDP_CERT_PEM,
+    singleSignOnService: [{ Binding: samlify.Constants.namespace.binding.redirect, Location: url.origin + url.pathname }],
+    wantAuthnRequestsSigned: true,
+  });
+  const raw = url.search.slice(1);
+  const octetString = raw.slice(0, raw.indexOf('&Signature='));
+  const query = Object.fromEntries(url.searchParams);
+  const attempt = async (octets) => {
+    try {
+      const parsed = await idp.parseLoginRequest(sp, 'redirect', { query, octetString: octets });
+      return { ok: true, sigAlg: parsed.sigAlg, issuer: parsed.extract.issuer, id: parsed.extract.request.id };
+    } catch (e) {
+      return { ok: false, error: String(e && e.message || e) };
+    }
+  };
+  const genuine = await attempt(octetString);
+  const tampered = await attempt(octetString.replace(/RelayState=[^&]*/, 'RelayState=attacker'));
+  console.log('RESULT ' + JSON.stringify({ genuine, tampered, signed: url.searchParams.has('Signature') }));
+}
