@@ -3,6 +3,7 @@ using System.Net.Http.Json;
 using System.Security.Cryptography;
 using System.Security.Cryptography.X509Certificates;
 using System.Text.Json;
+using Platform.Hosting.Testing;
 using Platform.Identity.Tests.Infrastructure;
 
 namespace Platform.Identity.Tests.Service;
@@ -66,6 +67,14 @@ public sealed class SamlSpCertificateTests(IdentityFixture fixture)
             read.GetProperty("authnRequestsSigned").GetBoolean());
     }
 
+    private async Task AssertSamlifyReadsAsync(Connection c, string[] signing, string[] encryption)
+    {
+        var read = await SamlifyReadsAsync(await MetadataAsync(c));
+        Assert.Equal(signing, read.Signing);
+        Assert.Equal(encryption, read.Encryption);
+        Assert.False(read.AuthnRequestsSigned);
+    }
+
     [Fact]
     public async Task The_SP_metadata_publishes_generated_certificates_that_samlify_reads_and_a_rollover_publishes_old_and_new_until_it_is_finished()
     {
@@ -84,7 +93,7 @@ public sealed class SamlSpCertificateTests(IdentityFixture fixture)
             Assert.True(certificate.Extensions.OfType<X509KeyUsageExtension>().Single().KeyUsages.HasFlag(X509KeyUsageFlags.KeyEncipherment));
         }
 
-        Assert.Equal(([signing], [encryption], false), await SamlifyReadsAsync(await MetadataAsync(c)));
+        await AssertSamlifyReadsAsync(c, [signing], [encryption]);
 
         // The private keys are sealed at rest: nothing in the row reads as a key.
         await using (var command = fixture.Database.CreateCommand("SELECT sealed_key FROM saml_sp_keys WHERE connection_id = $1"))
@@ -108,7 +117,7 @@ public sealed class SamlSpCertificateTests(IdentityFixture fixture)
         var other = await ConnectionAsync();
         Assert.Equal(HttpStatusCode.NotFound, (await other.Owner.Http.PostAsync($"/v1/organizations/{other.OrgId}/sso/saml/connections/{c.Id}/certificates/rollover", null)).StatusCode);
         Assert.Equal(HttpStatusCode.NotFound, (await other.Owner.Http.PostAsync(c.Path + "/certificates/rollover", null)).StatusCode);
-        Assert.Equal(([signing], [encryption], false), await SamlifyReadsAsync(await MetadataAsync(c)));
+        await AssertSamlifyReadsAsync(c, [signing], [encryption]);
 
         // Start: old and new both published (current first); a second start is refused.
         var started = await c.Owner.Http.PostAsync(c.Path + "/certificates/rollover", null);
@@ -135,10 +144,121 @@ public sealed class SamlSpCertificateTests(IdentityFixture fixture)
         var finished = await c.Owner.Http.PostAsync(c.Path + "/certificates/rollover/finish", null);
         Assert.True(finished.StatusCode == HttpStatusCode.OK, await finished.Content.ReadAsStringAsync());
         Assert.False((await finished.Content.ReadFromJsonAsync<JsonElement>()).GetProperty("rolloverInProgress").GetBoolean());
-        Assert.Equal(([nextSigning], [nextEncryption], false), await SamlifyReadsAsync(await MetadataAsync(c)));
+        await AssertSamlifyReadsAsync(c, [nextSigning], [nextEncryption]);
         await fixture.Events.WaitForAsync("audit.recorded", e => e.GetProperty("action").GetString() == "identity.sso.saml_rollover_finished"
             && e.GetProperty("target").GetString() == c.Id && e.GetProperty("details").GetProperty("retired").GetString()!.Contains(
                 Convert.ToHexString(SHA256.HashData(Convert.FromBase64String(signing))), StringComparison.Ordinal));
+    }
+
+    /// <summary>A browser sent from the sign-in page to the IdP; returns it, its address and the redirect URL with the AuthnRequest.</summary>
+    private async Task<(HttpClient Browser, string Ip, string Location)> ToIdpAsync(Connection c, string email)
+    {
+        var ip = IdentityFixture.NewIp();
+        var browser = fixture.Client(ip);
+        var page = await browser.GetStringAsync("/signin");
+        var signIn = await browser.PostAsync("/signin", new FormUrlEncodedContent(new Dictionary<string, string>
+        {
+            ["__RequestVerificationToken"] = BrowserForms.Hidden(page, "__RequestVerificationToken"), ["email"] = email, ["password"] = "",
+        }));
+        Assert.Equal(HttpStatusCode.Redirect, signIn.StatusCode);
+        return (browser, ip, signIn.Headers.Location!.ToString());
+    }
+
+    private static Task<HttpResponseMessage> AcsAsync(HttpClient browser, Connection c, string samlResponse) =>
+        browser.PostAsync($"/sso/saml/{c.Id}/acs", new FormUrlEncodedContent(new Dictionary<string, string> { ["SAMLResponse"] = samlResponse, ["RelayState"] = "opaque" }));
+
+    private Task<JsonElement> RefusalAsync(string reason, string ip) =>
+        fixture.Events.WaitForAsync("audit.recorded", e => e.GetProperty("action").GetString() == "identity.sso.refused"
+            && e.TryGetProperty("ip", out var i) && i.GetString() == ip
+            && e.TryGetProperty("details", out var d) && d.ValueKind == JsonValueKind.Object && d.TryGetProperty("reason", out var r) && r.GetString() == reason);
+
+    [Fact]
+    public async Task Samlify_encrypts_assertions_to_the_published_certificate_and_the_ACS_decrypts_them_but_refuses_RSA1_5_and_another_connections_certificate()
+    {
+        var c = await ConnectionAsync(domain: true);
+        var metadata = await MetadataAsync(c);
+        var cases = new[]
+        {
+            (Data: "http://www.w3.org/2009/xmlenc11#aes256-gcm", Key: "http://www.w3.org/2001/04/xmlenc#rsa-oaep-mgf1p"),
+            (Data: "http://www.w3.org/2009/xmlenc11#aes128-gcm", Key: "http://www.w3.org/2001/04/xmlenc#rsa-oaep-mgf1p"),
+            (Data: "http://www.w3.org/2001/04/xmlenc#aes256-cbc", Key: "http://www.w3.org/2001/04/xmlenc#rsa-oaep-mgf1p"),
+            (Data: "http://www.w3.org/2009/xmlenc11#aes256-gcm", Key: "http://www.w3.org/2001/04/xmlenc#rsa-1_5"),
+        };
+        var browsers = new List<(HttpClient Browser, string Ip, string Email)>();
+        var requests = new List<object>();
+        foreach (var (data, key) in cases)
+        {
+            var email = $"enc-{Guid.NewGuid():n}"[..14] + "@" + c.Domain;
+            var (browser, ip, location) = await ToIdpAsync(c, email);
+            browsers.Add((browser, ip, email));
+            requests.Add(new { url = location, email, data, key });
+        }
+
+        var answers = (await SamlifyAsync(new Dictionary<string, string>
+        {
+            ["MODE"] = "respond",
+            ["SP_METADATA"] = metadata,
+            ["REQUESTS"] = JsonSerializer.Serialize(requests),
+            ["IDP_ENTITY_ID"] = c.Idp.EntityId,
+            ["IDP_KEY_PEM"] = c.Idp.Key.ExportPkcs8PrivateKeyPem(),
+            ["IDP_CERT_PEM"] = c.Idp.Certificate.ExportCertificatePem(),
+        })).EnumerateArray().ToList();
+        for (var i = 0; i < cases.Length; i++)
+        {
+            Assert.True(answers[i].TryGetProperty("samlResponse", out var samlResponse) && answers[i].GetProperty("encrypted").GetBoolean(), answers[i].ToString());
+            var (browser, ip, email) = browsers[i];
+            var done = await AcsAsync(browser, c, samlResponse.GetString()!);
+            if (cases[i].Key.EndsWith("rsa-1_5", StringComparison.Ordinal))
+            {
+                Assert.Equal(HttpStatusCode.BadRequest, done.StatusCode);
+                Assert.Contains("data-reason=\"saml-key-transport-rsa1_5-refused\"", await done.Content.ReadAsStringAsync(), StringComparison.Ordinal);
+                Assert.Equal(HttpStatusCode.Unauthorized, (await browser.GetAsync("/v1/me")).StatusCode);
+                await RefusalAsync("saml-key-transport-rsa1_5-refused", ip);
+                continue;
+            }
+
+            Assert.True(done.StatusCode == HttpStatusCode.Redirect, $"{cases[i]}: {await done.Content.ReadAsStringAsync()}");
+            Assert.Equal(email, (await browser.GetFromJsonAsync<JsonElement>("/v1/me")).GetProperty("email").GetString());
+        }
+
+        // Encrypted to another connection's certificate (the IdP's genuine signature inside): not decrypted here.
+        var other = await ConnectionAsync();
+        var victim = $"enc-{Guid.NewGuid():n}"[..14] + "@" + c.Domain;
+        var (attacked, attackerIp, at) = await ToIdpAsync(c, victim);
+        var requestId = RequestId(at);
+        var answer = new SamlAnswer(victim, c.Created.GetProperty("spEntityId").GetString()!, c.Created.GetProperty("acsUrl").GetString()!, requestId, fixture.Clock.GetUtcNow())
+        {
+            Issuer = c.Idp.EntityId,
+        };
+        using (var otherCertificate = X509Certificate2.CreateFromPem(other.Created.GetProperty("spCertificates").EnumerateArray()
+            .Single(k => k.GetProperty("use").GetString() == "encryption").GetProperty("pem").GetString()))
+        {
+            var document = c.Idp.Response(answer);
+            SamlEncryption.EncryptInPlace(SamlAttacks.AssertionOf(document.DocumentElement!), otherCertificate);
+            var refused = await AcsAsync(attacked, c, SamlTestIdp.Encode(document));
+            Assert.Equal(HttpStatusCode.BadRequest, refused.StatusCode);
+            await RefusalAsync("saml-decryption-failed", attackerIp);
+        }
+
+        // During a rollover, an assertion encrypted to the next certificate is decrypted (the same request, still outstanding).
+        await c.Owner.StepUpAsync();
+        var rolled = await (await c.Owner.Http.PostAsync(c.Path + "/certificates/rollover", null)).Content.ReadFromJsonAsync<JsonElement>();
+        using var nextCertificate = X509Certificate2.CreateFromPem(rolled.GetProperty("spCertificates").EnumerateArray()
+            .Single(k => k.GetProperty("use").GetString() == "encryption" && k.GetProperty("state").GetString() == "next").GetProperty("pem").GetString());
+        var toNext = c.Idp.Response(answer with { AssertionId = "_a" + Guid.NewGuid().ToString("n") });
+        SamlEncryption.EncryptInPlace(SamlAttacks.AssertionOf(toNext.DocumentElement!), nextCertificate, SamlEncryption.Aes128Cbc);
+        var accepted = await AcsAsync(attacked, c, SamlTestIdp.Encode(toNext));
+        Assert.True(accepted.StatusCode == HttpStatusCode.Redirect, await accepted.Content.ReadAsStringAsync());
+        Assert.Equal(victim, (await attacked.GetFromJsonAsync<JsonElement>("/v1/me")).GetProperty("email").GetString());
+    }
+
+    private static string RequestId(string location)
+    {
+        var query = Microsoft.AspNetCore.WebUtilities.QueryHelpers.ParseQuery(new Uri(location).Query);
+        using var inflate = new System.IO.Compression.DeflateStream(new MemoryStream(Convert.FromBase64String(query["SAMLRequest"]!)), System.IO.Compression.CompressionMode.Decompress);
+        var request = new System.Xml.XmlDocument();
+        request.Load(inflate);
+        return request.DocumentElement!.GetAttribute("ID");
     }
 
     [Fact]
@@ -162,8 +282,8 @@ public sealed class SamlSpCertificateTests(IdentityFixture fixture)
         Assert.Equal("http://www.w3.org/2001/04/xmldsig-more#rsa-sha256", query["SigAlg"].ToString());
 
         // Our own check: RSA-SHA256 over the query as sent, with the published signing certificate.
-        var raw = new Uri(location).Query[1..];
-        var signed = raw[..raw.IndexOf("&Signature=", StringComparison.Ordinal)];
+        string raw = new Uri(location).Query.Substring(1);
+        var signed = raw.Substring(0, raw.IndexOf("&Signature=", StringComparison.Ordinal));
         using (var certificate = X509CertificateLoader.LoadCertificate(Convert.FromBase64String(Assert.Single(Certificates(c.Created, "signing", "current")))))
         {
             Assert.True(certificate.GetRSAPublicKey()!.VerifyData(System.Text.Encoding.ASCII.GetBytes(signed), Convert.FromBase64String(query["Signature"]!),

@@ -4,6 +4,10 @@
 // MODE=authn: samlify as an IdP whose metadata wants signed AuthnRequests (IDP_KEY_PEM, IDP_CERT_PEM) parses the
 // HTTP-Redirect URL the platform sent the browser to (REDIRECT_URL), verifying SigAlg/Signature over the query as
 // sent against the SP metadata's signing certificate; then the same with RelayState altered, which must fail.
+// MODE=respond: samlify as the connection's IdP (IDP_ENTITY_ID, IDP_KEY_PEM, IDP_CERT_PEM) answers each of REQUESTS
+// (JSON: [{url, email, data, key}], the HTTP-Redirect URLs the platform sent browsers to) with a signed assertion
+// encrypted to the SP metadata's encryption certificate by the content (data) and key-transport (key) algorithms
+// asked, as the HTTP-POST binding's SAMLResponse.
 // Prints one "RESULT {json}" line.
 import * as samlify from 'samlify';
 
@@ -19,6 +23,30 @@ if (process.env.MODE === 'metadata') {
     authnRequestsSigned: sp.entityMeta.isAuthnRequestSigned(),
     acs: sp.entityMeta.getAssertionConsumerService(samlify.Constants.namespace.binding.post),
   }));
+} else if (process.env.MODE === 'respond') {
+  const answers = [];
+  for (const { url, email, data, key } of JSON.parse(process.env.REQUESTS)) {
+    const at = new URL(url);
+    const idp = samlify.IdentityProvider({
+      entityID: process.env.IDP_ENTITY_ID,
+      privateKey: process.env.IDP_KEY_PEM,
+      signingCert: process.env.IDP_CERT_PEM,
+      nameIDFormat: ['urn:oasis:names:tc:SAML:1.1:nameid-format:emailAddress'],
+      singleSignOnService: [{ Binding: samlify.Constants.namespace.binding.redirect, Location: at.origin + at.pathname }],
+      isAssertionEncrypted: true,
+      dataEncryptionAlgorithm: data,
+      keyEncryptionAlgorithm: key,
+    });
+    try {
+      const request = await idp.parseLoginRequest(sp, 'redirect', { query: Object.fromEntries(at.searchParams) });
+      const response = await idp.createLoginResponse(sp, request, 'post', { email });
+      const xml = Buffer.from(response.context, 'base64').toString('utf8');
+      answers.push({ samlResponse: response.context, encrypted: xml.includes('EncryptedAssertion') && !/<(\w+:)?Assertion[\s>]/.test(xml) });
+    } catch (e) {
+      answers.push({ error: String(e && e.stack || e) });
+    }
+  }
+  console.log('RESULT ' + JSON.stringify(answers));
 } else {
   const url = new URL(process.env.REDIRECT_URL);
   const idp = samlify.IdentityProvider({

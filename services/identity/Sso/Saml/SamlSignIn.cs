@@ -51,15 +51,20 @@ internal sealed class SamlSignIn(SsoStore connections, SamlStore store, SamlSpKe
         var now = clock.GetUtcNow();
         var skew = options.Value.Sso.ClockSkew;
         var certificates = settings.LoadCertificates();
+        // This connection's encryption keys only (current, and next during a rollover): an assertion encrypted to
+        // another connection's certificate does not decrypt here.
+        var decryptionKeys = (await spKeys.KeysAsync(connection.Id, cancellationToken)).Where(k => k.Use == SamlSpKey.Encryption).Select(spKeys.PrivateKey).ToList();
         (SamlAssertion? Assertion, string? Reason) validated;
         try
         {
             validated = SamlResponseValidator.Validate(samlResponse,
-                new SamlExpectations(SamlSettings.SpEntityId(issuer, connection.Id), SamlSettings.AcsUrl(issuer, connection.Id), settings.IdpEntityId, certificates, now, skew));
+                new SamlExpectations(SamlSettings.SpEntityId(issuer, connection.Id), SamlSettings.AcsUrl(issuer, connection.Id), settings.IdpEntityId, certificates, now, skew,
+                    decryptionKeys));
         }
         finally
         {
             foreach (var certificate in certificates) certificate.Dispose();
+            foreach (var key in decryptionKeys) key.Dispose();
         }
 
         if (validated.Assertion is not { } assertion) return await federation.RefuseAsync(request, SsoResult.Refused(validated.Reason!, org), cancellationToken, connection.Id);
