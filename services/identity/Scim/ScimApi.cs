@@ -18,7 +18,7 @@ internal static class ScimApi
 {
     public static IEndpointRouteBuilder MapScimApi(this IEndpointRouteBuilder app)
     {
-        var scim = app.MapGroup("/scim/v2").RequireAuthorization(ScimAuthenticationHandler.PolicyName).AddEndpointFilter(RefusalsAsync);
+        var scim = app.MapGroup("/scim/v2").RequireAuthorization(ScimAuthenticationHandler.PolicyName).AddEndpointFilter(RefusalsAsync).AddEndpointFilter(ClosingAsync);
         scim.MapGet("/ServiceProviderConfig", (IOptions<IdentityOptions> o) => ScimResults.Json(200, ScimDiscovery.ServiceProviderConfig(Base(o))));
         scim.MapGet("/ResourceTypes", (IOptions<IdentityOptions> o) =>
             ScimResults.Json(200, ScimRepresentation.List(2, 1, [ScimDiscovery.ResourceType(ScimSchemas.Users, Base(o)), ScimDiscovery.ResourceType(ScimSchemas.Groups, Base(o))])));
@@ -223,6 +223,29 @@ internal static class ScimApi
     }
 
     /// <summary>Turns a <see cref="ScimError"/> into its answer and audits it as a refusal of the token's organization.</summary>
+    /// <summary>
+    /// SPEC RET-CLOSE: while the token's organization is closing (or closed) every change is refused with 409, as the
+    /// organization API refuses it (<see cref="Closure.ClosingOrganizations"/>, audited there), in a SCIM error body
+    /// (RFC 7644 section 3.12) that also carries the problem's <c>type</c>, <c>closureId</c> and <c>graceEndsAt</c>.
+    /// Reads and searches (<c>POST …/.search</c>) go on.
+    /// </summary>
+    private static async ValueTask<object?> ClosingAsync(EndpointFilterInvocationContext context, EndpointFilterDelegate next)
+    {
+        var http = context.HttpContext;
+        if (http.Request.Path.Value?.EndsWith("/.search", StringComparison.Ordinal) == true) return await next(context);
+        var caller = Caller(http, http.RequestServices.GetRequiredService<ApiAccess>());
+        var refusal = await http.RequestServices.GetRequiredService<Closure.ClosingOrganizations>().RefusalAsync(http, caller.OrgId, caller.Actor, caller.Request);
+        if (refusal is not Microsoft.AspNetCore.Http.HttpResults.ProblemHttpResult { ProblemDetails: var problem }) return await next(context);
+        var body = new ScimError(409, null, problem.Detail ?? "The organization is closing.").ToJson();
+        body["type"] = problem.Type;
+        foreach (var (name, value) in problem.Extensions)
+        {
+            if (value is not null) body[name] = JsonValue.Create(value is DateTimeOffset time ? time.ToString("O", CultureInfo.InvariantCulture) : value.ToString());
+        }
+
+        return ScimResults.Json(409, body);
+    }
+
     private static async ValueTask<object?> RefusalsAsync(EndpointFilterInvocationContext context, EndpointFilterDelegate next)
     {
         try
