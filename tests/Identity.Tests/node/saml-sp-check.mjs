@@ -24,6 +24,14 @@ if (process.env.MODE === 'metadata') {
     acs: sp.entityMeta.getAssertionConsumerService(samlify.Constants.namespace.binding.post),
   }));
 } else if (process.env.MODE === 'respond') {
+  // The IdP keeps the service's time (the tests' service runs on a fake clock that other tests move forward): its
+  // clock is set from the AuthnRequest's IssueInstant, as two servers kept in step by NTP would be.
+  const RealDate = Date;
+  let offset = 0;
+  globalThis.Date = class extends RealDate {
+    constructor(...args) { if (args.length === 0) super(RealDate.now() + offset); else super(...args); }
+    static now() { return RealDate.now() + offset; }
+  };
   const answers = [];
   for (const { url, email, data, key } of JSON.parse(process.env.REQUESTS)) {
     const at = new URL(url);
@@ -39,6 +47,7 @@ if (process.env.MODE === 'metadata') {
     });
     try {
       const request = await idp.parseLoginRequest(sp, 'redirect', { query: Object.fromEntries(at.searchParams) });
+      offset = RealDate.parse(/IssueInstant="([^"]+)"/.exec(request.samlContent)[1]) - RealDate.now();
       const response = await idp.createLoginResponse(sp, request, 'post', { email });
       const xml = Buffer.from(response.context, 'base64').toString('utf8');
       answers.push({ samlResponse: response.context, encrypted: xml.includes('EncryptedAssertion') && !/<(\w+:)?Assertion[\s>]/.test(xml) });
