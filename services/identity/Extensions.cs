@@ -81,6 +81,7 @@ internal static class Extensions
         builder.Services.AddSingleton<Sso.SsoFederation>();
         builder.Services.AddSingleton<Sso.SsoUserinfo>();
         builder.Services.AddSingleton<Sso.Saml.SamlStore>();
+        builder.Services.AddSingleton<Sso.Saml.SamlSpKeyStore>();
         builder.Services.AddSingleton<Sso.Saml.SamlAdministration>();
         builder.Services.AddSingleton<Sso.Saml.SamlSignIn>();
         builder.Services.TryAddSingleton<Sso.IDomainTxtResolver, Sso.DnsTxtResolver>();

@@ -303,6 +303,23 @@ internal static class IdentitySchema
         );
         """;
 
+    // SAML service-provider keys (issue 18 item 2): per connection a signing and an encryption key pair, generated here
+    // (self-signed certificate; the private key sealed under the data key like connection secrets), 'current', plus
+    // 'next' during an Owner's rollover (both published in the SP metadata); and whether the IdP wants signed
+    // AuthnRequests (its metadata's WantAuthnRequestsSigned).
+    private const string SamlSpKeys = """
+        ALTER TABLE saml_connections ADD COLUMN want_authn_requests_signed boolean NOT NULL DEFAULT false;
+        CREATE TABLE saml_sp_keys (
+            connection_id text        NOT NULL REFERENCES sso_connections(id) ON DELETE CASCADE,
+            use           text        NOT NULL CHECK (use IN ('signing', 'encryption')),
+            state         text        NOT NULL CHECK (state IN ('current', 'next')),
+            certificate   bytea       NOT NULL,
+            sealed_key    bytea       NOT NULL,
+            created_at    timestamptz NOT NULL,
+            PRIMARY KEY (connection_id, use, state)
+        );
+        """;
+
     public static readonly Schema Definition = new(
         "identity",
         SchemaStep.Sql(1, "baseline", Sql),
@@ -311,7 +328,8 @@ internal static class IdentitySchema
         SchemaStep.Sql(4, "saml", Saml),
         SchemaStep.Sql(5, "scim", Scim),
         SchemaStep.Sql(6, "sso group roles", SsoGroupRoles),
-        SchemaStep.Sql(7, "closing organizations", ClosingOrganizations));
+        SchemaStep.Sql(7, "closing organizations", ClosingOrganizations),
+        SchemaStep.Sql(8, "saml sp keys", SamlSpKeys));
 
     public static Task ApplyAsync(NpgsqlDataSource dataSource, CancellationToken cancellationToken) =>
         SchemaMigrations.ApplyAsync(dataSource, Definition, EmptyServices.Instance, cancellationToken);

@@ -42,6 +42,8 @@ internal static class AuditActions
     public const string SsoUserProvisioned = "identity.sso.user_provisioned";
     public const string SsoRefused = "identity.sso.refused";
     public const string SsoBreakGlass = "identity.sso.break_glass";
+    public const string SsoSamlRolloverStarted = "identity.sso.saml_rollover_started";
+    public const string SsoSamlRolloverFinished = "identity.sso.saml_rollover_finished";
     public const string ScimTokenCreated = "identity.scim.token_created";
     public const string ScimTokenRevoked = "identity.scim.token_revoked";
     public const string ScimRoleMappingsChanged = "identity.scim.role_mappings_changed";

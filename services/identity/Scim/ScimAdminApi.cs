@@ -101,6 +101,13 @@ internal static class ScimAdminApi
         }
 
         if (ownerOnly && access.RequireStepUp(http, caller) is { } stepUp) return (null, stepUp);
+        // SPEC RET-CLOSE: read-only while the organization closes, except revoking the token, which only takes access away.
+        if (operation != "revoke-token"
+            && await http.RequestServices.GetRequiredService<Closure.ClosingOrganizations>().RefusalAsync(http, orgId, caller.UserId, access.Request(http)) is { } closing)
+        {
+            return (null, closing);
+        }
+
         return (caller, null);
     }
 

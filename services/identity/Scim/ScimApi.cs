@@ -18,7 +18,7 @@ internal static class ScimApi
 {
     public static IEndpointRouteBuilder MapScimApi(this IEndpointRouteBuilder app)
     {
-        var scim = app.MapGroup("/scim/v2").RequireAuthorization(ScimAuthenticationHandler.PolicyName).AddEndpointFilter(RefusalsAsync);
+        var scim = app.MapGroup("/scim/v2").RequireAuthorization(ScimAuthenticationHandler.PolicyName).AddEndpointFilter(RefusalsAsync).AddEndpointFilter(ClosingAsync);
         scim.MapGet("/ServiceProviderConfig", (IOptions<IdentityOptions> o) => ScimResults.Json(200, ScimDiscovery.ServiceProviderConfig(Base(o))));
         scim.MapGet("/ResourceTypes", (IOptions<IdentityOptions> o) =>
             ScimResults.Json(200, ScimRepresentation.List(2, 1, [ScimDiscovery.ResourceType(ScimSchemas.Users, Base(o)), ScimDiscovery.ResourceType(ScimSchemas.Groups, Base(o))])));
@@ -42,6 +42,7 @@ internal static class ScimApi
             ListUsers(http, access, store, options, ScimListQuery.FromQueryString(http.Request.Query, ScimSchemas.Users)));
         scim.MapPost("/Users/.search", async (HttpContext http, ApiAccess access, ScimUserStore store, IOptions<IdentityOptions> options) =>
             await ListUsers(http, access, store, options, ScimListQuery.FromSearchRequest(await BodyAsync(http), ScimSchemas.Users)));
+        scim.MapPost("/.search", RootSearch);
         // RFC 7644 section 3.11: a SCIM token stands for the organization's provisioning client, not a user; /Me has no one to be.
         string[] every = ["GET", "POST", "PUT", "PATCH", "DELETE"];
         scim.MapMethods("/Me", every, Me);
@@ -148,6 +149,77 @@ internal static class ScimApi
         return ScimResults.Json(200, ScimRepresentation.List(page.Total, page.StartIndex, resources));
     }
 
+    /// <summary>
+    /// <c>POST /.search</c> at the root (RFC 7644 section 3.4.3): the search across Users and Groups. The filter
+    /// applies to each type; a type that lacks an attribute the filter names has no match (section 3.4.2.2), and the
+    /// request is refused only when it is invalid for both. Users come first, then Groups, each in its own order, and
+    /// startIndex/count page over that sequence; totalResults is the sum.
+    /// </summary>
+    private static async Task<IResult> RootSearch(HttpContext http, ApiAccess access, ScimUserStore store, ScimGroups groups, IOptions<IdentityOptions> options)
+    {
+        var body = await BodyAsync(http);
+        var (usersQuery, usersError) = TryQuery(body, ScimSchemas.Users);
+        var (groupsQuery, groupsError) = TryQuery(body, ScimSchemas.Groups);
+        if ((usersError ?? groupsError) is { } error && (usersQuery is null && groupsQuery is null || !IsAboutAnAttribute(error))) throw error;
+        var caller = Caller(http, access);
+        var (start, count) = ((usersQuery ?? groupsQuery)!.StartIndex, (usersQuery ?? groupsQuery)!.Count);
+        var resources = new List<JsonObject>();
+        long total = 0;
+        var answered = false;
+        ScimError? refused = usersError ?? groupsError;
+        if (usersQuery is not null)
+        {
+            try
+            {
+                var page = await store.ListAsync(caller.OrgId, usersQuery.Filter, start, count, http.RequestAborted, usersQuery.Sort);
+                var memberships = await store.GroupsOfAsync(caller.OrgId, page.Items.Select(u => u.UserId).ToList(), http.RequestAborted);
+                resources.AddRange(page.Items.Select(u => Project(ScimRepresentation.User(u, memberships[u.UserId], Base(options)), usersQuery.Projection)));
+                total += page.Total;
+                answered = true;
+            }
+            catch (ScimError e) when (IsAboutAnAttribute(e))
+            {
+                refused ??= e;
+            }
+        }
+
+        if (groupsQuery is not null)
+        {
+            try
+            {
+                // Where the Users end in the sequence, the Groups begin.
+                var page = await groups.ListAsync(caller.OrgId, groupsQuery.Filter, (int)Math.Max(1, start - total), Math.Max(0, count - resources.Count), http.RequestAborted,
+                    groupsQuery.Sort);
+                var names = await groups.DisplayNamesAsync(caller.OrgId, page.Items.SelectMany(g => g.Members), http.RequestAborted);
+                if (count > resources.Count) resources.AddRange(page.Items.Select(g => Project(ScimRepresentation.Group(g, names, Base(options)), groupsQuery.Projection)));
+                total += page.Total;
+                answered = true;
+            }
+            catch (ScimError e) when (IsAboutAnAttribute(e))
+            {
+                refused ??= e;
+            }
+        }
+
+        if (!answered) throw refused!;
+        return ScimResults.Json(200, ScimRepresentation.List(total, start, resources));
+    }
+
+    /// <summary>An attribute one resource type lacks (filter, path or sort): that type has no match at the root; anything else is a bad request.</summary>
+    private static bool IsAboutAnAttribute(ScimError error) => error.ScimType is "invalidFilter" or "invalidPath" or "invalidValue";
+
+    private static (ScimListQuery? Query, ScimError? Error) TryQuery(JsonObject body, ScimResourceSchema schema)
+    {
+        try
+        {
+            return (ScimListQuery.FromSearchRequest(body, schema), null);
+        }
+        catch (ScimError error)
+        {
+            return (null, error);
+        }
+    }
+
     private static async Task<IResult> GetGroup(string id, HttpContext http, ApiAccess access, ScimGroups groups, IOptions<IdentityOptions> options)
     {
         var caller = Caller(http, access);
@@ -223,6 +295,29 @@ internal static class ScimApi
     }
 
     /// <summary>Turns a <see cref="ScimError"/> into its answer and audits it as a refusal of the token's organization.</summary>
+    /// <summary>
+    /// SPEC RET-CLOSE: while the token's organization is closing (or closed) every change is refused with 409, as the
+    /// organization API refuses it (<see cref="Closure.ClosingOrganizations"/>, audited there), in a SCIM error body
+    /// (RFC 7644 section 3.12) that also carries the problem's <c>type</c>, <c>closureId</c> and <c>graceEndsAt</c>.
+    /// Reads and searches (<c>POST …/.search</c>) go on.
+    /// </summary>
+    private static async ValueTask<object?> ClosingAsync(EndpointFilterInvocationContext context, EndpointFilterDelegate next)
+    {
+        var http = context.HttpContext;
+        if (http.Request.Path.Value?.EndsWith("/.search", StringComparison.Ordinal) == true) return await next(context);
+        var caller = Caller(http, http.RequestServices.GetRequiredService<ApiAccess>());
+        var refusal = await http.RequestServices.GetRequiredService<Closure.ClosingOrganizations>().RefusalAsync(http, caller.OrgId, caller.Actor, caller.Request);
+        if (refusal is not Microsoft.AspNetCore.Http.HttpResults.ProblemHttpResult { ProblemDetails: var problem }) return await next(context);
+        var body = new ScimError(409, null, problem.Detail ?? "The organization is closing.").ToJson();
+        body["type"] = problem.Type;
+        foreach (var (name, value) in problem.Extensions)
+        {
+            if (value is not null) body[name] = JsonValue.Create(value is DateTimeOffset time ? time.ToString("O", CultureInfo.InvariantCulture) : value.ToString());
+        }
+
+        return ScimResults.Json(409, body);
+    }
+
     private static async ValueTask<object?> RefusalsAsync(EndpointFilterInvocationContext context, EndpointFilterDelegate next)
     {
         try

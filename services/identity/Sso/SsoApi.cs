@@ -212,6 +212,12 @@ internal static class SsoApi
         }
 
         if (ownerOnly && access.RequireStepUp(http, caller) is { } stepUp) return (null, stepUp);
+        // SPEC RET-CLOSE: connections, domains, mappings and SP certificates are read-only while the organization closes.
+        if (await http.RequestServices.GetRequiredService<Closure.ClosingOrganizations>().RefusalAsync(http, orgId, caller.UserId, access.Request(http)) is { } closing)
+        {
+            return (null, closing);
+        }
+
         return (caller, null);
     }
 

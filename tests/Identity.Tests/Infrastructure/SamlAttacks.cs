@@ -72,7 +72,8 @@ public static class SamlAttacks
             var xml = idp.Response(a with { Email = victim }).OuterXml;
             return SamlTestIdp.Encode("<?xml version=\"1.0\"?><!DOCTYPE samlp:Response [<!ENTITY xxe SYSTEM \"file:///etc/passwd\">]>" + xml.Replace(victim, "&xxe;", StringComparison.Ordinal));
         }),
-        new("encrypted assertion", "saml-encrypted-assertion-not-supported", (idp, a, victim) =>
+        // Around the encryption: an EncryptedAssertion beside a signed plaintext one (which of the two is read?).
+        new("EncryptedAssertion beside a signed assertion", "saml-not-exactly-one-assertion", (idp, a, victim) =>
         {
             var document = idp.Response(a with { Email = victim });
             var response = document.DocumentElement!;

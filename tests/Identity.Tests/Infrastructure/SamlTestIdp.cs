@@ -46,6 +46,9 @@ public sealed class SamlTestIdp : IDisposable
 
     public string SsoUrl { get; }
 
+    /// <summary>What the metadata's WantAuthnRequestsSigned says.</summary>
+    public bool WantAuthnRequestsSigned { get; init; }
+
     public SamlTestIdp(string entityId = DefaultEntityId, string ssoUrl = "https://idp.example.test/sso", DateTimeOffset? notAfter = null,
         X509KeyUsageFlags? keyUsage = null, DateTimeOffset? notBefore = null)
     {
@@ -62,7 +65,7 @@ public sealed class SamlTestIdp : IDisposable
     public string Metadata(params string[] extraCertificates) => $"""
         <?xml version="1.0"?>
         <md:EntityDescriptor xmlns:md="urn:oasis:names:tc:SAML:2.0:metadata" xmlns:ds="{DSig}" entityID="{EntityId}">
-          <md:IDPSSODescriptor WantAuthnRequestsSigned="false" protocolSupportEnumeration="{Protocol}">
+          <md:IDPSSODescriptor WantAuthnRequestsSigned="{(WantAuthnRequestsSigned ? "true" : "false")}" protocolSupportEnumeration="{Protocol}">
             {string.Concat(new[] { CertificateBase64 }.Concat(extraCertificates).Select(c =>
                 $"<md:KeyDescriptor use=\"signing\"><ds:KeyInfo><ds:X509Data><ds:X509Certificate>{c}</ds:X509Certificate></ds:X509Data></ds:KeyInfo></md:KeyDescriptor>"))}
             <md:NameIDFormat>urn:oasis:names:tc:SAML:1.1:nameid-format:emailAddress</md:NameIDFormat>

@@ -63,6 +63,41 @@ public sealed class ScimSearchTests(IdentityFixture fixture)
     }
 
     [Fact]
+    public async Task Search_at_the_root_spans_users_and_groups_pages_across_them_and_sees_only_the_tokens_organization()
+    {
+        var org = await ScimOrganization.CreateAsync(fixture);
+        var tag = Guid.NewGuid().ToString("n")[..8];
+        var alice = (await org.CreateUserAsync($"alice-{tag}@example.com"))["id"]!.GetValue<string>();
+        var bob = (await org.CreateUserAsync($"bob-{tag}@example.com"))["id"]!.GetValue<string>();
+        var group = (await org.CreateGroupAsync($"Root group {tag}"))["id"]!.GetValue<string>();
+
+        var all = await ReadAsync(await org.Scim.PostAsync("/scim/v2/.search", Json(Search(sortBy: "id"))));
+        Assert.Equal(3, all["totalResults"]!.GetValue<int>());
+        Assert.Equal(new[] { alice, bob }.Order(StringComparer.Ordinal).Append(group), Ids(all));
+        Assert.Contains(all["Resources"]!.AsArray(), r => r!["schemas"]![0]!.GetValue<string>() == GroupSchema);
+
+        // A filter on an attribute only users have matches no group, and the other way round (RFC 7644 section 3.4.2.2).
+        Assert.Equal([bob], Ids(await ReadAsync(await org.Scim.PostAsync("/scim/v2/.search", Json(Search($"userName sw \"bob-{tag}\""))))));
+        Assert.Equal([group], Ids(await ReadAsync(await org.Scim.PostAsync("/scim/v2/.search", Json(Search($"displayName eq \"Root group {tag}\""))))));
+
+        // startIndex/count page over users then groups.
+        var paged = await ReadAsync(await org.Scim.PostAsync("/scim/v2/.search", Json(new JsonObject
+        {
+            ["schemas"] = new JsonArray(SearchRequest), ["sortBy"] = "id", ["startIndex"] = 2, ["count"] = 2,
+        })));
+        Assert.Equal(3, paged["totalResults"]!.GetValue<int>());
+        Assert.Equal(new[] { alice, bob }.Order(StringComparer.Ordinal).Skip(1).Append(group), Ids(paged));
+
+        // Bad input is a SCIM error; another organization's token finds nothing of this one.
+        Assert.Equal("invalidFilter", await ErrorTypeAsync(await org.Scim.PostAsync("/scim/v2/.search", Json(Search("userName eq"))), HttpStatusCode.BadRequest));
+        Assert.Equal("invalidSyntax", await ErrorTypeAsync(await org.Scim.PostAsync("/scim/v2/.search", Json(new { filter = "id pr" })), HttpStatusCode.BadRequest));
+        Assert.Equal("invalidFilter", await ErrorTypeAsync(await org.Scim.PostAsync("/scim/v2/.search", Json(Search("shoeSize eq 9"))), HttpStatusCode.BadRequest));
+        var other = await ScimOrganization.CreateAsync(fixture);
+        var foreign = await ReadAsync(await other.Scim.PostAsync("/scim/v2/.search", Json(Search($"id eq \"{alice}\" or id eq \"{group}\" or userName ew \"-{tag}@example.com\""))));
+        Assert.Equal(0, foreign["totalResults"]!.GetValue<int>());
+    }
+
+    [Fact]
     public async Task Bad_sorts_and_search_requests_are_scim_errors()
     {
         var org = await ScimOrganization.CreateAsync(fixture);

@@ -75,8 +75,9 @@ public sealed class SamlTests(IdentityFixture fixture)
         Assert.Contains("samesite=none", cookie, StringComparison.OrdinalIgnoreCase);
         Assert.Contains("secure", cookie, StringComparison.OrdinalIgnoreCase);
         var query = Microsoft.AspNetCore.WebUtilities.QueryHelpers.ParseQuery(location.Query);
-        // RelayState is opaque: the return URL never travels to the IdP.
+        // RelayState is opaque: the return URL never travels to the IdP. This IdP does not want signed requests.
         Assert.False(string.IsNullOrEmpty(query["RelayState"]));
+        Assert.False(query.ContainsKey("Signature") || query.ContainsKey("SigAlg"));
         if (returnUrl is not null) Assert.DoesNotContain(returnUrl, location.ToString(), StringComparison.Ordinal);
         using var inflate = new DeflateStream(new MemoryStream(Convert.FromBase64String(query["SAMLRequest"]!)), CompressionMode.Decompress);
         var request = new XmlDocument();

@@ -12,9 +12,13 @@ public sealed record CreateSamlConnectionRequest(string Name, string? MetadataXm
 
 public sealed record SamlCertificateResponse(string Sha256Thumbprint, string Subject, DateTimeOffset NotAfter);
 
+/// <summary>One of the service provider's certificates for a connection: signing or encryption, current or next (during a rollover), PEM.</summary>
+public sealed record SamlSpCertificateResponse(string Use, string State, string Sha256Thumbprint, DateTimeOffset NotAfter, string Pem);
+
 /// <summary>A SAML connection as shown to administrators, with what to give the IdP (entity id, ACS URL, metadata URL).</summary>
 public sealed record SamlConnectionResponse(string Id, string Name, string IdpEntityId, string SsoUrl, IReadOnlyList<SamlCertificateResponse> Certificates, bool AllowIdpInitiated,
-    string DefaultRole, string SpEntityId, string AcsUrl, string SpMetadataUrl, DateTimeOffset CreatedAt);
+    string DefaultRole, string SpEntityId, string AcsUrl, string SpMetadataUrl, DateTimeOffset CreatedAt, bool WantAuthnRequestsSigned,
+    IReadOnlyList<SamlSpCertificateResponse> SpCertificates, bool RolloverInProgress);
 
 /// <summary>
 /// <c>/v1/organizations/{org}/sso/saml/connections</c>: the same rules as the OpenID Connect connections
@@ -24,6 +28,8 @@ public sealed record SamlConnectionResponse(string Id, string Name, string IdpEn
 internal static class SamlApi
 {
     public const string MetadataUnusable = "https://platform.dev/problems/saml-metadata-unusable";
+    public const string RolloverInProgress = "https://platform.dev/problems/saml-rollover-in-progress";
+    public const string NoRollover = "https://platform.dev/problems/saml-no-rollover";
     private const int MaxMetadataDownload = SamlMetadata.MaxLength;
 
     public static IEndpointRouteBuilder MapSamlApi(this IEndpointRouteBuilder app)
@@ -32,25 +38,34 @@ internal static class SamlApi
         saml.MapGet("", List);
         saml.MapPost("", Create);
         saml.MapDelete("/{connectionId}", Delete);
+        // SP certificate rollover: start (a next signing and encryption certificate, published beside the current
+        // ones), give the IdP the new metadata, then finish (the next ones become the only ones).
+        saml.MapPost("/{connectionId}/certificates/rollover", (string orgId, string connectionId, HttpContext http, IServiceProvider services) =>
+            Rollover(orgId, connectionId, finish: false, http, services));
+        saml.MapPost("/{connectionId}/certificates/rollover/finish", (string orgId, string connectionId, HttpContext http, IServiceProvider services) =>
+            Rollover(orgId, connectionId, finish: true, http, services));
         return app;
     }
 
     private static async Task<IResult> List(string orgId, HttpContext http, OrganizationService organizations, ApiAccess access, AuditTrail audit, SsoStore connections,
-        SamlStore store, IOptions<IdentityOptions> options, TimeProvider clock)
+        SamlStore store, SamlSpKeyStore spKeys, IOptions<IdentityOptions> options, TimeProvider clock)
     {
         var (caller, refusal) = await SsoApi.AuthorizeAsync(orgId, http, organizations, access, audit, clock, ownerOnly: false, "list-saml-connections");
         if (caller is null) return refusal!;
         var items = new List<SamlConnectionResponse>();
         foreach (var connection in (await connections.ConnectionsAsync(orgId, http.RequestAborted)).Where(c => c.Protocol == SsoConnection.Saml))
         {
-            if (await store.SettingsAsync(connection.Id, http.RequestAborted) is { } settings) items.Add(Response(connection, settings, options.Value.Issuer));
+            if (await store.SettingsAsync(connection.Id, http.RequestAborted) is { } settings)
+            {
+                items.Add(Response(connection, settings, options.Value.Issuer, await spKeys.KeysAsync(connection.Id, http.RequestAborted)));
+            }
         }
 
         return Results.Ok(new { items });
     }
 
     private static async Task<IResult> Create(string orgId, CreateSamlConnectionRequest body, HttpContext http, OrganizationService organizations, ApiAccess access,
-        AuditTrail audit, SamlAdministration administration, IHttpClientFactory clients, IOptions<IdentityOptions> options, TimeProvider clock)
+        AuditTrail audit, SamlAdministration administration, SamlSpKeyStore spKeys, IHttpClientFactory clients, IOptions<IdentityOptions> options, TimeProvider clock)
     {
         var (caller, refusal) = await SsoApi.AuthorizeAsync(orgId, http, organizations, access, audit, clock, ownerOnly: true, "create-saml-connection");
         if (caller is null) return refusal!;
@@ -74,7 +89,8 @@ internal static class SamlApi
 
         var (connection, settings) = await administration.CreateAsync(orgId, caller.UserId, body.Name, metadata, body.AllowIdpInitiated, body.DefaultRole, access.Request(http),
             http.RequestAborted);
-        return Results.Created($"/v1/organizations/{orgId}/sso/saml/connections/{connection.Id}", Response(connection, settings, options.Value.Issuer));
+        return Results.Created($"/v1/organizations/{orgId}/sso/saml/connections/{connection.Id}",
+            Response(connection, settings, options.Value.Issuer, await spKeys.KeysAsync(connection.Id, http.RequestAborted)));
     }
 
     private static async Task<IResult> Delete(string orgId, string connectionId, HttpContext http, OrganizationService organizations, ApiAccess access, AuditTrail audit,
@@ -92,6 +108,37 @@ internal static class SamlApi
         }
 
         return Results.NoContent();
+    }
+
+    private static async Task<IResult> Rollover(string orgId, string connectionId, bool finish, HttpContext http, IServiceProvider services)
+    {
+        var access = services.GetRequiredService<ApiAccess>();
+        var audit = services.GetRequiredService<AuditTrail>();
+        var clock = services.GetRequiredService<TimeProvider>();
+        var operation = finish ? "finish-saml-rollover" : "start-saml-rollover";
+        var (caller, refusal) = await SsoApi.AuthorizeAsync(orgId, http, services.GetRequiredService<OrganizationService>(), access, audit, clock, ownerOnly: true, operation);
+        if (caller is null) return refusal!;
+        var connections = services.GetRequiredService<SsoStore>();
+        var connection = Ids.IsWellFormed(connectionId, "sso_") ? await connections.ConnectionAsync(orgId, connectionId, http.RequestAborted) : null;
+        var settings = connection is { Protocol: SsoConnection.Saml } ? await services.GetRequiredService<SamlStore>().SettingsAsync(connectionId, http.RequestAborted) : null;
+        if (connection is null || settings is null)
+        {
+            await SsoApi.RefuseAsync(http, access, audit, clock, caller.UserId, orgId, "unknown-connection", operation);
+            return Problems.NoSuch("SAML connection");
+        }
+
+        var keys = await services.GetRequiredService<SamlAdministration>().RolloverAsync(orgId, caller.UserId, connectionId, finish, access.Request(http), http.RequestAborted);
+        if (keys is null)
+        {
+            await SsoApi.RefuseAsync(http, access, audit, clock, caller.UserId, orgId, finish ? "saml-no-rollover" : "saml-rollover-in-progress", operation);
+            return finish
+                ? Results.Problem(statusCode: 409, type: NoRollover, title: "No certificate rollover is under way",
+                    detail: "Start a rollover first; finishing one makes its next certificates the only ones. Nothing was changed.")
+                : Results.Problem(statusCode: 409, type: RolloverInProgress, title: "A certificate rollover is already under way",
+                    detail: "Finish the rollover under way (once the IdP has the new metadata) before starting another. Nothing was changed.");
+        }
+
+        return Results.Ok(Response(connection, settings, services.GetRequiredService<IOptions<IdentityOptions>>().Value.Issuer, keys));
     }
 
     /// <summary>Reads metadata through the IdP client (public addresses only unless configured otherwise), bounded in size.</summary>
@@ -116,9 +163,17 @@ internal static class SamlApi
         }
     }
 
-    private static SamlConnectionResponse Response(SsoConnection c, SamlSettings s, string issuer) =>
+    private static SamlConnectionResponse Response(SsoConnection c, SamlSettings s, string issuer, IReadOnlyList<SamlSpKey> keys) =>
         new(c.Id, c.Name, s.IdpEntityId, s.SsoUrl, s.Certificates.Select(Certificate).ToList(), s.AllowIdpInitiated, c.DefaultRole,
-            SamlSettings.SpEntityId(issuer, c.Id), SamlSettings.AcsUrl(issuer, c.Id), SamlSettings.MetadataUrl(issuer, c.Id), c.CreatedAt);
+            SamlSettings.SpEntityId(issuer, c.Id), SamlSettings.AcsUrl(issuer, c.Id), SamlSettings.MetadataUrl(issuer, c.Id), c.CreatedAt, s.WantAuthnRequestsSigned,
+            keys.Select(SpCertificate).ToList(), keys.Any(k => k.State == SamlSpKey.Next));
+
+    private static SamlSpCertificateResponse SpCertificate(SamlSpKey key)
+    {
+        using var certificate = key.LoadCertificate();
+        return new SamlSpCertificateResponse(key.Use, key.State, SamlAdministration.Thumbprint(key.Certificate),
+            new DateTimeOffset(certificate.NotAfter.ToUniversalTime(), TimeSpan.Zero), certificate.ExportCertificatePem());
+    }
 
     private static SamlCertificateResponse Certificate(byte[] der)
     {

@@ -5,7 +5,7 @@ using System.Xml;
 namespace Platform.Identity.Sso.Saml;
 
 /// <summary>What an IdP's metadata says that the service uses: its entity id, SSO URL (HTTP-Redirect) and signing certificates.</summary>
-internal sealed record IdpMetadata(string EntityId, string SsoUrl, IReadOnlyList<byte[]> Certificates);
+internal sealed record IdpMetadata(string EntityId, string SsoUrl, IReadOnlyList<byte[]> Certificates, bool WantAuthnRequestsSigned = false);
 
 /// <summary>
 /// Reads an IdP's metadata (SAML 2.0 metadata, section 2.4.3 IDPSSODescriptor) with the same safe reader as
@@ -72,7 +72,9 @@ internal static class SamlMetadata
 
         if (certificates.Count == 0) return (null, "The metadata has no signing certificate.");
         if (certificates.Count > 5) return (null, "The metadata has more than 5 signing certificates.");
-        return (new IdpMetadata(entityId, ssoUrl!, certificates), null);
+        // Metadata section 2.4.3: the IdP asks for signed AuthnRequests; they are then signed with the connection's SP key.
+        var wantSigned = idp.GetAttribute("WantAuthnRequestsSigned") is "true" or "1";
+        return (new IdpMetadata(entityId, ssoUrl!, certificates, wantSigned), null);
     }
 
     private static (byte[]? Der, string? Error) SigningCertificate(string? base64, DateTimeOffset now)
@@ -109,18 +111,47 @@ internal static class SamlMetadata
         Uri.TryCreate(url, UriKind.Absolute, out var uri) && uri.Fragment.Length == 0 && string.IsNullOrEmpty(uri.UserInfo)
         && (uri.Scheme == Uri.UriSchemeHttps || (allowLoopbackHttp && uri.Scheme == Uri.UriSchemeHttp && uri.IsLoopback));
 
-    /// <summary>The service provider's metadata for one connection (entity id, ACS by HTTP-POST; assertions must be signed).</summary>
-    public static string Sp(string entityId, string acsUrl)
+    /// <summary>
+    /// The service provider's metadata for one connection (metadata section 2.4.4): entity id, ACS by HTTP-POST,
+    /// assertions must be signed, AuthnRequests signed when the IdP wants them, and the connection's signing and
+    /// encryption certificates (current first, then the next ones while a rollover is under way), with the encryption
+    /// methods the ACS decrypts (section 2.4.1.1).
+    /// </summary>
+    public static string Sp(string entityId, string acsUrl, IReadOnlyList<SamlSpKey> keys, bool authnRequestsSigned)
     {
         var document = new XmlDocument();
         var root = document.CreateElement("md", "EntityDescriptor", SamlXml.Metadata);
         root.SetAttribute("entityID", entityId);
         document.AppendChild(root);
         var sp = document.CreateElement("md", "SPSSODescriptor", SamlXml.Metadata);
-        sp.SetAttribute("AuthnRequestsSigned", "false");
+        sp.SetAttribute("AuthnRequestsSigned", authnRequestsSigned ? "true" : "false");
         sp.SetAttribute("WantAssertionsSigned", "true");
         sp.SetAttribute("protocolSupportEnumeration", SamlXml.Protocol);
         root.AppendChild(sp);
+        foreach (var key in keys.OrderBy(k => k.Use == SamlSpKey.Encryption).ThenBy(k => k.State == SamlSpKey.Next))
+        {
+            var descriptor = document.CreateElement("md", "KeyDescriptor", SamlXml.Metadata);
+            descriptor.SetAttribute("use", key.Use);
+            var keyInfo = document.CreateElement("ds", "KeyInfo", SamlXml.DSig);
+            var data = document.CreateElement("ds", "X509Data", SamlXml.DSig);
+            var certificate = document.CreateElement("ds", "X509Certificate", SamlXml.DSig);
+            certificate.InnerText = Convert.ToBase64String(key.Certificate);
+            data.AppendChild(certificate);
+            keyInfo.AppendChild(data);
+            descriptor.AppendChild(keyInfo);
+            if (key.Use == SamlSpKey.Encryption)
+            {
+                foreach (var method in SamlXml.AcceptedEncryptionMethods)
+                {
+                    var element = document.CreateElement("md", "EncryptionMethod", SamlXml.Metadata);
+                    element.SetAttribute("Algorithm", method);
+                    descriptor.AppendChild(element);
+                }
+            }
+
+            sp.AppendChild(descriptor);
+        }
+
         var format = document.CreateElement("md", "NameIDFormat", SamlXml.Metadata);
         format.InnerText = SamlXml.EmailFormat;
         sp.AppendChild(format);

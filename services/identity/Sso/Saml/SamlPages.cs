@@ -49,11 +49,14 @@ internal static class SamlPages
         return await SsoPages.FinishAsync(http, result, sessions, signIn);
     }
 
-    private static async Task<IResult> Metadata(string connectionId, HttpContext http, SsoStore connections, SamlStore store, IOptions<IdentityOptions> options)
+    private static async Task<IResult> Metadata(string connectionId, HttpContext http, SsoStore connections, SamlStore store, SamlSpKeyStore spKeys, IOptions<IdentityOptions> options)
     {
         var connection = Ids.IsWellFormed(connectionId, "sso_") ? await connections.ConnectionByIdAsync(connectionId, http.RequestAborted) : null;
-        if (connection is not { Protocol: SsoConnection.Saml } || await store.SettingsAsync(connection.Id, http.RequestAborted) is null) return Apis.Problems.NoSuch("SAML connection");
+        var settings = connection is { Protocol: SsoConnection.Saml } ? await store.SettingsAsync(connection.Id, http.RequestAborted) : null;
+        if (connection is null || settings is null) return Apis.Problems.NoSuch("SAML connection");
         var issuer = options.Value.Issuer;
-        return Results.Text(SamlMetadata.Sp(SamlSettings.SpEntityId(issuer, connection.Id), SamlSettings.AcsUrl(issuer, connection.Id)), "application/samlmetadata+xml");
+        var keys = await spKeys.KeysAsync(connection.Id, http.RequestAborted);
+        return Results.Text(SamlMetadata.Sp(SamlSettings.SpEntityId(issuer, connection.Id), SamlSettings.AcsUrl(issuer, connection.Id), keys, settings.WantAuthnRequestsSigned),
+            "application/samlmetadata+xml");
     }
 }

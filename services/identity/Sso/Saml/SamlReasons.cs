@@ -9,7 +9,11 @@ internal static class SamlReasons
     public const string Malformed = "saml-malformed-response";
     public const string Dtd = "saml-dtd-refused";
     public const string NotExactlyOneAssertion = "saml-not-exactly-one-assertion";
-    public const string EncryptedAssertion = "saml-encrypted-assertion-not-supported";
+    public const string DecryptionFailed = "saml-decryption-failed";
+    public const string EncryptionAlgorithm = "saml-encryption-algorithm-not-allowed";
+    public const string KeyTransport = "saml-key-transport-not-allowed";
+    public const string Rsa15Refused = "saml-key-transport-rsa1_5-refused";
+    public const string EncryptedAssertionUnsigned = "saml-encrypted-assertion-not-signed";
     public const string DuplicateId = "saml-duplicate-id";
     public const string MissingSignature = "saml-missing-signature";
     public const string SecondSignature = "saml-more-than-one-signature";

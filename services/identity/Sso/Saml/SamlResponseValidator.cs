@@ -5,7 +5,8 @@ using System.Xml;
 namespace Platform.Identity.Sso.Saml;
 
 /// <summary>What the service expects of a response at one connection's ACS.</summary>
-internal sealed record SamlExpectations(string SpEntityId, string AcsUrl, string IdpEntityId, IReadOnlyList<X509Certificate2> Certificates, DateTimeOffset Now, TimeSpan Skew);
+internal sealed record SamlExpectations(string SpEntityId, string AcsUrl, string IdpEntityId, IReadOnlyList<X509Certificate2> Certificates, DateTimeOffset Now, TimeSpan Skew,
+    IReadOnlyList<System.Security.Cryptography.RSA>? DecryptionKeys = null);
 
 /// <summary>What a verified assertion says, read only from the verified element.</summary>
 internal sealed record SamlAssertion(string Id, string? InResponseTo, string NameId, string Email, DateTimeOffset NotOnOrAfter,
@@ -67,7 +68,19 @@ internal static class SamlResponseValidator
             return (null, SamlReasons.Malformed);
         }
 
-        if (document.GetElementsByTagName("EncryptedAssertion", SamlXml.Assertion).Count > 0) return (null, SamlReasons.EncryptedAssertion);
+        // An encrypted assertion: the Response's signature (if any) is verified over the document as received, then
+        // the one EncryptedAssertion is replaced by what it decrypts to, which must carry its own signature (the SP
+        // metadata's WantAssertionsSigned: the encryption certificate is public, so anyone can encrypt to it). Every
+        // check below then runs on the decrypted document, wrapping checks included.
+        var (responseVerified, decrypted) = (false, false);
+        if (document.GetElementsByTagName("EncryptedAssertion", SamlXml.Assertion).Count > 0)
+        {
+            var (verified, reason) = DecryptInPlace(document, response, expect);
+            if (reason is not null) return (null, reason);
+            responseVerified = verified;
+            decrypted = true;
+        }
+
         var assertions = SamlXml.Children(response, SamlXml.Assertion, "Assertion").ToList();
         if (assertions.Count != 1 || document.GetElementsByTagName("Assertion", SamlXml.Assertion).Count != 1) return (null, SamlReasons.NotExactlyOneAssertion);
         var assertion = assertions[0];
@@ -78,13 +91,40 @@ internal static class SamlResponseValidator
         var assertionSignatures = SamlXml.Children(assertion, SamlXml.DSig, "Signature").ToList();
         if (responseSignatures.Count > 1 || assertionSignatures.Count > 1) return (null, SamlReasons.SecondSignature);
         if (document.GetElementsByTagName("Signature", SamlXml.DSig).Count != responseSignatures.Count + assertionSignatures.Count) return (null, SamlReasons.SignatureOutOfPlace);
+        if (decrypted && assertionSignatures.Count == 0) return (null, SamlReasons.EncryptedAssertionUnsigned);
         if (responseSignatures.Count + assertionSignatures.Count == 0) return (null, SamlReasons.MissingSignature);
-        if (responseSignatures.Count == 1 && SamlSignature.Verify(response, responseSignatures[0], expect.Certificates) is { } responseReason) return (null, responseReason);
+        if (responseSignatures.Count == 1 && !responseVerified && SamlSignature.Verify(response, responseSignatures[0], expect.Certificates) is { } responseReason) return (null, responseReason);
         if (assertionSignatures.Count == 1 && SamlSignature.Verify(assertion, assertionSignatures[0], expect.Certificates) is { } assertionReason) return (null, assertionReason);
 
         // From here on, everything of the identity is read from `assertion`: the verified element itself, or the
         // single Assertion child of the verified Response. Nothing is looked up by a query over the document.
         return ReadAssertion(response, assertion, expect);
+    }
+
+    /// <summary>
+    /// The shape an encrypted answer must have before anything is decrypted: exactly one EncryptedAssertion, a direct
+    /// child of the Response, no plaintext Assertion anywhere, at most one signature and only on the Response; then
+    /// that signature verified, and the EncryptedAssertion replaced by its plaintext. Returns whether the Response's
+    /// signature was verified.
+    /// </summary>
+    private static (bool ResponseVerified, string? Reason) DecryptInPlace(XmlDocument document, XmlElement response, SamlExpectations expect)
+    {
+        var encrypted = SamlXml.Children(response, SamlXml.Assertion, "EncryptedAssertion").ToList();
+        if (encrypted.Count != 1 || document.GetElementsByTagName("EncryptedAssertion", SamlXml.Assertion).Count != 1
+            || document.GetElementsByTagName("Assertion", SamlXml.Assertion).Count != 0)
+        {
+            return (false, SamlReasons.NotExactlyOneAssertion);
+        }
+
+        if (HasDuplicateIds(document)) return (false, SamlReasons.DuplicateId);
+        var signatures = SamlXml.Children(response, SamlXml.DSig, "Signature").ToList();
+        if (signatures.Count > 1) return (false, SamlReasons.SecondSignature);
+        if (document.GetElementsByTagName("Signature", SamlXml.DSig).Count != signatures.Count) return (false, SamlReasons.SignatureOutOfPlace);
+        if (signatures.Count == 1 && SamlSignature.Verify(response, signatures[0], expect.Certificates) is { } reason) return (false, reason);
+        var (assertion, decryptReason) = SamlDecryption.Decrypt(encrypted[0], expect.DecryptionKeys ?? []);
+        if (assertion is null) return (false, decryptReason);
+        response.ReplaceChild(assertion, encrypted[0]);
+        return (signatures.Count == 1, null);
     }
 
     private static (SamlAssertion?, string?) ReadAssertion(XmlElement response, XmlElement assertion, SamlExpectations expect)

@@ -3,7 +3,8 @@ using System.Security.Cryptography.X509Certificates;
 namespace Platform.Identity.Sso.Saml;
 
 /// <summary>The SAML side of a connection: the IdP's entity id, SSO URL and signing certificates (DER; several during a rollover).</summary>
-internal sealed record SamlSettings(string ConnectionId, string IdpEntityId, string SsoUrl, IReadOnlyList<byte[]> Certificates, bool AllowIdpInitiated)
+internal sealed record SamlSettings(string ConnectionId, string IdpEntityId, string SsoUrl, IReadOnlyList<byte[]> Certificates, bool AllowIdpInitiated,
+    bool WantAuthnRequestsSigned = false)
 {
     public IReadOnlyList<X509Certificate2> LoadCertificates() => Certificates.Select(c => X509CertificateLoader.LoadCertificate(c)).ToList();
 

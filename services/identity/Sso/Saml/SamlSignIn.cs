@@ -17,7 +17,7 @@ internal sealed record SamlStart(string RedirectUrl, string BrowserBinding);
 /// once (or, without one, IdP-initiated where the connection allows it), the assertion id accepted once, then the
 /// same domain, account and provisioning rules as OpenID Connect (<see cref="SsoFederation.AdmitAsync"/>).
 /// </summary>
-internal sealed class SamlSignIn(SsoStore connections, SamlStore store, SsoFederation federation, TimeProvider clock, IOptions<IdentityOptions> options)
+internal sealed class SamlSignIn(SsoStore connections, SamlStore store, SamlSpKeyStore spKeys, SsoFederation federation, TimeProvider clock, IOptions<IdentityOptions> options)
 {
     public const string BrowserCookie = "__Host-platform-saml";
 
@@ -33,12 +33,11 @@ internal sealed class SamlSignIn(SsoStore connections, SamlStore store, SsoFeder
         var request = AuthnRequest(id, now, settings.SsoUrl, SamlSettings.AcsUrl(issuer, connection.Id), SamlSettings.SpEntityId(issuer, connection.Id));
         // Bindings section 3.4.4.1: DEFLATE (RFC 1951, no zlib header), then base64, then URL-encoded. RelayState is
         // opaque: the return URL stays here, keyed by the request's ID.
-        var query = new Dictionary<string, string?>
-        {
-            ["SAMLRequest"] = Convert.ToBase64String(Deflate(request)),
-            ["RelayState"] = SsoAdministration.Base64Url(RandomNumberGenerator.GetBytes(16)),
-        };
-        return new SamlStart(Microsoft.AspNetCore.WebUtilities.QueryHelpers.AddQueryString(settings.SsoUrl, query), binding);
+        var relayState = SsoAdministration.Base64Url(RandomNumberGenerator.GetBytes(16));
+        var signingKey = settings.WantAuthnRequestsSigned
+            ? (await spKeys.KeysAsync(connection.Id, cancellationToken)).First(k => k is { Use: SamlSpKey.Signing, State: SamlSpKey.Current })
+            : null;
+        return new SamlStart(RedirectQuery.Build(settings.SsoUrl, "SAMLRequest", Deflate(request), relayState, signingKey is null ? null : spKeys.PrivateKey(signingKey)), binding);
     }
 
     /// <summary>The ACS: nothing is created unless every check passes; each refusal is audited with its reason.</summary>
@@ -52,15 +51,20 @@ internal sealed class SamlSignIn(SsoStore connections, SamlStore store, SsoFeder
         var now = clock.GetUtcNow();
         var skew = options.Value.Sso.ClockSkew;
         var certificates = settings.LoadCertificates();
+        // This connection's encryption keys only (current, and next during a rollover): an assertion encrypted to
+        // another connection's certificate does not decrypt here.
+        var decryptionKeys = (await spKeys.KeysAsync(connection.Id, cancellationToken)).Where(k => k.Use == SamlSpKey.Encryption).Select(spKeys.PrivateKey).ToList();
         (SamlAssertion? Assertion, string? Reason) validated;
         try
         {
             validated = SamlResponseValidator.Validate(samlResponse,
-                new SamlExpectations(SamlSettings.SpEntityId(issuer, connection.Id), SamlSettings.AcsUrl(issuer, connection.Id), settings.IdpEntityId, certificates, now, skew));
+                new SamlExpectations(SamlSettings.SpEntityId(issuer, connection.Id), SamlSettings.AcsUrl(issuer, connection.Id), settings.IdpEntityId, certificates, now, skew,
+                    decryptionKeys));
         }
         finally
         {
             foreach (var certificate in certificates) certificate.Dispose();
+            foreach (var key in decryptionKeys) key.Dispose();
         }
 
         if (validated.Assertion is not { } assertion) return await federation.RefuseAsync(request, SsoResult.Refused(validated.Reason!, org), cancellationToken, connection.Id);

@@ -14,6 +14,15 @@ internal static class SamlXml
     public const string RedirectBinding = "urn:oasis:names:tc:SAML:2.0:bindings:HTTP-Redirect";
     public const string PostBinding = "urn:oasis:names:tc:SAML:2.0:bindings:HTTP-POST";
     public const string EmailFormat = "urn:oasis:names:tc:SAML:1.1:nameid-format:emailAddress";
+    public const string Aes128Gcm = "http://www.w3.org/2009/xmlenc11#aes128-gcm";
+    public const string Aes256Gcm = "http://www.w3.org/2009/xmlenc11#aes256-gcm";
+    public const string Aes128Cbc = "http://www.w3.org/2001/04/xmlenc#aes128-cbc";
+    public const string Aes256Cbc = "http://www.w3.org/2001/04/xmlenc#aes256-cbc";
+    public const string RsaOaep = "http://www.w3.org/2001/04/xmlenc#rsa-oaep-mgf1p";
+    public const string RsaOaep11 = "http://www.w3.org/2009/xmlenc11#rsa-oaep";
+
+    /// <summary>What the SP metadata offers for encrypted assertions: AES-GCM first, AES-CBC, and RSA-OAEP key transport (never RSA1_5).</summary>
+    public static readonly string[] AcceptedEncryptionMethods = [Aes256Gcm, Aes128Gcm, Aes256Cbc, Aes128Cbc, RsaOaep, RsaOaep11];
 
     /// <summary>
     /// Loads a document with DTDs prohibited (an XmlException, not a parsed entity: billion laughs and XXE never start)
