@@ -23,6 +23,11 @@ internal sealed class KeySecretsOptionsValidator(IConfiguration configuration, I
             errors.Add($"{KeySecretsOptions.Section}:StorageToken must have at least {KeysOptionsValidator.MinTokenLength} characters (one of storage's Storage:ServiceTokens).");
         }
 
+        if (options.RewrapInterval < TimeSpan.FromSeconds(1))
+        {
+            errors.Add($"{KeySecretsOptions.Section}:RewrapInterval must be at least 1 second.");
+        }
+
         for (var index = 0; index < options.Consumers.Count; index++)
         {
             ValidateConsumer(options.Consumers[index], $"{KeySecretsOptions.Section}:Consumers:{index}", errors);
