@@ -175,8 +175,8 @@ public sealed class BackupFixture : IAsyncLifetime
                 ["Keys:ServiceTokens:0"] = "backup-keys-gateway-token-0123456789-0123456789",
                 ["services:storage:http:0"] = "http://storage.test",
                 ["Keys:Secrets:StorageToken"] = KeysStorageToken,
-                // The test runs the rewrap pass itself, where the platform runs it every hour.
-                ["Keys:Secrets:RewrapInterval"] = "1000.00:00:00",
+                // The test runs the rewrap pass itself, where the platform runs it every hour (the timer's longest: it never fires here).
+                ["Keys:Secrets:RewrapInterval"] = "45.00:00:00",
                 ["Logging:LogLevel:Default"] = "Information",
             }));
             web.ConfigureLogging(logging =>
