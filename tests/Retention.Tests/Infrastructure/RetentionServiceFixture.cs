@@ -71,11 +71,11 @@ public sealed class RetentionServiceFixture : IAsyncLifetime
                 // The tests run purge passes themselves, at chosen times of the fake clock; the scheduler (which would
                 // also run one whenever the clock jumps) is exercised end to end in Platform.IntegrationTests.
                 services.Remove(services.Single(d => d.ServiceType == typeof(Microsoft.Extensions.Hosting.IHostedService)
-                    && d.ImplementationType == typeof(Platform.Retention.Purge.PurgeScheduler)));
+                    && d.ImplementationType == typeof(Platform.Retention.PassScheduler<Platform.Retention.Purge.PurgePass>)));
                 services.Remove(services.Single(d => d.ServiceType == typeof(Microsoft.Extensions.Hosting.IHostedService)
-                    && d.ImplementationType == typeof(Platform.Retention.Closure.ClosureScheduler)));
+                    && d.ImplementationType == typeof(Platform.Retention.PassScheduler<Platform.Retention.Closure.ClosurePass>)));
                 services.Remove(services.Single(d => d.ServiceType == typeof(Microsoft.Extensions.Hosting.IHostedService)
-                    && d.ImplementationType == typeof(Platform.Retention.Dsar.SubjectRequestScheduler)));
+                    && d.ImplementationType == typeof(Platform.Retention.PassScheduler<Platform.Retention.Dsar.SubjectRequestPass>)));
                 services.AddHttpClient(nameof(Platform.Security.Tokens.SigningKeySet)).ConfigurePrimaryHttpMessageHandler(() => new IdentityTokens.JwksHandler());
                 services.AddHttpClient("storage").ConfigurePrimaryHttpMessageHandler(Neighbours.Storage);
                 services.AddHttpClient("identity").ConfigurePrimaryHttpMessageHandler(Neighbours.Identity);
