@@ -14,7 +14,8 @@ internal static class BackupExtensions
     /// </summary>
     public static IResourceBuilder<ProjectResource> WithLocalBackups(this IResourceBuilder<ProjectResource> retention,
         IEnumerable<IResourceBuilder<IResourceWithConnectionString>> databases,
-        IEnumerable<(IResourceBuilder<ProjectResource> Storage, IResourceBuilder<IResourceWithConnectionString> Database)> blobRoots)
+        IEnumerable<(IResourceBuilder<ProjectResource> Storage, IResourceBuilder<IResourceWithConnectionString> Database)> blobRoots,
+        (IResourceBuilder<IResourceWithConnectionString> Database, IResourceBuilder<IResourceWithConnectionString> TransitKeys)? transitSealed = null)
     {
         var builder = retention.ApplicationBuilder;
         if (!builder.ExecutionContext.IsRunMode || ServerModes.Resolve(builder) != ServerMode.Processes) return retention;
@@ -37,6 +38,12 @@ internal static class BackupExtensions
             retention
                 .WithEnvironment($"Retention__Backups__Databases__{index}__Name", database.Resource.Name)
                 .WithEnvironment($"Retention__Backups__Databases__{index}__ConnectionString", database);
+            // Keys' secrets are sealed by the default region's transit keys: a restore drops those whose version is destroyed.
+            if (transitSealed is { } sealedBy && sealedBy.Database.Resource == database.Resource)
+            {
+                retention.WithEnvironment($"Retention__Backups__Databases__{index}__TransitKeys", sealedBy.TransitKeys.Resource.Name);
+            }
+
             index++;
         }
 

@@ -159,7 +159,8 @@ for (var index = 0; index < closureParticipants.Count; index++) retention.WithEn
 // Backups of every database and blob root (SPEC RET-PURGE: deletion reaches them), locally into the state folder.
 retention.WithLocalBackups(
     [identityDb, keysDb, .. storageDbs.Values, retentionDb, auditDb, residencyDb],
-    regions.Select(r => (storages[r.Id], storageDbs[r.Id])));
+    regions.Select(r => (storages[r.Id], storageDbs[r.Id])),
+    transitSealed: (keysDb, storageDbs[StorageRegions.Default]));
 
 // Residency (SPEC RES-REGION, RES-PIN): the registry of regions and organizations' residency. It asks every region's
 // storage, as storage's "residency" caller, what an organization holds there; the gateway reads residency with its token.

@@ -110,9 +110,10 @@ internal static class Extensions
             .AddSubscription<ClosureAnswered, ClosureAnsweredHandler>()
             .AddSubscription<SubjectExportAnswered, Dsar.SubjectExportAnsweredHandler>()
             .AddSubscription<SubjectErasureAnswered, Dsar.SubjectErasureAnsweredHandler>();
-        builder.Services.AddHostedService<PurgeScheduler>();
-        builder.Services.AddHostedService<ClosureScheduler>();
-        builder.Services.AddHostedService<Dsar.SubjectRequestScheduler>();
+        // One scheduler shape for the three passes: every Interval of the injected clock, a failure logged and retried.
+        builder.Services.AddHostedService<PassScheduler<PurgePass>>();
+        builder.Services.AddHostedService<PassScheduler<ClosurePass>>();
+        builder.Services.AddHostedService<PassScheduler<Dsar.SubjectRequestPass>>();
         return builder;
     }
 }

@@ -54,6 +54,7 @@ internal static class Extensions
         builder.Services.AddSingleton<DataKeyRewrapper>();
         builder.Services.AddSingleton<RetiredKeyVersions>();
         builder.Services.AddSingleton<TransitCipher>();
+        builder.Services.AddSingleton<TransitSeals>();
         builder.Services.AddSingleton<ObjectCatalog>();
         builder.Services.AddSingleton<Residency.RegionGuard>();
         builder.Services.AddSingleton<ObjectUploads>();

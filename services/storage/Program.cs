@@ -19,6 +19,7 @@ app.UseAuthorization();
 app.UseClosingOrganizationGuard();
 app.MapDatasetsApi();
 app.MapTransitApi();
+app.MapTransitSealsApi();
 app.MapKeyManagementApi();
 app.MapInternalDatasetsApi();
 app.MapHeldDatasetsApi();

@@ -116,4 +116,13 @@ public sealed class BackupReachOptions
     public TimeSpan EpochRotation { get; set; } = TimeSpan.FromDays(7);
 
     public TimeSpan BackupRetention { get; set; } = TimeSpan.FromDays(21);
+
+    /// <summary>
+    /// The longest between two reports of a transit caller (keys' <c>Keys:Secrets:RewrapInterval</c>): a transit version
+    /// falls unused only once its callers have rewrapped their live ciphertexts and said so (<c>PUT /internal/v1/transit-seals</c>).
+    /// </summary>
+    public TimeSpan TransitReportInterval { get; set; } = TimeSpan.FromHours(1);
+
+    /// <summary>A seal this recent is not released by a report that leaves it out: its ciphertext may still be on its way into the caller's database.</summary>
+    public TimeSpan TransitGrace { get; set; } = TimeSpan.FromMinutes(5);
 }

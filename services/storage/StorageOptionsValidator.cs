@@ -45,9 +45,11 @@ internal sealed class StorageOptionsValidator(IHostEnvironment environment) : IV
         var reach = options.BackupReach;
         if (reach.EpochRotation < TimeSpan.FromMinutes(1)) errors.Add("Storage:BackupReach:EpochRotation must be at least 1 minute.");
         if (reach.BackupRetention < TimeSpan.FromMinutes(1)) errors.Add("Storage:BackupReach:BackupRetention must be at least 1 minute.");
-        if (reach.EpochRotation + reach.BackupRetention + options.MaintenanceInterval > reach.Bound)
+        if (reach.TransitReportInterval < TimeSpan.FromSeconds(1)) errors.Add("Storage:BackupReach:TransitReportInterval must be at least 1 second.");
+        if (reach.TransitGrace < TimeSpan.Zero) errors.Add("Storage:BackupReach:TransitGrace must not be negative.");
+        if (reach.EpochRotation + reach.TransitReportInterval + reach.TransitGrace + reach.BackupRetention + options.MaintenanceInterval > reach.Bound)
         {
-            errors.Add($"Storage:BackupReach: EpochRotation ({reach.EpochRotation}) + BackupRetention ({reach.BackupRetention}) + Storage:MaintenanceInterval ({options.MaintenanceInterval}) must not exceed Bound ({reach.Bound}): deletion must reach every backup within the bound.");
+            errors.Add($"Storage:BackupReach: EpochRotation ({reach.EpochRotation}) + TransitReportInterval ({reach.TransitReportInterval}) + TransitGrace ({reach.TransitGrace}) + BackupRetention ({reach.BackupRetention}) + Storage:MaintenanceInterval ({options.MaintenanceInterval}) must not exceed Bound ({reach.Bound}): deletion must reach every backup within the bound.");
         }
 
         ValidateRootKey(options.RootKey, errors);

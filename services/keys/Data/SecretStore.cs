@@ -74,6 +74,52 @@ internal sealed class SecretStore(NpgsqlDataSource dataSource)
         return await reader.ReadAsync(cancellationToken) ? Read(reader) : null;
     }
 
+    /// <summary>The transit key version of a ciphertext (<c>pvt:v&lt;version&gt;:…</c>), in SQL.</summary>
+    private const string SealedVersion = "substring(ciphertext from '^pvt:v([0-9]+):')::integer";
+
+    /// <summary>Per organization, every transit key version a live secret's ciphertext is under (issue 16, the transit key lineage).</summary>
+    public async Task<Dictionary<string, int[]>> SealedVersionsAsync(CancellationToken cancellationToken)
+    {
+        await using var command = dataSource.CreateCommand(
+            $"SELECT organization_id, array_agg(DISTINCT {SealedVersion}) FROM organization_secrets WHERE {SealedVersion} IS NOT NULL GROUP BY organization_id");
+        await using var reader = await command.ExecuteReaderAsync(cancellationToken);
+        var versions = new Dictionary<string, int[]>(StringComparer.Ordinal);
+        while (await reader.ReadAsync(cancellationToken)) versions[reader.GetString(0)] = reader.GetFieldValue<int[]>(1);
+        return versions;
+    }
+
+    /// <summary>Up to <paramref name="limit"/> secrets sealed under a version below their organization's current one.</summary>
+    public async Task<List<(string Organization, string Name, string Ciphertext)>> StaleAsync(
+        IReadOnlyDictionary<string, int> current, string? after, int limit, CancellationToken cancellationToken)
+    {
+        await using var command = dataSource.CreateCommand($"""
+            SELECT s.organization_id, s.name, s.ciphertext FROM organization_secrets s
+            JOIN unnest($1::text[], $2::integer[]) AS c(organization_id, version) ON c.organization_id = s.organization_id
+            WHERE {SealedVersion} < c.version AND ($3::text IS NULL OR s.organization_id || '/' || s.name > $3)
+            ORDER BY s.organization_id || '/' || s.name LIMIT $4
+            """);
+        command.Parameters.Add(new NpgsqlParameter { Value = current.Keys.ToArray(), NpgsqlDbType = NpgsqlDbType.Array | NpgsqlDbType.Text });
+        command.Parameters.Add(new NpgsqlParameter { Value = current.Values.ToArray(), NpgsqlDbType = NpgsqlDbType.Array | NpgsqlDbType.Integer });
+        command.Parameters.Add(Text(after));
+        command.Parameters.Add(new NpgsqlParameter { Value = limit, NpgsqlDbType = NpgsqlDbType.Integer });
+        await using var reader = await command.ExecuteReaderAsync(cancellationToken);
+        var stale = new List<(string, string, string)>();
+        while (await reader.ReadAsync(cancellationToken)) stale.Add((reader.GetString(0), reader.GetString(1), reader.GetString(2)));
+        return stale;
+    }
+
+    /// <summary>Replaces a secret's ciphertext by its rewrapped form, only if nobody replaced or deleted it meanwhile.</summary>
+    public async Task<bool> ReplaceCiphertextAsync(string organizationId, string name, string expected, string rewrapped, CancellationToken cancellationToken)
+    {
+        await using var command = dataSource.CreateCommand(
+            "UPDATE organization_secrets SET ciphertext = $4 WHERE organization_id = $1 AND name = $2 AND ciphertext = $3");
+        command.Parameters.Add(Text(organizationId));
+        command.Parameters.Add(Text(name));
+        command.Parameters.Add(Text(expected));
+        command.Parameters.Add(Text(rewrapped));
+        return await command.ExecuteNonQueryAsync(cancellationToken) == 1;
+    }
+
     private static Secret Read(NpgsqlDataReader reader) => new(
         OrganizationId: reader.GetString(0),
         Name: reader.GetString(1),

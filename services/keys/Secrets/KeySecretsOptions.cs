@@ -19,6 +19,13 @@ public sealed class KeySecretsOptions
     /// Separate from <c>Keys:ServiceTokens</c> so that the gateway, which verifies API keys, cannot read secrets.
     /// </summary>
     public List<SecretConsumer> Consumers { get; set; } = [];
+
+    /// <summary>
+    /// How often live secrets are rewrapped onto their organization's current key version and the versions still in use
+    /// reported to storage (issue 16: deleted secrets unreadable from every backup within the bound). At most storage's
+    /// <c>Storage:BackupReach:TransitReportInterval</c>.
+    /// </summary>
+    public TimeSpan RewrapInterval { get; set; } = TimeSpan.FromHours(1);
 }
 
 public sealed class SecretConsumer

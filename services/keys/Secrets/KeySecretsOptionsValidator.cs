@@ -23,6 +23,12 @@ internal sealed class KeySecretsOptionsValidator(IConfiguration configuration, I
             errors.Add($"{KeySecretsOptions.Section}:StorageToken must have at least {KeysOptionsValidator.MinTokenLength} characters (one of storage's Storage:ServiceTokens).");
         }
 
+        // PeriodicTimer takes at most 2^32 - 2 ms (49.7 days); storage's bound wants far less (an hour by default).
+        if (options.RewrapInterval < TimeSpan.FromSeconds(1) || options.RewrapInterval > TimeSpan.FromDays(45))
+        {
+            errors.Add($"{KeySecretsOptions.Section}:RewrapInterval must be between 1 second and 45 days (at most storage's Storage:BackupReach:TransitReportInterval).");
+        }
+
         for (var index = 0; index < options.Consumers.Count; index++)
         {
             ValidateConsumer(options.Consumers[index], $"{KeySecretsOptions.Section}:Consumers:{index}", errors);

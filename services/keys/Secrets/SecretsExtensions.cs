@@ -28,6 +28,8 @@ internal static class SecretsExtensions
 
         builder.Services.AddSingleton<SecretStore>();
         builder.Services.AddSingleton<SecretManager>();
+        builder.Services.AddSingleton<SecretRewrapper>();
+        builder.Services.AddHostedService(services => services.GetRequiredService<SecretRewrapper>());
         return builder;
     }
 }

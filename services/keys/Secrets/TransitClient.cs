@@ -43,6 +43,25 @@ internal sealed partial class TransitClient(IHttpClientFactory clients, IOptions
             ?? throw new TransitUnavailableException("Storage's decrypt answer had no plaintext."));
     }
 
+    /// <summary>The secret's ciphertext sealed again under the organization's current key version (storage's rewrap: the value stays inside storage).</summary>
+    public async Task<string> RewrapAsync(string organizationId, string name, string ciphertext, CancellationToken cancellationToken)
+    {
+        var body = new { ciphertext, context = Context(organizationId, name) };
+        using var answer = await SendAsync($"/internal/v1/transit/{Uri.EscapeDataString(organizationId)}/rewrap", HttpMethod.Post, organizationId, "rewrap", body, cancellationToken);
+        return answer.RootElement.GetProperty("ciphertext").GetString()
+            ?? throw new TransitUnavailableException("Storage's rewrap answer had no ciphertext.");
+    }
+
+    /// <summary>
+    /// Tells storage every key version this service's live ciphertexts are under, per organization (complete: a version
+    /// left out may be destroyed once every backup has expired); the answer is each reported organization's current version.
+    /// </summary>
+    public async Task<IReadOnlyDictionary<string, int>> ReportSealsAsync(IReadOnlyDictionary<string, int[]> versions, CancellationToken cancellationToken)
+    {
+        using var answer = await SendAsync("/internal/v1/transit-seals", HttpMethod.Put, "*", "report", new { organizations = versions }, cancellationToken);
+        return answer.RootElement.GetProperty("current").EnumerateObject().ToDictionary(p => p.Name, p => p.Value.GetInt32(), StringComparer.Ordinal);
+    }
+
     internal static Dictionary<string, string> Context(string organizationId, string name) => new()
     {
         ["organization"] = organizationId,
@@ -50,9 +69,12 @@ internal sealed partial class TransitClient(IHttpClientFactory clients, IOptions
         ["purpose"] = Purpose,
     };
 
-    private async Task<JsonDocument> SendAsync(string organizationId, string operation, object body, CancellationToken cancellationToken)
+    private Task<JsonDocument> SendAsync(string organizationId, string operation, object body, CancellationToken cancellationToken) =>
+        SendAsync($"/internal/v1/transit/{Uri.EscapeDataString(organizationId)}/{operation}", HttpMethod.Post, organizationId, operation, body, cancellationToken);
+
+    private async Task<JsonDocument> SendAsync(string path, HttpMethod method, string organizationId, string operation, object body, CancellationToken cancellationToken)
     {
-        using var request = new HttpRequestMessage(HttpMethod.Post, $"/internal/v1/transit/{Uri.EscapeDataString(organizationId)}/{operation}")
+        using var request = new HttpRequestMessage(method, path)
         {
             Content = JsonContent.Create(body),
         };

@@ -52,6 +52,13 @@ public sealed class BackupDatabase
     public string Name { get; set; } = "";
 
     public string ConnectionString { get; set; } = "";
+
+    /// <summary>
+    /// For a database holding transit ciphertexts (keys' <c>organization_secrets</c>): the configured storage database
+    /// whose key versions sealed them (storage's transit instance, e.g. <c>storage-us</c>). A restore applies live
+    /// secrets' current ciphertexts from the live database and drops the rows whose version that storage destroyed.
+    /// </summary>
+    public string? TransitKeys { get; set; }
 }
 
 public sealed class BackupBlobRoot

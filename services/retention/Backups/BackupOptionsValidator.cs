@@ -41,6 +41,8 @@ internal sealed partial class BackupOptionsValidator : IValidateOptions<BackupOp
             if (!ValidName().IsMatch(database.Name)) errors.Add($"{S}:Databases:{index}:Name must be 1 to 40 lower-case letters, digits or '-'.");
             else if (!names.Add(database.Name)) errors.Add($"{S}:Databases:{index}:Name '{database.Name}' is used twice.");
             if (!ConnectionStrings.IsPostgres(database.ConnectionString)) errors.Add($"{S}:Databases:{index}:ConnectionString must be a PostgreSQL connection string with Host and Database.");
+            if (database.TransitKeys is { } transit && (transit == database.Name || !options.Databases.Any(d => d.Name == transit)))
+                errors.Add($"{S}:Databases:{index}:TransitKeys must name another of {S}:Databases (the storage whose transit keys sealed its ciphertexts).");
         }
 
         for (var index = 0; index < options.BlobRoots.Count; index++)

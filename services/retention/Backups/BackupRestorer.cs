@@ -28,7 +28,8 @@ internal sealed class RestoreRefusedException(string slug, string message) : Exc
 /// and version from there (live objects were rewrapped onto live versions since); every other object keeps the backup's
 /// wrapped data key, which unwraps only while its version lives. An object whose version was destroyed — deleted more
 /// than the deletion bound ago — cannot be decrypted by anyone, so the restore drops its row (name, size, type) and its
-/// blob and lists it. The outboxes' unsent events are marked sent: a restored instance must not replay old events.
+/// blob and lists it. Transit ciphertexts (keys' secrets) are reconciled the same way (<see cref="TransitSecrets"/>). The
+/// outboxes' unsent events are marked sent: a restored instance must not replay old events.
 /// </summary>
 internal sealed partial class BackupRestorer(IOptions<BackupOptions> options, BackupCatalog catalog, BackupKeys keys, ILogger<BackupRestorer> logger)
 {
@@ -50,8 +51,16 @@ internal sealed partial class BackupRestorer(IOptions<BackupOptions> options, Ba
                     await using var file = File.OpenRead(Path.Combine(folder, database.File.Name));
                     await keys.Cipher.DecryptAsync(file, input, id, database.File.Name, cancellationToken);
                 });
-            var live = options.Value.Databases.FirstOrDefault(d => d.Name == database.Name)?.ConnectionString;
+            var configured = options.Value.Databases.FirstOrDefault(d => d.Name == database.Name);
+            var live = configured?.ConnectionString;
             var (moved, lost) = await ReconcileKeysAsync(database.Name, target, live, cancellationToken);
+            if (configured?.TransitKeys is { } transit && options.Value.Databases.FirstOrDefault(d => d.Name == transit) is { } transitKeys)
+            {
+                var (secretsMoved, secretsLost) = await TransitSecrets.ReconcileAsync(database.Name, target, live!, transitKeys.ConnectionString, cancellationToken);
+                moved += secretsMoved;
+                lost.AddRange(secretsLost);
+            }
+
             rewrapped += moved;
             unrecoverable.AddRange(lost);
         }

@@ -17,7 +17,14 @@ namespace Platform.Retention.Closure;
 /// answered after <see cref="ClosureOptions.RetryDelay"/> is asked again (never forgotten: an error log each time).
 /// </summary>
 internal sealed partial class ClosurePass(NpgsqlDataSource dataSource, HoldStore holds, IOutbox outbox, IOptions<ClosureOptions> options, TimeProvider time, ILogger<ClosurePass> logger)
+    : IScheduledPass
 {
+    public string Name => "closure";
+
+    public TimeSpan Interval => options.Value.Interval;
+
+    public Task RunScheduledAsync(CancellationToken cancellationToken) => RunAsync(cancellationToken);
+
     public const string Actor = "retention:closure";
     public const string DeletingAction = "organization.closure.deleting";
 

@@ -12,7 +12,14 @@ namespace Platform.Retention.Dsar;
 /// </summary>
 internal sealed partial class SubjectRequestPass(
     NpgsqlDataSource dataSource, IOutbox outbox, IOptions<SubjectRequestOptions> options, IOptions<ClosureOptions> closure, TimeProvider time, ILogger<SubjectRequestPass> logger)
+    : IScheduledPass
 {
+    public string Name => "data-subject request";
+
+    public TimeSpan Interval => options.Value.Interval;
+
+    public Task RunScheduledAsync(CancellationToken cancellationToken) => RunAsync(cancellationToken);
+
     /// <summary>How many requests were asked again.</summary>
     public async Task<int> RunAsync(CancellationToken cancellationToken)
     {
@@ -63,27 +70,4 @@ internal sealed partial class SubjectRequestPass(
 
     [LoggerMessage(EventId = 1675, Level = LogLevel.Error, Message = "Data-subject request {RequestId} of {OrganizationId}: asked again (attempt {Attempt}); not answered yet by {Missing}")]
     private static partial void LogAskedAgain(ILogger logger, string requestId, string organizationId, int attempt, string missing);
-}
-
-/// <summary>Runs a <see cref="SubjectRequestPass"/> every <see cref="SubjectRequestOptions.Interval"/> of the injected clock; a failed pass is logged and the next tick tries again.</summary>
-internal sealed partial class SubjectRequestScheduler(SubjectRequestPass pass, IOptions<SubjectRequestOptions> options, TimeProvider time, ILogger<SubjectRequestScheduler> logger) : BackgroundService
-{
-    protected override async Task ExecuteAsync(CancellationToken stoppingToken)
-    {
-        using var timer = new PeriodicTimer(options.Value.Interval, time);
-        while (await timer.WaitForNextTickAsync(stoppingToken))
-        {
-            try
-            {
-                await pass.RunAsync(stoppingToken);
-            }
-            catch (Exception exception) when (!stoppingToken.IsCancellationRequested)
-            {
-                LogFailed(logger, exception.GetType().Name, exception);
-            }
-        }
-    }
-
-    [LoggerMessage(EventId = 1676, Level = LogLevel.Error, Message = "A data-subject request pass failed ({Reason}); the next one tries again")]
-    private static partial void LogFailed(ILogger logger, string reason, Exception exception);
 }

@@ -20,7 +20,14 @@ namespace Platform.Retention.Purge;
 /// </summary>
 internal sealed partial class PurgePass(
     NpgsqlDataSource dataSource, PolicyManager policies, HoldStore holds, IOutbox outbox, IOptions<PurgeOptions> options, TimeProvider time, ILogger<PurgePass> logger)
+    : IScheduledPass
 {
+    public string Name => "purge";
+
+    public TimeSpan Interval => options.Value.Interval;
+
+    public Task RunScheduledAsync(CancellationToken cancellationToken) => RunAsync(cancellationToken);
+
     public const string Actor = "retention:purge";
     public const string OverdueAction = "retention.purge.overdue";
 

@@ -1,5 +1,6 @@
 using System.Security.Cryptography;
 using Microsoft.AspNetCore.Http.HttpResults;
+using Platform.Security.Authentication;
 using Platform.Storage.Keys;
 using Platform.Storage.Model;
 
@@ -38,7 +39,7 @@ public static class TransitApi
 
         try
         {
-            var ciphertext = await transit.EncryptAsync(organizationId, plaintext.AsMemory(0, length), Context(request.Context), cancellationToken);
+            var ciphertext = await transit.EncryptAsync(organizationId, plaintext.AsMemory(0, length), Context(request.Context), Caller(http), cancellationToken);
             return TypedResults.Ok(new EncryptResponse(ciphertext, TransitCipher.VersionOf(ciphertext)));
         }
         catch (KeyUnavailableException exception)
@@ -81,7 +82,7 @@ public static class TransitApi
         if (EncryptionContext.Problem(request!.Context) is { } contextProblem) return Problems.Invalid(contextProblem);
         try
         {
-            var (plaintext, ciphertext) = await transit.GenerateDataKeyAsync(organizationId, Context(request.Context), cancellationToken);
+            var (plaintext, ciphertext) = await transit.GenerateDataKeyAsync(organizationId, Context(request.Context), Caller(http), cancellationToken);
             http.Response.Headers.CacheControl = "no-store";
             var response = new GenerateDataKeyResponse(Convert.ToBase64String(plaintext), ciphertext, TransitCipher.VersionOf(ciphertext));
             CryptographicOperations.ZeroMemory(plaintext);
@@ -101,7 +102,7 @@ public static class TransitApi
         if (EncryptionContext.Problem(request!.Context) is { } contextProblem) return Problems.Invalid(contextProblem);
         try
         {
-            var ciphertext = await transit.RewrapAsync(organizationId, request.Ciphertext, Context(request.Context), cancellationToken);
+            var ciphertext = await transit.RewrapAsync(organizationId, request.Ciphertext, Context(request.Context), Caller(http), cancellationToken);
             return TypedResults.Ok(new EncryptResponse(ciphertext, TransitCipher.VersionOf(ciphertext)));
         }
         catch (TransitCiphertextException)
@@ -127,6 +128,9 @@ public static class TransitApi
     /// <summary>The caller was authorized by <see cref="Security.StoragePolicies.Service"/> (credential, organization) before this runs.</summary>
     internal static ProblemHttpResult? Authorize(HttpContext http, string organizationId) =>
         OrganizationIds.IsWellFormed(organizationId) ? null : Problems.Missing("organization");
+
+    /// <summary>The calling service's actor (<c>operator:keys</c>): whose seals a transit encryption records.</summary>
+    internal static string Caller(HttpContext http) => http.User.Actor() ?? throw new InvalidOperationException("An authorized transit call has no actor.");
 
     private static IReadOnlyDictionary<string, string> Context(Dictionary<string, string>? context) => context ?? [];
 }

@@ -109,6 +109,24 @@ internal static class StorageSchema
         );
         """;
 
+    // Transit versions follow the object keys' scheme (issue 16, the transit key lineage): each transit caller's seals per
+    // key version (when it last sealed with it; whether its latest report still holds a live ciphertext under it). A
+    // version is destroyed only once no object and no caller's live ciphertext uses it. Versions that sealed transit
+    // before this step have an unknown caller ('*'): held until some transit caller's report releases them.
+    private const string TransitSeals = """
+        CREATE TABLE transit_seals (
+            organization_id text        NOT NULL,
+            version         integer     NOT NULL,
+            caller          text        NOT NULL,
+            last_sealed_at  timestamptz NOT NULL,
+            held            boolean     NOT NULL DEFAULT true,
+            released_at     timestamptz,
+            PRIMARY KEY (organization_id, version, caller)
+        );
+        INSERT INTO transit_seals (organization_id, version, caller, last_sealed_at)
+            SELECT organization_id, version, '*', created_at FROM organization_key_versions WHERE transit_used AND wrapped_key IS NOT NULL;
+        """;
+
     /// <summary>The tables as versioned steps: a change is a new step, never an edit of a released one. Step 1 is idempotent,
     /// so it adopts a database made before steps were versioned.</summary>
     public static readonly Schema Definition = new(
@@ -118,7 +136,8 @@ internal static class StorageSchema
         SchemaStep.Sql(3, "detection results class", DetectionResults),
         SchemaStep.Sql(4, "residency fences", ResidencyFences),
         SchemaStep.Sql(5, "key versions destroyed for backups", BackupReach),
-        SchemaStep.Sql(6, "closing organizations", ClosingOrganizations));
+        SchemaStep.Sql(6, "closing organizations", ClosingOrganizations),
+        SchemaStep.Sql(7, "transit seals", TransitSeals));
 
     public static Task ApplyAsync(NpgsqlDataSource dataSource, CancellationToken cancellationToken) =>
         SchemaMigrations.ApplyAsync(dataSource, Definition, EmptyServices.Instance, cancellationToken);

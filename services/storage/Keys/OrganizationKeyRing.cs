@@ -23,8 +23,11 @@ internal sealed partial class OrganizationKeyRing(
     private readonly ConcurrentDictionary<(string Organization, int Version), byte[]> unwrapped = new();
 
     /// <summary>The current key of the organization, counted as one use; creates the first version when there is none.</summary>
-    /// <param name="transit">A transit encryption: the version is marked as having sealed ciphertexts storage cannot rewrap.</param>
-    public async Task<(int Version, byte[] Key)> ForEncryptionAsync(string organizationId, CancellationToken cancellationToken, bool transit = false)
+    /// <param name="transitCaller">
+    /// For a transit encryption, the calling service: its seal of the version is recorded (<c>transit_seals</c>), so that
+    /// the version is not destroyed while that caller may hold a live ciphertext under it (<see cref="TransitSeals"/>).
+    /// </param>
+    public async Task<(int Version, byte[] Key)> ForEncryptionAsync(string organizationId, CancellationToken cancellationToken, string? transitCaller = null)
     {
         for (var attempt = 0; attempt < 5; attempt++)
         {
@@ -33,20 +36,27 @@ internal sealed partial class OrganizationKeyRing(
             // the object row that follows an upload commits synchronously, and WAL is flushed in order, so an
             // acknowledged upload's count is durable with it. A crash can lose only the last few hundred milliseconds
             // of counts of failed uploads and transit calls, far inside the margin between KeyUsageLimit and 2^32.
-            // That saves a disk flush, the largest part of a small object's cost.
+            // That saves a disk flush, the largest part of a small object's cost. A transit seal lost that way is put
+            // back by the caller's next report, which names every version its live ciphertexts use.
             await using var command = dataSource.CreateCommand("""
-                UPDATE organization_key_versions v SET usage_count = v.usage_count + 1, transit_used = v.transit_used OR $6
-                FROM organization_keys o, (SELECT set_config('synchronous_commit', 'off', true)) AS relaxed
-                WHERE o.organization_id = $1 AND v.organization_id = o.organization_id AND v.version = o.current_version
-                  AND o.destroyed_at IS NULL AND v.usage_count < $3 AND o.rotated_at + LEAST(COALESCE(o.rotation_period, $2), $5) > $4
-                RETURNING v.version, v.wrapped_key, v.root_key
+                WITH used AS (
+                    UPDATE organization_key_versions v SET usage_count = v.usage_count + 1, transit_used = v.transit_used OR $6::text IS NOT NULL
+                    FROM organization_keys o, (SELECT set_config('synchronous_commit', 'off', true)) AS relaxed
+                    WHERE o.organization_id = $1 AND v.organization_id = o.organization_id AND v.version = o.current_version
+                      AND o.destroyed_at IS NULL AND v.usage_count < $3 AND o.rotated_at + LEAST(COALESCE(o.rotation_period, $2), $5) > $4
+                    RETURNING v.organization_id, v.version, v.wrapped_key, v.root_key),
+                sealed AS (
+                    INSERT INTO transit_seals (organization_id, version, caller, last_sealed_at, held)
+                    SELECT organization_id, version, $6, $4, true FROM used WHERE $6::text IS NOT NULL
+                    ON CONFLICT (organization_id, version, caller) DO UPDATE SET last_sealed_at = EXCLUDED.last_sealed_at, held = true, released_at = NULL)
+                SELECT version, wrapped_key, root_key FROM used
                 """);
             command.Parameters.Add(new() { Value = organizationId });
             command.Parameters.Add(new() { Value = settings.RotationPeriod });
             command.Parameters.Add(new() { Value = settings.KeyUsageLimit });
             command.Parameters.Add(new() { Value = time.GetUtcNow() });
             command.Parameters.Add(new() { Value = settings.BackupReach.EpochRotation });
-            command.Parameters.Add(new() { Value = transit });
+            command.Parameters.Add(new() { Value = (object?)transitCaller ?? DBNull.Value, NpgsqlDbType = NpgsqlTypes.NpgsqlDbType.Text });
             await using (var reader = await command.ExecuteReaderAsync(cancellationToken))
             {
                 if (await reader.ReadAsync(cancellationToken))

@@ -10,8 +10,8 @@ namespace Platform.Storage.Keys;
 /// one that no object's data key is wrapped by any more is marked unused (once); <see cref="BackupReachOptions.BackupRetention"/>
 /// after that, every backup that could hold a data key wrapped by it has expired, and its wrapped key is erased
 /// (<c>wrapped_key</c> NULL, <c>destroyed_at</c> set). A backup kept longer — or restored later — holds data keys no key
-/// can unwrap: the objects deleted since are gone from it. Versions that sealed transit ciphertexts are kept: their
-/// callers hold those ciphertexts, and storage cannot rewrap them.
+/// can unwrap: the objects deleted since are gone from it. A version that sealed transit ciphertexts counts as used
+/// while a caller may hold a live one under it (<see cref="TransitSeals"/>): until the caller rewrapped them and reported so.
 /// </summary>
 internal sealed partial class RetiredKeyVersions(
     NpgsqlDataSource dataSource, OrganizationKeyRing ring, IOutbox outbox, TimeProvider time, IOptions<StorageOptions> options, ILogger<RetiredKeyVersions> logger)
@@ -25,6 +25,7 @@ internal sealed partial class RetiredKeyVersions(
             WHERE o.organization_id = v.organization_id AND o.region = $1 AND o.destroyed_at IS NULL
               AND v.version < o.current_version AND v.wrapped_key IS NOT NULL AND v.unused_since IS NULL
               AND NOT EXISTS (SELECT 1 FROM objects b WHERE b.organization_id = v.organization_id AND b.key_version = v.version)
+              AND NOT EXISTS (SELECT 1 FROM transit_seals s WHERE s.organization_id = v.organization_id AND s.version = v.version AND s.held)
             """))
         {
             mark.Parameters.Add(new() { Value = options.Value.Region });
@@ -39,9 +40,10 @@ internal sealed partial class RetiredKeyVersions(
             UPDATE organization_key_versions v SET wrapped_key = NULL, destroyed_at = $2
             FROM organization_keys o
             WHERE o.organization_id = v.organization_id AND o.region = $1 AND o.destroyed_at IS NULL
-              AND v.version < o.current_version AND v.wrapped_key IS NOT NULL AND NOT v.transit_used
+              AND v.version < o.current_version AND v.wrapped_key IS NOT NULL
               AND v.unused_since IS NOT NULL AND v.unused_since + $3 <= $2
               AND NOT EXISTS (SELECT 1 FROM objects b WHERE b.organization_id = v.organization_id AND b.key_version = v.version)
+              AND NOT EXISTS (SELECT 1 FROM transit_seals s WHERE s.organization_id = v.organization_id AND s.version = v.version AND s.held)
             RETURNING v.organization_id, v.version, v.unused_since
             """, connection, transaction))
         {

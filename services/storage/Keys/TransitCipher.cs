@@ -17,9 +17,10 @@ internal sealed class TransitCipher(OrganizationKeyRing ring)
 {
     private const string Prefix = "pvt:v";
 
-    public async Task<string> EncryptAsync(string organizationId, ReadOnlyMemory<byte> plaintext, IReadOnlyDictionary<string, string> context, CancellationToken cancellationToken)
+    /// <param name="caller">The calling service (its actor): recorded as holding a ciphertext under the version (<see cref="TransitSeals"/>).</param>
+    public async Task<string> EncryptAsync(string organizationId, ReadOnlyMemory<byte> plaintext, IReadOnlyDictionary<string, string> context, string caller, CancellationToken cancellationToken)
     {
-        var (version, key) = await ring.ForEncryptionAsync(organizationId, cancellationToken, transit: true);
+        var (version, key) = await ring.ForEncryptionAsync(organizationId, cancellationToken, transitCaller: caller);
         var sealedBytes = Aead.Seal(key, plaintext.Span, AssociatedData.For(Purposes.Transit, organizationId, "-", version, context));
         return $"{Prefix}{version.ToString(CultureInfo.InvariantCulture)}:{Base64Url.EncodeToString(sealedBytes)}";
     }
@@ -40,18 +41,18 @@ internal sealed class TransitCipher(OrganizationKeyRing ring)
         return Aead.Open(key, sealedBytes, AssociatedData.For(Purposes.Transit, organizationId, "-", version, context)) ?? throw new TransitCiphertextException();
     }
 
-    public async Task<(byte[] Plaintext, string Ciphertext)> GenerateDataKeyAsync(string organizationId, IReadOnlyDictionary<string, string> context, CancellationToken cancellationToken)
+    public async Task<(byte[] Plaintext, string Ciphertext)> GenerateDataKeyAsync(string organizationId, IReadOnlyDictionary<string, string> context, string caller, CancellationToken cancellationToken)
     {
         var dataKey = RandomNumberGenerator.GetBytes(Aead.KeyBytes);
-        return (dataKey, await EncryptAsync(organizationId, dataKey, context, cancellationToken));
+        return (dataKey, await EncryptAsync(organizationId, dataKey, context, caller, cancellationToken));
     }
 
-    public async Task<string> RewrapAsync(string organizationId, string ciphertext, IReadOnlyDictionary<string, string> context, CancellationToken cancellationToken)
+    public async Task<string> RewrapAsync(string organizationId, string ciphertext, IReadOnlyDictionary<string, string> context, string caller, CancellationToken cancellationToken)
     {
         var plaintext = await DecryptAsync(organizationId, ciphertext, context, cancellationToken);
         try
         {
-            return await EncryptAsync(organizationId, plaintext, context, cancellationToken);
+            return await EncryptAsync(organizationId, plaintext, context, caller, cancellationToken);
         }
         finally
         {

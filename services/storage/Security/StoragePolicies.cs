@@ -26,6 +26,9 @@ internal static class StoragePolicies
     /// <summary>Transit and organization-key APIs: a storage service credential listed for the organization.</summary>
     public const string Service = "storage.service";
 
+    /// <summary>A storage service credential, whatever its organizations (the endpoint limits what it touches to them).</summary>
+    public const string ServiceCaller = "storage.service-caller";
+
     public static AuthorizationBuilder AddStoragePolicies(this AuthorizationBuilder authorization) => authorization
         .AddPlatformPolicy(Read, Data([DataAccess.Full, DataAccess.ReadOnly, DataAccess.LabelerOnly, DataAccess.Restricted], "read"))
         .AddPlatformPolicy(ReadContents, Data([DataAccess.Full, DataAccess.ReadOnly, DataAccess.LabelerOnly, DataAccess.Restricted], "read")
@@ -34,6 +37,9 @@ internal static class StoragePolicies
                 (user, http) => HttpMethods.IsHead(http.Request.Method) || DataAccess.Of(user).Level != DataAccess.Restricted)).ToArray())
         .AddPlatformPolicy(Manage, Data([DataAccess.Full], "create or delete datasets"))
         .AddPlatformPolicy(WriteObjects, Data([DataAccess.Full, DataAccess.LabelerOnly], "store or delete objects"))
+        .AddPlatformPolicy(ServiceCaller,
+            new PlatformRequirement("unauthenticated", "Authentication required", "Send a storage service credential as 'Authorization: Bearer <token>', directly to the service.",
+                (user, _) => user.IsOperator(ServiceTokenCredentials.Role), status: 401) { Challenge = _ => "Bearer" })
         .AddPlatformPolicy(Service,
             new PlatformRequirement("unauthenticated", "Authentication required", "Send a storage service credential as 'Authorization: Bearer <token>', directly to the service.",
                 (user, _) => user.IsOperator(ServiceTokenCredentials.Role), status: 401) { Challenge = _ => "Bearer" },

@@ -23,7 +23,8 @@ public sealed class BackupAccessTests(BackupFixture fixture)
         var target = fixture.Fresh.GetConnectionString($"denied{Guid.NewGuid():n}"[..22]);
         var body = new
         {
-            databases = new Dictionary<string, string> { ["storage-test"] = target, ["retention"] = fixture.Fresh.GetConnectionString($"deniedr{Guid.NewGuid():n}"[..22]) },
+            databases = new Dictionary<string, string> { ["storage-test"] = target, ["retention"] = fixture.Fresh.GetConnectionString($"deniedr{Guid.NewGuid():n}"[..22]),
+                ["keys"] = fixture.Fresh.GetConnectionString($"deniedk{Guid.NewGuid():n}"[..22]) },
             blobRoots = new Dictionary<string, string> { ["storage-test-blobs"] = fixture.ScratchFolder($"denied-{Guid.NewGuid():n}") },
         };
 

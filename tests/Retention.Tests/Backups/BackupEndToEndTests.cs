@@ -14,7 +14,10 @@ namespace Platform.Retention.Tests.Backups;
 /// Issue 16 item 3's test: back up, delete an item, move the clock past the deletion bound, restore the old backup (a copy
 /// kept past its expiry) into a fresh instance — new databases, a new blob root, a storage started on them: the deleted
 /// item's bytes and metadata cannot be read, because the only key version its data key was wrapped by was destroyed;
-/// the item that was not deleted can, because it was rewrapped onto a live version, which the restore applies.
+/// the item that was not deleted can, because it was rewrapped onto a live version, which the restore applies. The same
+/// organization stored two customer secrets (keys, sealed by storage's transit keys, on the same key versions): the deleted
+/// one cannot be read from the old backup either, while the kept one can — keys rewrapped it and reported the versions its
+/// live secrets use, so the version the deleted one is under is destroyed on the same bound.
 /// </summary>
 [Collection(BackupCollection.Name)]
 public sealed class BackupEndToEndTests(BackupFixture fixture)
@@ -29,6 +32,9 @@ public sealed class BackupEndToEndTests(BackupFixture fixture)
         var deletedBytes = RandomNumberGenerator.GetBytes(5_000);
         var keptId = await UploadAsync(live, organization, dataset, "kept.bin", keptBytes);
         var deletedId = await UploadAsync(live, organization, dataset, "deleted-secret-name.bin", deletedBytes);
+        using var secrets = fixture.KeysAdministrator();
+        await StoreSecretAsync(secrets, organization, "kept-token", "hf_kept_0123456789");
+        await StoreSecretAsync(secrets, organization, "deleted-token", "hf_deleted_0123456789");
 
         // Back up with platformctl; the manifest names the key version wrapping the organization's data keys.
         var (exit, output, error) = await fixture.CtlAsync(BackupFixture.RestorerToken, "backup", "create");
@@ -48,6 +54,7 @@ public sealed class BackupEndToEndTests(BackupFixture fixture)
         CopyFolder(setFolder, keptCopy);
 
         Assert.Equal(HttpStatusCode.NoContent, (await live.DeleteAsync($"/v1/organizations/{organization}/datasets/{dataset}/objects/deleted-secret-name.bin")).StatusCode);
+        Assert.Equal(HttpStatusCode.NoContent, (await secrets.DeleteAsync($"/v1/organizations/{organization}/secrets/deleted-token")).StatusCode);
 
         // The control: restored within the bound (version 1 still lives), the set brings the deleted item back — the bound
         // is what the promise allows, and it is the key's destruction, not the restore, that takes the item away later.
@@ -59,11 +66,22 @@ public sealed class BackupEndToEndTests(BackupFixture fixture)
             Assert.Equal(deletedBytes, await earlyClient.GetByteArrayAsync($"/v1/organizations/{organization}/datasets/{dataset}/objects/deleted-secret-name.bin"));
         }
 
+        // The deleted secret as the old backup holds it: within the bound, its version still opens it.
+        var deletedSecret = await ScalarAsync<string>(early.Keys, "SELECT ciphertext FROM organization_secrets WHERE organization_id = $1 AND name = 'deleted-token'", organization);
+        Assert.StartsWith("pvt:v1:", deletedSecret);
+        using var transit = Transit(fixture.Storage);
+        Assert.Equal("hf_deleted_0123456789", await DecryptAsync(transit, organization, "deleted-token", deletedSecret));
+
         // A key epoch later: version 2 is current, the kept object's data key moved onto it, version 1 wraps nothing live.
         await fixture.AdvanceAsync(TimeSpan.FromDays(8));
         await fixture.MaintainKeysAsync();
         Assert.Equal(2, await ScalarAsync<int>(fixture.StorageDb, "SELECT key_version FROM objects WHERE id = $1", keptId));
         Assert.False(await ScalarAsync<bool>(fixture.StorageDb, "SELECT wrapped_key IS NULL FROM organization_key_versions WHERE organization_id = $1 AND version = 1", organization));
+
+        // Keys' pass: the live secret moves onto version 2, and keys reports that no live secret is under version 1 any more.
+        Assert.Equal(1, await fixture.RewrapSecretsAsync());
+        Assert.StartsWith("pvt:v2:", await ScalarAsync<string>(fixture.KeysDb, "SELECT ciphertext FROM organization_secrets WHERE organization_id = $1 AND name = 'kept-token'", organization));
+        await fixture.MaintainKeysAsync();
 
         // Past the bound (30 days): every backup that could hold a key wrapped by version 1 has expired; version 1 is destroyed.
         await fixture.AdvanceAsync(TimeSpan.FromDays(22));
@@ -84,6 +102,8 @@ public sealed class BackupEndToEndTests(BackupFixture fixture)
         Assert.True(exit == 0, error);
         Assert.Contains($"{deletedId} (key-version-destroyed)", output);
         Assert.DoesNotContain(keptId, output);
+        Assert.Contains("secret:deleted-token (key-version-destroyed)", output);
+        Assert.DoesNotContain("kept-token", output);
         await fixture.Events.WaitForAsync("audit.recorded", e => e.GetProperty("action").GetString() == "backup.restored" && e.GetProperty("target").GetString() == backupId);
 
         var restored = fixture.StartRestoredStorage(restoredDb, restoredBlobs);
@@ -110,11 +130,55 @@ public sealed class BackupEndToEndTests(BackupFixture fixture)
         Assert.True(await ScalarAsync<bool>(restoredDb, "SELECT wrapped_key IS NULL FROM organization_key_versions WHERE organization_id = $1 AND version = 1", organization));
         Assert.Equal(await ScalarAsync<int>(fixture.StorageDb, "SELECT key_version FROM objects WHERE id = $1", keptId),
             await ScalarAsync<int>(restoredDb, "SELECT key_version FROM objects WHERE id = $1", keptId));
+
+        // The secrets: the kept one comes back under its live version and opens with the restored storage's keys; the
+        // deleted one is not in the restored database (no name, no version), and the old backup's ciphertext of it opens
+        // nowhere any more, because the version it is under was destroyed.
+        var keptSecret = await ScalarAsync<string>(late.Keys, "SELECT ciphertext FROM organization_secrets WHERE organization_id = $1 AND name = 'kept-token'", organization);
+        using (var restoredTransit = Transit(restored))
+        {
+            Assert.Equal("hf_kept_0123456789", await DecryptAsync(restoredTransit, organization, "kept-token", keptSecret));
+            Assert.Equal("https://platform.dev/problems/key-version-destroyed", await RefusedAsync(restoredTransit, organization, "deleted-token", deletedSecret));
+        }
+
+        Assert.Equal(0L, await ScalarAsync<long>(late.Keys, "SELECT count(*) FROM organization_secrets WHERE organization_id = $1 AND name = 'deleted-token'", organization));
+        Assert.Equal("https://platform.dev/problems/key-version-destroyed", await RefusedAsync(transit, organization, "deleted-token", deletedSecret));
     }
 
-    private async Task<(int Exit, string Output, string Error, string Database, string Blobs)> RestoreAsync(string backupId, string name)
+    private static async Task StoreSecretAsync(HttpClient keys, string organization, string name, string value)
+    {
+        var response = await keys.PutAsJsonAsync($"/v1/organizations/{organization}/secrets/{name}", new { value });
+        Assert.True(response.IsSuccessStatusCode, await response.Content.ReadAsStringAsync());
+    }
+
+    /// <summary>Storage's transit API with keys' own credential, as keys calls it.</summary>
+    private static HttpClient Transit(Microsoft.AspNetCore.Mvc.Testing.WebApplicationFactory<storage::Program> storage)
+    {
+        var client = storage.CreateClient();
+        client.DefaultRequestHeaders.Authorization = new System.Net.Http.Headers.AuthenticationHeaderValue("Bearer", BackupFixture.KeysStorageToken);
+        return client;
+    }
+
+    private static object SecretContext(string organization, string name) => new { organization, secret = name, purpose = "keys.secret" };
+
+    private static async Task<string> DecryptAsync(HttpClient transit, string organization, string name, string ciphertext)
+    {
+        var response = await transit.PostAsJsonAsync($"/internal/v1/transit/{organization}/decrypt", new { ciphertext, context = SecretContext(organization, name) });
+        Assert.True(response.IsSuccessStatusCode, await response.Content.ReadAsStringAsync());
+        return System.Text.Encoding.UTF8.GetString(Convert.FromBase64String((await response.Content.ReadFromJsonAsync<JsonElement>()).GetProperty("plaintext").GetString()!));
+    }
+
+    private static async Task<string?> RefusedAsync(HttpClient transit, string organization, string name, string ciphertext)
+    {
+        var response = await transit.PostAsJsonAsync($"/internal/v1/transit/{organization}/decrypt", new { ciphertext, context = SecretContext(organization, name) });
+        Assert.Equal(HttpStatusCode.Gone, response.StatusCode);
+        return (await response.Content.ReadFromJsonAsync<JsonElement>()).GetProperty("type").GetString();
+    }
+
+    private async Task<(int Exit, string Output, string Error, string Database, string Blobs, string Keys)> RestoreAsync(string backupId, string name)
     {
         var database = fixture.Fresh.GetConnectionString($"{name}storage{backupId[^8..]}");
+        var keys = fixture.Fresh.GetConnectionString($"{name}keys{backupId[^8..]}");
         var blobs = fixture.ScratchFolder($"{name}-blobs-{backupId}");
         var targets = fixture.ScratchFolder($"{name}-targets-{backupId}.json");
         await File.WriteAllTextAsync(targets, JsonSerializer.Serialize(new
@@ -123,11 +187,12 @@ public sealed class BackupEndToEndTests(BackupFixture fixture)
             {
                 ["storage-test"] = database,
                 ["retention"] = fixture.Fresh.GetConnectionString($"{name}retention{backupId[^8..]}"),
+                ["keys"] = keys,
             },
             blobRoots = new Dictionary<string, string> { ["storage-test-blobs"] = blobs },
         }));
         var (exit, output, error) = await fixture.CtlAsync(BackupFixture.RestorerToken, "backup", "restore", backupId, "--targets", targets);
-        return (exit, output, error, database, blobs);
+        return (exit, output, error, database, blobs, keys);
     }
 
     private static async Task<string> UploadAsync(HttpClient client, string organization, string dataset, string name, byte[] bytes)

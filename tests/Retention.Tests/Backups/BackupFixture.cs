@@ -1,3 +1,4 @@
+extern alias keys;
 extern alias storage;
 using System.Net.Http.Headers;
 using System.Security.Cryptography;
@@ -10,6 +11,7 @@ using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Time.Testing;
 using Platform.Hosting.Testing;
 using Platform.Retention.Tests.Infrastructure;
+using KeysProgram = keys::Program;
 using StorageProgram = storage::Program;
 
 namespace Platform.Retention.Tests.Backups;
@@ -18,7 +20,8 @@ namespace Platform.Retention.Tests.Backups;
 /// A live storage (its database, blob root, key-file root key and organization key folder) and retention configured to
 /// back up storage's and retention's databases and storage's blob root, both in-process on the harness's real
 /// PostgreSQL and RabbitMQ and one fake clock. <see cref="StartRestoredStorage"/> starts a second storage on a restore's
-/// targets, with the same root key and organization key folder (they live on, like an HSM, outside every backup).
+/// targets, with the same root key and organization key folder (they live on, like an HSM, outside every backup). A live
+/// keys service stores customer secrets sealed by that storage's transit keys; its database is backed up too.
 /// </summary>
 public sealed class BackupFixture : IAsyncLifetime
 {
@@ -26,6 +29,8 @@ public sealed class BackupFixture : IAsyncLifetime
     public const string ReaderToken = "backup-reader-token-0123456789-0123456789-ab";
     public const string PlanOperatorToken = "retention-operator-token-0123456789-0123456789";
     public const string Region = "test";
+    public const string KeysAdminToken = "backup-keys-admin-token-0123456789-0123456789";
+    public const string KeysStorageToken = "backup-keys-storage-token-0123456789-0123456789";
 
     private readonly string scratch = Path.Combine(Path.GetTempPath(), $"platform-backup-tests-{Guid.NewGuid():n}");
     private readonly List<WebApplicationFactory<StorageProgram>> restored = [];
@@ -56,7 +61,12 @@ public sealed class BackupFixture : IAsyncLifetime
 
     public WebApplicationFactory<Program> Retention { get; private set; } = null!;
 
+    /// <summary>Keys, its secrets sealed through <see cref="Storage"/>'s transit API (its own credential, caller <c>keys</c>).</summary>
+    public WebApplicationFactory<KeysProgram> Keys { get; private set; } = null!;
+
     public string StorageDb => Servers.GetConnectionString("storagedb");
+
+    public string KeysDb => Servers.GetConnectionString("keysdb");
 
     public async Task InitializeAsync()
     {
@@ -66,6 +76,8 @@ public sealed class BackupFixture : IAsyncLifetime
         freshEvents = await EventTap.StartAsync(Fresh.GetConnectionString("messaging"), "audit.#");
         Storage = CreateStorage(StorageDb, BlobRoot, Servers.GetConnectionString("messaging"));
         _ = Storage.Server;
+        Keys = CreateKeys();
+        _ = Keys.Server;
         Retention = new WebApplicationFactory<Program>().WithWebHostBuilder(web =>
         {
             web.UseEnvironment("Development");
@@ -87,6 +99,9 @@ public sealed class BackupFixture : IAsyncLifetime
                 ["Retention:Backups:Databases:0:ConnectionString"] = StorageDb,
                 ["Retention:Backups:Databases:1:Name"] = "retention",
                 ["Retention:Backups:Databases:1:ConnectionString"] = Servers.GetConnectionString("retentiondb"),
+                ["Retention:Backups:Databases:2:Name"] = "keys",
+                ["Retention:Backups:Databases:2:ConnectionString"] = KeysDb,
+                ["Retention:Backups:Databases:2:TransitKeys"] = "storage-test",
                 ["Retention:Backups:BlobRoots:0:Name"] = "storage-test-blobs",
                 ["Retention:Backups:BlobRoots:0:Path"] = BlobRoot,
                 ["Retention:Backups:BlobRoots:0:Database"] = "storage-test",
@@ -128,6 +143,11 @@ public sealed class BackupFixture : IAsyncLifetime
                 ["Storage:ServiceTokens:0:Name"] = "operator",
                 ["Storage:ServiceTokens:0:Token"] = "storage-operator-token-0123456789-0123456789",
                 ["Storage:ServiceTokens:0:Organizations:0"] = "*",
+                ["Storage:ServiceTokens:1:Name"] = "keys",
+                ["Storage:ServiceTokens:1:Token"] = KeysStorageToken,
+                ["Storage:ServiceTokens:1:Organizations:0"] = "*",
+                // The defaults (7-day epochs, 21 days of backups, 30 days), with keys' report interval.
+                ["Storage:BackupReach:TransitReportInterval"] = "01:00:00",
                 ["Logging:LogLevel:Default"] = "Information",
             }));
             web.ConfigureLogging(logging =>
@@ -137,6 +157,51 @@ public sealed class BackupFixture : IAsyncLifetime
             });
             web.ConfigureTestServices(services => services.AddSingleton<TimeProvider>(Clock));
         });
+
+    /// <summary>Keys on the live database, sealing secrets through <paramref name="transit"/> (by default the live storage).</summary>
+    private WebApplicationFactory<KeysProgram> CreateKeys() =>
+        new WebApplicationFactory<KeysProgram>().WithWebHostBuilder(web =>
+        {
+            web.UseEnvironment("Development");
+            web.UseSetting("ConnectionStrings:keysdb", KeysDb);
+            web.UseSetting("ConnectionStrings:redis", Servers.GetConnectionString("redis"));
+            web.UseSetting("ConnectionStrings:messaging", Servers.GetConnectionString("messaging"));
+            web.ConfigureAppConfiguration((_, configuration) => configuration.AddInMemoryCollection(new Dictionary<string, string?>
+            {
+                ["Keys:Pepper"] = Convert.ToBase64String(RandomNumberGenerator.GetBytes(32)),
+                ["Keys:Administrators:0:Name"] = "backup-keys-admin",
+                ["Keys:Administrators:0:Token"] = KeysAdminToken,
+                ["Keys:Administrators:0:Organizations:0"] = "*",
+                ["Keys:ServiceTokens:0"] = "backup-keys-gateway-token-0123456789-0123456789",
+                ["services:storage:http:0"] = "http://storage.test",
+                ["Keys:Secrets:StorageToken"] = KeysStorageToken,
+                // The test runs the rewrap pass itself, where the platform runs it every hour (the timer's longest: it never fires here).
+                ["Keys:Secrets:RewrapInterval"] = "45.00:00:00",
+                ["Logging:LogLevel:Default"] = "Information",
+            }));
+            web.ConfigureLogging(logging =>
+            {
+                logging.ClearProviders();
+                logging.AddProvider(Logs);
+            });
+            web.ConfigureTestServices(services =>
+            {
+                services.AddSingleton<TimeProvider>(Clock);
+                services.AddHttpClient(nameof(keys::Platform.Keys.Secrets.TransitClient)).ConfigurePrimaryHttpMessageHandler(() => Storage.Server.CreateHandler());
+            });
+        });
+
+    /// <summary>Keys' secrets pass once, now: reports the versions in use, rewraps stale secrets, reports again.</summary>
+    public Task<int> RewrapSecretsAsync() =>
+        Keys.Services.GetRequiredService<keys::Platform.Keys.Secrets.SecretRewrapper>().RunOnceAsync(CancellationToken.None);
+
+    /// <summary>A keys administrator's client.</summary>
+    public HttpClient KeysAdministrator()
+    {
+        var client = Keys.CreateClient();
+        client.DefaultRequestHeaders.Authorization = new AuthenticationHeaderValue("Bearer", KeysAdminToken);
+        return client;
+    }
 
     /// <summary>A storage on a restore's targets (a database and blob root of <see cref="Fresh"/>), on its own virtual host.</summary>
     public WebApplicationFactory<StorageProgram> StartRestoredStorage(string database, string blobRoot)
@@ -156,7 +221,7 @@ public sealed class BackupFixture : IAsyncLifetime
     /// <summary>Moves the clock once both outboxes are drained (the event bus times its waits on the same clock).</summary>
     public async Task AdvanceAsync(TimeSpan by)
     {
-        foreach (var database in new[] { StorageDb, Servers.GetConnectionString("retentiondb") })
+        foreach (var database in new[] { StorageDb, Servers.GetConnectionString("retentiondb"), KeysDb })
         {
             await using var dataSource = Npgsql.NpgsqlDataSource.Create(database);
             var elapsed = System.Diagnostics.Stopwatch.StartNew();
@@ -208,6 +273,7 @@ public sealed class BackupFixture : IAsyncLifetime
     {
         foreach (var factory in restored) await factory.DisposeAsync();
         if (Retention is not null) await Retention.DisposeAsync();
+        if (Keys is not null) await Keys.DisposeAsync();
         if (Storage is not null) await Storage.DisposeAsync();
         Directory.CreateDirectory(Path.Combine(AppContext.BaseDirectory, "platform-logs"));
         await File.WriteAllLinesAsync(Path.Combine(AppContext.BaseDirectory, "platform-logs", "backup-services.log"), Logs.Lines);

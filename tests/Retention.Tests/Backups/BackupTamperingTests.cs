@@ -85,9 +85,9 @@ public sealed class BackupTamperingTests(BackupFixture fixture)
         await File.WriteAllTextAsync(Path.Combine(fullRoot, "keep.txt"), "someone's file");
 
         await RefusedAsync(new() { ["storage-test"] = used, ["retention"] = fresh }, emptyRoot, 409, "restore-target-not-empty", "'storage-test' is not empty");
-        await RefusedAsync(new() { ["storage-test"] = fresh, ["retention"] = fixture.Fresh.GetConnectionString($"fresher{Guid.NewGuid():n}"[..20]) }, fullRoot, 409, "restore-target-not-empty", "blob root 'storage-test-blobs' is not empty");
+        await RefusedAsync(new() { ["storage-test"] = fresh, ["retention"] = fixture.Fresh.GetConnectionString($"fresher{Guid.NewGuid():n}"[..20]), ["keys"] = fresh }, fullRoot, 409, "restore-target-not-empty", "blob root 'storage-test-blobs' is not empty");
         await RefusedAsync(new() { ["storage-test"] = fixture.StorageDb, ["retention"] = fresh }, emptyRoot, 409, "restore-target-is-live", "live database");
-        await RefusedAsync(new() { ["storage-test"] = fresh, ["retention"] = fresh }, Path.Combine(fixture.BlobRoot, "test"), 409, "restore-target-is-live", "live blob root");
+        await RefusedAsync(new() { ["storage-test"] = fresh, ["retention"] = fresh, ["keys"] = fresh }, Path.Combine(fixture.BlobRoot, "test"), 409, "restore-target-is-live", "live blob root");
         await RefusedAsync(new() { ["storage-test"] = fresh }, emptyRoot, 400, "invalid-request", "'retention'");
         Assert.Equal("someone's file", await File.ReadAllTextAsync(Path.Combine(fullRoot, "keep.txt")));
         Assert.Equal(0L, await BackupEndToEndTests.ScalarAsync<long>(fresh, "SELECT count(*) FROM pg_tables WHERE schemaname = 'public'"));

@@ -75,7 +75,7 @@ public sealed class BackupReachOptionsTests
             RootKey = new RootKeyOptions { Provider = "File", Key = Convert.ToBase64String(System.Security.Cryptography.RandomNumberGenerator.GetBytes(32)), OrganizationKeyFolder = "/var/lib/platform/organization-keys" },
         };
         var validator = new StorageOptionsValidator(new OptionsValidatorTests.Environment("Development"));
-        Assert.True(validator.Validate(null, options).Succeeded, "the defaults (7 + 21 days + 1 hour) fit 30 days");
+        Assert.True(validator.Validate(null, options).Succeeded, "the defaults (7 + 21 days + 1 hour of maintenance + 1 hour and 5 minutes of transit reports) fit 30 days");
 
         options.BackupReach.BackupRetention = TimeSpan.FromDays(30);
         var failure = Assert.Single(validator.Validate(null, options).Failures!);
