@@ -126,6 +126,10 @@ internal static class Bench
 
     private static async Task<double> PeerGrantsAsync(X509Certificate2 certificate, TimeSpan duration)
     {
+        // Debian's node and npm, through the tests' installer (it takes turns with every other process that installs),
+        // so that the bench runs on a machine where no test has run yet.
+        await DebianPackages.EnsureAsync("nodejs", ["node"]);
+        await DebianPackages.EnsureAsync("npm", ["npm"]);
         var folder = NodeFolder.InRepository("bench/IdentityThroughput/node");
         await folder.InstallAsync(chromium: false);
         var files = Directory.CreateTempSubdirectory("identity-bench-peer-").FullName;

@@ -10,7 +10,7 @@ namespace Platform.Bench.StorageThroughput;
 /// </summary>
 internal static class FilePeer
 {
-    public static double FilesPerSecond(string folder, int size, int writers, TimeSpan duration)
+    public static double FilesPerSecond(string folder, int size, int writers, TimeSpan duration, out long files)
     {
         Directory.CreateDirectory(folder);
         var bytes = new byte[size];
@@ -33,6 +33,7 @@ internal static class FilePeer
             }
         });
         var rate = written / clock.Elapsed.TotalSeconds;
+        files = written;
         Directory.Delete(folder, recursive: true);
         return rate;
     }

@@ -4,6 +4,7 @@ using System.Net.Http.Json;
 using System.Security.Cryptography;
 using System.Text.Json;
 using Platform.Bench;
+using Platform.Bench.GatewayEdge;
 using Platform.Bench.StorageThroughput;
 using Platform.Hosting.Testing;
 
@@ -11,8 +12,10 @@ using Platform.Hosting.Testing;
 // AES-256-GCM on 64 KiB segments in the same run on this machine; the service's peak RSS for a 4 GiB object; transit
 // encrypt operations/s for 1 KiB payloads; 64 KiB uploads by 1 and 16 writers at once beside the same objects written as
 // files with fsync on the same disk (the disk's own limit). The service runs as its own process against the harness's PostgreSQL and
-// RabbitMQ. Usage: dotnet run -c Release --project bench/StorageThroughput [-- largeGiB]
-var largeGiB = args.Length > 0 ? int.Parse(args[0], System.Globalization.CultureInfo.InvariantCulture) : 4;
+// RabbitMQ. Usage: dotnet run -c Release --project bench/StorageThroughput [-- largeGiB | small]
+// ("small": only the small uploads by 1, 16 and 64 writers beside the peer, with where the CPU goes per upload).
+var smallOnly = args is ["small", ..];
+var largeGiB = !smallOnly && args.Length > 0 ? int.Parse(args[0], System.Globalization.CultureInfo.InvariantCulture) : 4;
 const double MB = 1_000_000;
 
 var raw = RawAesGcm(1L << 30);
@@ -33,7 +36,9 @@ var created = await client.PostAsJsonAsync($"/v1/organizations/{organization}/da
 if (!created.IsSuccessStatusCode) throw new InvalidOperationException($"create dataset: {(int)created.StatusCode} {await created.Content.ReadAsStringAsync()}");
 var dataset = (await created.Content.ReadFromJsonAsync<JsonElement>()).GetProperty("id").GetString()!;
 
-foreach (var (label, size, count) in new[] { ("64 KiB", 64L << 10, 300), ("16 MiB", 16L << 20, 12), ("1 GiB", 1L << 30, 1) })
+await RefusalsAsync();
+
+foreach (var (label, size, count) in smallOnly ? [] : new[] { ("64 KiB", 64L << 10, 300), ("16 MiB", 16L << 20, 12), ("1 GiB", 1L << 30, 1) })
 {
     await UploadAsync(size, "warm");
     var up = Stopwatch.StartNew();
@@ -47,14 +52,31 @@ foreach (var (label, size, count) in new[] { ("64 KiB", 64L << 10, 300), ("16 Mi
 }
 
 // Many small uploads at once (issue 20 item 3: each durable when acknowledged, throughput growing with concurrency),
-// beside the disk's own limit for the same objects as plain files with fsync (no encryption, no database).
-foreach (var writers in new[] { 1, 16 })
+// beside the disk's own limit for the same objects as plain files with fsync (no encryption, no database), with the CPU
+// each spends per object: storage by kind of thread, PostgreSQL, RabbitMQ (the outbox's events), the bench's client.
+await UploadAsync(64 << 10, "warm-small");
+foreach (var writers in new[] { 1, 16, 64 })
 {
-    var smallUploads = await ConcurrentUploadsAsync(64 << 10, writers, TimeSpan.FromSeconds(10));
-    var files = FilePeer.FilesPerSecond(service.BlobRoot + $"-peer-{Guid.NewGuid():n}", 64 << 10, writers, TimeSpan.FromSeconds(10));
-    Console.WriteLine($"64 KiB, {writers,2} at once: storage {smallUploads,6:N0} uploads/s   peer (files + fsync, same disk) {files,6:N0} files/s   ratio {smallUploads / files:0.00}   (target: storage ≥ 1,000/s)");
+    var before = CpuTime.Descendants();
+    var threadsBefore = CpuTime.ByThread(service.Id);
+    var selfBefore = Process.GetCurrentProcess().TotalProcessorTime;
+    var (rate, uploads) = await ConcurrentUploadsAsync(64 << 10, writers, TimeSpan.FromSeconds(10));
+    var self = (Process.GetCurrentProcess().TotalProcessorTime - selfBefore).TotalSeconds;
+    var components = CpuTime.UsedByComponent(before, CpuTime.Descendants(), new HashSet<int> { service.Id });
+    var threads = CpuTime.ByThread(service.Id);
+    var peerBefore = Process.GetCurrentProcess().TotalProcessorTime;
+    var files = FilePeer.FilesPerSecond(service.BlobRoot + $"-peer-{Guid.NewGuid():n}", 64 << 10, writers, TimeSpan.FromSeconds(10), out var written);
+    var peerCpu = (Process.GetCurrentProcess().TotalProcessorTime - peerBefore).TotalSeconds;
+    Console.WriteLine($"64 KiB, {writers,2} at once: storage {rate,6:N0} uploads/s   peer (files + fsync, same disk) {files,6:N0} files/s   ratio {rate / files:0.00}   (target: storage ≥ 1,000/s)");
+    string Micro(double seconds, long count) => $"{seconds / Math.Max(count, 1) * 1e6:N0} µs";
+    var storageCpu = threads.Sum(t => t.Value - threadsBefore.GetValueOrDefault(t.Key));
+    Console.WriteLine($"    CPU per upload: storage {Micro(storageCpu, uploads)} ("
+        + string.Join(", ", threads.Select(t => (t.Key, Seconds: t.Value - threadsBefore.GetValueOrDefault(t.Key))).Where(t => t.Seconds > 0).OrderByDescending(t => t.Seconds).Select(t => $"{t.Key} {Micro(t.Seconds, uploads)}"))
+        + $"); {string.Join(", ", components.Where(c => c.Value > 0.005).OrderByDescending(c => c.Value).Select(c => $"{c.Key} {Micro(c.Value, uploads)}"))}; bench client {Micro(self, uploads)}"
+        + $"   peer: {Micro(peerCpu, written)} per file");
 }
 
+if (smallOnly) return;
 service.ResetPeak();
 var large = (long)largeGiB << 30;
 var clock = Stopwatch.StartNew();
@@ -87,7 +109,7 @@ async Task UploadAsync(long size, string name)
     if (!response.IsSuccessStatusCode) throw new InvalidOperationException($"upload {name}: {(int)response.StatusCode} {await response.Content.ReadAsStringAsync()}");
 }
 
-async Task<double> ConcurrentUploadsAsync(long size, int writers, TimeSpan duration)
+async Task<(double Rate, long Uploads)> ConcurrentUploadsAsync(long size, int writers, TimeSpan duration)
 {
     long done = 0;
     var clock = Stopwatch.StartNew();
@@ -99,7 +121,29 @@ async Task<double> ConcurrentUploadsAsync(long size, int writers, TimeSpan durat
             Interlocked.Increment(ref done);
         }
     }));
-    return done / clock.Elapsed.TotalSeconds;
+    return (done / clock.Elapsed.TotalSeconds, done);
+}
+
+// Bad input stays refused, and stores nothing, before anything is measured: headers without the gateway's signature,
+// another organization's dataset, an unknown data class.
+async Task RefusalsAsync()
+{
+    using var unsigned = new HttpClient { BaseAddress = service.Address };
+    foreach (var header in client.DefaultRequestHeaders) unsigned.DefaultRequestHeaders.TryAddWithoutValidation(header.Key, header.Value);
+    await RefusedAsync(unsigned, $"/v1/organizations/{organization}/datasets/{dataset}/objects/refused?dataClass=artifact", 401);
+    var other = "org_bench" + Guid.NewGuid().ToString("N")[..12];
+    await RefusedAsync(client, $"/v1/organizations/{other}/datasets/{dataset}/objects/refused?dataClass=artifact", 403, 404);
+    await RefusedAsync(client, $"/v1/organizations/{organization}/datasets/{dataset}/objects/refused?dataClass=secrets", 400);
+    var listed = await client.GetFromJsonAsync<JsonElement>($"/v1/organizations/{organization}/datasets/{dataset}/objects");
+    if (listed.GetProperty("items").GetArrayLength() != 0) throw new InvalidOperationException("A refused upload stored an object.");
+    Console.WriteLine("refused before measuring: unsigned gateway headers (401), another organization's dataset, an unknown data class (400); nothing stored");
+}
+
+static async Task RefusedAsync(HttpClient caller, string path, params int[] expected)
+{
+    var content = new ByteArrayContent(new byte[1024]);
+    var response = await caller.PutAsync(path, content);
+    if (!expected.Contains((int)response.StatusCode)) throw new InvalidOperationException($"PUT {path}: {(int)response.StatusCode}, expected {string.Join(" or ", expected)}");
 }
 
 async Task DownloadAsync(long size, string name)

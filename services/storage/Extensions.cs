@@ -57,6 +57,8 @@ internal static class Extensions
         builder.Services.AddSingleton<TransitSeals>();
         builder.Services.AddSingleton<ObjectCatalog>();
         builder.Services.AddSingleton<Residency.RegionGuard>();
+        builder.Services.AddSingleton<UploadCommitter>();
+        builder.Services.AddHostedService(services => services.GetRequiredService<UploadCommitter>());
         builder.Services.AddSingleton<ObjectUploads>();
         builder.Services.AddSingleton<ObjectReads>();
         builder.AddSchemaMigrations(StorageSchema.Definition, MessagingSchema.Definition);

@@ -43,6 +43,9 @@ public sealed class StorageOptions
     /// <summary>How often the orphan sweeper walks the blob root.</summary>
     public TimeSpan OrphanSweepInterval { get; set; } = TimeSpan.FromHours(1);
 
+    /// <summary>How uploads share the disk's flushes and the database's round trips (<see cref="Objects.UploadCommitter"/>).</summary>
+    public GroupCommitOptions GroupCommit { get; set; } = new();
+
     /// <summary>How deletion reaches backups (issue 16 item 3): key epochs, and when a retired version is destroyed.</summary>
     public BackupReachOptions BackupReach { get; set; } = new();
 
@@ -125,4 +128,16 @@ public sealed class BackupReachOptions
 
     /// <summary>A seal this recent is not released by a report that leaves it out: its ciphertext may still be on its way into the caller's database.</summary>
     public TimeSpan TransitGrace { get; set; } = TimeSpan.FromMinutes(5);
+}
+
+/// <summary>
+/// <c>Storage:GroupCommit</c>: uploads whose bytes are written wait together for one round of fsyncs and one database
+/// transaction. A batch takes every upload waiting when the previous one ends, at most <see cref="MaxBatch"/>; while
+/// other uploads are still writing their last bytes it waits for them, at most <see cref="MaxWait"/>.
+/// </summary>
+public sealed class GroupCommitOptions
+{
+    public int MaxBatch { get; set; } = 64;
+
+    public TimeSpan MaxWait { get; set; } = TimeSpan.FromMilliseconds(2);
 }

@@ -42,6 +42,12 @@ internal sealed class StorageOptionsValidator(IHostEnvironment environment) : IV
         if (options.OrphanGracePeriod < TimeSpan.FromMinutes(1)) errors.Add("Storage:OrphanGracePeriod must be at least 1 minute: an upload between its blob's rename and its row's commit must never look orphaned.");
         if (options.OrphanSweepInterval < TimeSpan.FromMilliseconds(100)) errors.Add("Storage:OrphanSweepInterval must be at least 100 ms.");
 
+        if (options.GroupCommit.MaxBatch is < 1 or > 1000) errors.Add("Storage:GroupCommit:MaxBatch must be from 1 to 1000.");
+        if (options.GroupCommit.MaxWait < TimeSpan.Zero || options.GroupCommit.MaxWait > TimeSpan.FromMilliseconds(100))
+        {
+            errors.Add("Storage:GroupCommit:MaxWait must be from 0 to 100 ms: every upload of a batch waits for it.");
+        }
+
         var reach = options.BackupReach;
         if (reach.EpochRotation < TimeSpan.FromMinutes(1)) errors.Add("Storage:BackupReach:EpochRotation must be at least 1 minute.");
         if (reach.BackupRetention < TimeSpan.FromMinutes(1)) errors.Add("Storage:BackupReach:BackupRetention must be at least 1 minute.");

@@ -7,8 +7,15 @@ namespace Platform.Storage.Blobs;
 /// </summary>
 internal interface IBlobStore
 {
-    /// <summary>A new blob under <paramref name="key"/>, invisible until <see cref="IBlobWriter.CommitAsync"/>.</summary>
+    /// <summary>A new blob under <paramref name="key"/>, invisible until committed by <see cref="CommitAsync"/>.</summary>
     Task<IBlobWriter> CreateAsync(string key, CancellationToken cancellationToken);
+
+    /// <summary>
+    /// Makes fully written blobs durable under their keys, many at once so that they share the disk's flushes (group
+    /// commit). Returns, in order, null for each blob now durable, or why that one is not (it is then left for its
+    /// writer's disposal to remove); one blob's failure does not fail the others.
+    /// </summary>
+    Task<Exception?[]> CommitAsync(IReadOnlyList<IBlobWriter> writers, CancellationToken cancellationToken);
 
     /// <summary>A seekable stream over the blob, or null when there is none.</summary>
     Task<Stream?> OpenReadAsync(string key, CancellationToken cancellationToken);
@@ -17,10 +24,10 @@ internal interface IBlobStore
     Task<bool> DeleteAsync(string key, CancellationToken cancellationToken);
 }
 
-/// <summary>A blob being written. Disposed without a commit, it leaves nothing behind.</summary>
+/// <summary>A blob being written. Disposed without a commit (<see cref="IBlobStore.CommitAsync"/>), it leaves nothing behind.</summary>
 internal interface IBlobWriter : IAsyncDisposable
 {
-    Stream Stream { get; }
+    string Key { get; }
 
-    Task CommitAsync(CancellationToken cancellationToken);
+    Stream Stream { get; }
 }

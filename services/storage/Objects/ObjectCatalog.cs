@@ -10,7 +10,7 @@ namespace Platform.Storage.Objects;
 /// Datasets and object metadata in storagedb; every change commits with its event and its audit action
 /// (<see cref="AuditActions"/>: who, from which address, in which request) through the transactional outbox.
 /// </summary>
-internal sealed class ObjectCatalog(NpgsqlDataSource dataSource, IOutbox outbox, TimeProvider time, IOptions<StorageOptions> options)
+internal sealed partial class ObjectCatalog(NpgsqlDataSource dataSource, IOutbox outbox, TimeProvider time, IOptions<StorageOptions> options)
 {
     private const string ObjectColumns = "o.id, o.dataset_id, o.organization_id, o.name, o.data_class, o.size, o.content_type, o.key_version, o.wrapped_dek, o.blob_key, o.created_at, o.created_by";
     private readonly string region = options.Value.Region;
@@ -180,11 +180,14 @@ internal sealed class ObjectCatalog(NpgsqlDataSource dataSource, IOutbox outbox,
             await insert.ExecuteNonQueryAsync(cancellationToken);
         }
 
-        await outbox.EnqueueAsync(new ObjectStored
-        {
-            OrganizationId = stored.OrganizationId, OccurredAt = stored.CreatedAt, DatasetId = stored.DatasetId, ObjectId = stored.Id,
-            DataClass = stored.DataClass, Size = stored.Size, Region = region, StoredBy = stored.CreatedBy, ReplacedObjectId = replacedId,
-        }, transaction, cancellationToken);
+        await outbox.EnqueueAsync(StoredEvents(stored, change, replacedId), transaction, cancellationToken);
+        await transaction.CommitAsync(cancellationToken);
+        return (InsertOutcome.Stored, replacedBlob);
+    }
+
+    /// <summary>An object's stored event and its audit action, written in the row's transaction.</summary>
+    private IntegrationEvent[] StoredEvents(StoredObject stored, ChangeContext change, string? replacedId)
+    {
         var details = new Dictionary<string, string>
         {
             ["datasetId"] = stored.DatasetId,
@@ -192,9 +195,15 @@ internal sealed class ObjectCatalog(NpgsqlDataSource dataSource, IOutbox outbox,
             ["size"] = stored.Size.ToString(System.Globalization.CultureInfo.InvariantCulture),
         };
         if (replacedId is not null) details["replacedObjectId"] = replacedId;
-        await outbox.EnqueueAsync(Audit(change, stored.OrganizationId, AuditActions.ObjectStored, stored.Id, stored.CreatedAt, details), transaction, cancellationToken);
-        await transaction.CommitAsync(cancellationToken);
-        return (InsertOutcome.Stored, replacedBlob);
+        return
+        [
+            new ObjectStored
+            {
+                OrganizationId = stored.OrganizationId, OccurredAt = stored.CreatedAt, DatasetId = stored.DatasetId, ObjectId = stored.Id,
+                DataClass = stored.DataClass, Size = stored.Size, Region = region, StoredBy = stored.CreatedBy, ReplacedObjectId = replacedId,
+            },
+            Audit(change, stored.OrganizationId, AuditActions.ObjectStored, stored.Id, stored.CreatedAt, details),
+        ];
     }
 
     /// <summary>

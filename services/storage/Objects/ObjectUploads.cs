@@ -10,11 +10,12 @@ namespace Platform.Storage.Objects;
 
 /// <summary>
 /// Stores an object: a fresh data key wrapped by the organization's current key, the body encrypted segment by
-/// segment straight into an invisible blob, the blob committed, and only then the metadata row with its event. Any
-/// failure before the row commits leaves no blob and no row behind.
+/// segment straight into an invisible blob, then the blob and the metadata row with its event made durable together
+/// with other uploads' (<see cref="UploadCommitter"/>): answered only when both are. Any failure before the row commits
+/// leaves no blob and no row behind.
 /// </summary>
 internal sealed partial class ObjectUploads(
-    IBlobStore blobs, UploadsInFlight uploads, DataKeys dataKeys, ObjectCatalog catalog, TimeProvider time, IOptions<StorageOptions> options, ILogger<ObjectUploads> logger)
+    IBlobStore blobs, UploadsInFlight uploads, DataKeys dataKeys, UploadCommitter committer, TimeProvider time, IOptions<StorageOptions> options, ILogger<ObjectUploads> logger)
 {
     public async Task<(InsertOutcome Outcome, StoredObject? Stored)> UploadAsync(
         Dataset dataset, string name, string dataClass, string contentType, long length, Stream body, ChangeContext change, Func<string, bool> mayReplace,
@@ -24,28 +25,32 @@ internal sealed partial class ObjectUploads(
         var (dataKey, version, wrapped) = await dataKeys.NewAsync(dataset.OrganizationId, objectId, cancellationToken);
         var blobKey = BlobKeys.For(dataset.OrganizationId, dataset.Id, objectId);
         using var inFlight = uploads.Begin(blobKey);
-        try
-        {
-            await using var writer = await blobs.CreateAsync(blobKey, cancellationToken);
-            await StreamEncryptor.EncryptAsync(body, length, writer.Stream, dataKey, dataset.OrganizationId, objectId, options.Value.SegmentSize, cancellationToken);
-            await writer.CommitAsync(cancellationToken);
-        }
-        finally
-        {
-            CryptographicOperations.ZeroMemory(dataKey);
-        }
-
-        var stored = new StoredObject(objectId, dataset.Id, dataset.OrganizationId, name, dataClass, length, contentType, version, wrapped, blobKey, time.GetUtcNow(), change.Actor);
+        using var writing = committer.BeginWriting();
         InsertOutcome outcome;
         string? replaced;
-        try
+        StoredObject stored;
+        await using (var writer = await blobs.CreateAsync(blobKey, cancellationToken))
         {
-            (outcome, replaced) = await catalog.InsertObjectAsync(stored, change, mayReplace, cancellationToken);
-        }
-        catch (Exception)
-        {
-            await blobs.DeleteAsync(blobKey, CancellationToken.None);
-            throw;
+            try
+            {
+                await StreamEncryptor.EncryptAsync(body, length, writer.Stream, dataKey, dataset.OrganizationId, objectId, options.Value.SegmentSize, cancellationToken);
+            }
+            finally
+            {
+                CryptographicOperations.ZeroMemory(dataKey);
+            }
+
+            stored = new StoredObject(objectId, dataset.Id, dataset.OrganizationId, name, dataClass, length, contentType, version, wrapped, blobKey, time.GetUtcNow(), change.Actor);
+            try
+            {
+                (outcome, replaced) = await committer.CommitAsync(writer, new NewObjectRow(stored, change, mayReplace), writing);
+            }
+            catch (Exception)
+            {
+                // A blob made durable whose row failed is removed here; one that was not is removed by the writer's disposal.
+                await blobs.DeleteAsync(blobKey, CancellationToken.None);
+                throw;
+            }
         }
 
         if (outcome != InsertOutcome.Stored)

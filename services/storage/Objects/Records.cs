@@ -25,3 +25,9 @@ internal sealed record ObjectDeletion(string? BlobKey)
 {
     public static readonly ObjectDeletion Refused = new((string?)null);
 }
+
+/// <summary>An object whose blob is durable, waiting for its row: <see cref="MayReplace"/> judges a same-named object's class.</summary>
+internal sealed record NewObjectRow(StoredObject Stored, Platform.Security.Authentication.ChangeContext Change, Func<string, bool> MayReplace);
+
+/// <summary>How one row of a batch ended: its outcome and the blob of an object it replaced, or why it failed.</summary>
+internal readonly record struct RowResult(InsertOutcome Outcome, string? ReplacedBlob, Exception? Failure);

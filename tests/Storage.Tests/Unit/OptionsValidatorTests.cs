@@ -65,6 +65,22 @@ public sealed class OptionsValidatorTests
 
 public sealed class BackupReachOptionsTests
 {
+    [Theory]
+    [InlineData(0, 2, "MaxBatch")]
+    [InlineData(1001, 2, "MaxBatch")]
+    [InlineData(64, -1, "MaxWait")]
+    [InlineData(64, 101, "MaxWait")]
+    public void Group_commit_takes_a_bounded_batch_and_a_short_wait(int maxBatch, int maxWaitMilliseconds, string setting)
+    {
+        var options = Valid();
+        options.GroupCommit = new GroupCommitOptions { MaxBatch = maxBatch, MaxWait = TimeSpan.FromMilliseconds(maxWaitMilliseconds) };
+        var result = new StorageOptionsValidator(new Environment("Development")).Validate(null, options);
+        Assert.Contains(result.Failures!, f => f.Contains($"Storage:GroupCommit:{setting}", StringComparison.Ordinal));
+
+        options.GroupCommit = new GroupCommitOptions { MaxBatch = 1, MaxWait = TimeSpan.Zero };
+        Assert.True(new StorageOptionsValidator(new Environment("Development")).Validate(null, options).Succeeded);
+    }
+
     [Fact]
     public void The_deletion_bound_must_hold_epoch_rotation_backup_retention_and_the_maintenance_interval()
     {
