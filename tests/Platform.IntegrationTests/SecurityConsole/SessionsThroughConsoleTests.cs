@@ -62,7 +62,8 @@ public sealed partial class SessionsThroughConsoleTests(PlatformFixture fixture)
         using (var viaApp = new HttpRequestMessage(HttpMethod.Post, "/v1/me/sessions/sign-out-others"))
         {
             viaApp.Headers.Authorization = new("Bearer", appToken);
-            using var refused = await other.Browser.SendAsync(viaApp);
+            using var application = ConsoleUser.NewBrowser(fixture, new CookieContainer(), followRedirects: false);
+            using var refused = await application.SendAsync(viaApp);
             Assert.Equal(HttpStatusCode.Forbidden, refused.StatusCode);
         }
 
