@@ -23,6 +23,7 @@ app.UseAuthorization();
 app.UseAntiforgery();
 app.MapDefaultEndpoints();
 app.MapSessionApi();
+app.MapMySessionsApi();
 app.MapOrganizationsApi();
 app.MapOidc();
 app.MapAccountPages();

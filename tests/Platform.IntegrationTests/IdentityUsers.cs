@@ -40,6 +40,9 @@ internal sealed class IdentityUser
     /// <summary>The TOTP secret, once enrolled (what the user's authenticator app holds).</summary>
     public byte[]? TotpSecret { get; private set; }
 
+    /// <summary>An already signed-in browser (its own cookies, redirects not followed) acting as this helper's user.</summary>
+    public static IdentityUser For(PlatformFixture fixture, HttpClient browser, string email) => new(fixture, browser, email);
+
     /// <summary>A signed-up, verified, signed-in user (password only) who owns a new organization.</summary>
     /// <param name="handler">The browser's connection (e.g. from its own client address); a fresh one by default.</param>
     public static async Task<(IdentityUser User, string OrganizationId)> OwnerAsync(PlatformFixture fixture, SocketsHttpHandler? handler = null)

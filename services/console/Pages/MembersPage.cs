@@ -16,6 +16,7 @@ internal static class MembersPage
         org.MapPost("/members/invite", Invite);
         org.MapPost("/members/{userId}/role", ChangeRole);
         org.MapPost("/members/{userId}/remove", Remove);
+        org.MapPost("/invitations/{invitationId}/withdraw", Withdraw);
     }
 
     private static async Task<IResult> List(string org, string? done, string? type, string? resource, HttpContext http, PlatformApi api)
@@ -27,6 +28,7 @@ internal static class MembersPage
             "invited" => "The invitation is sent. It is valid for 7 days.",
             "role" => "The role is changed.",
             "removed" => "The member is removed.",
+            "withdrawn" => "The invitation is withdrawn: its code no longer works.",
             _ => null,
         };
         return await RenderAsync(http, user, api, notice, null, "", "Developer", null, access: (type, resource));
@@ -38,6 +40,7 @@ internal static class MembersPage
         var membersTask = api.GetAsync(user, $"v1/organizations/{U(org)}/members", http.RequestAborted);
         // Keys per member, when the keys API answers this user (an Owner or Admin with a recent second factor).
         var keysTask = user.IsAdministrator ? api.GetAsync(user, $"v1/organizations/{U(org)}/keys?limit=100", http.RequestAborted) : null;
+        var invitationsTask = user.IsAdministrator ? api.GetAsync(user, $"v1/organizations/{U(org)}/invitations", http.RequestAborted) : null;
         var members = await membersTask;
         var keys = keysTask is null ? null : await keysTask;
         var activeKeys = keys is { Ok: true } ? Items(keys.Body).Where(k => Text(k, "status") == "active").Select(k => Text(k, "createdBy") ?? "").ToList() : null;
@@ -85,10 +88,30 @@ internal static class MembersPage
                 Field("email", "Email address", email, emailError, "email", "autocomplete=\"off\" maxlength=\"254\"")
                 + Select("role", "Role", Roles, role, id: "invite-role"),
                 "Send invitation", "invite"));
-            body.Append("<p class=\"hint\">The invitation mail carries a code the person types after signing in with that address. Pending invitations expire after 7 days. Identity's public API cannot list or withdraw a pending invitation yet, so this page cannot either: to stop one, remove the person if they have accepted, or let it expire.</p>");
+            body.Append("<p class=\"hint\">The invitation mail carries a code the person types after signing in with that address. Pending invitations expire after 7 days; withdrawing one stops its code at once.</p>");
+            body.Append(PendingInvitations(http, org, await invitationsTask!));
         }
 
         return Page(http, user, "Members", body.ToString(), status);
+    }
+
+    /// <summary>Invitations not yet accepted (Owners and Admins): to whom, as what, by whom, until when, and a Withdraw button.</summary>
+    private static string PendingInvitations(HttpContext http, string org, ApiResult invitations)
+    {
+        var html = new StringBuilder("<h2 id=\"pending-invitations\">Pending invitations</h2>");
+        if (!invitations.Ok) return html.Append(Problem(invitations.Problem)).ToString();
+        var items = Items(invitations.Body).ToList();
+        if (items.Count == 0) return html.Append("<p id=\"no-invitations\">No invitation is waiting to be accepted.</p>").ToString();
+        html.Append("""<div class="table"><table id="invitations"><caption>Invitations waiting to be accepted</caption><thead><tr><th scope="col">Email</th><th scope="col">Role</th><th scope="col">Invited by</th><th scope="col">Sent</th><th scope="col">Expires</th><th scope="col">Actions</th></tr></thead><tbody>""");
+        foreach (var invitation in items)
+        {
+            var id = Text(invitation, "id")!;
+            html.Append($"""<tr data-invitation="{E(id)}" data-email="{E(Text(invitation, "email"))}"><td>{E(Text(invitation, "email"))}</td><td>{E(Text(invitation, "role"))}</td><td>{E(Text(invitation, "invitedByEmail") ?? Text(invitation, "invitedBy"))}</td><td>{Tables.At("createdAt")(invitation)}</td><td>{Tables.At("expiresAt")(invitation)}</td><td>""");
+            html.Append(Form(http, $"/console/o/{U(org)}/invitations/{U(id)}/withdraw", "", "Withdraw", "withdraw-" + id, buttonClass: "danger"));
+            html.Append("</td></tr>");
+        }
+
+        return html.Append("</tbody></table></div>").ToString();
     }
 
     private static readonly (string Value, string Label)[] ResourceTypes = [("dataset", "dataset"), ("project", "project")];
@@ -133,6 +156,16 @@ internal static class MembersPage
         var invited = await api.SendAsync(user, HttpMethod.Post, $"v1/organizations/{U(org)}/invitations", new { email, role }, http.RequestAborted);
         if (!invited.Ok) return await RenderAsync(http, user, api, null, invited.Problem, email, role, invited.Problem!.ErrorFor("email"), invited.Problem.Status);
         return Results.Redirect($"/console/o/{U(org)}/members?done=invited");
+    }
+
+    private static async Task<IResult> Withdraw(string org, string invitationId, HttpContext http, PlatformApi api)
+    {
+        var (user, instead) = await Guard.ForAsync(http, org);
+        if (user is null) return instead!;
+        if (!Guard.IsResourceId(invitationId)) return Standalone(http, "No such invitation", "<p id=\"refusal\">That is not an invitation id.</p>", 404);
+        var withdrawn = await api.SendAsync(user, HttpMethod.Delete, $"v1/organizations/{U(org)}/invitations/{U(invitationId)}", null, http.RequestAborted);
+        if (!withdrawn.Ok) return await RenderAsync(http, user, api, null, withdrawn.Problem, "", "Developer", null, withdrawn.Problem!.Status);
+        return Results.Redirect($"/console/o/{U(org)}/members?done=withdrawn");
     }
 
     private static async Task<IResult> ChangeRole(string org, string userId, HttpContext http, PlatformApi api)

@@ -5,25 +5,63 @@ using static Platform.SecurityConsole.Pages.Layout;
 namespace Platform.SecurityConsole.Pages;
 
 /// <summary>
-/// Your own security (every member): how you signed in, two-step verification, password, sessions. Identity offers
-/// these only on its own pages (same address, the gateway), not as APIs a client may call with a token: the page says
-/// what there is and links there, and says what identity has not built (a session list, signing out elsewhere).
+/// Your own security (every member): how you signed in, two-step verification, password, and your sessions (identity's
+/// <c>/v1/me/sessions</c>, which answers the console's token for its own user: list, end one, sign out elsewhere).
+/// Two-step verification and the password live on identity's own pages (same address, the gateway): linked from here.
 /// </summary>
 internal static class SecurityPage
 {
-    public static void MapSecurityPage(this RouteGroupBuilder org) => org.MapGet("/security", Show);
+    public static void MapSecurityPage(this RouteGroupBuilder org)
+    {
+        org.MapGet("/security", Show);
+        org.MapPost("/security/sessions/{sessionId}/end", End);
+        org.MapPost("/security/sessions/sign-out-others", EndOthers);
+    }
 
-    private static async Task<IResult> Show(string org, HttpContext http, PlatformApi api)
+    private static async Task<IResult> Show(string org, string? done, HttpContext http, PlatformApi api)
     {
         var (user, instead) = await Guard.ForAsync(http, org);
         if (user is null) return instead!;
+        var notice = done switch
+        {
+            "ended" => "That session is signed out: its browser must sign in again.",
+            "others" => "Every other session is signed out.",
+            _ => null,
+        };
+        return await RenderAsync(http, user, api, notice, null);
+    }
+
+    private static async Task<IResult> End(string org, string sessionId, HttpContext http, PlatformApi api)
+    {
+        var (user, instead) = await Guard.ForAsync(http, org);
+        if (user is null) return instead!;
+        if (sessionId.Length != 32 || !sessionId.All(char.IsAsciiHexDigitLower)) return Standalone(http, "No such session", "<p id=\"refusal\">That is not a session id.</p>", 404);
+        var ended = await api.SendAsync(user, HttpMethod.Delete, $"v1/me/sessions/{U(sessionId)}", null, http.RequestAborted);
+        if (!ended.Ok) return await RenderAsync(http, user, api, null, ended.Problem, ended.Problem!.Status);
+        return Results.Redirect($"/console/o/{U(org)}/security?done=ended");
+    }
+
+    private static async Task<IResult> EndOthers(string org, HttpContext http, PlatformApi api)
+    {
+        var (user, instead) = await Guard.ForAsync(http, org);
+        if (user is null) return instead!;
+        var ended = await api.SendAsync(user, HttpMethod.Post, "v1/me/sessions/sign-out-others", null, http.RequestAborted);
+        if (!ended.Ok) return await RenderAsync(http, user, api, null, ended.Problem, ended.Problem!.Status);
+        return Results.Redirect($"/console/o/{U(org)}/security?done=others");
+    }
+
+    private static async Task<IResult> RenderAsync(HttpContext http, UserContext user, PlatformApi api, string? notice, ApiProblem? problem, int status = 200)
+    {
+        var org = user.OrganizationId!;
+        var sessionsTask = api.GetAsync(user, "v1/me/sessions", http.RequestAborted);
         var members = await api.GetAsync(user, $"v1/organizations/{U(org)}/members", http.RequestAborted);
         var me = OverviewPage.Items(members.Body).FirstOrDefault(m => OverviewPage.Text(m, "userId") == user.UserId);
         bool? enrolled = me.ValueKind == System.Text.Json.JsonValueKind.Object && me.TryGetProperty("mfaEnrolled", out var e) ? e.GetBoolean() : null;
         var returnHere = U($"/console/o/{org}/security");
 
-        var body = new StringBuilder();
-        body.Append("<p class=\"hint\" id=\"identity-pages-note\">These settings live on your Platform account's own pages, at the same address: the links below open them. Identity has no API for them that the console could call for you.</p>");
+        var body = new StringBuilder(Notice(notice));
+        body.Append(Problem(problem));
+        body.Append("<p class=\"hint\" id=\"identity-pages-note\">Two-step verification and your password live on your Platform account's own pages, at the same address: the links below open them.</p>");
         body.Append("<h2>This sign-in</h2><dl class=\"facts\">");
         body.Append($"<dt>Email</dt><dd id=\"my-email\">{E(user.Email)}</dd>");
         body.Append($"<dt>Signed in</dt><dd id=\"my-sign-in\">{(user.Amr.Contains("mfa") ? "with a second factor" : "with a password only")}, {Time(user.AuthTime)}</dd></dl>");
@@ -39,8 +77,34 @@ internal static class SecurityPage
         body.Append("<h2>Password</h2>");
         body.Append("""<p id="password-help">Identity changes a password through a code sent to your address: <a id="change-password" href="/password/forgot">change your password</a>. A new password signs out every other session of your account and ends the console sessions that depend on them.</p>""");
 
-        body.Append("<h2>Sessions</h2>");
-        body.Append("""<p id="sessions-help">Identity cannot list your sessions or sign out other devices from here yet. Signing out (the button at the top) ends this console session on the server and your Platform account's session in this browser; changing your password ends the others.</p>""");
-        return Page(http, user, "Your security", body.ToString());
+        body.Append(Sessions(http, org, await sessionsTask));
+        return Page(http, user, "Your security", body.ToString(), status);
+    }
+
+    /// <summary>Where the account is signed in: each session's browser, address, start and last use; this one marked.</summary>
+    private static string Sessions(HttpContext http, string org, ApiResult sessions)
+    {
+        var html = new StringBuilder("<h2 id=\"sessions\">Where you are signed in</h2>");
+        if (!sessions.Ok) return html.Append(Problem(sessions.Problem)).ToString();
+        var items = OverviewPage.Items(sessions.Body).ToList();
+        html.Append("""<div class="table"><table id="session-list"><caption>Your Platform account's sessions</caption><thead><tr><th scope="col">Browser or device</th><th scope="col">Address</th><th scope="col">Signed in</th><th scope="col">Last seen</th><th scope="col">Actions</th></tr></thead><tbody>""");
+        foreach (var session in items)
+        {
+            var id = OverviewPage.Text(session, "id")!;
+            var current = session.TryGetProperty("current", out var c) && c.ValueKind == System.Text.Json.JsonValueKind.True;
+            html.Append($"""<tr data-session="{E(id)}"{(current ? " data-current=\"true\"" : "")}><td>{E(OverviewPage.Text(session, "userAgent") ?? "unknown")}{(current ? " <strong class=\"current\">(this session)</strong>" : "")}</td><td>{E(OverviewPage.Text(session, "ip") ?? "unknown")}</td><td>{Tables.At("createdAt")(session)}</td><td>{Tables.At("lastSeenAt")(session)}</td><td>""");
+            // This session ends with the Sign out button at the top (which also ends the console's session).
+            html.Append(current ? "use Sign out above" : Form(http, $"/console/o/{U(org)}/security/sessions/{U(id)}/end", "", "Sign out", "end-" + id, buttonClass: "danger"));
+            html.Append("</td></tr>");
+        }
+
+        html.Append("</tbody></table></div>");
+        if (items.Count(s => !(s.TryGetProperty("current", out var c) && c.ValueKind == System.Text.Json.JsonValueKind.True)) > 0)
+        {
+            html.Append(Form(http, $"/console/o/{U(org)}/security/sessions/sign-out-others", "", "Sign out everywhere else", "sign-out-others", buttonClass: "danger"));
+        }
+
+        html.Append("""<p class="hint" id="sessions-help">Signing a session out refuses its cookie from its next request and revokes the refresh tokens of the applications (this console included) signed in from it. Changing your password signs out every other session too.</p>""");
+        return html.ToString();
     }
 }

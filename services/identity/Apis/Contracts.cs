@@ -32,6 +32,8 @@ public sealed record InviteRequest(string Email, string Role);
 
 public sealed record InvitationResponse(string Id);
 
+public sealed record PendingInvitationResponse(string Id, string Email, string Role, string InvitedBy, string? InvitedByEmail, DateTimeOffset CreatedAt, DateTimeOffset ExpiresAt);
+
 public sealed record RoleRequest(string Role);
 
 public sealed record SettingsRequest(bool RequireMfa);

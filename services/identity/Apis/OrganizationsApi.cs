@@ -18,6 +18,8 @@ internal static class OrganizationsApi
         v1.MapGet("/organizations", List);
         v1.MapGet("/organizations/{orgId}/members", Members);
         v1.MapPost("/organizations/{orgId}/invitations", Invite);
+        v1.MapGet("/organizations/{orgId}/invitations", Invitations);
+        v1.MapDelete("/organizations/{orgId}/invitations/{invitationId}", Withdraw);
         v1.MapPost("/invitations/accept", Accept);
         v1.MapPut("/organizations/{orgId}/members/{userId}/role", ChangeRole);
         v1.MapDelete("/organizations/{orgId}/members/{userId}", Remove);
@@ -69,6 +71,29 @@ internal static class OrganizationsApi
         return outcome == OrgOutcome.Done
             ? Results.Created($"/v1/organizations/{orgId}/invitations/{id}", new InvitationResponse(id!))
             : Problems.Forbid("Only an Owner can invite an Owner.");
+    }
+
+    /// <summary>Pending invitations (Owners and Admins): who was invited, as what, by whom, until when. Never the code.</summary>
+    public static async Task<IResult> Invitations(string orgId, HttpContext http, OrganizationService organizations, ApiAccess access)
+    {
+        var (caller, _, refusal) = await AdministratorAsync(orgId, http, organizations, access, stepUp: false);
+        if (caller is null) return refusal!;
+        var pending = await organizations.PendingInvitationsAsync(orgId, http.RequestAborted);
+        return Results.Ok(new { items = pending.Select(i => new PendingInvitationResponse(i.Id, i.Email, i.Role, i.InvitedBy, i.InvitedByEmail, i.CreatedAt, i.ExpiresAt)) });
+    }
+
+    /// <summary>Withdraws a pending invitation (Owners and Admins, like sending one): its code stops working at once.</summary>
+    public static async Task<IResult> Withdraw(string orgId, string invitationId, HttpContext http, OrganizationService organizations, ApiAccess access)
+    {
+        var (caller, role, refusal) = await AdministratorAsync(orgId, http, organizations, access, stepUp: false);
+        if (caller is null) return refusal!;
+        if (!Ids.IsWellFormed(invitationId, "inv_")) return Problems.NoSuch("invitation");
+        return await organizations.WithdrawInvitationAsync(orgId, caller.UserId, role!, invitationId, access.Request(http), http.RequestAborted) switch
+        {
+            OrgOutcome.Done => Results.NoContent(),
+            OrgOutcome.Forbidden => Problems.Forbid("Only an Owner can withdraw an invitation to be Owner."),
+            _ => Problems.NoSuch("invitation"),
+        };
     }
 
     public static async Task<IResult> Accept(CodeRequest body, HttpContext http, OrganizationService organizations, UserStore users, ApiAccess access)

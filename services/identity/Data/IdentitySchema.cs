@@ -320,6 +320,20 @@ internal static class IdentitySchema
         );
         """;
 
+    // Sessions a person can list and end (issue 19 item 2): where and with what each was signed in and last seen, and
+    // the OpenIddict authorizations (token families) each started, so that ending one revokes its refresh tokens.
+    // The previous version neither reads nor writes the new columns or table.
+    private const string SessionDetails = """
+        ALTER TABLE sessions ADD COLUMN user_agent text;
+        ALTER TABLE sessions ADD COLUMN ip text;
+        ALTER TABLE sessions ADD COLUMN last_seen_at timestamptz;
+        CREATE TABLE session_authorizations (
+            session_id       text NOT NULL REFERENCES sessions(id) ON DELETE CASCADE,
+            authorization_id text NOT NULL,
+            PRIMARY KEY (session_id, authorization_id)
+        );
+        """;
+
     public static readonly Schema Definition = new(
         "identity",
         SchemaStep.Sql(1, "baseline", Sql),
@@ -329,7 +343,8 @@ internal static class IdentitySchema
         SchemaStep.Sql(5, "scim", Scim),
         SchemaStep.Sql(6, "sso group roles", SsoGroupRoles),
         SchemaStep.Sql(7, "closing organizations", ClosingOrganizations),
-        SchemaStep.Sql(8, "saml sp keys", SamlSpKeys));
+        SchemaStep.Sql(8, "saml sp keys", SamlSpKeys),
+        SchemaStep.Sql(9, "session details", SessionDetails));
 
     public static Task ApplyAsync(NpgsqlDataSource dataSource, CancellationToken cancellationToken) =>
         SchemaMigrations.ApplyAsync(dataSource, Definition, EmptyServices.Instance, cancellationToken);

@@ -18,6 +18,7 @@ internal static class AuditActions
     public const string OrganizationCreated = "identity.organization.created";
     public const string OrganizationSettingsChanged = "identity.organization.settings_changed";
     public const string MemberInvited = "identity.member.invited";
+    public const string InvitationWithdrawn = "identity.member.invitation_withdrawn";
     public const string MemberJoined = "identity.member.joined";
     public const string MemberRemoved = "identity.member.removed";
     public const string RoleChanged = "identity.member.role_changed";

@@ -39,6 +39,7 @@ internal static class OidcEndpoints
         Consents consents,
         ClientOwners owners,
         SessionIssuer sessions,
+        SessionStore sessionStore,
         TimeProvider clock,
         IOptions<IdentityOptions> options)
     {
@@ -115,7 +116,16 @@ internal static class OidcEndpoints
 
         // Each sign-in starts its own token family: an ad-hoc authorization that reuse detection can revoke whole.
         var family = await authorizations.CreateAsync(identity, user.Id, applicationId, AuthorizationTypes.AdHoc, scopes, http.RequestAborted);
-        identity.SetAuthorizationId(await authorizations.GetIdAsync(family, http.RequestAborted));
+        var familyId = await authorizations.GetIdAsync(family, http.RequestAborted);
+        identity.SetAuthorizationId(familyId);
+        // The family belongs to the signed-in session: ending that session (from its person's session list) revokes
+        // it. The tokens name the session by its public handle (OIDC Core's sid), so the list can mark "this one".
+        if (await SessionIssuer.SessionIdAsync(http) is { } sessionId)
+        {
+            await sessionStore.LinkAsync(sessionId, familyId!, http.RequestAborted);
+            identity.SetClaim(TokenClaims.SessionId, SessionStore.Handle(sessionId));
+        }
+
         identity.SetDestinations(TokenClaims.DestinationsOf);
         return Results.SignIn(new ClaimsPrincipal(identity), null, OpenIddictServerAspNetCoreDefaults.AuthenticationScheme);
     }

@@ -17,6 +17,9 @@ internal static class TokenClaims
     public const string OrganizationId = "org_id";
     public const string Roles = "roles";
 
+    /// <summary>The session the tokens were signed in from, by its public handle (OIDC Core section 2, Front-Channel Logout's sid).</summary>
+    public const string SessionId = "sid";
+
     public static ClaimsIdentity NewIdentity() =>
         new(Microsoft.IdentityModel.Tokens.TokenValidationParameters.DefaultAuthenticationType, Claims.Name, Roles);
 
@@ -35,7 +38,7 @@ internal static class TokenClaims
     /// <summary>Which tokens each claim goes to (OpenIddict drops claims without a destination).</summary>
     public static IEnumerable<string> DestinationsOf(Claim claim) => claim.Type switch
     {
-        Claims.Subject or OrganizationId or Roles or Claims.AuthenticationMethodReference or Claims.AuthenticationTime
+        Claims.Subject or OrganizationId or Roles or Claims.AuthenticationMethodReference or Claims.AuthenticationTime or SessionId
             => [OidcDestinations.AccessToken, OidcDestinations.IdentityToken],
         Claims.Email when claim.Subject?.HasScope(Scopes.Email) == true => [OidcDestinations.IdentityToken],
         _ => [],

@@ -85,6 +85,60 @@ internal sealed class OrganizationService(NpgsqlDataSource dataSource, MailOutbo
         return (OrgOutcome.Done, id);
     }
 
+    /// <summary>The organization's invitations that can still be accepted (not accepted, not expired), newest first.</summary>
+    public async Task<IReadOnlyList<PendingInvitation>> PendingInvitationsAsync(string orgId, CancellationToken cancellationToken)
+    {
+        await using var command = dataSource.CreateCommand(
+            """
+            SELECT i.id, i.email_normalized, i.role, i.invited_by, u.email, i.created_at, i.expires_at
+              FROM invitations i LEFT JOIN users u ON u.id = i.invited_by
+             WHERE i.org_id = $1 AND i.accepted_at IS NULL AND i.expires_at > $2
+             ORDER BY i.created_at DESC, i.id
+            """);
+        command.Parameters.AddWithValue(orgId);
+        command.Parameters.AddWithValue(clock.GetUtcNow());
+        var list = new List<PendingInvitation>();
+        await using var reader = await command.ExecuteReaderAsync(cancellationToken);
+        while (await reader.ReadAsync(cancellationToken))
+        {
+            list.Add(new PendingInvitation(reader.GetString(0), reader.GetString(1), reader.GetString(2), reader.GetString(3),
+                reader.IsDBNull(4) ? null : reader.GetString(4), reader.GetFieldValue<DateTimeOffset>(5), reader.GetFieldValue<DateTimeOffset>(6)));
+        }
+
+        return list;
+    }
+
+    /// <summary>
+    /// Withdraws a pending invitation of this organization: the row goes, so its code no longer matches anything (an
+    /// accept answers "no such invitation"). Another organization's invitation, an accepted or an expired one are all
+    /// "not found". Only an Owner withdraws an invitation to be Owner, as only an Owner can send one.
+    /// </summary>
+    public async Task<OrgOutcome> WithdrawInvitationAsync(string orgId, string actorId, string actorRole, string invitationId, RequestInfo request, CancellationToken cancellationToken)
+    {
+        var now = clock.GetUtcNow();
+        await using var connection = await dataSource.OpenConnectionAsync(cancellationToken);
+        await using var transaction = await connection.BeginTransactionAsync(cancellationToken);
+        string role;
+        await using (var find = new NpgsqlCommand(
+            "SELECT role FROM invitations WHERE id = $1 AND org_id = $2 AND accepted_at IS NULL AND expires_at > $3 FOR UPDATE",
+            connection, transaction))
+        {
+            find.Parameters.AddWithValue(invitationId);
+            find.Parameters.AddWithValue(orgId);
+            find.Parameters.AddWithValue(now);
+            await using var reader = await find.ExecuteReaderAsync(cancellationToken);
+            if (!await reader.ReadAsync(cancellationToken)) return OrgOutcome.NotFound;
+            role = reader.GetString(0);
+        }
+
+        if (role == OrgRoles.Owner && actorRole != OrgRoles.Owner) return OrgOutcome.Forbidden;
+        await Execute(transaction, "DELETE FROM invitations WHERE id = $1 AND org_id = $2", cancellationToken, invitationId, orgId);
+        await outbox.EnqueueAsync(request.Audit(now, actorId, AuditActions.InvitationWithdrawn, "success", invitationId, orgId,
+            new Dictionary<string, string> { ["role"] = role }), transaction, cancellationToken);
+        await transaction.CommitAsync(cancellationToken);
+        return OrgOutcome.Done;
+    }
+
     /// <summary>Accepts an invitation addressed to the caller's own (verified) email address.</summary>
     public async Task<(OrgOutcome Outcome, string? OrgId)> AcceptAsync(string userId, string normalizedEmail, string? token, RequestInfo request, CancellationToken cancellationToken)
     {

@@ -65,8 +65,11 @@ internal sealed class SessionIssuer(TimeProvider clock, UserStore users, Session
         identity.AddClaim(new Claim(SessionClaims.AuthTime, clock.GetUtcNow().ToUnixTimeSeconds().ToString(CultureInfo.InvariantCulture)));
         if (enrolmentRequired) identity.AddClaim(new Claim(SessionClaims.MfaEnrolmentRequired, "true"));
         await AddGenerationAsync(identity, userId, generation, http.RequestAborted);
+        var sessionId = await sessions.CreateAsync(userId, SessionLifetime, RequestInfo.From(http, options.Value.TrustedProxies), http.RequestAborted);
+        // The token families the replaced session started (the console's, say, before a step-up) go with the new one.
+        await sessions.AdoptAsync(await CurrentSessionIdsAsync(http), sessionId, http.RequestAborted);
         await EndCurrentAsync(http);
-        identity.AddClaim(new Claim(SessionClaims.SessionId, await sessions.CreateAsync(userId, SessionLifetime, http.RequestAborted)));
+        identity.AddClaim(new Claim(SessionClaims.SessionId, sessionId));
         await http.SignOutAsync(MfaScheme);
         await http.SignInAsync(Scheme, new ClaimsPrincipal(identity));
     }
@@ -78,7 +81,7 @@ internal sealed class SessionIssuer(TimeProvider clock, UserStore users, Session
         identity.AddClaim(new Claim(SessionClaims.PasswordTime, clock.GetUtcNow().ToUnixTimeSeconds().ToString(CultureInfo.InvariantCulture)));
         await AddGenerationAsync(identity, userId, generation, http.RequestAborted);
         await EndCurrentAsync(http);
-        identity.AddClaim(new Claim(SessionClaims.SessionId, await sessions.CreateAsync(userId, PendingLifetime, http.RequestAborted)));
+        identity.AddClaim(new Claim(SessionClaims.SessionId, await sessions.CreateAsync(userId, PendingLifetime, RequestInfo.From(http, options.Value.TrustedProxies), http.RequestAborted)));
         await http.SignOutAsync(Scheme);
         await http.SignInAsync(MfaScheme, new ClaimsPrincipal(identity));
     }
@@ -113,6 +116,13 @@ internal sealed class SessionIssuer(TimeProvider clock, UserStore users, Session
         await http.SignOutAsync(Scheme);
         await http.SignOutAsync(MfaScheme);
     }
+
+    /// <summary>The id of the session the request's session cookie names (not checked against the store: the caller does that).</summary>
+    public static async Task<string?> SessionIdAsync(HttpContext http) =>
+        (await http.AuthenticateAsync(Scheme)).Principal?.FindFirst(SessionClaims.SessionId)?.Value;
+
+    private static async Task<IReadOnlyList<string>> CurrentSessionIdsAsync(HttpContext http) =>
+        await SessionIdAsync(http) is { } id ? [id] : [];
 
     /// <returns>The user whose live session (or pending sign-in) the request's cookies named and which is now deleted, if any.</returns>
     private async Task<string?> EndCurrentAsync(HttpContext http)

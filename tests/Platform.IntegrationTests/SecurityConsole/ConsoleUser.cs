@@ -95,6 +95,14 @@ internal sealed partial class ConsoleUser
         Assert.Equal(HttpStatusCode.OK, response.StatusCode);
     }
 
+    /// <summary>One of the recovery codes shown at enrolment, used up (e.g. to sign in on another device).</summary>
+    public string TakeRecoveryCode()
+    {
+        var code = recoveryCodes[0];
+        recoveryCodes.RemoveAt(0);
+        return code;
+    }
+
     /// <summary>A console page (GET, redirects followed): the final status, address and HTML.</summary>
     public async Task<Page> GetAsync(string path)
     {

@@ -51,20 +51,6 @@ public sealed class OptionsValidatorTests
         Assert.DoesNotContain(failures, f => f.Contains("c2hvcnQ=", StringComparison.Ordinal) || f.Contains("short", StringComparison.Ordinal));
     }
 
-    internal sealed class Environment(string name) : IHostEnvironment
-    {
-        public string EnvironmentName { get; set; } = name;
-
-        public string ApplicationName { get; set; } = "storage";
-
-        public string ContentRootPath { get; set; } = "/";
-
-        public IFileProvider ContentRootFileProvider { get; set; } = new NullFileProvider();
-    }
-}
-
-public sealed class BackupReachOptionsTests
-{
     [Theory]
     [InlineData(0, 2, "MaxBatch")]
     [InlineData(1001, 2, "MaxBatch")]
@@ -81,6 +67,20 @@ public sealed class BackupReachOptionsTests
         Assert.True(new StorageOptionsValidator(new Environment("Development")).Validate(null, options).Succeeded);
     }
 
+    internal sealed class Environment(string name) : IHostEnvironment
+    {
+        public string EnvironmentName { get; set; } = name;
+
+        public string ApplicationName { get; set; } = "storage";
+
+        public string ContentRootPath { get; set; } = "/";
+
+        public IFileProvider ContentRootFileProvider { get; set; } = new NullFileProvider();
+    }
+}
+
+public sealed class BackupReachOptionsTests
+{
     [Fact]
     public void The_deletion_bound_must_hold_epoch_rotation_backup_retention_and_the_maintenance_interval()
     {

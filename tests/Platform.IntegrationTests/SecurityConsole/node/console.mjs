@@ -228,6 +228,7 @@ try {
     await axe(page, name);
     await shot(page, name);
   }
+  result('security-lists-this-session', (await page.$$('#session-list tr[data-current="true"]')).length === 1);
 
   // Members: the Owner invites an Admin, who accepts and invites a Viewer, who sees no key management.
   const adminEmail = `admin-${stamp}@example.com`;
@@ -241,7 +242,17 @@ try {
   await page.selectOption('#invite-role', 'Admin');
   await page.click('#invite button');
   result('owner-invited-admin', await page.isVisible('#notice'));
+  // A second invitation, withdrawn from the pending list (axe on the list first).
+  const withdrawnEmail = `withdrawn-${stamp}@example.com`;
+  await page.fill('#email', withdrawnEmail);
+  await page.selectOption('#invite-role', 'Developer');
+  await page.click('#invite button');
+  result('pending-invitations-listed', await page.isVisible(`#invitations tr[data-email="${withdrawnEmail}"]`) && await page.isVisible(`#invitations tr[data-email="${adminEmail}"]`));
+  await axe(page, 'members-pending');
   await shot(page, 'members');
+  await page.click(`#invitations tr[data-email="${withdrawnEmail}"] button`);
+  await page.waitForLoadState();
+  result('owner-withdrew-invitation', (await page.textContent('#notice')).includes('withdrawn') && (await page.$(`#invitations tr[data-email="${withdrawnEmail}"]`)) === null);
 
   const adminContext = await browser.newContext({ ignoreHTTPSErrors: true });
   const adminPage = await signUp(adminContext, adminEmail);
