@@ -96,39 +96,7 @@ async Task<(string Organization, string Dataset)> LayAsync(string prefix)
     var lay = Stopwatch.StartNew();
     await using var connection = new NpgsqlConnection(storageDb);
     await connection.OpenAsync();
-    await using (var command = new NpgsqlCommand("INSERT INTO datasets (id, organization_id, region, name, created_at, created_by) VALUES ($1, $2, 'us', 'bench', now(), 'bench')", connection))
-    {
-        command.Parameters.Add(new() { Value = dataset });
-        command.Parameters.Add(new() { Value = organization });
-        await command.ExecuteNonQueryAsync();
-    }
-
-    Directory.CreateDirectory(Path.Combine(usRoot, organization, dataset));
-    var content = new byte[size];
-    await using var writer = await connection.BeginBinaryImportAsync(
-        "COPY objects (id, dataset_id, organization_id, name, data_class, size, content_type, key_version, wrapped_dek, blob_key, created_at, created_by) FROM STDIN (FORMAT BINARY)");
-    for (var i = 0; i < objects; i++)
-    {
-        var id = $"obj_us_{Guid.CreateVersion7():N}";
-        var key = $"{organization}/{dataset}/{id}";
-        RandomNumberGenerator.Fill(content);
-        await File.WriteAllBytesAsync(Path.Combine(usRoot, key), content);
-        await writer.StartRowAsync();
-        await writer.WriteAsync(id);
-        await writer.WriteAsync(dataset);
-        await writer.WriteAsync(organization);
-        await writer.WriteAsync($"image-{i:D6}.png");
-        await writer.WriteAsync("image");
-        await writer.WriteAsync((long)size - 56, NpgsqlDbType.Bigint);
-        await writer.WriteAsync("image/png");
-        await writer.WriteAsync(1, NpgsqlDbType.Integer);
-        await writer.WriteAsync(RandomNumberGenerator.GetBytes(60), NpgsqlDbType.Bytea);
-        await writer.WriteAsync(key);
-        await writer.WriteAsync(DateTimeOffset.UtcNow, NpgsqlDbType.TimestampTz);
-        await writer.WriteAsync("bench");
-    }
-
-    await writer.CompleteAsync();
+    await StoredObjects.LayAsync(connection, usRoot, organization, dataset, objects, size);
     Console.WriteLine($"laid {objects:N0} objects of {size:N0} bytes for {organization} in {lay.Elapsed.TotalSeconds:0.0} s");
     return (organization, dataset);
 }

@@ -184,6 +184,68 @@ public sealed class ScimThroughGatewayTests(PlatformFixture fixture)
         Assert.Equal(HttpStatusCode.Unauthorized, denied.StatusCode);
     }
 
+    [Fact]
+    public async Task A_bulk_request_up_to_the_advertised_payload_size_passes_the_gateway_and_a_larger_one_is_refused_there_changing_nothing()
+    {
+        var (owner, organization) = await IdentityUser.OwnerAsync(fixture);
+        using var scim = fixture.App.CreateHttpClient("gateway");
+        scim.DefaultRequestHeaders.Authorization = new AuthenticationHeaderValue("Bearer", await IssueAsync(owner, organization));
+        var bulkConfig = (await scim.GetFromJsonAsync<JsonElement>("/scim/v2/ServiceProviderConfig")).GetProperty("bulk");
+        var maxPayloadSize = bulkConfig.GetProperty("maxPayloadSize").GetInt32();
+        var maxOperations = bulkConfig.GetProperty("maxOperations").GetInt32();
+        // Well past the 64 KiB every other identity route takes, and within what the service advertises.
+        Assert.True(maxPayloadSize > 256 * 1024, $"maxPayloadSize {maxPayloadSize}");
+
+        // As many creations as a bulk may carry, each person's name long enough that the request is far past 64 KiB.
+        string[] Emails() => [.. Enumerable.Range(0, maxOperations).Select(_ => $"bulk-{Guid.NewGuid():n}@example.com")];
+        JsonObject Request(string[] emails, int nameLength) => new()
+        {
+            ["schemas"] = new JsonArray("urn:ietf:params:scim:api:messages:2.0:BulkRequest"),
+            ["Operations"] = new JsonArray([.. emails.Select((email, i) => (JsonNode)new JsonObject
+            {
+                ["method"] = "POST",
+                ["path"] = "/Users",
+                ["bulkId"] = $"p{i}",
+                ["data"] = new JsonObject
+                {
+                    ["schemas"] = new JsonArray(UserSchema),
+                    ["userName"] = email,
+                    ["name"] = new JsonObject { ["givenName"] = "Bulk", ["familyName"] = new string('b', nameLength) },
+                },
+            })]),
+        };
+
+        var within = Emails();
+        var body = Request(within, 200).ToJsonString();
+        // JSON whitespace after the last token brings it to three quarters of the advertised size.
+        body += new string(' ', maxPayloadSize * 3 / 4 - Encoding.UTF8.GetByteCount(body));
+        using (var passed = await scim.PostAsync("/scim/v2/Bulk", new StringContent(body, Encoding.UTF8, "application/scim+json")))
+        {
+            Assert.Equal(HttpStatusCode.OK, passed.StatusCode);
+            var operations = (await passed.Content.ReadFromJsonAsync<JsonElement>()).GetProperty("Operations");
+            Assert.Equal(maxOperations, operations.GetArrayLength());
+            Assert.All(operations.EnumerateArray(), o => Assert.Equal("201", o.GetProperty("status").GetString()));
+        }
+
+        // One byte over the advertised size: the gateway refuses it before identity sees it, naming the same size.
+        var over = Emails();
+        body = Request(over, 200).ToJsonString();
+        body += new string(' ', maxPayloadSize + 1 - Encoding.UTF8.GetByteCount(body));
+        using (var refused = await scim.PostAsync("/scim/v2/Bulk", new StringContent(body, Encoding.UTF8, "application/scim+json")))
+        {
+            Assert.Equal(HttpStatusCode.RequestEntityTooLarge, refused.StatusCode);
+            var problem = await refused.Content.ReadFromJsonAsync<JsonElement>();
+            Assert.Equal("https://platform.dev/problems/body-too-large", problem.GetProperty("type").GetString());
+            Assert.Contains(maxPayloadSize.ToString(System.Globalization.CultureInfo.InvariantCulture), problem.GetProperty("detail").GetString(), StringComparison.Ordinal);
+        }
+
+        foreach (var (email, expected) in new[] { (within[^1], 1), (over[0], 0), (over[^1], 0) })
+        {
+            var found = await scim.GetFromJsonAsync<JsonElement>($"/scim/v2/Users?filter={Uri.EscapeDataString($"userName eq \"{email}\"")}");
+            Assert.Equal(expected, found.GetProperty("totalResults").GetInt32());
+        }
+    }
+
     private static async Task<string> IssueAsync(IdentityUser owner, string organization)
     {
         await owner.EnrolTotpAsync();

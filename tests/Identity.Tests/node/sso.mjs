@@ -54,6 +54,10 @@ try {
   await page.click('#allow');
   for (let i = 0; i < 50 && !callback; i++) await new Promise(r => setTimeout(r, 100));
   result('redirected-with-code', callback !== null && new URL(callback).searchParams.has('code'));
+  // The request was seen as it left; the page is at the callback only once that navigation commits. A navigation
+  // started before then (the account page below) would be cut short by it.
+  await page.waitForURL(url => url.href.startsWith(redirectUri));
+  await page.waitForLoadState();
 
   const tokens = await client.authorizationCodeGrant(config, new URL(callback), { pkceCodeVerifier: verifier, expectedState: state });
   const claims = JSON.parse(Buffer.from(tokens.access_token.split('.')[1], 'base64url').toString('utf8'));
