@@ -7,11 +7,16 @@ public static class Ports
 {
     private const int Lowest = 20000;
 
+    // Ports handed out by this process: each is bound only a moment later, when its server starts, so until then it
+    // still looks free, and a second pick (another server of the same start, or a test's endpoint) could take it too.
+    // CI saw Redis and RabbitMQ's epmd given the same port, and the start fail.
+    private static readonly HashSet<int> handedOut = [];
+
     /// <summary>
     /// A loopback port that is free now, for endpoints DCP does not proxy (the server binds it a moment later). It is
     /// drawn below the kernel's ephemeral range, from which every outgoing connection and every ":0" bind (DCP's
     /// proxies, other test processes' clients) takes its port, so none of those can take it in between; another
-    /// process picking here too would have to pick the same one of about 12,000.
+    /// process picking here too would have to pick the same one of about 12,000. This process never hands out a port twice.
     /// </summary>
     public static int Free()
     {
@@ -19,12 +24,20 @@ public static class Ports
         for (var attempt = 0; ceiling - Lowest > 1000 && attempt < 100; attempt++)
         {
             var port = Random.Shared.Next(Lowest, ceiling);
-            if (IsFree(port)) return port;
+            if (IsFree(port) && HandOut(port)) return port;
         }
 
-        using var listener = new TcpListener(IPAddress.Loopback, 0);
-        listener.Start();
-        return ((IPEndPoint)listener.LocalEndpoint).Port;
+        while (true)
+        {
+            using var listener = new TcpListener(IPAddress.Loopback, 0);
+            listener.Start();
+            if (HandOut(((IPEndPoint)listener.LocalEndpoint).Port)) return ((IPEndPoint)listener.LocalEndpoint).Port;
+        }
+    }
+
+    private static bool HandOut(int port)
+    {
+        lock (handedOut) return handedOut.Add(port);
     }
 
     private static bool IsFree(int port)
