@@ -320,6 +320,13 @@ internal static class IdentitySchema
         );
         """;
 
+    // Whether a SAML connection wants every assertion signed by the IdP itself (issue 18 item 4; the SP metadata's
+    // WantAssertionsSigned): on by default and for every connection made before; off, a Response signature alone (over
+    // the assertion, or over an EncryptedAssertion, encrypt-then-sign) suffices. The previous version does not read it.
+    private const string SamlWantAssertionsSigned = """
+        ALTER TABLE saml_connections ADD COLUMN want_assertions_signed boolean NOT NULL DEFAULT true;
+        """;
+
     // Sessions a person can list and end (issue 19 item 2): where and with what each was signed in and last seen, and
     // the OpenIddict authorizations (token families) each started, so that ending one revokes its refresh tokens.
     // The previous version neither reads nor writes the new columns or table.
@@ -344,7 +351,8 @@ internal static class IdentitySchema
         SchemaStep.Sql(6, "sso group roles", SsoGroupRoles),
         SchemaStep.Sql(7, "closing organizations", ClosingOrganizations),
         SchemaStep.Sql(8, "saml sp keys", SamlSpKeys),
-        SchemaStep.Sql(9, "session details", SessionDetails));
+        SchemaStep.Sql(9, "session details", SessionDetails),
+        SchemaStep.Sql(10, "saml want assertions signed", SamlWantAssertionsSigned));
 
     public static Task ApplyAsync(NpgsqlDataSource dataSource, CancellationToken cancellationToken) =>
         SchemaMigrations.ApplyAsync(dataSource, Definition, EmptyServices.Instance, cancellationToken);

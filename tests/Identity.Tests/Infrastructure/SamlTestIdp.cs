@@ -24,6 +24,8 @@ public sealed record SamlAnswer(string Email, string Audience, string Acs, strin
     public string DigestMethod { get; init; } = SignedXml.XmlDsigSHA256Url;
     public string Canonicalization { get; init; } = SignedXml.XmlDsigExcC14NTransformUrl;
     public Transform? ExtraTransform { get; init; }
+    /// <summary>An AttributeStatement after the AuthnStatement: each attribute's name and values (raw XML, so a value can carry a comment).</summary>
+    public IReadOnlyList<(string Name, string[] Values)>? Attributes { get; init; }
 }
 
 /// <summary>
@@ -80,8 +82,10 @@ public sealed class SamlTestIdp : IDisposable
     {
         static string T(DateTimeOffset t) => t.UtcDateTime.ToString("yyyy-MM-ddTHH:mm:ssZ", System.Globalization.CultureInfo.InvariantCulture);
         var irt = a.InResponseTo is null ? "" : $" InResponseTo=\"{a.InResponseTo}\"";
+        var attributes = a.Attributes is null ? "" : "<saml:AttributeStatement>" + string.Concat(a.Attributes.Select(attribute =>
+            $"<saml:Attribute Name=\"{attribute.Name}\">{string.Concat(attribute.Values.Select(v => $"<saml:AttributeValue>{v}</saml:AttributeValue>"))}</saml:Attribute>")) + "</saml:AttributeStatement>";
         var xml = $"""
-            <samlp:Response xmlns:samlp="{Protocol}" xmlns:saml="{Assertion}" ID="{a.ResponseId}" Version="2.0" IssueInstant="{T(a.Now)}" Destination="{a.Destination ?? a.Acs}"{irt}><saml:Issuer>{a.Issuer}</saml:Issuer><samlp:Status><samlp:StatusCode Value="{a.Status}"/></samlp:Status><saml:Assertion ID="{a.AssertionId}" Version="2.0" IssueInstant="{T(a.Now)}"><saml:Issuer>{a.Issuer}</saml:Issuer><saml:Subject><saml:NameID Format="urn:oasis:names:tc:SAML:1.1:nameid-format:emailAddress">{a.NameIdXml ?? a.Email}</saml:NameID><saml:SubjectConfirmation Method="urn:oasis:names:tc:SAML:2.0:cm:bearer"><saml:SubjectConfirmationData{irt} NotOnOrAfter="{T(a.Now + a.Lifetime)}" Recipient="{a.Recipient ?? a.Acs}"/></saml:SubjectConfirmation></saml:Subject><saml:Conditions NotBefore="{T(a.Now + a.NotBeforeOffset)}" NotOnOrAfter="{T(a.Now + a.Lifetime)}"><saml:AudienceRestriction><saml:Audience>{a.Audience}</saml:Audience></saml:AudienceRestriction></saml:Conditions><saml:AuthnStatement AuthnInstant="{T(a.Now)}" SessionIndex="_s1"><saml:AuthnContext><saml:AuthnContextClassRef>urn:oasis:names:tc:SAML:2.0:ac:classes:PasswordProtectedTransport</saml:AuthnContextClassRef></saml:AuthnContext></saml:AuthnStatement></saml:Assertion></samlp:Response>
+            <samlp:Response xmlns:samlp="{Protocol}" xmlns:saml="{Assertion}" ID="{a.ResponseId}" Version="2.0" IssueInstant="{T(a.Now)}" Destination="{a.Destination ?? a.Acs}"{irt}><saml:Issuer>{a.Issuer}</saml:Issuer><samlp:Status><samlp:StatusCode Value="{a.Status}"/></samlp:Status><saml:Assertion ID="{a.AssertionId}" Version="2.0" IssueInstant="{T(a.Now)}"><saml:Issuer>{a.Issuer}</saml:Issuer><saml:Subject><saml:NameID Format="urn:oasis:names:tc:SAML:1.1:nameid-format:emailAddress">{a.NameIdXml ?? a.Email}</saml:NameID><saml:SubjectConfirmation Method="urn:oasis:names:tc:SAML:2.0:cm:bearer"><saml:SubjectConfirmationData{irt} NotOnOrAfter="{T(a.Now + a.Lifetime)}" Recipient="{a.Recipient ?? a.Acs}"/></saml:SubjectConfirmation></saml:Subject><saml:Conditions NotBefore="{T(a.Now + a.NotBeforeOffset)}" NotOnOrAfter="{T(a.Now + a.Lifetime)}"><saml:AudienceRestriction><saml:Audience>{a.Audience}</saml:Audience></saml:AudienceRestriction></saml:Conditions><saml:AuthnStatement AuthnInstant="{T(a.Now)}" SessionIndex="_s1"><saml:AuthnContext><saml:AuthnContextClassRef>urn:oasis:names:tc:SAML:2.0:ac:classes:PasswordProtectedTransport</saml:AuthnContextClassRef></saml:AuthnContext></saml:AuthnStatement>{attributes}</saml:Assertion></samlp:Response>
             """;
         var document = new XmlDocument { PreserveWhitespace = true };
         document.LoadXml(xml);

@@ -22,7 +22,7 @@ public sealed class SamlSpCertificateTests(IdentityFixture fixture)
         public string Path => $"/v1/organizations/{OrgId}/sso/saml/connections/{Id}";
     }
 
-    private async Task<Connection> ConnectionAsync(bool wantSigned = false, bool domain = false)
+    private async Task<Connection> ConnectionAsync(bool wantSigned = false, bool domain = false, bool? wantAssertionsSigned = null)
     {
         var name = $"spc-{Guid.NewGuid():n}"[..16] + ".test";
         var idp = new SamlTestIdp($"https://idp.{name}/saml", $"https://idp.{name}/sso") { WantAuthnRequestsSigned = wantSigned };
@@ -30,7 +30,10 @@ public sealed class SamlSpCertificateTests(IdentityFixture fixture)
         await owner.EnrolTotpAsync();
         var orgId = await owner.CreateOrganizationAsync();
         await owner.StepUpAsync();
-        var created = await owner.Http.PostAsJsonAsync($"/v1/organizations/{orgId}/sso/saml/connections", new { name = "SAML", metadataXml = idp.Metadata(), defaultRole = "Viewer" });
+        var created = wantAssertionsSigned is { } want
+            ? await owner.Http.PostAsJsonAsync($"/v1/organizations/{orgId}/sso/saml/connections",
+                new { name = "SAML", metadataXml = idp.Metadata(), defaultRole = "Viewer", wantAssertionsSigned = want })
+            : await owner.Http.PostAsJsonAsync($"/v1/organizations/{orgId}/sso/saml/connections", new { name = "SAML", metadataXml = idp.Metadata(), defaultRole = "Viewer" });
         Assert.True(created.StatusCode == HttpStatusCode.Created, await created.Content.ReadAsStringAsync());
         var body = await created.Content.ReadFromJsonAsync<JsonElement>();
         var id = body.GetProperty("id").GetString()!;
@@ -60,11 +63,11 @@ public sealed class SamlSpCertificateTests(IdentityFixture fixture)
         return JsonDocument.Parse(line!["RESULT ".Length..]).RootElement;
     }
 
-    private static async Task<(string[] Signing, string[] Encryption, bool AuthnRequestsSigned)> SamlifyReadsAsync(string metadata)
+    private static async Task<(string[] Signing, string[] Encryption, bool AuthnRequestsSigned, bool WantAssertionsSigned)> SamlifyReadsAsync(string metadata)
     {
         var read = await SamlifyAsync(new Dictionary<string, string> { ["MODE"] = "metadata", ["SP_METADATA"] = metadata });
         return ([.. read.GetProperty("signing").EnumerateArray().Select(e => e.GetString()!)], [.. read.GetProperty("encryption").EnumerateArray().Select(e => e.GetString()!)],
-            read.GetProperty("authnRequestsSigned").GetBoolean());
+            read.GetProperty("authnRequestsSigned").GetBoolean(), read.GetProperty("wantAssertionsSigned").GetBoolean());
     }
 
     private async Task AssertSamlifyReadsAsync(Connection c, string[] signing, string[] encryption)
@@ -250,6 +253,91 @@ public sealed class SamlSpCertificateTests(IdentityFixture fixture)
         var accepted = await AcsAsync(attacked, c, SamlTestIdp.Encode(toNext));
         Assert.True(accepted.StatusCode == HttpStatusCode.Redirect, await accepted.Content.ReadAsStringAsync());
         Assert.Equal(victim, (await attacked.GetFromJsonAsync<JsonElement>("/v1/me")).GetProperty("email").GetString());
+    }
+
+    /// <summary>
+    /// wantAssertionsSigned (issue 18 item 4): published in the SP metadata, which samlify follows. A connection that
+    /// turned it off takes samlify's answers signed on the Response alone, the assertion plain or encrypted (encrypt,
+    /// then sign), and refuses sign-then-encrypt (that signature covered a plaintext that did not arrive); the default
+    /// connection refuses the same answers from a samlify told otherwise (an IdP that ignores the SP metadata), audited
+    /// with the reason, nobody signed in.
+    /// </summary>
+    [Fact]
+    public async Task Where_a_connection_wants_no_assertion_signature_samlifys_response_signature_suffices_and_where_it_does_the_same_answers_are_refused()
+    {
+        var strict = await ConnectionAsync(domain: true);
+        var lenient = await ConnectionAsync(domain: true, wantAssertionsSigned: false);
+        Assert.True(strict.Created.GetProperty("wantAssertionsSigned").GetBoolean());
+        Assert.False(lenient.Created.GetProperty("wantAssertionsSigned").GetBoolean());
+        var strictMetadata = await MetadataAsync(strict);
+        var lenientMetadata = await MetadataAsync(lenient);
+        Assert.True((await SamlifyReadsAsync(strictMetadata)).WantAssertionsSigned);
+        Assert.False((await SamlifyReadsAsync(lenientMetadata)).WantAssertionsSigned);
+        await fixture.Events.WaitForAsync("audit.recorded", e => e.GetProperty("action").GetString() == "identity.sso.connection_created"
+            && e.GetProperty("target").GetString() == lenient.Id && e.GetProperty("details").GetProperty("want_assertions_signed").GetString() == "false");
+
+        const string Gcm = "http://www.w3.org/2009/xmlenc11#aes256-gcm", Oaep = "http://www.w3.org/2001/04/xmlenc#rsa-oaep-mgf1p";
+        // Each: the connection, whether samlify encrypts, encrypts then signs, is told the strict connection wants no
+        // assertion signature, and the reason the ACS gives (null: signed in).
+        var cases = new (Connection C, bool Encrypt, bool EncryptThenSign, bool Misled, string? Reason)[]
+        {
+            (lenient, true, true, false, null),
+            (lenient, false, false, false, null),
+            (lenient, true, false, false, "saml-signature-invalid"),
+            (strict, true, true, true, "saml-encrypted-assertion-not-signed"),
+            (strict, false, false, true, "saml-assertion-not-signed"),
+            (strict, true, true, false, null),
+        };
+        var browsers = new List<(HttpClient Browser, string Ip, string Email)>();
+        var answers = new List<JsonElement>();
+        foreach (var group in cases.Select((k, i) => (k, i)).GroupBy(x => x.k.C.Id))
+        {
+            var c = group.First().k.C;
+            var requests = new List<object>();
+            foreach (var (k, _) in group)
+            {
+                var email = $"was-{Guid.NewGuid():n}"[..14] + "@" + c.Domain;
+                var (browser, ip, location) = await ToIdpAsync(c, email);
+                browsers.Add((browser, ip, email));
+                requests.Add(new
+                {
+                    url = location, email, data = Gcm, key = Oaep, encrypt = k.Encrypt, encryptThenSign = k.EncryptThenSign,
+                    spMetadata = k.Misled ? strictMetadata.Replace("WantAssertionsSigned=\"true\"", "WantAssertionsSigned=\"false\"", StringComparison.Ordinal) : null,
+                });
+            }
+
+            answers.AddRange((await SamlifyAsync(new Dictionary<string, string>
+            {
+                ["MODE"] = "respond",
+                ["SP_METADATA"] = c == strict ? strictMetadata : lenientMetadata,
+                ["REQUESTS"] = JsonSerializer.Serialize(requests),
+                ["IDP_ENTITY_ID"] = c.Idp.EntityId,
+                ["IDP_KEY_PEM"] = c.Idp.Key.ExportPkcs8PrivateKeyPem(),
+                ["IDP_CERT_PEM"] = c.Idp.Certificate.ExportCertificatePem(),
+            })).EnumerateArray());
+        }
+
+        for (var i = 0; i < cases.Length; i++)
+        {
+            var (c, encrypt, _, _, reason) = cases[i];
+            Assert.True(answers[i].TryGetProperty("samlResponse", out var samlResponse) && answers[i].GetProperty("encrypted").GetBoolean() == encrypt, answers[i].ToString());
+            var (browser, ip, email) = browsers[i];
+            var done = await AcsAsync(browser, c, samlResponse.GetString()!);
+            if (reason is null)
+            {
+                Assert.True(done.StatusCode == HttpStatusCode.Redirect, $"case {i}: {await done.Content.ReadAsStringAsync()}");
+                Assert.Equal(email, (await browser.GetFromJsonAsync<JsonElement>("/v1/me")).GetProperty("email").GetString());
+                continue;
+            }
+
+            Assert.Equal(HttpStatusCode.BadRequest, done.StatusCode);
+            Assert.Contains($"data-reason=\"{reason}\"", await done.Content.ReadAsStringAsync(), StringComparison.Ordinal);
+            Assert.Equal(HttpStatusCode.Unauthorized, (await browser.GetAsync("/v1/me")).StatusCode);
+            await RefusalAsync(reason, ip);
+            await using var command = fixture.Database.CreateCommand("SELECT count(*) FROM users WHERE email_normalized = lower($1)");
+            command.Parameters.AddWithValue(email);
+            Assert.Equal(0L, (long)(await command.ExecuteScalarAsync())!);
+        }
     }
 
     private static string RequestId(string location)

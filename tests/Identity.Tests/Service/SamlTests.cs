@@ -312,6 +312,63 @@ public sealed class SamlTests(IdentityFixture fixture)
         await AssertRefusedAsync(await PostAsync(replay, org, response), replay, ip, "saml-assertion-replayed", $"none-{Guid.NewGuid():n}@{org.Domain}");
     }
 
+    /// <summary>
+    /// Roles from IdP groups (issue 18 item 2) through SAML: the connection's groups attribute (here `memberOf`) of the
+    /// verified assertion gives the strongest mapped role just in time and again at each sign-in; a value that is not
+    /// plain text, an attribute of another name, and groups placed outside the verified assertion are not read.
+    /// </summary>
+    [Fact]
+    public async Task Groups_of_the_verified_assertion_give_the_mapped_role_at_each_sign_in_and_nothing_else_in_the_document_does()
+    {
+        var org = await OrganizationAsync();
+        Assert.Equal(HttpStatusCode.NoContent, (await org.Owner.Http.PutAsJsonAsync($"/v1/organizations/{org.OrgId}/sso/connections/{org.ConnectionId}/role-mappings", new
+        {
+            groupsClaim = "memberOf",
+            mappings = new[] { new { group = "Eng Admins", role = "Admin" }, new { group = "Readers", role = "Viewer" }, new { group = "Builders", role = "Developer" } },
+        })).StatusCode);
+        var email = $"grp-{Guid.NewGuid():n}"[..16] + "@" + org.Domain;
+
+        async Task<string> SignInAsync(Func<SamlAnswer, SamlAnswer> shape, Action<XmlDocument>? reshape = null)
+        {
+            var (browser, requestId, _) = await ToIdpAsync(org, email);
+            var document = org.Idp.Response(shape(Answer(org, email, requestId)));
+            reshape?.Invoke(document);
+            var done = await PostAsync(browser, org, SamlTestIdp.Encode(document));
+            Assert.True(done.StatusCode == HttpStatusCode.Redirect, await done.Content.ReadAsStringAsync());
+            var orgs = await browser.GetFromJsonAsync<JsonElement>("/v1/organizations");
+            return orgs.GetProperty("items").EnumerateArray().Single(o => o.GetProperty("id").GetString() == org.OrgId).GetProperty("role").GetString()!;
+        }
+
+        // Just in time: the strongest mapped group; then the IdP's groups are the truth at each sign-in.
+        Assert.Equal("Admin", await SignInAsync(a => a with { Attributes = [("memberOf", ["Readers", "Eng Admins", "Unmapped"])] }));
+        Assert.Equal("Viewer", await SignInAsync(a => a with { Attributes = [("memberOf", ["Readers"])] }));
+        await fixture.Events.WaitForAsync("audit.recorded", e => e.GetProperty("action").GetString() == "identity.member.role_changed"
+            && e.GetProperty("organizationId").GetString() == org.OrgId && e.GetProperty("details").GetProperty("to").GetString() == "Viewer"
+            && e.GetProperty("details").GetProperty("via").GetString() == "sso");
+
+        // A value with a comment inside is not plain text (exclusive c14n keeps the signature valid without it): not read.
+        Assert.Equal("Developer", await SignInAsync(a => a with { Attributes = [("memberOf", ["Eng <!---->Admins", "Builders"])] }));
+        // Groups under another attribute name, or none at all: the IdP said nothing of groups, the role is left as it is.
+        Assert.Equal("Developer", await SignInAsync(a => a with { Attributes = [("groups", ["Eng Admins"])] }));
+        Assert.Equal("Developer", await SignInAsync(a => a));
+
+        // An AttributeStatement naming Eng Admins in the Response's Extensions, outside the signed assertion: never read.
+        Assert.Equal("Viewer", await SignInAsync(a => a with { Attributes = [("memberOf", ["Readers"])] }, document =>
+        {
+            var response = document.DocumentElement!;
+            var extensions = document.CreateElement("samlp", "Extensions", SamlTestIdp.Protocol);
+            var statement = document.CreateElement("saml", "AttributeStatement", SamlTestIdp.Assertion);
+            var attribute = document.CreateElement("saml", "Attribute", SamlTestIdp.Assertion);
+            attribute.SetAttribute("Name", "memberOf");
+            var value = document.CreateElement("saml", "AttributeValue", SamlTestIdp.Assertion);
+            value.InnerText = "Eng Admins";
+            attribute.AppendChild(value);
+            statement.AppendChild(attribute);
+            extensions.AppendChild(statement);
+            response.InsertBefore(extensions, response.ChildNodes.OfType<XmlElement>().First(e => e.LocalName == "Status"));
+        }));
+    }
+
     [Fact]
     public async Task An_IdP_of_one_organization_cannot_sign_in_an_address_of_another_organizations_verified_domain()
     {

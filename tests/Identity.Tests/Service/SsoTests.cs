@@ -25,14 +25,14 @@ public sealed class SsoTests(IdentityFixture fixture) : IAsyncLifetime
 
     private static string NewDomain() => $"acme-{Guid.NewGuid():n}".Substring(0, 17) + ".test";
 
-    private async Task<Sso> OrganizationWithSsoAsync(FakeIdentityProvider provider, string? domain = null, bool verify = true)
+    private async Task<Sso> OrganizationWithSsoAsync(FakeIdentityProvider provider, string? domain = null, bool verify = true, string[]? scopes = null)
     {
         domain ??= NewDomain();
         var owner = await TestUser.CreateAsync(fixture, $"owner-{Guid.NewGuid():n}@{domain}");
         await owner.EnrolTotpAsync();
         var orgId = await owner.CreateOrganizationAsync();
         await owner.StepUpAsync();
-        var connectionId = await CreateConnectionAsync(owner, orgId, provider);
+        var connectionId = await CreateConnectionAsync(owner, orgId, provider, scopes: scopes);
         var claim = await owner.Http.PostAsJsonAsync($"/v1/organizations/{orgId}/sso/domains", new { domain, connectionId });
         Assert.Equal(HttpStatusCode.Created, claim.StatusCode);
         var claimed = await claim.Content.ReadFromJsonAsync<JsonElement>();
@@ -46,10 +46,13 @@ public sealed class SsoTests(IdentityFixture fixture) : IAsyncLifetime
         return new Sso(owner, orgId, connectionId, domain);
     }
 
-    private static async Task<string> CreateConnectionAsync(TestUser owner, string orgId, FakeIdentityProvider provider, string role = "Developer")
+    private static async Task<string> CreateConnectionAsync(TestUser owner, string orgId, FakeIdentityProvider provider, string role = "Developer", string[]? scopes = null)
     {
-        var response = await owner.Http.PostAsJsonAsync($"/v1/organizations/{orgId}/sso/connections",
-            new { name = "Corporate IdP", issuer = provider.Issuer, clientId = provider.ClientId, clientSecret = provider.ClientSecret, defaultRole = role });
+        var response = scopes is null
+            ? await owner.Http.PostAsJsonAsync($"/v1/organizations/{orgId}/sso/connections",
+                new { name = "Corporate IdP", issuer = provider.Issuer, clientId = provider.ClientId, clientSecret = provider.ClientSecret, defaultRole = role })
+            : await owner.Http.PostAsJsonAsync($"/v1/organizations/{orgId}/sso/connections",
+                new { name = "Corporate IdP", issuer = provider.Issuer, clientId = provider.ClientId, clientSecret = provider.ClientSecret, defaultRole = role, scopes });
         Assert.Equal(HttpStatusCode.Created, response.StatusCode);
         return (await response.Content.ReadFromJsonAsync<JsonElement>()).GetProperty("id").GetString()!;
     }
@@ -129,6 +132,41 @@ public sealed class SsoTests(IdentityFixture fixture) : IAsyncLifetime
         await fixture.Events.WaitForAsync("audit.recorded", e => e.GetProperty("action").GetString() == "identity.sso.connection_deleted" && e.GetProperty("target").GetString() == second);
         Assert.Equal(HttpStatusCode.NotFound, (await sso.Owner.Http.DeleteAsync($"/v1/organizations/{sso.OrgId}/sso/connections/{second}")).StatusCode);
         Assert.DoesNotContain(fixture.Logs.Lines, line => line.Contains(idp.ClientSecret, StringComparison.Ordinal));
+    }
+
+    /// <summary>The connection's scopes (issue 18 item 1): openid and email always, profile if asked; any other scope is refused and nothing is stored.</summary>
+    [Fact]
+    public async Task The_connections_scopes_are_asked_of_the_IdP_and_no_other_scope_is_taken()
+    {
+        async Task<string> AskedAsync(Sso sso)
+        {
+            var browser = fixture.Client();
+            var page = await browser.GetStringAsync("/signin");
+            var signIn = await browser.PostAsync("/signin", new FormUrlEncodedContent(new Dictionary<string, string>
+            {
+                ["__RequestVerificationToken"] = BrowserForms.Hidden(page, "__RequestVerificationToken"), ["email"] = $"someone@{sso.Domain}", ["password"] = "",
+            }));
+            Assert.Equal(HttpStatusCode.Redirect, signIn.StatusCode);
+            return Microsoft.AspNetCore.WebUtilities.QueryHelpers.ParseQuery(signIn.Headers.Location!.Query)["scope"].ToString();
+        }
+
+        var plain = await OrganizationWithSsoAsync(idp);
+        Assert.Equal("openid email", await AskedAsync(plain));
+        var profile = await OrganizationWithSsoAsync(idp, scopes: ["profile"]);
+        Assert.Equal("openid email profile", await AskedAsync(profile));
+        var listed = await profile.Owner.Http.GetFromJsonAsync<JsonElement>($"/v1/organizations/{profile.OrgId}/sso/connections");
+        Assert.Contains(listed.GetProperty("items").EnumerateArray(), c => c.GetProperty("id").GetString() == profile.ConnectionId && c.GetProperty("scopes").GetString() == "openid email profile");
+
+        foreach (var scopes in (string[][])[["openid", "offline_access"], ["groups"], ["openid", "email", "profile", "phone"]])
+        {
+            var refused = await profile.Owner.Http.PostAsJsonAsync($"/v1/organizations/{profile.OrgId}/sso/connections",
+                new { name = "Wider", issuer = idp.Issuer, clientId = idp.ClientId, clientSecret = idp.ClientSecret, defaultRole = "Viewer", scopes });
+            Assert.Equal((HttpStatusCode.BadRequest, "https://platform.dev/problems/invalid-request"), (refused.StatusCode, (await refused.ProblemAsync()).Type));
+        }
+
+        await using var command = fixture.Database.CreateCommand("SELECT count(*) FROM sso_connections WHERE org_id = $1");
+        command.Parameters.AddWithValue(profile.OrgId);
+        Assert.Equal(1L, await command.ExecuteScalarAsync());
     }
 
     [Fact]

@@ -9,8 +9,9 @@ namespace Platform.Identity.Tests.Unit;
 /// <summary>
 /// EncryptedAssertion at the validator (issue 18 item 2): every content and key-transport algorithm the SP metadata
 /// offers decrypts, and the decrypted assertion then meets every existing check; RSA1_5, other algorithms, another
-/// connection's key, a tampered ciphertext, an unsigned encrypted assertion (even in a signed response) and the
-/// signature-wrapping variants inside and around the encryption are refused with their reason.
+/// connection's key, a tampered ciphertext, an unsigned encrypted assertion (even in a signed response, unless the
+/// connection does not want assertions signed) and the signature-wrapping variants inside and around the encryption
+/// are refused with their reason.
 /// </summary>
 public sealed class SamlEncryptedAssertionTests : IDisposable
 {
@@ -41,9 +42,11 @@ public sealed class SamlEncryptedAssertionTests : IDisposable
 
     private SamlAnswer Answer(string email = "alice@corp.test") => new(email, Sp, Acs, "_req1", now);
 
-    private (SamlAssertion? Assertion, string? Reason) Validate(XmlDocument document, params RSA[] keys) =>
+    private (SamlAssertion? Assertion, string? Reason) Validate(XmlDocument document, params RSA[] keys) => Validate(document, wantAssertionsSigned: true, keys);
+
+    private (SamlAssertion? Assertion, string? Reason) Validate(XmlDocument document, bool wantAssertionsSigned, params RSA[] keys) =>
         SamlResponseValidator.Validate(SamlTestIdp.Encode(document),
-            new SamlExpectations(Sp, Acs, idp.EntityId, [idp.Certificate], now, TimeSpan.FromMinutes(2), keys.Length == 0 ? [current.Key, next.Key] : keys));
+            new SamlExpectations(Sp, Acs, idp.EntityId, [idp.Certificate], now, TimeSpan.FromMinutes(2), keys.Length == 0 ? [current.Key, next.Key] : keys, wantAssertionsSigned));
 
     /// <summary>A response whose signed assertion is encrypted to <paramref name="to"/>, the response then signed too if asked (encrypt, then sign).</summary>
     private XmlDocument Encrypted(SamlAnswer answer, X509Certificate2 to, string data = SamlEncryption.Aes256Gcm, string key = SamlEncryption.RsaOaep, bool signResponse = false,
@@ -112,6 +115,70 @@ public sealed class SamlEncryptedAssertionTests : IDisposable
         // Anyone can encrypt to the SP's public certificate: the assertion itself must be signed by the IdP.
         Assert.Equal("saml-encrypted-assertion-not-signed", Validate(Encrypted(Answer() with { SignAssertion = false }, current.Certificate)).Reason);
         Assert.Equal("saml-encrypted-assertion-not-signed", Validate(Encrypted(Answer() with { SignAssertion = false }, current.Certificate, signResponse: true)).Reason);
+    }
+
+    /// <summary>
+    /// A connection that does not want assertions signed (its SP metadata says WantAssertionsSigned="false"): an
+    /// encrypted assertion without its own signature is accepted only inside a Response whose verified signature
+    /// covers the EncryptedAssertion as received (encrypt, then sign); sign-then-encrypt, no signature at all, a
+    /// swapped, added, hidden or re-signed EncryptedAssertion, or the genuine Response nested in the attacker's are refused.
+    /// </summary>
+    [Fact]
+    public void Where_assertions_need_no_signature_an_encrypted_one_is_accepted_only_under_a_verified_response_signature_over_its_ciphertext()
+    {
+        var unsigned = Answer() with { SignAssertion = false };
+        var (accepted, acceptedReason) = Validate(Encrypted(unsigned, current.Certificate, signResponse: true), wantAssertionsSigned: false);
+        Assert.Null(acceptedReason);
+        Assert.Equal("alice@corp.test", accepted!.Email);
+        Assert.Null(Validate(Encrypted(unsigned, next.Certificate, SamlEncryption.Aes128Cbc, signResponse: true), wantAssertionsSigned: false).Reason);
+        // The same answers where assertions must be signed (the default), and the signed ones still pass there.
+        Assert.Equal("saml-encrypted-assertion-not-signed", Validate(Encrypted(unsigned, current.Certificate, signResponse: true)).Reason);
+        Assert.Null(Validate(Encrypted(Answer(), current.Certificate, signResponse: true), wantAssertionsSigned: false).Reason);
+
+        // Nothing signed at all: anyone can encrypt to the public certificate.
+        Assert.Equal("saml-encrypted-assertion-not-signed", Validate(Encrypted(unsigned, current.Certificate), wantAssertionsSigned: false).Reason);
+
+        // Sign, then encrypt: the Response signature covered the plaintext, not what arrived.
+        var signThenEncrypt = idp.Response(unsigned with { SignResponse = true });
+        SamlEncryption.EncryptInPlace(SamlAttacks.AssertionOf(signThenEncrypt.DocumentElement!), current.Certificate);
+        Assert.Equal("saml-signature-invalid", Validate(signThenEncrypt, wantAssertionsSigned: false).Reason);
+
+        // The genuine signed Response's EncryptedAssertion swapped for the attacker's (victim, encrypted to our public certificate).
+        XmlElement Attackers(XmlDocument into) => SamlEncryption.EncryptedAssertion(into,
+            System.Text.Encoding.UTF8.GetBytes(SamlAttacks.AssertionOf(idp.Response(Answer("victim@corp.test") with { SignAssertion = false }).DocumentElement!).OuterXml),
+            current.Certificate);
+        XmlElement EncryptedOf(XmlElement response) => response.ChildNodes.OfType<XmlElement>().Single(e => e.LocalName == "EncryptedAssertion");
+        var swapped = Encrypted(Answer("mallory@corp.test") with { SignAssertion = false }, current.Certificate, signResponse: true);
+        swapped.DocumentElement!.ReplaceChild(Attackers(swapped), EncryptedOf(swapped.DocumentElement!));
+        Assert.Equal("saml-signature-invalid", Validate(swapped, wantAssertionsSigned: false).Reason);
+
+        // The attacker's EncryptedAssertion added beside the genuine one, or the genuine one hidden in Extensions.
+        var added = Encrypted(Answer("mallory@corp.test") with { SignAssertion = false }, current.Certificate, signResponse: true);
+        added.DocumentElement!.AppendChild(Attackers(added));
+        Assert.Equal("saml-not-exactly-one-assertion", Validate(added, wantAssertionsSigned: false).Reason);
+        var hidden = Encrypted(Answer("mallory@corp.test") with { SignAssertion = false }, current.Certificate, signResponse: true);
+        var extensions = hidden.CreateElement("samlp", "Extensions", SamlTestIdp.Protocol);
+        var genuine = EncryptedOf(hidden.DocumentElement!);
+        hidden.DocumentElement!.ReplaceChild(extensions, genuine);
+        extensions.AppendChild(genuine);
+        hidden.DocumentElement!.AppendChild(Attackers(hidden));
+        Assert.Equal("saml-not-exactly-one-assertion", Validate(hidden, wantAssertionsSigned: false).Reason);
+
+        // XSW1 around the encryption: the attacker's Response (with a copy of the genuine signature) as the root, the genuine signed one inside it.
+        var original = Encrypted(Answer("mallory@corp.test") with { SignAssertion = false }, current.Certificate, signResponse: true);
+        var root = original.DocumentElement!;
+        var evil = (XmlElement)root.CloneNode(true);
+        evil.SetAttribute("ID", "_evil" + Guid.NewGuid().ToString("n"));
+        evil.ReplaceChild(Attackers(original), EncryptedOf(evil));
+        original.ReplaceChild(evil, root);
+        evil.AppendChild(root);
+        Assert.Equal("saml-not-exactly-one-assertion", Validate(original, wantAssertionsSigned: false).Reason);
+
+        // The attacker's own Response signature, by a key that is not configured (carried in its KeyInfo).
+        using var other = new SamlTestIdp(idp.EntityId);
+        var forged = Encrypted(unsigned, current.Certificate);
+        SamlTestIdp.Sign(forged.DocumentElement!, unsigned, other.Key, other.Certificate);
+        Assert.Equal("saml-signature-invalid", Validate(forged, wantAssertionsSigned: false).Reason);
     }
 
     [Fact]

@@ -20,28 +20,59 @@ public sealed class SamlResponseValidatorTests : IDisposable
     private SamlExpectations Expect(params X509Certificate2[] certificates) =>
         new(Sp, Acs, idp.EntityId, certificates.Length == 0 ? [idp.Certificate] : certificates, now, TimeSpan.FromMinutes(2));
 
-    public static TheoryData<string> Attacks() => new(SamlAttacks.All.Select(a => a.Name));
+    public static TheoryData<string, bool> Attacks()
+    {
+        var data = new TheoryData<string, bool>();
+        foreach (var attack in SamlAttacks.All)
+        {
+            data.Add(attack.Name, true);
+            data.Add(attack.Name, false);
+        }
 
+        return data;
+    }
+
+    /// <summary>
+    /// Where assertions must be signed (the default; the SP metadata's WantAssertionsSigned="true") the assertion's
+    /// own signature is required, the Response's beside it allowed; where the connection does not want that, a
+    /// Response signature alone suffices.
+    /// </summary>
     [Theory]
-    [InlineData(true, false)]
-    [InlineData(false, true)]
-    [InlineData(true, true)]
-    public void A_response_signed_on_the_assertion_the_response_or_both_is_accepted(bool signAssertion, bool signResponse)
+    [InlineData(true, false, true)]
+    [InlineData(true, true, true)]
+    [InlineData(true, false, false)]
+    [InlineData(false, true, false)]
+    [InlineData(true, true, false)]
+    public void A_response_signed_on_the_assertion_or_both_is_accepted_and_on_the_response_alone_where_assertions_need_no_signature(bool signAssertion, bool signResponse,
+        bool wantAssertionsSigned)
     {
         var encoded = SamlTestIdp.Encode(idp.Response(Answer() with { SignAssertion = signAssertion, SignResponse = signResponse }));
-        var (assertion, reason) = SamlResponseValidator.Validate(encoded, Expect());
+        var (assertion, reason) = SamlResponseValidator.Validate(encoded, Expect() with { WantAssertionsSigned = wantAssertionsSigned });
         Assert.Null(reason);
         Assert.Equal("alice@corp.test", assertion!.Email);
         Assert.Equal("alice@corp.test", assertion.NameId);
         Assert.Equal("_req1", assertion.InResponseTo);
     }
 
+    [Fact]
+    public void Where_assertions_must_be_signed_a_response_signature_alone_is_refused_after_it_is_verified()
+    {
+        var responseOnly = idp.Response(Answer() with { SignAssertion = false, SignResponse = true });
+        Assert.Equal("saml-assertion-not-signed", SamlResponseValidator.Validate(SamlTestIdp.Encode(responseOnly), Expect()).Reason);
+        // A forged Response signature is named as such, whatever the setting.
+        using var other = new SamlTestIdp(idp.EntityId);
+        var forged = idp.Response(Answer() with { SignAssertion = false, SignResponse = true }, other.Key, other.Certificate);
+        Assert.Equal("saml-signature-invalid", SamlResponseValidator.Validate(SamlTestIdp.Encode(forged), Expect()).Reason);
+        Assert.Equal("saml-signature-invalid", SamlResponseValidator.Validate(SamlTestIdp.Encode(forged), Expect() with { WantAssertionsSigned = false }).Reason);
+    }
+
     [Theory]
     [MemberData(nameof(Attacks))]
-    public void A_hostile_response_is_refused_with_its_reason(string name)
+    public void A_hostile_response_is_refused_with_its_reason(string name, bool wantAssertionsSigned)
     {
         var attack = SamlAttacks.All.Single(a => a.Name == name);
-        var (assertion, reason) = SamlResponseValidator.Validate(attack.Build(idp, Answer("mallory@corp.test"), "victim@corp.test"), Expect());
+        var (assertion, reason) = SamlResponseValidator.Validate(attack.Build(idp, Answer("mallory@corp.test"), "victim@corp.test"),
+            Expect() with { WantAssertionsSigned = wantAssertionsSigned });
         Assert.Null(assertion);
         Assert.Equal(attack.Reason, reason);
     }

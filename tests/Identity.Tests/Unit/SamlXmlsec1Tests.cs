@@ -25,16 +25,25 @@ public sealed class SamlXmlsec1Tests : IAsyncLifetime, IDisposable
     public static TheoryData<string> Attacks() => new(SamlAttacks.All.Select(a => a.Name));
 
     [Theory]
-    [InlineData(true, false)]
-    [InlineData(false, true)]
-    [InlineData(true, true)]
-    public void A_response_signed_by_xmlsec1_is_accepted(bool signAssertion, bool signResponse)
+    [InlineData(true, false, true)]
+    [InlineData(true, true, true)]
+    [InlineData(false, true, false)]
+    [InlineData(true, true, false)]
+    public void A_response_signed_by_xmlsec1_is_accepted(bool signAssertion, bool signResponse, bool wantAssertionsSigned)
     {
         SamlTestIdp.WithXmlsec1.Value = true;
         var document = idp.Response(new SamlAnswer("alice@corp.test", Sp, Acs, "_req1", now) { SignAssertion = signAssertion, SignResponse = signResponse });
-        var (assertion, reason) = SamlResponseValidator.Validate(SamlTestIdp.Encode(document), Expect());
+        var (assertion, reason) = SamlResponseValidator.Validate(SamlTestIdp.Encode(document), Expect() with { WantAssertionsSigned = wantAssertionsSigned });
         Assert.Null(reason);
         Assert.Equal("alice@corp.test", assertion!.Email);
+    }
+
+    [Fact]
+    public void A_response_signed_by_xmlsec1_on_the_response_alone_is_refused_where_assertions_must_be_signed()
+    {
+        SamlTestIdp.WithXmlsec1.Value = true;
+        var document = idp.Response(new SamlAnswer("alice@corp.test", Sp, Acs, "_req1", now) { SignAssertion = false, SignResponse = true });
+        Assert.Equal("saml-assertion-not-signed", SamlResponseValidator.Validate(SamlTestIdp.Encode(document), Expect()).Reason);
     }
 
     [Theory]

@@ -14,12 +14,13 @@ namespace Platform.Identity.Sso.Saml;
 internal sealed class SamlAdministration(NpgsqlDataSource dataSource, SsoStore store, SamlSpKeyStore spKeys, IOutbox outbox, TimeProvider clock)
 {
     public async Task<(SsoConnection Connection, SamlSettings Settings)> CreateAsync(string orgId, string actor, string name, IdpMetadata metadata, bool allowIdpInitiated,
-        string defaultRole, RequestInfo request, CancellationToken cancellationToken)
+        bool wantAssertionsSigned, string defaultRole, RequestInfo request, CancellationToken cancellationToken)
     {
         var id = "sso_" + Guid.CreateVersion7().ToString("N");
         var now = clock.GetUtcNow();
         var connection = new SsoConnection(id, orgId, name.Trim(), metadata.EntityId, "", [], "", defaultRole, metadata.SsoUrl, "", "", now, SsoConnection.Saml);
-        var settings = new SamlSettings(id, metadata.EntityId, metadata.SsoUrl, metadata.Certificates, allowIdpInitiated, metadata.WantAuthnRequestsSigned);
+        var settings = new SamlSettings(id, metadata.EntityId, metadata.SsoUrl, metadata.Certificates, allowIdpInitiated, metadata.WantAuthnRequestsSigned,
+            wantAssertionsSigned);
         await using var db = await dataSource.OpenConnectionAsync(cancellationToken);
         await using var transaction = await db.BeginTransactionAsync(cancellationToken);
         await store.InsertConnectionAsync(connection, actor, transaction, cancellationToken);
@@ -31,6 +32,7 @@ internal sealed class SamlAdministration(NpgsqlDataSource dataSource, SsoStore s
             ["certificates"] = string.Join(' ', metadata.Certificates.Select(Thumbprint)),
             ["allow_idp_initiated"] = allowIdpInitiated ? "true" : "false",
             ["want_authn_requests_signed"] = metadata.WantAuthnRequestsSigned ? "true" : "false",
+            ["want_assertions_signed"] = wantAssertionsSigned ? "true" : "false",
             ["default_role"] = defaultRole,
         }), transaction, cancellationToken);
         await transaction.CommitAsync(cancellationToken);

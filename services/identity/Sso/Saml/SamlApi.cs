@@ -8,7 +8,13 @@ using Platform.Identity.Sessions;
 
 namespace Platform.Identity.Sso.Saml;
 
-public sealed record CreateSamlConnectionRequest(string Name, string? MetadataXml = null, string? MetadataUrl = null, bool AllowIdpInitiated = false, string DefaultRole = "Developer");
+/// <summary>
+/// A new SAML connection. <c>wantAssertionsSigned</c> (default true, published as the SP metadata's
+/// WantAssertionsSigned): every assertion must carry the IdP's own signature; false for an IdP that signs only the
+/// Response, which must then cover the assertion (or the EncryptedAssertion, encrypt-then-sign).
+/// </summary>
+public sealed record CreateSamlConnectionRequest(string Name, string? MetadataXml = null, string? MetadataUrl = null, bool AllowIdpInitiated = false, string DefaultRole = "Developer",
+    bool WantAssertionsSigned = true);
 
 public sealed record SamlCertificateResponse(string Sha256Thumbprint, string Subject, DateTimeOffset NotAfter);
 
@@ -18,7 +24,7 @@ public sealed record SamlSpCertificateResponse(string Use, string State, string 
 /// <summary>A SAML connection as shown to administrators, with what to give the IdP (entity id, ACS URL, metadata URL).</summary>
 public sealed record SamlConnectionResponse(string Id, string Name, string IdpEntityId, string SsoUrl, IReadOnlyList<SamlCertificateResponse> Certificates, bool AllowIdpInitiated,
     string DefaultRole, string SpEntityId, string AcsUrl, string SpMetadataUrl, DateTimeOffset CreatedAt, bool WantAuthnRequestsSigned,
-    IReadOnlyList<SamlSpCertificateResponse> SpCertificates, bool RolloverInProgress);
+    IReadOnlyList<SamlSpCertificateResponse> SpCertificates, bool RolloverInProgress, bool WantAssertionsSigned);
 
 /// <summary>
 /// <c>/v1/organizations/{org}/sso/saml/connections</c>: the same rules as the OpenID Connect connections
@@ -87,7 +93,8 @@ internal static class SamlApi
             return Results.Problem(statusCode: 400, type: MetadataUnusable, title: "The IdP metadata cannot be used", detail: error);
         }
 
-        var (connection, settings) = await administration.CreateAsync(orgId, caller.UserId, body.Name, metadata, body.AllowIdpInitiated, body.DefaultRole, access.Request(http),
+        var (connection, settings) = await administration.CreateAsync(orgId, caller.UserId, body.Name, metadata, body.AllowIdpInitiated, body.WantAssertionsSigned, body.DefaultRole,
+            access.Request(http),
             http.RequestAborted);
         return Results.Created($"/v1/organizations/{orgId}/sso/saml/connections/{connection.Id}",
             Response(connection, settings, options.Value.Issuer, await spKeys.KeysAsync(connection.Id, http.RequestAborted)));
@@ -166,7 +173,7 @@ internal static class SamlApi
     private static SamlConnectionResponse Response(SsoConnection c, SamlSettings s, string issuer, IReadOnlyList<SamlSpKey> keys) =>
         new(c.Id, c.Name, s.IdpEntityId, s.SsoUrl, s.Certificates.Select(Certificate).ToList(), s.AllowIdpInitiated, c.DefaultRole,
             SamlSettings.SpEntityId(issuer, c.Id), SamlSettings.AcsUrl(issuer, c.Id), SamlSettings.MetadataUrl(issuer, c.Id), c.CreatedAt, s.WantAuthnRequestsSigned,
-            keys.Select(SpCertificate).ToList(), keys.Any(k => k.State == SamlSpKey.Next));
+            keys.Select(SpCertificate).ToList(), keys.Any(k => k.State == SamlSpKey.Next), s.WantAssertionsSigned);
 
     private static SamlSpCertificateResponse SpCertificate(SamlSpKey key)
     {

@@ -113,11 +113,12 @@ internal static class SamlMetadata
 
     /// <summary>
     /// The service provider's metadata for one connection (metadata section 2.4.4): entity id, ACS by HTTP-POST,
-    /// assertions must be signed, AuthnRequests signed when the IdP wants them, and the connection's signing and
+    /// whether each assertion must carry its own signature (the connection's setting), AuthnRequests signed when the
+    /// IdP wants them, and the connection's signing and
     /// encryption certificates (current first, then the next ones while a rollover is under way), with the encryption
     /// methods the ACS decrypts (section 2.4.1.1).
     /// </summary>
-    public static string Sp(string entityId, string acsUrl, IReadOnlyList<SamlSpKey> keys, bool authnRequestsSigned)
+    public static string Sp(string entityId, string acsUrl, IReadOnlyList<SamlSpKey> keys, bool authnRequestsSigned, bool wantAssertionsSigned)
     {
         var document = new XmlDocument();
         var root = document.CreateElement("md", "EntityDescriptor", SamlXml.Metadata);
@@ -125,7 +126,7 @@ internal static class SamlMetadata
         document.AppendChild(root);
         var sp = document.CreateElement("md", "SPSSODescriptor", SamlXml.Metadata);
         sp.SetAttribute("AuthnRequestsSigned", authnRequestsSigned ? "true" : "false");
-        sp.SetAttribute("WantAssertionsSigned", "true");
+        sp.SetAttribute("WantAssertionsSigned", wantAssertionsSigned ? "true" : "false");
         sp.SetAttribute("protocolSupportEnumeration", SamlXml.Protocol);
         root.AppendChild(sp);
         foreach (var key in keys.OrderBy(k => k.Use == SamlSpKey.Encryption).ThenBy(k => k.State == SamlSpKey.Next))

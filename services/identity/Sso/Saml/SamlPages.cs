@@ -56,7 +56,8 @@ internal static class SamlPages
         if (connection is null || settings is null) return Apis.Problems.NoSuch("SAML connection");
         var issuer = options.Value.Issuer;
         var keys = await spKeys.KeysAsync(connection.Id, http.RequestAborted);
-        return Results.Text(SamlMetadata.Sp(SamlSettings.SpEntityId(issuer, connection.Id), SamlSettings.AcsUrl(issuer, connection.Id), keys, settings.WantAuthnRequestsSigned),
+        return Results.Text(SamlMetadata.Sp(SamlSettings.SpEntityId(issuer, connection.Id), SamlSettings.AcsUrl(issuer, connection.Id), keys, settings.WantAuthnRequestsSigned,
+            settings.WantAssertionsSigned),
             "application/samlmetadata+xml");
     }
 }

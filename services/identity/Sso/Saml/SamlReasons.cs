@@ -14,6 +14,7 @@ internal static class SamlReasons
     public const string KeyTransport = "saml-key-transport-not-allowed";
     public const string Rsa15Refused = "saml-key-transport-rsa1_5-refused";
     public const string EncryptedAssertionUnsigned = "saml-encrypted-assertion-not-signed";
+    public const string AssertionUnsigned = "saml-assertion-not-signed";
     public const string DuplicateId = "saml-duplicate-id";
     public const string MissingSignature = "saml-missing-signature";
     public const string SecondSignature = "saml-more-than-one-signature";

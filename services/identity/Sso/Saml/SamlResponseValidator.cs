@@ -5,8 +5,15 @@ using System.Xml;
 namespace Platform.Identity.Sso.Saml;
 
 /// <summary>What the service expects of a response at one connection's ACS.</summary>
+/// <remarks>
+/// <paramref name="WantAssertionsSigned"/> (the connection's setting, published in its SP metadata): every assertion
+/// must carry the IdP's own signature. When false, a verified Response signature over the assertion suffices, and over
+/// an EncryptedAssertion too (encrypt-then-sign: the IdP signed the ciphertext it made, so nobody else chose it); an
+/// encrypted assertion with no signature on it or on the Response around it is refused either way, since anyone can
+/// encrypt to the public encryption certificate.
+/// </remarks>
 internal sealed record SamlExpectations(string SpEntityId, string AcsUrl, string IdpEntityId, IReadOnlyList<X509Certificate2> Certificates, DateTimeOffset Now, TimeSpan Skew,
-    IReadOnlyList<System.Security.Cryptography.RSA>? DecryptionKeys = null);
+    IReadOnlyList<System.Security.Cryptography.RSA>? DecryptionKeys = null, bool WantAssertionsSigned = true);
 
 /// <summary>What a verified assertion says, read only from the verified element.</summary>
 internal sealed record SamlAssertion(string Id, string? InResponseTo, string NameId, string Email, DateTimeOffset NotOnOrAfter,
@@ -23,10 +30,11 @@ internal sealed record SamlAssertion(string Id, string? InResponseTo, string Nam
 
 /// <summary>
 /// Checks a SAML 2.0 Response received by the HTTP-POST binding (SAML 2.0 core, bindings section 3.5, profiles
-/// section 4.1.4). The checks that need no database: the document (no DTD), its shape (one Assertion, a direct child
-/// of the Response, no encrypted assertion, no ID used twice, a signature only on the Response or the Assertion, at
-/// most one each), the signatures (<see cref="SamlSignature"/>), then from the verified element only: issuer, status,
-/// destination, bearer confirmation (recipient, lifetime, InResponseTo), conditions (lifetime, audience), NameID and email.
+/// section 4.1.4). The checks that need no database: the document (no DTD), its shape (one Assertion or one
+/// EncryptedAssertion, a direct child of the Response, no ID used twice, a signature only on the Response or the
+/// Assertion, at most one each, the Assertion's own unless the connection does not want it), the signatures
+/// (<see cref="SamlSignature"/>), then from the verified element only: issuer, status, destination, bearer
+/// confirmation (recipient, lifetime, InResponseTo), conditions (lifetime, audience), NameID and email.
 /// </summary>
 internal static class SamlResponseValidator
 {
@@ -69,9 +77,10 @@ internal static class SamlResponseValidator
         }
 
         // An encrypted assertion: the Response's signature (if any) is verified over the document as received, then
-        // the one EncryptedAssertion is replaced by what it decrypts to, which must carry its own signature (the SP
-        // metadata's WantAssertionsSigned: the encryption certificate is public, so anyone can encrypt to it). Every
-        // check below then runs on the decrypted document, wrapping checks included.
+        // the one EncryptedAssertion is replaced by what it decrypts to, which must carry its own signature unless the
+        // connection does not want assertions signed and the verified Response signature covered the ciphertext (the
+        // encryption certificate is public, so anyone can encrypt to it). Every check below then runs on the decrypted
+        // document, wrapping checks included.
         var (responseVerified, decrypted) = (false, false);
         if (document.GetElementsByTagName("EncryptedAssertion", SamlXml.Assertion).Count > 0)
         {
@@ -91,10 +100,13 @@ internal static class SamlResponseValidator
         var assertionSignatures = SamlXml.Children(assertion, SamlXml.DSig, "Signature").ToList();
         if (responseSignatures.Count > 1 || assertionSignatures.Count > 1) return (null, SamlReasons.SecondSignature);
         if (document.GetElementsByTagName("Signature", SamlXml.DSig).Count != responseSignatures.Count + assertionSignatures.Count) return (null, SamlReasons.SignatureOutOfPlace);
-        if (decrypted && assertionSignatures.Count == 0) return (null, SamlReasons.EncryptedAssertionUnsigned);
+        if (decrypted && assertionSignatures.Count == 0 && (expect.WantAssertionsSigned || !responseVerified)) return (null, SamlReasons.EncryptedAssertionUnsigned);
         if (responseSignatures.Count + assertionSignatures.Count == 0) return (null, SamlReasons.MissingSignature);
         if (responseSignatures.Count == 1 && !responseVerified && SamlSignature.Verify(response, responseSignatures[0], expect.Certificates) is { } responseReason) return (null, responseReason);
         if (assertionSignatures.Count == 1 && SamlSignature.Verify(assertion, assertionSignatures[0], expect.Certificates) is { } assertionReason) return (null, assertionReason);
+        // The SP metadata's WantAssertionsSigned: a Response signature alone is not enough (checked after the
+        // signatures, so that a forged one is still named as such).
+        if (assertionSignatures.Count == 0 && expect.WantAssertionsSigned) return (null, SamlReasons.AssertionUnsigned);
 
         // From here on, everything of the identity is read from `assertion`: the verified element itself, or the
         // single Assertion child of the verified Response. Nothing is looked up by a query over the document.

@@ -2,9 +2,13 @@ using System.Security.Cryptography.X509Certificates;
 
 namespace Platform.Identity.Sso.Saml;
 
-/// <summary>The SAML side of a connection: the IdP's entity id, SSO URL and signing certificates (DER; several during a rollover).</summary>
+/// <summary>
+/// The SAML side of a connection: the IdP's entity id, SSO URL and signing certificates (DER; several during a
+/// rollover), whether IdP-initiated answers are taken, whether the IdP wants signed AuthnRequests, and whether every
+/// assertion must carry the IdP's own signature (the SP metadata's WantAssertionsSigned; on unless the Owner turned it off).
+/// </summary>
 internal sealed record SamlSettings(string ConnectionId, string IdpEntityId, string SsoUrl, IReadOnlyList<byte[]> Certificates, bool AllowIdpInitiated,
-    bool WantAuthnRequestsSigned = false)
+    bool WantAuthnRequestsSigned = false, bool WantAssertionsSigned = true)
 {
     public IReadOnlyList<X509Certificate2> LoadCertificates() => Certificates.Select(c => X509CertificateLoader.LoadCertificate(c)).ToList();
 

@@ -59,7 +59,7 @@ internal sealed class SamlSignIn(SsoStore connections, SamlStore store, SamlSpKe
         {
             validated = SamlResponseValidator.Validate(samlResponse,
                 new SamlExpectations(SamlSettings.SpEntityId(issuer, connection.Id), SamlSettings.AcsUrl(issuer, connection.Id), settings.IdpEntityId, certificates, now, skew,
-                    decryptionKeys));
+                    decryptionKeys, settings.WantAssertionsSigned));
         }
         finally
         {

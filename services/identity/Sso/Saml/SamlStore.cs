@@ -8,7 +8,10 @@ internal sealed class SamlStore(NpgsqlDataSource dataSource)
     public static async Task InsertAsync(SamlSettings s, NpgsqlTransaction transaction, CancellationToken cancellationToken)
     {
         await using var command = new NpgsqlCommand(
-            "INSERT INTO saml_connections (connection_id, idp_entity_id, sso_url, certificates, allow_idp_initiated, want_authn_requests_signed) VALUES ($1, $2, $3, $4, $5, $6)",
+            """
+            INSERT INTO saml_connections (connection_id, idp_entity_id, sso_url, certificates, allow_idp_initiated, want_authn_requests_signed, want_assertions_signed)
+            VALUES ($1, $2, $3, $4, $5, $6, $7)
+            """,
             transaction.Connection, transaction);
         command.Parameters.AddWithValue(s.ConnectionId);
         command.Parameters.AddWithValue(s.IdpEntityId);
@@ -16,17 +19,22 @@ internal sealed class SamlStore(NpgsqlDataSource dataSource)
         command.Parameters.AddWithValue(s.Certificates.ToArray());
         command.Parameters.AddWithValue(s.AllowIdpInitiated);
         command.Parameters.AddWithValue(s.WantAuthnRequestsSigned);
+        command.Parameters.AddWithValue(s.WantAssertionsSigned);
         await command.ExecuteNonQueryAsync(cancellationToken);
     }
 
     public async Task<SamlSettings?> SettingsAsync(string connectionId, CancellationToken cancellationToken)
     {
         await using var command = dataSource.CreateCommand(
-            "SELECT connection_id, idp_entity_id, sso_url, certificates, allow_idp_initiated, want_authn_requests_signed FROM saml_connections WHERE connection_id = $1");
+            """
+            SELECT connection_id, idp_entity_id, sso_url, certificates, allow_idp_initiated, want_authn_requests_signed, want_assertions_signed
+            FROM saml_connections WHERE connection_id = $1
+            """);
         command.Parameters.AddWithValue(connectionId);
         await using var reader = await command.ExecuteReaderAsync(cancellationToken);
         if (!await reader.ReadAsync(cancellationToken)) return null;
-        return new SamlSettings(reader.GetString(0), reader.GetString(1), reader.GetString(2), reader.GetFieldValue<byte[][]>(3), reader.GetBoolean(4), reader.GetBoolean(5));
+        return new SamlSettings(reader.GetString(0), reader.GetString(1), reader.GetString(2), reader.GetFieldValue<byte[][]>(3), reader.GetBoolean(4), reader.GetBoolean(5),
+            reader.GetBoolean(6));
     }
 
     public async Task SaveRequestAsync(string id, string connectionId, byte[] browserHash, string? returnUrl, DateTimeOffset now, DateTimeOffset expires, CancellationToken cancellationToken)
