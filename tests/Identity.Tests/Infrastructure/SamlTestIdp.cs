@@ -40,7 +40,7 @@ public sealed class SamlTestIdp : IDisposable
     public const string Assertion = "urn:oasis:names:tc:SAML:2.0:assertion";
     public const string DSig = "http://www.w3.org/2000/09/xmldsig#";
 
-    public RSA Key { get; } = RSA.Create(2048);
+    public RSA Key { get; } = TestRsaKeys.Rent();
 
     public X509Certificate2 Certificate { get; }
 
@@ -131,6 +131,6 @@ public sealed class SamlTestIdp : IDisposable
     public void Dispose()
     {
         Certificate.Dispose();
-        Key.Dispose();
+        TestRsaKeys.Return(Key);
     }
 }

@@ -28,14 +28,14 @@ public sealed class SamlEncryptedAssertionTests : IDisposable
         idp.Dispose();
         foreach (var (key, certificate) in (IEnumerable<(RSA, X509Certificate2)>)[current, next, otherConnection])
         {
-            key.Dispose();
+            TestRsaKeys.Return(key);
             certificate.Dispose();
         }
     }
 
     private static (RSA, X509Certificate2) SpKey()
     {
-        var rsa = RSA.Create(2048);
+        var rsa = TestRsaKeys.Rent();
         var request = new CertificateRequest("CN=SP encryption", rsa, HashAlgorithmName.SHA256, RSASignaturePadding.Pkcs1);
         return (rsa, request.CreateSelfSigned(DateTimeOffset.UtcNow.AddDays(-1), DateTimeOffset.UtcNow.AddYears(1)));
     }
