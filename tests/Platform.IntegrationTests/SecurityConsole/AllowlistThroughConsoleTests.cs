@@ -62,7 +62,11 @@ public sealed class AllowlistThroughConsoleTests(PlatformFixture fixture)
         Assert.Equal("::1", (await GetAsync(overIPv6, $"/console/o/{org}/network")).Text("your-address"));
 
         // The key from IPv6 works; from IPv4, naming ::1 in the forwarding headers (no signature, a made-up one) does not.
-        Assert.Equal(HttpStatusCode.OK, await DatasetsAsync(overIPv6, org, key, null));
+        using (var productOverIPv6 = OverIPv6(new CookieContainer()))
+        {
+            Assert.Equal(HttpStatusCode.OK, await DatasetsAsync(productOverIPv6, org, key, null));
+        }
+
         using var product = new HttpClient(fixture.App.CreateHandler("gateway")) { BaseAddress = fixture.Gateway };
         Assert.Equal(HttpStatusCode.Forbidden, await DatasetsAsync(product, org, key, null));
         Assert.Equal(HttpStatusCode.Forbidden, await DatasetsAsync(product, org, key, new() { ["X-Platform-Forwarded-Client"] = "::1" }));
