@@ -34,10 +34,8 @@ internal sealed partial class PlatformApi(IHttpClientFactory clients, IOptions<C
 
     public async Task<ApiResult> SendAsync(UserContext user, HttpMethod method, string path, object? body, CancellationToken cancellationToken)
     {
-        using var request = new HttpRequestMessage(method, path.TrimStart('/'));
-        request.Headers.Authorization = new AuthenticationHeaderValue("Bearer", user.AccessToken);
+        using var request = Request(user, method, path);
         if (body is not null) request.Content = JsonContent.Create(body);
-        Forward(request, user);
         HttpResponseMessage response;
         try
         {
@@ -62,6 +60,15 @@ internal sealed partial class PlatformApi(IHttpClientFactory clients, IOptions<C
             if (response.IsSuccessStatusCode) return new ApiResult((int)response.StatusCode, json, null);
             return new ApiResult((int)response.StatusCode, json, ProblemOf(response.StatusCode, json, requestId));
         }
+    }
+
+    /// <summary>A call of the user's: their token, and the browser's address for the gateway (<see cref="Forward"/>).</summary>
+    public HttpRequestMessage Request(UserContext user, HttpMethod method, string path)
+    {
+        var request = new HttpRequestMessage(method, path.TrimStart('/'));
+        request.Headers.Authorization = new AuthenticationHeaderValue("Bearer", user.AccessToken);
+        Forward(request, user);
+        return request;
     }
 
     /// <summary>
