@@ -2,6 +2,7 @@ using System.Diagnostics;
 using System.Net;
 using System.Net.Http.Json;
 using System.Text.RegularExpressions;
+using Platform.Hosting.Testing;
 
 namespace Platform.IntegrationTests.SecurityConsole;
 
