@@ -200,6 +200,9 @@ var residency = builder.AddProject<Projects.Residency>("residency")
 // the public APIs through the gateway with the signed-in user's token. Identity registers it at start-up.
 var consoleClientSecret = builder.AddGeneratedSecret("console-client-secret", 40);
 var consoleDataKey = builder.AddGeneratedSecret("console-data-key", 44);
+// The console signs the browser's address on its API calls with this key, which only it and the gateway hold: the
+// gateway then applies an organization's IP allowlist to the person, not to the console's own address.
+var consoleForwardingKey = builder.AddGeneratedSecret("console-forwarding-key", 44);
 identity
     .WithEnvironment("Identity__FirstPartyClients__0__ClientId", "platform-console")
     .WithEnvironment("Identity__FirstPartyClients__0__DisplayName", "Platform console")
@@ -214,6 +217,7 @@ var console = builder.AddProject<Projects.SecurityConsole>("console")
     .WithEnvironment("Console__ClientId", "platform-console")
     .WithEnvironment("Console__ClientSecret", consoleClientSecret)
     .WithEnvironment("Console__DataKey", consoleDataKey)
+    .WithEnvironment("Console__ForwardingKey", consoleForwardingKey)
     .WithEnvironment("GatewaySigning__Key", gatewaySigningKey)
     .WithGatewayCertificateTrust();
 
@@ -251,6 +255,7 @@ builder.AddProject<Projects.Gateway>("gateway")
     .WithEnvironment("Gateway__Identity__Issuer", publicAddress)
     .WithEnvironment("Gateway__Identity__JwksUrl", ReferenceExpression.Create($"{identity.GetEndpoint("http")}/.well-known/jwks"))
     .WithEnvironment("Gateway__UpstreamSigning__Key", gatewaySigningKey)
+    .WithEnvironment("Gateway__ConsoleForwarding__Key", consoleForwardingKey)
     .WithReplicas(1);
 
 try

@@ -27,6 +27,12 @@ internal sealed class GatewayOptions
     public List<string> TrustedProxies { get; set; } = [];
 
     public Hardening.EdgeLimits Limits { get; set; } = new();
+
+    /// <summary>
+    /// The key the security console signs the browser's address with (<see cref="Platform.Security.Gateway.ForwardedClient"/>).
+    /// Without one, no forwarded address is believed.
+    /// </summary>
+    public Platform.Security.Gateway.GatewaySigningOptions ConsoleForwarding { get; set; } = new();
 }
 
 internal sealed class GatewayCertificateOptions

@@ -27,6 +27,7 @@ internal sealed class GatewayOptionsValidator : IValidateOptions<GatewayOptions>
         }
 
         errors.AddRange(options.Limits.Validate());
+        errors.AddRange(options.ConsoleForwarding.Validate("Gateway:ConsoleForwarding"));
         ValidateCertificate(options, errors);
         ValidateSecurityTxt(options.SecurityTxt, errors);
 

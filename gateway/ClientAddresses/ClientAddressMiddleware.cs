@@ -1,5 +1,7 @@
 using System.Net;
+using Microsoft.AspNetCore.Http.Features;
 using Microsoft.Extensions.Options;
+using Platform.Security.Gateway;
 
 namespace Platform.Gateway.ClientAddresses;
 
@@ -7,16 +9,27 @@ namespace Platform.Gateway.ClientAddresses;
 /// Resolves the client address once per request, for the allowlists, the rate limits and the audit trail, and makes
 /// sure upstreams only see a forwarding chain the gateway believes: a client that is not a trusted proxy cannot
 /// send its own <c>X-Forwarded-For</c> (or <c>Forwarded</c>) through; YARP then adds the address it came from.
+/// The security console's calls carry the browser's address, signed (<see cref="ForwardedClient"/>): believed only
+/// with the console's signature, so that the allowlists, rate limits and audit see the person, not the console.
 /// </summary>
-internal sealed class ClientAddressMiddleware(RequestDelegate next, IOptions<GatewayOptions> options)
+internal sealed class ClientAddressMiddleware(RequestDelegate next, IOptions<GatewayOptions> options, TimeProvider clock)
 {
     private readonly ClientAddressResolver resolver = new(options.Value.TrustedProxies.Select(IPNetwork.Parse).ToArray());
+    private readonly GatewaySigningOptions forwarding = options.Value.ConsoleForwarding;
+    private readonly byte[] forwardingKey = options.Value.ConsoleForwarding.Enabled ? options.Value.ConsoleForwarding.KeyBytes : [];
 
     public Task InvokeAsync(HttpContext context)
     {
         var peer = ClientAddressResolver.Normalize(context.Connection.RemoteIpAddress ?? IPAddress.IPv6None);
         var headers = context.Request.Headers;
         var client = resolver.Resolve(peer, headers["X-Forwarded-For"]);
+        if (headers.ContainsKey(ForwardedClient.AddressHeader) || headers.ContainsKey(ForwardedClient.SignatureHeader))
+        {
+            if (Forwarded(context) is { } browser) client = browser;
+            headers.Remove(ForwardedClient.AddressHeader);
+            headers.Remove(ForwardedClient.SignatureHeader);
+        }
+
         context.Features.Set(new ClientAddressFeature(client, peer));
         if (!resolver.IsTrusted(peer))
         {
@@ -28,6 +41,19 @@ internal sealed class ClientAddressMiddleware(RequestDelegate next, IOptions<Gat
         }
 
         return next(context);
+    }
+
+    /// <summary>The browser's address the console vouches for, or null (no key here, a bad or stale signature, one header twice, not an address).</summary>
+    private IPAddress? Forwarded(HttpContext context)
+    {
+        var headers = context.Request.Headers;
+        if (!forwarding.Enabled || headers[ForwardedClient.AddressHeader] is not [{ } address] || headers[ForwardedClient.SignatureHeader] is not [{ } signature]) return null;
+        if (headers.Authorization.Count > 1) return null;
+        var target = context.Features.Get<IHttpRequestFeature>()?.RawTarget ?? context.Request.Path.Value + context.Request.QueryString.Value;
+        return ForwardedClient.Verify(forwardingKey, signature, clock.GetUtcNow(), forwarding.MaxAge, context.Request.Method, target, address, headers.Authorization.ToString())
+            && address.Length <= 64 && IPAddress.TryParse(address, out var parsed)
+            ? ClientAddressResolver.Normalize(parsed)
+            : null;
     }
 }
 

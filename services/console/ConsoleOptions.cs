@@ -16,6 +16,13 @@ internal sealed class ConsoleOptions
     /// <summary>Base64 of at least 32 bytes: seals the sessions (with their tokens) kept in Redis.</summary>
     public string DataKey { get; set; } = "";
 
+    /// <summary>
+    /// Base64 of at least 32 bytes, shared with the gateway (<c>Gateway:ConsoleForwarding:Key</c>): signs the browser's
+    /// address on the console's API calls, so that allowlists apply to it. Empty: not forwarded (the console's own
+    /// address is then the one an allowlist must hold).
+    /// </summary>
+    public string? ForwardingKey { get; set; }
+
     /// <summary>Locally, the gateway's self-signed development certificate (pinned for the console's calls); none in production.</summary>
     public string? GatewayCertificatePath { get; set; }
 

@@ -14,6 +14,8 @@ internal sealed class ConsoleOptionsValidator : IValidateOptions<ConsoleOptions>
         if (options.ClientSecret is not { Length: >= 32 }) errors.Add("Console:ClientSecret must have at least 32 characters.");
         var buffer = new byte[options.DataKey.Length];
         if (!Convert.TryFromBase64String(options.DataKey, buffer, out var length) || length < 32) errors.Add("Console:DataKey must be base64 of at least 32 bytes.");
+        if (options.ForwardingKey is { Length: > 0 } forwarding && !(Convert.TryFromBase64String(forwarding, new byte[forwarding.Length], out var forwardingLength) && forwardingLength >= 32))
+            errors.Add("Console:ForwardingKey must be base64 of at least 32 bytes.");
         if (options.GatewayCertificatePath is { Length: > 0 } path && !Path.IsPathFullyQualified(path)) errors.Add("Console:GatewayCertificatePath must be an absolute path.");
         if (options.SessionIdleTimeout < TimeSpan.FromMinutes(5) || options.SessionIdleTimeout > TimeSpan.FromDays(1)) errors.Add("Console:SessionIdleTimeout must be 5 minutes to 1 day.");
         if (options.RefreshMargin < TimeSpan.Zero || options.RefreshMargin > TimeSpan.FromMinutes(5)) errors.Add("Console:RefreshMargin must be 0 to 5 minutes.");

@@ -24,6 +24,7 @@ app.UseAntiforgery();
 app.MapDefaultEndpoints();
 app.MapSessionApi();
 app.MapMySessionsApi();
+app.MapMyAccountApi();
 app.MapOrganizationsApi();
 app.MapOidc();
 app.MapAccountPages();

@@ -2,6 +2,8 @@ using System.Net;
 using System.Net.Http.Headers;
 using System.Net.Http.Json;
 using System.Text.Json;
+using Microsoft.Extensions.Options;
+using Platform.Security.Gateway;
 using Platform.SecurityConsole.Auth;
 
 namespace Platform.SecurityConsole.Api;
@@ -24,14 +26,15 @@ internal sealed record ApiResult(int Status, JsonElement Body, ApiProblem? Probl
 /// The console's only way to the platform: the public APIs through the gateway, with the signed-in user's access
 /// token, exactly as a customer's own client would call them. No database, no operator credential.
 /// </summary>
-internal sealed partial class PlatformApi(IHttpClientFactory clients, ILogger<PlatformApi> logger)
+internal sealed partial class PlatformApi(IHttpClientFactory clients, IOptions<ConsoleOptions> options, TimeProvider clock, ILogger<PlatformApi> logger)
 {
+    private readonly byte[] forwardingKey = options.Value.ForwardingKey is { Length: > 0 } key ? Convert.FromBase64String(key) : [];
+
     public Task<ApiResult> GetAsync(UserContext user, string path, CancellationToken cancellationToken) => SendAsync(user, HttpMethod.Get, path, null, cancellationToken);
 
     public async Task<ApiResult> SendAsync(UserContext user, HttpMethod method, string path, object? body, CancellationToken cancellationToken)
     {
-        using var request = new HttpRequestMessage(method, path.TrimStart('/'));
-        request.Headers.Authorization = new AuthenticationHeaderValue("Bearer", user.AccessToken);
+        using var request = Request(user, method, path);
         if (body is not null) request.Content = JsonContent.Create(body);
         HttpResponseMessage response;
         try
@@ -57,6 +60,28 @@ internal sealed partial class PlatformApi(IHttpClientFactory clients, ILogger<Pl
             if (response.IsSuccessStatusCode) return new ApiResult((int)response.StatusCode, json, null);
             return new ApiResult((int)response.StatusCode, json, ProblemOf(response.StatusCode, json, requestId));
         }
+    }
+
+    /// <summary>A call of the user's: their token, and the browser's address for the gateway (<see cref="Forward"/>).</summary>
+    public HttpRequestMessage Request(UserContext user, HttpMethod method, string path)
+    {
+        var request = new HttpRequestMessage(method, path.TrimStart('/'));
+        request.Headers.Authorization = new AuthenticationHeaderValue("Bearer", user.AccessToken);
+        Forward(request, user);
+        return request;
+    }
+
+    /// <summary>
+    /// The browser's address for the gateway (an organization's allowlist then applies to the person, not the console),
+    /// signed with the key only the console and the gateway hold.
+    /// </summary>
+    private void Forward(HttpRequestMessage request, UserContext user)
+    {
+        if (forwardingKey.Length == 0 || user.BrowserAddress is not { } address) return;
+        var target = new Uri(options.Value.PublicUri, request.RequestUri!).PathAndQuery;
+        request.Headers.TryAddWithoutValidation(ForwardedClient.AddressHeader, address);
+        request.Headers.TryAddWithoutValidation(ForwardedClient.SignatureHeader, ForwardedClient.Sign(forwardingKey, clock.GetUtcNow().ToUnixTimeSeconds(),
+            request.Method.Method, target, address, request.Headers.Authorization!.ToString()));
     }
 
     private static ApiProblem ProblemOf(HttpStatusCode status, JsonElement json, string? requestId)

@@ -1,5 +1,8 @@
+using System.Net;
 using System.Text.Json;
 using Microsoft.AspNetCore.Authentication;
+using Platform.Security.Authentication;
+using Platform.Security.Gateway;
 
 namespace Platform.SecurityConsole.Api;
 
@@ -9,6 +12,12 @@ namespace Platform.SecurityConsole.Api;
 /// </summary>
 internal sealed record UserContext(string AccessToken, string UserId, string? Email, string? OrganizationId, string? Role, IReadOnlyList<string> Amr, DateTimeOffset AuthTime)
 {
+    /// <summary>
+    /// The browser's address, as the gateway signed it on this request (null when not signed): the console forwards it
+    /// on its API calls (<see cref="Platform.Security.Gateway.ForwardedClient"/>).
+    /// </summary>
+    public string? BrowserAddress { get; init; }
+
     public static readonly string[] Administrators = ["Owner", "Admin"];
 
     public bool IsAdministrator => Role is "Owner" or "Admin";
@@ -30,7 +39,11 @@ internal sealed record UserContext(string AccessToken, string UserId, string? Em
                 : [];
             var authTime = root.TryGetProperty("auth_time", out var at) && at.TryGetInt64(out var seconds) ? DateTimeOffset.FromUnixTimeSeconds(seconds) : DateTimeOffset.MinValue;
             var email = http.User.FindFirst("email")?.Value;
-            context = new UserContext(token, Text("sub") ?? "", email, Text("org_id"), List("roles").FirstOrDefault(), List("amr"), authTime);
+            context = new UserContext(token, Text("sub") ?? "", email, Text("org_id"), List("roles").FirstOrDefault(), List("amr"), authTime)
+            {
+                BrowserAddress = http.RequestServices.GetRequiredService<GatewaySignatureVerifier>() is { Enabled: true } verifier && verifier.Verify(http.Request)
+                    && http.Request.Headers[ClientAddresses.Header] is [{ } value] && IPAddress.TryParse(value, out var address) ? address.ToString() : null,
+            };
         }
 
         http.Items[typeof(UserContext)] = context;

@@ -89,6 +89,13 @@ internal static class OidcSetup
                     // Behind the gateway the request is plain HTTP to the console: the redirect URI is the public one.
                     var options = context.HttpContext.RequestServices.GetRequiredService<IOptions<ConsoleOptions>>().Value;
                     context.ProtocolMessage.RedirectUri = new Uri(options.PublicUri, CallbackPath.TrimStart('/')).ToString();
+                    // A form sent after the session ended: back to the form's page after the sign-in (a browser
+                    // returns with a GET, which the form's own address may not answer). What was typed is not kept.
+                    if (!HttpMethods.IsGet(context.Request.Method) && !HttpMethods.IsHead(context.Request.Method))
+                    {
+                        context.Properties.RedirectUri = Guard.PageOf(context.Request.Path);
+                    }
+
                     if (context.Properties.Items.TryGetValue(OrganizationItem, out var organization) && organization is not null)
                     {
                         context.ProtocolMessage.SetParameter(OrganizationItem, organization);

@@ -65,14 +65,13 @@ internal static class AuditPage
     }
 
     /// <summary>The audit service's streamed export, passed through with the user's token (never buffered whole).</summary>
-    private static async Task<IResult> Export(string org, string? format, HttpContext http, IHttpClientFactory clients)
+    private static async Task<IResult> Export(string org, string? format, HttpContext http, IHttpClientFactory clients, PlatformApi api)
     {
         var (user, instead) = await Guard.ForAsync(http, org);
         if (user is null) return instead!;
         var kind = format == "ndjson" ? "ndjson" : "csv";
         var filters = Query(http, withCursor: false);
-        using var request = new HttpRequestMessage(HttpMethod.Get, $"v1/audit/events/export?format={kind}" + (filters.Length > 0 ? "&" + filters : ""));
-        request.Headers.Authorization = new("Bearer", user.AccessToken);
+        using var request = api.Request(user, HttpMethod.Get, $"v1/audit/events/export?format={kind}" + (filters.Length > 0 ? "&" + filters : ""));
         var response = await clients.CreateClient(Auth.PlatformHttp.Name).SendAsync(request, HttpCompletionOption.ResponseHeadersRead, http.RequestAborted);
         http.Response.RegisterForDispose(response);
         if (!response.IsSuccessStatusCode) return Page(http, user, "Audit log", Problem(new ApiProblem((int)response.StatusCode, "about:blank", "The export was refused", null,

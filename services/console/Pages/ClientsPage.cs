@@ -62,7 +62,8 @@ internal static class ClientsPage
                 ("Actions", c =>
                 {
                     var id = Tables.Raw(c, "clientId")!;
-                    var rotate = Tables.Raw(c, "type") == "spa" ? "" : Form(http, $"/console/o/{U(org)}/clients/{U(id)}/rotate", "", "Rotate secret", "rotate-" + id);
+                    var rotate = Tables.Raw(c, "type") == "spa" ? "" : Form(http, $"/console/o/{U(org)}/clients/{U(id)}/rotate",
+                        Select("overlapSeconds", "Old secret keeps working for", Overlaps.Choices, "0", id: "overlap-" + id), "Rotate secret", "rotate-" + id);
                     return rotate + Form(http, $"/console/o/{U(org)}/clients/{U(id)}/delete", "", "Delete", "delete-" + id, buttonClass: "danger");
                 })));
         }
@@ -126,9 +127,12 @@ internal static class ClientsPage
         var (user, instead) = await Guard.ForAsync(http, org);
         if (user is null) return instead!;
         if (!Guard.IsResourceId(clientId)) return Standalone(http, "No such client", "<p id=\"refusal\">That is not a client id.</p>", 404);
-        var rotated = await api.SendAsync(user, HttpMethod.Post, $"v1/organizations/{U(org)}/clients/{U(clientId)}/rotate-secret", null, http.RequestAborted);
+        var rotated = await api.SendAsync(user, HttpMethod.Post, $"v1/organizations/{U(org)}/clients/{U(clientId)}/rotate-secret",
+            new { overlapSeconds = Overlaps.FromForm(http, 0) }, http.RequestAborted);
         if (!rotated.Ok) return await RenderAsync(http, user, api, Draft.Empty, null, rotated.Problem, status: rotated.Problem!.Status);
-        return NewClient(http, user, rotated.Body, clientId, "The client's new secret: the old one no longer works.");
+        var until = rotated.Body.TryGetProperty("previousSecretValidUntil", out var u) && u.ValueKind == JsonValueKind.String ? u.GetDateTimeOffset() : (DateTimeOffset?)null;
+        return NewClient(http, user, rotated.Body, clientId, "The client's new secret",
+            until is null ? "The old secret no longer works." : $"The old secret keeps working until {until.Value.UtcDateTime:yyyy-MM-dd HH:mm} UTC, then is refused: deploy the new one before then.");
     }
 
     private static async Task<IResult> Delete(string org, string clientId, HttpContext http, PlatformApi api)
@@ -142,7 +146,7 @@ internal static class ClientsPage
     }
 
     /// <summary>The one time a client secret is shown: not cached, not in any URL, with a copy button and the warning.</summary>
-    private static IResult NewClient(HttpContext http, UserContext user, JsonElement client, string name, string? title = null)
+    private static IResult NewClient(HttpContext http, UserContext user, JsonElement client, string name, string? title = null, string? previous = null)
     {
         var secret = OverviewPage.Text(client, "clientSecret");
         var secretHtml = secret is null
@@ -156,6 +160,7 @@ internal static class ClientsPage
         var body = $"""
             <p>Client <strong>{E(name)}</strong>{(OverviewPage.Text(client, "type") is { } type ? $" ({E(type)})" : "")}, id <code id="new-client-id">{E(OverviewPage.Text(client, "clientId"))}</code>.</p>
             {secretHtml}
+            {(previous is null ? "" : $"<p id=\"previous-secret\">{E(previous)}</p>")}
             <p><a id="back-to-clients" href="/console/o/{E(U(user.OrganizationId))}/clients">I have copied it: back to OAuth clients</a></p>
             """;
         return Page(http, user, title ?? "Your new OAuth client", body, title is null ? 201 : 200);

@@ -43,6 +43,14 @@ internal static partial class Guard
 
     public static string Here(HttpContext http) => http.Request.Path + http.Request.QueryString;
 
+    /// <summary>The page a form belongs to: <c>/console/o/{org}/{page}</c> of its address (the overview for the organization's own forms), else the start.</summary>
+    public static string PageOf(PathString path) => path.Value?.Split('/') switch
+    {
+        ["", "console", "o", var org, var page, ..] when OrganizationId().IsMatch(org) && IsResourceId(page) => $"/console/o/{org}/{page}",
+        ["", "console", "o", var org, ..] when OrganizationId().IsMatch(org) => $"/console/o/{org}",
+        _ => "/console/",
+    };
+
     /// <summary>Identity's step-up (a fresh second factor on the identity session), then a new authorization back to the page.</summary>
     public static string StepUpUrl(string returnPath) => "/mfa?returnUrl=" + U("/console/reauth?returnUrl=" + U(returnPath));
 

@@ -12,7 +12,6 @@ internal static class KeysPage
 {
     private static readonly string[] Permissions = ["dataset", "training", "deployment"];
     private static readonly string[] Levels = ["none", "full", "read_only", "labeler_only", "restricted"];
-    private static readonly (string Value, string Label)[] Overlaps = [("0", "none: the old key stops now"), ("3600", "1 hour"), ("86400", "1 day"), ("604800", "7 days")];
 
     private sealed record Draft(string Name, string Environment, IReadOnlyDictionary<string, string> Levels)
     {
@@ -82,7 +81,7 @@ internal static class KeysPage
                 var actions = new StringBuilder();
                 if (keyStatus == "active")
                 {
-                    var overlap = Select("overlapSeconds", "Old key keeps working for", Overlaps, "86400", id: "overlap-" + id);
+                    var overlap = Select("overlapSeconds", "Old key keeps working for", Overlaps.Choices, "86400", id: "overlap-" + id);
                     actions.Append(Form(http, $"/console/o/{U(org)}/keys/{U(id)}/rotate", overlap, "Rotate", "rotate-" + id));
                     actions.Append(Form(http, $"/console/o/{U(org)}/keys/{U(id)}/revoke", "", "Revoke", "revoke-" + id, buttonClass: "danger"));
                 }
@@ -124,8 +123,7 @@ internal static class KeysPage
         var (user, instead) = await Guard.ForAsync(http, org);
         if (user is null) return instead!;
         if (!Guard.IsResourceId(keyId)) return Standalone(http, "No such key", "<p id=\"refusal\">That is not a key id.</p>", 404);
-        var overlap = int.TryParse(http.Request.Form["overlapSeconds"], NumberStyles.None, CultureInfo.InvariantCulture, out var seconds) ? seconds : 86400;
-        var rotated = await api.SendAsync(user, HttpMethod.Post, $"v1/organizations/{U(org)}/keys/{U(keyId)}/rotate", new { overlapSeconds = overlap }, http.RequestAborted);
+        var rotated = await api.SendAsync(user, HttpMethod.Post, $"v1/organizations/{U(org)}/keys/{U(keyId)}/rotate", new { overlapSeconds = Overlaps.FromForm(http, 86400) }, http.RequestAborted);
         if (!rotated.Ok) return await Refused(http, user, api, Draft.Empty, rotated.Problem!);
         return NewKey(http, user, rotated.Body, "The rotated key");
     }

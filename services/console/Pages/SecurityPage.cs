@@ -16,6 +16,8 @@ internal static class SecurityPage
         org.MapGet("/security", Show);
         org.MapPost("/security/sessions/{sessionId}/end", End);
         org.MapPost("/security/sessions/sign-out-others", EndOthers);
+        org.MapPost("/security/password", ChangePassword);
+        org.MapPost("/security/recovery-codes", NewRecoveryCodes);
     }
 
     private static async Task<IResult> Show(string org, string? done, HttpContext http, PlatformApi api)
@@ -26,6 +28,7 @@ internal static class SecurityPage
         {
             "ended" => "That session is signed out: its browser must sign in again.",
             "others" => "Every other session is signed out.",
+            "password" => "Your password is changed. Every other session of your account is signed out.",
             _ => null,
         };
         return await RenderAsync(http, user, api, notice, null);
@@ -50,10 +53,54 @@ internal static class SecurityPage
         return Results.Redirect($"/console/o/{U(org)}/security?done=others");
     }
 
-    private static async Task<IResult> RenderAsync(HttpContext http, UserContext user, PlatformApi api, string? notice, ApiProblem? problem, int status = 200)
+    /// <summary>The current password and a new one (both secret: never shown again, not even after a refusal).</summary>
+    private static async Task<IResult> ChangePassword(string org, HttpContext http, PlatformApi api)
+    {
+        var (user, instead) = await Guard.ForAsync(http, org);
+        if (user is null) return instead!;
+        var current = http.Request.Form["currentPassword"].ToString();
+        var next = http.Request.Form["newPassword"].ToString();
+        var errors = new Dictionary<string, string>();
+        if (current.Length == 0) errors["currentPassword"] = "Type your current password.";
+        if (next.Length == 0) errors["newPassword"] = "Type a new password.";
+        else if (next != http.Request.Form["confirmPassword"].ToString()) errors["confirmPassword"] = "The two new passwords differ.";
+        if (errors.Count > 0) return await RenderAsync(http, user, api, null, null, 400, FormState.Of(http, PasswordForm, [], errors));
+
+        var changed = await api.SendAsync(user, HttpMethod.Post, "v1/me/password", new { currentPassword = current, newPassword = next }, http.RequestAborted);
+        if (!changed.Ok)
+        {
+            var problem = changed.Problem!;
+            foreach (var field in new[] { "currentPassword", "newPassword" })
+            {
+                if (problem.ErrorFor(field) is { } message) errors[field] = message;
+            }
+
+            return await RenderAsync(http, user, api, null, null, problem.Status, FormState.Of(http, PasswordForm, [], errors, problem));
+        }
+
+        return Results.Redirect($"/console/o/{U(org)}/security?done=password");
+    }
+
+    /// <summary>A new set of recovery codes: shown once, in this answer (never a redirect target), the old ones void.</summary>
+    private static async Task<IResult> NewRecoveryCodes(string org, HttpContext http, PlatformApi api)
+    {
+        var (user, instead) = await Guard.ForAsync(http, org);
+        if (user is null) return instead!;
+        var made = await api.SendAsync(user, HttpMethod.Post, "v1/me/mfa/recovery-codes", null, http.RequestAborted);
+        if (!made.Ok) return await RenderAsync(http, user, api, null, null, made.Problem!.Status, new FormState(CodesForm, new Dictionary<string, string>(), new Dictionary<string, string>(), made.Problem));
+        var codes = made.Body.GetProperty("recoveryCodes").EnumerateArray().Select(c => c.GetString() ?? "").ToList();
+        return await RenderAsync(http, user, api, null, null, newCodes: codes);
+    }
+
+    private const string PasswordForm = "password";
+    private const string CodesForm = "recovery-codes";
+
+    private static async Task<IResult> RenderAsync(HttpContext http, UserContext user, PlatformApi api, string? notice, ApiProblem? problem, int status = 200,
+        FormState? form = null, IReadOnlyList<string>? newCodes = null)
     {
         var org = user.OrganizationId!;
         var sessionsTask = api.GetAsync(user, "v1/me/sessions", http.RequestAborted);
+        var codesTask = api.GetAsync(user, "v1/me/mfa/recovery-codes", http.RequestAborted);
         var members = await api.GetAsync(user, $"v1/organizations/{U(org)}/members", http.RequestAborted);
         var me = OverviewPage.Items(members.Body).FirstOrDefault(m => OverviewPage.Text(m, "userId") == user.UserId);
         bool? enrolled = me.ValueKind == System.Text.Json.JsonValueKind.Object && me.TryGetProperty("mfaEnrolled", out var e) ? e.GetBoolean() : null;
@@ -61,7 +108,6 @@ internal static class SecurityPage
 
         var body = new StringBuilder(Notice(notice));
         body.Append(Problem(problem));
-        body.Append("<p class=\"hint\" id=\"identity-pages-note\">Two-step verification and your password live on your Platform account's own pages, at the same address: the links below open them.</p>");
         body.Append("<h2>This sign-in</h2><dl class=\"facts\">");
         body.Append($"<dt>Email</dt><dd id=\"my-email\">{E(user.Email)}</dd>");
         body.Append($"<dt>Signed in</dt><dd id=\"my-sign-in\">{(user.Amr.Contains("mfa") ? "with a second factor" : "with a password only")}, {Time(user.AuthTime)}</dd></dl>");
@@ -69,16 +115,63 @@ internal static class SecurityPage
         body.Append("<h2>Two-step verification and recovery codes</h2>");
         body.Append(enrolled switch
         {
-            true => $"""<p id="mfa-status">On: an authenticator app is enrolled. Its ten recovery codes were shown once at enrolment; each works once in place of a code.</p><p><a id="confirm-mfa" href="{E(Guard.StepUpUrl($"/console/o/{org}/security"))}">Confirm your second factor now</a> (some pages ask for one within the last 15 minutes).</p>""",
-            false => $"""<p id="mfa-status">Off.</p><p><a id="enrol-mfa" href="/mfa/enrol?returnUrl={E(returnHere)}">Set up two-step verification</a>: scan a QR code with an authenticator app, confirm a code, and keep the ten recovery codes it shows you once.</p>""",
+            true => $"""<p id="mfa-status">On: an authenticator app is enrolled. Each recovery code works once in place of a code from the app.</p><p><a id="confirm-mfa" href="{E(Guard.StepUpUrl($"/console/o/{org}/security"))}">Confirm your second factor now</a> (some pages ask for one within the last 15 minutes).</p>""",
+            false => $"""<p id="mfa-status">Off.</p><p><a id="enrol-mfa" href="/mfa/enrol?returnUrl={E(returnHere)}">Set up two-step verification</a> on your Platform account's page: scan a QR code with an authenticator app, confirm a code, and keep the ten recovery codes it shows you once.</p>""",
             null => Problem(members.Problem),
         });
+        if (enrolled == true) body.Append(RecoveryCodes(http, org, await codesTask, form, newCodes));
 
         body.Append("<h2>Password</h2>");
-        body.Append("""<p id="password-help">Identity changes a password through a code sent to your address: <a id="change-password" href="/password/forgot">change your password</a>. A new password signs out every other session of your account and ends the console sessions that depend on them.</p>""");
-
+        body.Append(PasswordChange(http, org, form));
         body.Append(Sessions(http, org, await sessionsTask));
         return Page(http, user, "Your security", body.ToString(), status);
+    }
+
+    private static string RecoveryCodes(HttpContext http, string org, ApiResult left, FormState? form, IReadOnlyList<string>? newCodes)
+    {
+        var html = new StringBuilder();
+        if (newCodes is not null)
+        {
+            html.Append("""<div id="new-recovery-codes"><p class="warning" role="alert"><strong>Your new recovery codes, shown this once.</strong> Keep them somewhere safe, away from your phone: each one works once. Every earlier code no longer works.</p><ul class="codes">""");
+            foreach (var code in newCodes) html.Append($"<li><code>{E(code)}</code></li>");
+            html.Append("</ul></div>");
+        }
+
+        if (left.Ok)
+        {
+            html.Append($"""<p id="recovery-codes-left" data-left="{E(Tables.Raw(left.Body, "left"))}">{E(Tables.Raw(left.Body, "left"))} of {E(Tables.Raw(left.Body, "of"))} recovery codes are unused.</p>""");
+        }
+        else
+        {
+            html.Append(Problem(left.Problem));
+        }
+
+        if (form?.ProblemOf(CodesForm) is { } problem)
+        {
+            html.Append(Problem(problem));
+            if (problem.StepUpRequired) html.Append(Guard.StepUpLink($"/console/o/{org}/security"));
+        }
+
+        html.Append(Form(http, $"/console/o/{U(org)}/security/recovery-codes", "<p class=\"hint\">Needs a second factor within the last 15 minutes. The new codes replace every earlier one.</p>", "Make new recovery codes", "new-recovery-codes-form"));
+        return html.ToString();
+    }
+
+    private static string PasswordChange(HttpContext http, string org, FormState? form)
+    {
+        var html = new StringBuilder();
+        if (form?.ProblemOf(PasswordForm) is { } problem)
+        {
+            html.Append(Problem(problem));
+            if (problem.StepUpRequired) html.Append(Guard.StepUpLink($"/console/o/{org}/security"));
+        }
+
+        html.Append(Form(http, $"/console/o/{U(org)}/security/password",
+            Field("currentPassword", "Current password", "", form?.Error(PasswordForm, "currentPassword"), "password", "autocomplete=\"current-password\"")
+            + Field("newPassword", "New password", "", form?.Error(PasswordForm, "newPassword"), "password", "autocomplete=\"new-password\"", hint: "At least 12 characters, not a common password. Passwords are never shown again, so type them again after a refused form.")
+            + Field("confirmPassword", "New password again", "", form?.Error(PasswordForm, "confirmPassword"), "password", "autocomplete=\"new-password\""),
+            "Change password", "change-password-form"));
+        html.Append("""<p class="hint" id="password-help">Changing your password signs out every other session of your account. Forgot it? <a id="forgot-password" href="/password/forgot">Reset it with a code sent to your address</a>.</p>""");
+        return html.ToString();
     }
 
     /// <summary>Where the account is signed in: each session's browser, address, start and last use; this one marked.</summary>

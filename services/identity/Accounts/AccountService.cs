@@ -17,6 +17,8 @@ internal sealed class AccountService(
     NpgsqlDataSource dataSource,
     PasswordHasher hasher,
     PasswordPolicy policy,
+    UserStore users,
+    AuditTrail audit,
     MailOutbox mail,
     IOutbox outbox,
     TimeProvider clock,
@@ -167,6 +169,43 @@ internal sealed class AccountService(
                     ["tokens"] = tokens.ToString(CultureInfo.InvariantCulture),
                 }),
             ], transaction, cancellationToken);
+        await transaction.CommitAsync(cancellationToken);
+        return null;
+    }
+
+    /// <summary>
+    /// A signed-in person changes their password, proving the current one (issue 19 item 2). A wrong current password
+    /// counts toward the account's lockout like a wrong sign-in. The caller ends the person's other sessions.
+    /// </summary>
+    /// <returns>Null when changed, else the field and why it was refused.</returns>
+    public async Task<(string Field, string Reason)?> ChangePasswordAsync(User user, string? current, string? password, RequestInfo request, CancellationToken cancellationToken)
+    {
+        const string wrong = "The current password is not right. After several wrong tries the account is locked for a while.";
+        current ??= "";
+        if (current.Length > options.Value.Passwords.MaxLength) current = current[..options.Value.Passwords.MaxLength];
+        if (user.PasswordHash.StartsWith('!')) return ("currentPassword", "This account signs in through single sign-on and has no password here.");
+        var ok = await users.ReserveAttemptAsync(user.Id, clock.GetUtcNow(), cancellationToken) is not null && (await hasher.VerifyAsync(current, user.PasswordHash)).Ok;
+        if (!ok)
+        {
+            await audit.RecordAsync(request.Audit(clock.GetUtcNow(), user.Id, AuditActions.PasswordChanged, "failure", user.Id,
+                details: new Dictionary<string, string> { ["reason"] = "wrong-current-password" }), cancellationToken);
+            return ("currentPassword", wrong);
+        }
+
+        await users.ResetFailuresAsync(user.Id, null, cancellationToken);
+        if (policy.Check(password, user.Email) is { } weak) return ("newPassword", weak);
+        if (password == current) return ("newPassword", "Choose a password other than the current one.");
+        var hash = await hasher.HashAsync(password!);
+        await using var connection = await dataSource.OpenConnectionAsync(cancellationToken);
+        await using var transaction = await connection.BeginTransactionAsync(cancellationToken);
+        await using (var update = new NpgsqlCommand("UPDATE users SET password_hash = $2 WHERE id = $1", connection, transaction))
+        {
+            update.Parameters.AddWithValue(user.Id);
+            update.Parameters.AddWithValue(hash);
+            await update.ExecuteNonQueryAsync(cancellationToken);
+        }
+
+        await outbox.EnqueueAsync(request.Audit(clock.GetUtcNow(), user.Id, AuditActions.PasswordChanged, "success", user.Id), transaction, cancellationToken);
         await transaction.CommitAsync(cancellationToken);
         return null;
     }

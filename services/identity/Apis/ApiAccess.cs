@@ -72,6 +72,36 @@ internal sealed class ApiAccess(IOptions<IdentityOptions> options, TimeProvider 
         return (null, refusal);
     }
 
+    /// <summary>
+    /// The caller of a person's own settings (<c>/v1/me/…</c> beyond the profile): the session cookie, or an access
+    /// token of one of the platform's own clients (the console) that names its session (<c>sid</c>). A third-party
+    /// application's token never manages its user's sessions, password or recovery codes.
+    /// </summary>
+    /// <returns>The caller and the handle of the session the request speaks from, or the refusal.</returns>
+    public async Task<(Caller? Caller, string? Handle, IResult? Refusal)> PersonalCallerAsync(HttpContext http)
+    {
+        if (!BearerTokenHandler.IsPresent(http.Request))
+        {
+            var (caller, refusal) = await CallerAsync(http);
+            if (caller is null) return (null, null, refusal);
+            var sessionId = await SessionIssuer.SessionIdAsync(http);
+            return (caller, sessionId is null ? null : SessionStore.Handle(sessionId), null);
+        }
+
+        if (http.Request.Cookies.ContainsKey(SessionCookie)) return (null, null, Problems.MultipleCredentials());
+        var result = await http.AuthenticateAsync(BearerTokenHandler.SchemeName);
+        if (!result.Succeeded) return (null, null, Problems.InvalidToken(http));
+        var principal = result.Principal;
+        var clientId = principal.FindFirst("client_id")?.Value;
+        var handle = principal.FindFirst(SessionClaims.SessionId)?.Value;
+        if (Caller.From(principal) is not { } user || handle is null || !options.Value.FirstPartyClients.Any(c => c.ClientId == clientId))
+        {
+            return (null, null, Problems.Forbid("Your sessions, password and recovery codes are managed from identity's pages or the platform's console only."));
+        }
+
+        return (user, handle, null);
+    }
+
     /// <summary>Administrative actions need a second factor within the step-up window (ID-MFA).</summary>
     public IResult? RequireStepUp(HttpContext http, Caller caller) =>
         caller.HasRecentMfa(clock.GetUtcNow(), StepUpWindow) ? null : Problems.StepUp(http, StepUpWindow);

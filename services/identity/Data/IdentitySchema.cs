@@ -341,6 +341,14 @@ internal static class IdentitySchema
         );
         """;
 
+    // A rotated OAuth client secret's overlap (issue 19 item 2): the secret replaced by the latest rotation (its SHA-256,
+    // as OpenIddict stores the current one) and until when it still authenticates the client. The previous version
+    // neither reads nor writes them (its rotations refuse the old secret at once).
+    private const string ClientSecretOverlap = """
+        ALTER TABLE client_owners ADD COLUMN previous_secret text;
+        ALTER TABLE client_owners ADD COLUMN previous_secret_until timestamptz;
+        """;
+
     public static readonly Schema Definition = new(
         "identity",
         SchemaStep.Sql(1, "baseline", Sql),
@@ -352,7 +360,8 @@ internal static class IdentitySchema
         SchemaStep.Sql(7, "closing organizations", ClosingOrganizations),
         SchemaStep.Sql(8, "saml sp keys", SamlSpKeys),
         SchemaStep.Sql(9, "session details", SessionDetails),
-        SchemaStep.Sql(10, "saml want assertions signed", SamlWantAssertionsSigned));
+        SchemaStep.Sql(10, "saml want assertions signed", SamlWantAssertionsSigned),
+        SchemaStep.Sql(11, "client secret overlap", ClientSecretOverlap));
 
     public static Task ApplyAsync(NpgsqlDataSource dataSource, CancellationToken cancellationToken) =>
         SchemaMigrations.ApplyAsync(dataSource, Definition, EmptyServices.Instance, cancellationToken);

@@ -9,12 +9,14 @@ internal static class AuditActions
     public const string SignedUp = "identity.user.signed_up";
     public const string EmailVerified = "identity.user.email_verified";
     public const string PasswordReset = "identity.user.password_reset";
+    public const string PasswordChanged = "identity.user.password_changed";
     public const string SessionsRevoked = "identity.user.sessions_revoked";
     public const string MfaEnrolled = "identity.mfa.enrolled";
     public const string MfaRemoved = "identity.mfa.removed";
     public const string MfaFailed = "identity.mfa.failed";
     public const string MfaSucceeded = "identity.mfa.succeeded";
     public const string RecoveryCodeUsed = "identity.mfa.recovery_code_used";
+    public const string RecoveryCodesRegenerated = "identity.mfa.recovery_codes_regenerated";
     public const string OrganizationCreated = "identity.organization.created";
     public const string OrganizationSettingsChanged = "identity.organization.settings_changed";
     public const string MemberInvited = "identity.member.invited";

@@ -188,6 +188,32 @@ internal sealed partial class TotpService(
     [LoggerMessage(EventId = 5002, Level = LogLevel.Warning, Message = "Second factor of {UserId} locked after {Failures} wrong codes")]
     private static partial void LogLocked(ILogger logger, string userId, int failures);
 
+    /// <returns>How many of the account's recovery codes are still unused, or null without an authenticator.</returns>
+    public async Task<int?> RecoveryCodesLeftAsync(string userId, CancellationToken cancellationToken)
+    {
+        await using var command = dataSource.CreateCommand(
+            "SELECT CASE WHEN u.totp_secret IS NULL THEN NULL ELSE (SELECT count(*)::int FROM recovery_codes r WHERE r.user_id = u.id AND r.used_at IS NULL) END FROM users u WHERE u.id = $1");
+        command.Parameters.AddWithValue(userId);
+        return await command.ExecuteScalarAsync(cancellationToken) as int?;
+    }
+
+    /// <returns>A new set of recovery codes (shown once; every earlier code stops working), or null without an authenticator.</returns>
+    public async Task<IReadOnlyList<string>?> RegenerateRecoveryCodesAsync(string userId, RequestInfo request, CancellationToken cancellationToken)
+    {
+        await using var connection = await dataSource.OpenConnectionAsync(cancellationToken);
+        await using var transaction = await connection.BeginTransactionAsync(cancellationToken);
+        await using (var select = new NpgsqlCommand("SELECT 1 FROM users WHERE id = $1 AND totp_secret IS NOT NULL FOR UPDATE", connection, transaction))
+        {
+            select.Parameters.AddWithValue(userId);
+            if (await select.ExecuteScalarAsync(cancellationToken) is null) return null;
+        }
+
+        var codes = await ReplaceRecoveryCodesAsync(transaction, userId, cancellationToken);
+        await outbox.EnqueueAsync(request.Audit(clock.GetUtcNow(), userId, AuditActions.RecoveryCodesRegenerated, "success", userId), transaction, cancellationToken);
+        await transaction.CommitAsync(cancellationToken);
+        return codes;
+    }
+
     public async Task<bool> RemoveAsync(string userId, RequestInfo request, CancellationToken cancellationToken)
     {
         await using var connection = await dataSource.OpenConnectionAsync(cancellationToken);

@@ -127,19 +127,44 @@ internal sealed class ClientService(IOpenIddictApplicationManager applications, 
         return list;
     }
 
-    /// <summary>A new secret for a confidential client of the organization; the old one stops working at once.</summary>
+    public const int MaxOverlapSeconds = 7 * 86_400;
+
+    /// <summary>
+    /// A new secret for a confidential client of the organization. The replaced one keeps working until
+    /// <paramref name="previousUntil"/> (null: it stops at once), while the client's deployments change over; a later
+    /// rotation ends any earlier overlap.
+    /// </summary>
     /// <returns>The new secret; null when the organization has no such client; an empty string for a public client (no secret).</returns>
-    public async Task<string?> RotateSecretAsync(string orgId, string clientId, string actorId, RequestInfo request, CancellationToken cancellationToken)
+    public async Task<string?> RotateSecretAsync(string orgId, string clientId, DateTimeOffset? previousUntil, string actorId, RequestInfo request, CancellationToken cancellationToken)
     {
         if (await OwnedAsync(orgId, clientId, cancellationToken) is not { } application) return null;
         if (await applications.HasClientTypeAsync(application, ClientTypes.Public, cancellationToken)) return "";
+        await using (var keep = dataSource.CreateCommand(
+            """
+            UPDATE client_owners SET previous_secret = CASE WHEN $3 THEN (SELECT "ClientSecret" FROM oidc."OpenIddictApplications" WHERE "ClientId" = $1) END,
+                previous_secret_until = CASE WHEN $3 THEN $4 END
+            WHERE client_id = $1 AND org_id = $2
+            """))
+        {
+            keep.Parameters.AddWithValue(clientId);
+            keep.Parameters.AddWithValue(orgId);
+            keep.Parameters.AddWithValue(previousUntil is not null);
+            keep.Parameters.AddWithValue(previousUntil ?? DateTimeOffset.UnixEpoch);
+            await keep.ExecuteNonQueryAsync(cancellationToken);
+        }
+
         var secret = SecretTokens.New();
         await applications.UpdateAsync(application, secret, cancellationToken);
-        await AuditAsync(request, actorId, AuditActions.ClientSecretRotated, clientId, orgId, cancellationToken);
+        await AuditAsync(request, actorId, AuditActions.ClientSecretRotated, clientId, orgId, cancellationToken,
+            new Dictionary<string, string> { ["previousSecretValidUntil"] = previousUntil?.UtcDateTime.ToString("O", System.Globalization.CultureInfo.InvariantCulture) ?? "" });
         return secret;
     }
 
-    /// <summary>Deletes a client of the organization with its authorizations and refresh tokens.</summary>
+    /// <summary>
+    /// Deletes a client of the organization with its authorizations and refresh tokens (OpenIddict's store removes
+    /// them): its secret and refresh tokens are refused from then on. Its access tokens are JWTs the gateway validates
+    /// without asking identity, so one already issued lives out its lifetime (minutes).
+    /// </summary>
     public async Task<bool> DeleteAsync(string orgId, string clientId, string actorId, RequestInfo request, CancellationToken cancellationToken)
     {
         if (await OwnedAsync(orgId, clientId, cancellationToken) is not { } application) return false;
@@ -165,11 +190,11 @@ internal sealed class ClientService(IOpenIddictApplicationManager applications, 
         return await applications.FindByClientIdAsync(clientId, cancellationToken);
     }
 
-    private async Task AuditAsync(RequestInfo request, string actorId, string action, string clientId, string orgId, CancellationToken cancellationToken)
+    private async Task AuditAsync(RequestInfo request, string actorId, string action, string clientId, string orgId, CancellationToken cancellationToken, Dictionary<string, string>? details = null)
     {
         await using var connection = await dataSource.OpenConnectionAsync(cancellationToken);
         await using var transaction = await connection.BeginTransactionAsync(cancellationToken);
-        await outbox.EnqueueAsync(request.Audit(clock.GetUtcNow(), actorId, action, "success", clientId, orgId, new Dictionary<string, string>()), transaction, cancellationToken);
+        await outbox.EnqueueAsync(request.Audit(clock.GetUtcNow(), actorId, action, "success", clientId, orgId, details ?? []), transaction, cancellationToken);
         await transaction.CommitAsync(cancellationToken);
     }
 }

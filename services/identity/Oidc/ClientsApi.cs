@@ -8,8 +8,11 @@ namespace Platform.Identity.Oidc;
 /// <summary>A client of the organization as listed: never its secret.</summary>
 public sealed record ClientListItem(string ClientId, string Name, string Type, IReadOnlyList<string> Scopes, IReadOnlyList<string> RedirectUris, string CreatedBy, DateTimeOffset CreatedAt);
 
-/// <summary>A rotated client's new secret, shown exactly once.</summary>
-public sealed record RotatedClientSecretResponse(string ClientId, string ClientSecret);
+/// <summary>A rotated client's new secret, shown exactly once, and until when the replaced one still works (null: not at all).</summary>
+public sealed record RotatedClientSecretResponse(string ClientId, string ClientSecret, DateTimeOffset? PreviousSecretValidUntil);
+
+/// <summary>How long the replaced secret keeps working, in seconds (0 to 7 days; none by default).</summary>
+public sealed record RotateSecretRequest(int? OverlapSeconds);
 
 /// <summary>
 /// An organization's OAuth clients beyond creating them (<c>POST …/clients</c>, in the organizations API): list (Owners
@@ -35,16 +38,25 @@ internal static class ClientsApi
         return Results.Ok(new { items = list.Select(c => new ClientListItem(c.ClientId, c.Name, c.Type, c.Scopes, c.RedirectUris, c.CreatedBy, c.CreatedAt)) });
     }
 
-    private static async Task<IResult> RotateSecret(string orgId, string clientId, HttpContext http, OrganizationService organizations, ClientService clients, ApiAccess access)
+    private static async Task<IResult> RotateSecret(string orgId, string clientId, RotateSecretRequest? body, HttpContext http, OrganizationService organizations, ClientService clients,
+        ApiAccess access, TimeProvider clock)
     {
         var (caller, refusal) = await AdministratorAsync(orgId, http, organizations, access, stepUp: true);
         if (caller is null) return refusal!;
         if (!Ids.IsWellFormed(clientId, "cli_")) return Problems.NoSuch("client");
-        return await clients.RotateSecretAsync(orgId, clientId, caller.UserId, access.Request(http), http.RequestAborted) switch
+        var seconds = body?.OverlapSeconds ?? 0;
+        if (seconds is < 0 or > ClientService.MaxOverlapSeconds)
+        {
+            return Problems.Invalid("overlapSeconds", $"Must be from 0 to {ClientService.MaxOverlapSeconds} seconds (7 days); 0, the default, refuses the old secret at once.");
+        }
+
+        DateTimeOffset? until = seconds > 0 ? clock.GetUtcNow().AddSeconds(seconds) : null;
+        http.Response.Headers.CacheControl = "no-store";
+        return await clients.RotateSecretAsync(orgId, clientId, until, caller.UserId, access.Request(http), http.RequestAborted) switch
         {
             null => Problems.NoSuch("client"),
             "" => Results.Problem(statusCode: 409, type: Problems.Conflict, title: "No secret", detail: "A single-page app is a public client: it has no secret to rotate."),
-            var secret => Results.Ok(new RotatedClientSecretResponse(clientId, secret)),
+            var secret => Results.Ok(new RotatedClientSecretResponse(clientId, secret, until)),
         };
     }
 

@@ -1,4 +1,5 @@
 using System.Net;
+using System.Net.Http.Json;
 
 namespace Platform.IntegrationTests.SecurityConsole;
 
@@ -107,5 +108,34 @@ public sealed class ConsoleAttackTests(PlatformFixture fixture)
         Assert.Equal(HttpStatusCode.Redirect, after.StatusCode);
         Assert.Equal("/connect/authorize", after.Headers.Location!.AbsolutePath);
         Assert.DoesNotContain(org, await after.Content.ReadAsStringAsync());
+    }
+
+    [Fact]
+    public async Task A_form_sent_after_the_session_ended_leads_through_sign_in_back_to_its_page_and_changes_nothing()
+    {
+        var owner = await ConsoleUser.SignedUpAsync(fixture, "Echo");
+        var org = owner.OrganizationId!;
+        var members = await owner.GetAsync($"/console/o/{org}/members");
+        Assert.Equal(200, members.Status);
+        Assert.Contains("id=\"signed-out\"", (await owner.PostAsync("/console/signout", members, members.SignOutFields)).Html);
+
+        // The invitation form of the page loaded before: identity asks for a sign-in (its session ended too).
+        var invitee = $"late-{Guid.NewGuid():n}@example.com";
+        var late = await owner.PostAsync($"/console/o/{org}/members/invite", members, [new("email", invitee), new("role", "Viewer")]);
+        Assert.Equal("/signin", late.Address.AbsolutePath);
+        Assert.DoesNotContain(org, late.Html);
+        var returnUrl = Microsoft.AspNetCore.WebUtilities.QueryHelpers.ParseQuery(late.Address.Query)["returnUrl"].ToString();
+        Assert.StartsWith("/connect/authorize", returnUrl);
+
+        // Signed in again, the browser comes back to the members page (a GET), and nobody was invited.
+        using (var signIn = await owner.Browser.PostAsJsonAsync("/v1/session", new { email = owner.Email, password = ConsoleUser.Password }))
+        {
+            Assert.Equal(HttpStatusCode.OK, signIn.StatusCode);
+        }
+
+        var back = await owner.GetAsync(returnUrl);
+        Assert.Equal(200, back.Status);
+        Assert.Equal($"/console/o/{org}/members", back.Address.AbsolutePath);
+        Assert.DoesNotContain(invitee, back.Html);
     }
 }

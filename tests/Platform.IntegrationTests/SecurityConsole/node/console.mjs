@@ -155,6 +155,14 @@ try {
   await page.click('#back-to-keys');
   result('key-listed-by-prefix-only', (await page.getAttribute(`tr[data-id="${keyId}"]`, 'data-status')) === 'active' && !(await page.content()).includes(key));
   await shot(page, 'keys');
+
+  // On a phone: the page fits the screen's width (wide tables scroll inside their own box), and still passes axe.
+  await page.setViewportSize({ width: 390, height: 844 });
+  result('keys-page-fits-a-phone', await page.evaluate(() => document.documentElement.scrollWidth <= window.innerWidth),
+    { width: await page.evaluate(() => document.documentElement.scrollWidth) });
+  await axe(page, 'keys-phone');
+  await shot(page, 'keys-phone');
+  await page.setViewportSize({ width: 1280, height: 900 });
   await page.click(`#revoke-${keyId} button`);
   result('key-revoked-in-the-console', (await page.getAttribute(`tr[data-id="${keyId}"]`, 'data-status')) === 'revoked');
   result('revoked-key-refused', (await apiStatus(key, orgId)) === 401);
@@ -229,6 +237,26 @@ try {
     await shot(page, name);
   }
   result('security-lists-this-session', (await page.$$('#session-list tr[data-current="true"]')).length === 1);
+
+  // New recovery codes from the security page: shown once in the answer (no-store), the count of unused ones beside.
+  const newCodes = async () => {
+    const [answer] = await Promise.all([page.waitForResponse(r => r.request().method() === 'POST'), page.click('#new-recovery-codes-form button')]);
+    await page.waitForLoadState();
+    return answer;
+  };
+  let codesAnswer = await newCodes();
+  if (await page.isVisible('#stepup-link')) {
+    await page.click('#stepup-link');
+    const again = await freshCode(secret, step);
+    step = again.step;
+    await page.fill('#code', again.code);
+    await page.click('button[type=submit]');
+    codesAnswer = await newCodes();
+  }
+  result('recovery-codes-shown-once', codesAnswer.status() === 200 && codesAnswer.headers()['cache-control'] === 'no-store'
+    && (await page.$$('#new-recovery-codes li code')).length === 10 && (await page.getAttribute('#recovery-codes-left', 'data-left')) === '10', { status: codesAnswer.status() });
+  await axe(page, 'new-recovery-codes');
+  await shot(page, 'recovery-codes');
 
   // Members: the Owner invites an Admin, who accepts and invites a Viewer, who sees no key management.
   const adminEmail = `admin-${stamp}@example.com`;
