@@ -31,6 +31,7 @@ var storageDb = app.GetConnectionString("storageusdb")!;
 var retentionDb = app.GetConnectionString("retentiondb")!;
 var retentionPid = await ResourceProcess.ProcessIdAsync(app, "retention");
 var storagePid = await ResourceProcess.ProcessIdAsync(app, "storage-us");
+var auditPid = await ResourceProcess.ProcessIdAsync(app, "audit");
 
 // Baseline: plain DELETEs of the same number of rows, and their blob files.
 var (baselineOrganization, _) = await LayAsync("org_benchraw", track: false);
@@ -51,7 +52,7 @@ Console.WriteLine($"baseline, plain DELETE: {blobs.Count:N0} rows and blobs in {
 
 // The purge: from the moment the expired items are visible to retention until every receipt is stored.
 var (organization, dataset) = await LayAsync("org_benchpurge", track: true);
-var cpuBefore = (Retention: Cpu(retentionPid), Storage: Cpu(storagePid));
+var cpuBefore = (Retention: Cpu(retentionPid), Storage: Cpu(storagePid), Audit: Cpu(auditPid));
 var clock = Stopwatch.StartNew();
 await using (var tracked = NpgsqlDataSource.Create(retentionDb))
 await using (var storage = NpgsqlDataSource.Create(storageDb))
@@ -80,13 +81,14 @@ await using (var storage = NpgsqlDataSource.Create(storageDb))
         if (receipts == objects && empty is not null)
         {
             clock.Stop();
-            var cpu = (Retention: Cpu(retentionPid) - cpuBefore.Retention, Storage: Cpu(storagePid) - cpuBefore.Storage);
+            var cpu = (Retention: Cpu(retentionPid) - cpuBefore.Retention, Storage: Cpu(storagePid) - cpuBefore.Storage, Audit: Cpu(auditPid) - cpuBefore.Audit);
             var files = Directory.Exists(Path.Combine(usRoot, organization, dataset)) ? Directory.EnumerateFiles(Path.Combine(usRoot, organization, dataset)).Count() : 0;
             if (files != 0) throw new InvalidOperationException($"{files} blob files are left.");
             Console.WriteLine($"purge: {objects:N0} objects deleted in {empty.Value.TotalSeconds:0.00} s ({objects / empty.Value.TotalSeconds:N0} objects/s; "
                 + $"{objects / empty.Value.TotalSeconds / (blobs.Count / raw.Elapsed.TotalSeconds):0.000} of the plain DELETE's rate)");
             Console.WriteLine($"       every signed receipt stored after {clock.Elapsed.TotalSeconds:0.00} s ({objects / clock.Elapsed.TotalSeconds:N0} receipts/s)");
-            Console.WriteLine($"       CPU: retention {cpu.Retention:0.0} s ({cpu.Retention / objects * 1e6:0} µs per item), storage-us {cpu.Storage:0.0} s ({cpu.Storage / objects * 1e6:0} µs per item)");
+            Console.WriteLine($"       CPU: retention {cpu.Retention:0.0} s ({cpu.Retention / objects * 1e6:0} µs per item), storage-us {cpu.Storage:0.0} s ({cpu.Storage / objects * 1e6:0} µs per item), "
+                + $"audit {cpu.Audit:0.0} s ({cpu.Audit / objects * 1e6:0} µs per item, its entries written as they come)");
             break;
         }
     }

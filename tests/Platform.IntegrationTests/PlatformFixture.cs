@@ -18,13 +18,16 @@ public sealed class PlatformFixture : IAsyncLifetime
 
     private LoadBalancer? loadBalancer;
 
-    /// <summary>The newest mail to <paramref name="address"/> whose text contains <paramref name="subject"/>, waiting up to 15 s.</summary>
-    public async Task<string> MailToAsync(string address, string subject)
+    /// <summary>
+    /// The newest mail to <paramref name="address"/> whose text contains <paramref name="subject"/>, waiting up to 15 s;
+    /// mails in <paramref name="seen"/> (files of <see cref="MailFolder"/> listed before) do not count.
+    /// </summary>
+    public async Task<string> MailToAsync(string address, string subject, IReadOnlySet<string>? seen = null)
     {
         var elapsed = System.Diagnostics.Stopwatch.StartNew();
         while (elapsed.Elapsed < TimeSpan.FromSeconds(15))
         {
-            foreach (var file in Directory.GetFiles(MailFolder, "*.eml").OrderByDescending(f => f, StringComparer.Ordinal))
+            foreach (var file in Directory.GetFiles(MailFolder, "*.eml").Where(f => seen is null || !seen.Contains(f)).OrderByDescending(f => f, StringComparer.Ordinal))
             {
                 var text = await File.ReadAllTextAsync(file);
                 if (text.Contains($"To: {address}\r\n", StringComparison.Ordinal) && text.Contains(subject, StringComparison.Ordinal)) return text;

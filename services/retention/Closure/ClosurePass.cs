@@ -23,7 +23,11 @@ internal sealed partial class ClosurePass(NpgsqlDataSource dataSource, HoldStore
 
     public TimeSpan Interval => options.Value.Interval;
 
-    public Task RunScheduledAsync(CancellationToken cancellationToken) => RunAsync(cancellationToken);
+    public async Task<bool> RunScheduledAsync(CancellationToken cancellationToken)
+    {
+        await RunAsync(cancellationToken);
+        return false;
+    }
 
     public const string Actor = "retention:closure";
     public const string DeletingAction = "organization.closure.deleting";

@@ -161,11 +161,17 @@ internal static class RetentionSchema
         );
         """;
 
+    // Purges ask batch after batch up to a bound of items in flight (asked, not answered): counted on this index.
+    private const string PurgesInFlight = """
+        CREATE INDEX tracked_objects_in_flight ON tracked_objects (purge_requested_at) WHERE gone_at IS NULL AND purge_requested_at IS NOT NULL;
+        """;
+
     public static readonly Schema Definition = new(
         "retention",
         SchemaStep.Sql(1, "baseline", Baseline),
         SchemaStep.Sql(2, "purges and receipts", Purges),
         SchemaStep.Sql(3, "account closure", Closures),
         SchemaStep.Sql(4, "data-subject requests", SubjectRequests),
-        SchemaStep.Sql(5, "data-subject answers, archives and erasure receipts", SubjectAnswers));
+        SchemaStep.Sql(5, "data-subject answers, archives and erasure receipts", SubjectAnswers),
+        SchemaStep.Sql(6, "purges in flight", PurgesInFlight));
 }

@@ -18,7 +18,11 @@ internal sealed partial class SubjectRequestPass(
 
     public TimeSpan Interval => options.Value.Interval;
 
-    public Task RunScheduledAsync(CancellationToken cancellationToken) => RunAsync(cancellationToken);
+    public async Task<bool> RunScheduledAsync(CancellationToken cancellationToken)
+    {
+        await RunAsync(cancellationToken);
+        return false;
+    }
 
     /// <summary>How many requests were asked again.</summary>
     public async Task<int> RunAsync(CancellationToken cancellationToken)

@@ -22,17 +22,20 @@ internal sealed partial class PurgeCompletedHandler(ReceiptSigner signer, IOutbo
     {
         if (completed.OrganizationId is not { } organizationId) return;
         var now = time.GetUtcNow();
+        var asked = await AskedAsync(organizationId, completed.Owner, completed.Items.Select(o => o.ItemId).Distinct().ToArray(), context, cancellationToken);
         var events = new List<IntegrationEvent>();
+        var receipts = new List<(DeletionReceipt Receipt, string Text, string Signature)>();
+        var gone = new Dictionary<string, DateTimeOffset>();
         foreach (var outcome in completed.Items)
         {
-            if (await AskedAsync(organizationId, completed.Owner, outcome.ItemId, context, cancellationToken) is not { } asked) continue;
+            if (!asked.TryGetValue(outcome.ItemId, out var item) || !gone.TryAdd(outcome.ItemId, outcome.DeletedAt ?? now)) continue;
             switch (outcome.Outcome)
             {
                 case PurgeOutcomes.Deleted:
-                    var receipt = new DeletionReceipt(1, outcome.ItemId, organizationId, completed.Owner, asked.DataClass, asked.DatasetId, asked.ExpiredAt,
-                        outcome.DeletedAt ?? completed.OccurredAt, asked.Policy, outcome.DestroyedKey, completed.PurgeId);
+                    var receipt = new DeletionReceipt(1, outcome.ItemId, organizationId, completed.Owner, item.DataClass, item.DatasetId, item.ExpiredAt,
+                        outcome.DeletedAt ?? completed.OccurredAt, item.Policy, outcome.DestroyedKey, completed.PurgeId);
                     var (text, signature) = signer.Sign(receipt);
-                    await StoreAsync(receipt, text, signature, now, context, cancellationToken);
+                    receipts.Add((receipt, text, signature));
                     events.Add(Audit(organizationId, PurgedAction, outcome.ItemId, "success", now, new()
                     {
                         ["dataClass"] = receipt.DataClass, ["expiredAt"] = receipt.ExpiredAt.ToString("O"), ["deletedAt"] = receipt.DeletedAt.ToString("O"),
@@ -44,11 +47,18 @@ internal sealed partial class PurgeCompletedHandler(ReceiptSigner signer, IOutbo
                     LogRefused(logger, outcome.ItemId, organizationId, completed.Owner);
                     break;
             }
+        }
 
-            await using var gone = new NpgsqlCommand("UPDATE tracked_objects SET gone_at = $2 WHERE object_id = $1 AND gone_at IS NULL", context.Connection, context.Transaction);
-            gone.Parameters.Add(new() { Value = outcome.ItemId });
-            gone.Parameters.Add(new() { Value = outcome.DeletedAt ?? now });
-            await gone.ExecuteNonQueryAsync(cancellationToken);
+        // The whole answer in three statements, whatever its size: the receipts, the items no longer tracked, the events.
+        await StoreAsync(receipts, now, context, cancellationToken);
+        await using (var update = new NpgsqlCommand("""
+            UPDATE tracked_objects t SET gone_at = g.gone_at FROM unnest($1::text[], $2::timestamptz[]) AS g(object_id, gone_at)
+            WHERE t.object_id = g.object_id AND t.gone_at IS NULL
+            """, context.Connection, context.Transaction))
+        {
+            update.Parameters.Add(new() { Value = gone.Keys.ToArray() });
+            update.Parameters.Add(new() { Value = gone.Values.ToArray() });
+            await update.ExecuteNonQueryAsync(cancellationToken);
         }
 
         if (events.Count > 0) await outbox.EnqueueAsync(events, context.Transaction, cancellationToken);
@@ -56,32 +66,48 @@ internal sealed partial class PurgeCompletedHandler(ReceiptSigner signer, IOutbo
 
     private sealed record Asked(string DataClass, string DatasetId, DateTimeOffset ExpiredAt, string Policy);
 
-    private static async Task<Asked?> AskedAsync(string organizationId, string owner, string itemId, IntegrationEventContext context, CancellationToken cancellationToken)
+    /// <summary>The answered items retention asked this organization, of a class this owner owns, for.</summary>
+    private static async Task<Dictionary<string, Asked>> AskedAsync(string organizationId, string owner, string[] itemIds, IntegrationEventContext context, CancellationToken cancellationToken)
     {
+        var classes = DataClasses.All.Where(c => c.Owner == owner).Select(c => c.Name).ToArray();
         await using var command = new NpgsqlCommand("""
-            SELECT data_class, dataset_id, expired_at, purge_policy FROM tracked_objects
-            WHERE object_id = $1 AND organization_id = $2 AND purge_requested_at IS NOT NULL AND expired_at IS NOT NULL
+            SELECT object_id, data_class, dataset_id, expired_at, purge_policy FROM tracked_objects
+            WHERE object_id = ANY($1) AND organization_id = $2 AND data_class = ANY($3) AND purge_requested_at IS NOT NULL AND expired_at IS NOT NULL
             """, context.Connection, context.Transaction);
-        command.Parameters.Add(new() { Value = itemId });
+        command.Parameters.Add(new() { Value = itemIds });
         command.Parameters.Add(new() { Value = organizationId });
+        command.Parameters.Add(new() { Value = classes });
+        var asked = new Dictionary<string, Asked>(StringComparer.Ordinal);
         await using var reader = await command.ExecuteReaderAsync(cancellationToken);
-        if (!await reader.ReadAsync(cancellationToken)) return null;
-        var asked = new Asked(reader.GetString(0), reader.GetString(1), reader.GetFieldValue<DateTimeOffset>(2), reader.GetString(3));
-        return DataClasses.All.Any(c => c.Name == asked.DataClass && c.Owner == owner) ? asked : null;
+        while (await reader.ReadAsync(cancellationToken))
+            asked[reader.GetString(0)] = new Asked(reader.GetString(1), reader.GetString(2), reader.GetFieldValue<DateTimeOffset>(3), reader.GetString(4));
+        return asked;
     }
 
-    private static async Task StoreAsync(DeletionReceipt receipt, string text, string signature, DateTimeOffset now, IntegrationEventContext context, CancellationToken cancellationToken)
+    private static async Task StoreAsync(List<(DeletionReceipt Receipt, string Text, string Signature)> receipts, DateTimeOffset now, IntegrationEventContext context, CancellationToken cancellationToken)
     {
+        if (receipts.Count == 0) return;
         await using var insert = new NpgsqlCommand("""
             INSERT INTO purge_receipts (item_id, organization_id, owner, data_class, dataset_id, expired_at, deleted_at, policy, destroyed_key, purge_id, receipt, signature, recorded_at)
-            VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13) ON CONFLICT (item_id) DO NOTHING
+            SELECT r.item_id, $2, $3, r.data_class, r.dataset_id, r.expired_at, r.deleted_at, r.policy, r.destroyed_key, $4, r.receipt, r.signature, $5
+            FROM unnest($1::text[], $6::text[], $7::text[], $8::timestamptz[], $9::timestamptz[], $10::text[], $11::text[], $12::text[], $13::text[])
+                AS r(item_id, data_class, dataset_id, expired_at, deleted_at, policy, destroyed_key, receipt, signature)
+            ON CONFLICT (item_id) DO NOTHING
             """, context.Connection, context.Transaction);
-        foreach (var value in new object?[] { receipt.ItemId, receipt.OrganizationId, receipt.Owner, receipt.DataClass, receipt.DatasetId, receipt.ExpiredAt, receipt.DeletedAt,
-            receipt.Policy, receipt.DestroyedKey, receipt.PurgeId, text, signature, now })
-        {
-            insert.Parameters.Add(new() { Value = value ?? DBNull.Value });
-        }
-
+        var first = receipts[0].Receipt;
+        insert.Parameters.Add(new() { Value = receipts.Select(r => r.Receipt.ItemId).ToArray() });
+        insert.Parameters.Add(new() { Value = first.OrganizationId });
+        insert.Parameters.Add(new() { Value = first.Owner });
+        insert.Parameters.Add(new() { Value = first.PurgeId });
+        insert.Parameters.Add(new() { Value = now });
+        insert.Parameters.Add(new() { Value = receipts.Select(r => r.Receipt.DataClass).ToArray() });
+        insert.Parameters.Add(new() { Value = receipts.Select(r => r.Receipt.DatasetId).ToArray() });
+        insert.Parameters.Add(new() { Value = receipts.Select(r => r.Receipt.ExpiredAt).ToArray() });
+        insert.Parameters.Add(new() { Value = receipts.Select(r => r.Receipt.DeletedAt).ToArray() });
+        insert.Parameters.Add(new() { Value = receipts.Select(r => r.Receipt.Policy).ToArray() });
+        insert.Parameters.Add(new() { Value = receipts.Select(r => r.Receipt.DestroyedKey).ToArray() });
+        insert.Parameters.Add(new() { Value = receipts.Select(r => r.Text).ToArray() });
+        insert.Parameters.Add(new() { Value = receipts.Select(r => r.Signature).ToArray() });
         await insert.ExecuteNonQueryAsync(cancellationToken);
     }
 

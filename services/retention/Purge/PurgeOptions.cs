@@ -26,6 +26,16 @@ public sealed class PurgeOptions
     /// <summary>Items per purge request (one event).</summary>
     public int BatchSize { get; set; } = 200;
 
+    /// <summary>
+    /// Items asked for and not yet answered (within the last <see cref="RetryDelay"/>) at most, over every organization:
+    /// a pass asks batch after batch, one per organization and class in turn, until nothing expired is left or this many
+    /// are in flight; the owners' answers make room for the next pass.
+    /// </summary>
+    public int MaxInFlight { get; set; } = 5000;
+
+    /// <summary>How soon the next pass runs after one that stopped at <see cref="MaxInFlight"/> with expired items left (at most <see cref="Interval"/>).</summary>
+    public TimeSpan BusyInterval { get; set; } = TimeSpan.FromSeconds(1);
+
     /// <summary>An unanswered request is sent again after this, doubling per attempt up to <see cref="MaxRetryDelay"/>.</summary>
     public TimeSpan RetryDelay { get; set; } = TimeSpan.FromMinutes(5);
 

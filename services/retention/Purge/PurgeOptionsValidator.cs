@@ -18,6 +18,8 @@ internal sealed class PurgeOptionsValidator : IValidateOptions<PurgeOptions>
         }
 
         if (options.BatchSize is < 1 or > 1000) errors.Add($"{PurgeOptions.Section}:BatchSize must be from 1 to 1000.");
+        if (options.MaxInFlight is < 1 or > 1_000_000) errors.Add($"{PurgeOptions.Section}:MaxInFlight must be from 1 to 1,000,000.");
+        if (options.BusyInterval < TimeSpan.FromMilliseconds(10) || options.BusyInterval > TimeSpan.FromMinutes(1)) errors.Add($"{PurgeOptions.Section}:BusyInterval must be between 10 ms and 1 minute.");
         if (options.RetryDelay < TimeSpan.FromSeconds(1) || options.RetryDelay > options.MaxRetryDelay) errors.Add($"{PurgeOptions.Section}:RetryDelay must be at least 1 s and at most MaxRetryDelay.");
         if (options.AlertAfterAttempts is < 1 or > 100) errors.Add($"{PurgeOptions.Section}:AlertAfterAttempts must be from 1 to 100.");
         if (options.SigningKey is not { Length: >= 32 }) errors.Add($"{PurgeOptions.Section}:SigningKey must have at least 32 characters.");

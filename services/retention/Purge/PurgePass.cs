@@ -13,7 +13,9 @@ namespace Platform.Retention.Purge;
 /// <summary>
 /// One look for expired items (SPEC RET-PURGE): per organization with candidates, its policy per purged class (a
 /// 0-day policy means <see cref="PurgeOptions.ZeroRetentionGrace"/> after storing) and its active legal holds, which
-/// keep what they cover out of every request (the organization, a class, a dataset, what a user stored). The chosen
+/// keep what they cover out of every request (the organization, a class, a dataset, what a user stored). Batch after
+/// batch, one per organization and class in turn, until nothing expired is left or <see cref="PurgeOptions.MaxInFlight"/>
+/// items await an answer (then the next pass comes after <see cref="PurgeOptions.BusyInterval"/>). The chosen
 /// items are marked requested and a <c>purge.requested</c> event per batch is written in the same transaction; an
 /// item asked for before and not answered is asked for again after a backoff, and from
 /// <see cref="PurgeOptions.AlertAfterAttempts"/> on that is an error log and an audit event (never forgotten).
@@ -26,17 +28,19 @@ internal sealed partial class PurgePass(
 
     public TimeSpan Interval => options.Value.Interval;
 
-    public Task RunScheduledAsync(CancellationToken cancellationToken) => RunAsync(cancellationToken);
+    public TimeSpan BusyInterval => options.Value.BusyInterval;
+
+    public async Task<bool> RunScheduledAsync(CancellationToken cancellationToken) => (await RunAsync(cancellationToken)).WorkLeft;
 
     public const string Actor = "retention:purge";
     public const string OverdueAction = "retention.purge.overdue";
 
-    /// <summary>How many items were asked for.</summary>
-    public async Task<int> RunAsync(CancellationToken cancellationToken)
+    /// <summary>How many items were asked for, and whether expired items were left for the next pass (the in-flight bound was reached).</summary>
+    public async Task<PurgePassResult> RunAsync(CancellationToken cancellationToken)
     {
         var settings = options.Value;
         var now = time.GetUtcNow();
-        var requested = 0;
+        var work = new List<PurgeWork>();
         foreach (var organizationId in await CandidatesAsync(now - settings.ZeroRetentionGrace, settings, cancellationToken))
         {
             var active = await holds.ListAsync(organizationId, includeReleased: false, cancellationToken);
@@ -48,12 +52,39 @@ internal sealed partial class PurgePass(
             {
                 if (active.Any(h => h.Scope == HoldScopes.DataClass && h.Target == policy.Rule.DataClass)) continue;
                 var lifetime = policy.Days == 0 ? settings.ZeroRetentionGrace : TimeSpan.FromDays(policy.Days!.Value);
-                requested += await RequestAsync(organizationId, policy, lifetime, heldDatasets, heldUsers, now, cancellationToken);
+                work.Add(new PurgeWork(organizationId, policy, lifetime, heldDatasets, heldUsers));
             }
         }
 
-        return requested;
+        // Round after round, one batch per organization and class in turn (fair: a large organization does not starve a
+        // small one), until nothing expired is left or the in-flight bound is reached.
+        var room = settings.MaxInFlight - await InFlightAsync(now, cancellationToken);
+        var requested = 0;
+        while (work.Count > 0 && room > 0)
+        {
+            foreach (var item in work.ToArray())
+            {
+                if (room <= 0) break;
+                var size = Math.Min(settings.BatchSize, room);
+                var count = await RequestAsync(item, size, now, cancellationToken);
+                requested += count;
+                room -= count;
+                if (count < size) work.Remove(item);
+            }
+        }
+
+        return new PurgePassResult(requested, work.Count > 0);
     }
+
+    /// <summary>Items asked for within the last <see cref="PurgeOptions.RetryDelay"/> and not answered yet.</summary>
+    private async Task<int> InFlightAsync(DateTimeOffset now, CancellationToken cancellationToken)
+    {
+        await using var command = dataSource.CreateCommand("SELECT count(*) FROM tracked_objects WHERE gone_at IS NULL AND purge_requested_at > $1");
+        command.Parameters.Add(new() { Value = now - options.Value.RetryDelay });
+        return (int)(long)(await command.ExecuteScalarAsync(cancellationToken))!;
+    }
+
+    private sealed record PurgeWork(string OrganizationId, EffectivePolicy Policy, TimeSpan Lifetime, string[] HeldDatasets, string[] HeldUsers);
 
     private async Task<List<string>> CandidatesAsync(DateTimeOffset storedBefore, PurgeOptions settings, CancellationToken cancellationToken)
     {
@@ -83,9 +114,9 @@ internal sealed partial class PurgePass(
         command.Parameters.Add(new() { Value = now });
     }
 
-    private async Task<int> RequestAsync(string organizationId, EffectivePolicy policy, TimeSpan lifetime, string[] heldDatasets, string[] heldUsers, DateTimeOffset now,
-        CancellationToken cancellationToken)
+    private async Task<int> RequestAsync(PurgeWork work, int batchSize, DateTimeOffset now, CancellationToken cancellationToken)
     {
+        var (organizationId, policy, lifetime, heldDatasets, heldUsers) = work;
         var settings = options.Value;
         var purgeId = $"purge_{Guid.CreateVersion7(now):n}";
         var policyText = string.Create(CultureInfo.InvariantCulture, $"{policy.Rule.DataClass}: {policy.Days} days ({policy.Source}, {policy.Plan} plan)");
@@ -104,7 +135,7 @@ internal sealed partial class PurgePass(
         select.Parameters.Add(new() { Value = policy.Rule.DataClass });
         select.Parameters.Add(new() { Value = now - lifetime });
         AddBackoff(select, settings, now);
-        foreach (var value in new object[] { organizationId, heldDatasets, heldUsers, purgeId, lifetime, policyText, settings.BatchSize }) select.Parameters.Add(new() { Value = value });
+        foreach (var value in new object[] { organizationId, heldDatasets, heldUsers, purgeId, lifetime, policyText, batchSize }) select.Parameters.Add(new() { Value = value });
         var items = new List<PurgeItem>();
         var overdue = 0;
         await using (var reader = await select.ExecuteReaderAsync(cancellationToken))
@@ -145,3 +176,6 @@ internal sealed partial class PurgePass(
     [LoggerMessage(EventId = 1642, Level = LogLevel.Error, Message = "{Count} items of {OrganizationId} are still not purged by {Owner} after repeated requests; asked again as {PurgeId}")]
     private static partial void LogOverdue(ILogger logger, int count, string organizationId, string owner, string purgeId);
 }
+
+/// <summary>What one purge pass did: items asked for, and whether expired items were left for the next pass.</summary>
+internal readonly record struct PurgePassResult(int Requested, bool WorkLeft);

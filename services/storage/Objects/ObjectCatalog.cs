@@ -12,7 +12,7 @@ namespace Platform.Storage.Objects;
 /// </summary>
 internal sealed partial class ObjectCatalog(NpgsqlDataSource dataSource, IOutbox outbox, TimeProvider time, IOptions<StorageOptions> options)
 {
-    private const string ObjectColumns = "o.id, o.dataset_id, o.organization_id, o.name, o.data_class, o.size, o.content_type, o.key_version, o.wrapped_dek, o.blob_key, o.created_at, o.created_by";
+    internal const string ObjectColumns = "o.id, o.dataset_id, o.organization_id, o.name, o.data_class, o.size, o.content_type, o.key_version, o.wrapped_dek, o.blob_key, o.created_at, o.created_by";
     private readonly string region = options.Value.Region;
 
     private const string DatasetColumns = "id, organization_id, region, environment, name, created_at, created_by";
@@ -263,7 +263,7 @@ internal sealed partial class ObjectCatalog(NpgsqlDataSource dataSource, IOutbox
     private static Dataset ReadDataset(NpgsqlDataReader reader) =>
         new(reader.GetString(0), reader.GetString(1), reader.GetString(2), reader.GetString(3), reader.GetString(4), reader.GetFieldValue<DateTimeOffset>(5), reader.GetString(6));
 
-    private static StoredObject ReadObject(NpgsqlDataReader reader) =>
+    internal static StoredObject ReadObject(NpgsqlDataReader reader) =>
         new(reader.GetString(0), reader.GetString(1), reader.GetString(2), reader.GetString(3), reader.GetString(4), reader.GetInt64(5), reader.GetString(6),
             reader.GetInt32(7), reader.GetFieldValue<byte[]>(8), reader.GetString(9), reader.GetFieldValue<DateTimeOffset>(10), reader.GetString(11));
 }

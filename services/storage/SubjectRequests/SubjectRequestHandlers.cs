@@ -1,22 +1,32 @@
+using System.Security.Cryptography;
 using System.Text.Json;
 using Microsoft.Extensions.Options;
 using Npgsql;
 using Platform.Messaging;
 using Platform.Messaging.Contracts;
+using Platform.Storage.Crypto;
+using Platform.Storage.Keys;
+using Platform.Storage.Objects;
 
 namespace Platform.Storage.SubjectRequests;
 
 /// <summary>
 /// This region's part of a data-subject access/portability archive (SPEC RET-DSAR), in the second round (uploaders
 /// named: the person and the API keys they created): the datasets they created and, where the organization allows
-/// (<see cref="SubjectExportRequested.IncludeObjects"/>), the metadata of the objects they uploaded (at most
-/// <see cref="MaxObjects"/> listed, the rest counted in <c>truncated</c>; bytes stay downloadable through the storage
-/// API); otherwise only their count. Read in the inbox's transaction.
+/// (<see cref="SubjectExportRequested.IncludeObjects"/>), the objects they uploaded — metadata (at most
+/// <see cref="MaxObjects"/> listed, the rest counted in <c>truncated</c>) and, oldest first while the region's total
+/// stays within <see cref="MaxContentBytes"/>, each one's plaintext (base64, decrypted and verified segment by segment)
+/// with its SHA-256, inside the archive retention signs; any other is listed with why its bytes were left out.
+/// Without the organization's leave, only their count. Rows read in the inbox's transaction.
 /// </summary>
-internal sealed partial class SubjectExportHandler(IOptions<StorageOptions> options, IConfiguration configuration, IOutbox outbox, TimeProvider time, ILogger<SubjectExportHandler> logger)
+internal sealed partial class SubjectExportHandler(
+    IOptions<StorageOptions> options, IConfiguration configuration, ObjectReads reads, IOutbox outbox, TimeProvider time, ILogger<SubjectExportHandler> logger)
     : IIntegrationEventHandler<SubjectExportRequested>
 {
     public const int MaxObjects = 10_000;
+
+    /// <summary>Object bytes per region in one archive (the answer travels as one event): 4 MiB.</summary>
+    public const long MaxContentBytes = 4 * 1024 * 1024;
 
     public async Task HandleAsync(SubjectExportRequested request, IntegrationEventContext context, CancellationToken cancellationToken)
     {
@@ -38,11 +48,8 @@ internal sealed partial class SubjectExportHandler(IOptions<StorageOptions> opti
 
         if (request.IncludeObjects)
         {
-            sections["objects"] = await RowsAsync($"""
-                SELECT o.id, o.dataset_id AS "datasetId", o.name, o.data_class AS "dataClass", o.size, o.content_type AS "contentType", o.created_at AS "createdAt", o.created_by AS "uploadedBy"
-                FROM objects o JOIN datasets d ON d.id = o.dataset_id WHERE o.organization_id = $1 AND d.region = $2 AND o.created_by = ANY($3)
-                ORDER BY o.created_at, o.id LIMIT {MaxObjects}
-                """, [organizationId, region, actors.ToArray()], context, cancellationToken);
+            var objects = await UploadedAsync(organizationId, region, actors.ToArray(), context, cancellationToken);
+            sections["objects"] = JsonSerializer.SerializeToElement(await WithContentAsync(objects, cancellationToken), JsonSerializerOptions.Web);
             if (count > MaxObjects) truncated["objects"] = count - MaxObjects;
         }
         else
@@ -58,8 +65,67 @@ internal sealed partial class SubjectExportHandler(IOptions<StorageOptions> opti
         LogExported(logger, request.RequestId, organizationId, region, count);
     }
 
+    /// <summary>One object of the archive; <see cref="Content"/> its plaintext (base64 in the JSON) or <see cref="ContentOmitted"/> why not.</summary>
+    private sealed record ArchivedObject(
+        string Id, string DatasetId, string Name, string DataClass, long Size, string ContentType, DateTimeOffset CreatedAt, string UploadedBy,
+        string? Sha256, byte[]? Content, string? ContentOmitted);
+
+    private static async Task<List<StoredObject>> UploadedAsync(string organizationId, string region, string[] actors, IntegrationEventContext context, CancellationToken cancellationToken)
+    {
+        await using var command = new NpgsqlCommand($"""
+            SELECT {ObjectCatalog.ObjectColumns} FROM objects o JOIN datasets d ON d.id = o.dataset_id
+            WHERE o.organization_id = $1 AND d.region = $2 AND o.created_by = ANY($3)
+            ORDER BY o.created_at, o.id LIMIT {MaxObjects}
+            """, context.Connection, context.Transaction);
+        foreach (var value in new object[] { organizationId, region, actors }) command.Parameters.Add(new() { Value = value });
+        var objects = new List<StoredObject>();
+        await using var reader = await command.ExecuteReaderAsync(cancellationToken);
+        while (await reader.ReadAsync(cancellationToken)) objects.Add(ObjectCatalog.ReadObject(reader));
+        return objects;
+    }
+
+    private async Task<List<ArchivedObject>> WithContentAsync(List<StoredObject> objects, CancellationToken cancellationToken)
+    {
+        var archived = new List<ArchivedObject>(objects.Count);
+        var room = MaxContentBytes;
+        foreach (var stored in objects)
+        {
+            byte[]? content = null;
+            string? omitted = null;
+            if (stored.Size > room)
+            {
+                omitted = $"over this region's {MaxContentBytes / (1024 * 1024)} MiB of object bytes per archive: download it through the storage API";
+            }
+            else
+            {
+                try
+                {
+                    content = await reads.ReadAllAsync(stored, cancellationToken);
+                    room -= content.Length;
+                }
+                catch (KeyUnavailableException)
+                {
+                    omitted = "the organization key version that protects it is no longer available";
+                }
+                catch (ObjectIntegrityException)
+                {
+                    omitted = "its stored bytes failed their integrity check";
+                    LogUnreadable(logger, stored.Id, stored.OrganizationId);
+                }
+            }
+
+            archived.Add(new ArchivedObject(stored.Id, stored.DatasetId, stored.Name, stored.DataClass, stored.Size, stored.ContentType, stored.CreatedAt, stored.CreatedBy,
+                content is null ? null : Convert.ToHexStringLower(SHA256.HashData(content)), content, omitted));
+        }
+
+        return archived;
+    }
+
     private static Task<JsonElement> RowsAsync(string sql, object[] parameters, IntegrationEventContext context, CancellationToken cancellationToken) =>
         context.RowsAsJsonAsync(sql, cancellationToken, parameters);
+
+    [LoggerMessage(EventId = 5513, Level = LogLevel.Error, Message = "Object {ObjectId} of {OrganizationId} failed its integrity check while its bytes were put into a data-subject archive")]
+    private static partial void LogUnreadable(ILogger logger, string objectId, string organizationId);
 
     [LoggerMessage(EventId = 5511, Level = LogLevel.Information, Message = "Data-subject request {RequestId} of {OrganizationId}: {Region}'s part answered ({Objects} objects)")]
     private static partial void LogExported(ILogger logger, string requestId, string organizationId, string region, long objects);

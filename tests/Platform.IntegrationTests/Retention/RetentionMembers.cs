@@ -66,26 +66,33 @@ internal sealed class RetentionOrganization
     public async Task<(IdentityUser Member, string Token, string OwnOrganization)> MemberAsync(string role, bool mfa = false, string scope = Scope)
     {
         var (member, own) = await IdentityUser.OwnerAsync(Fixture, ClientAddresses.Handler(Fixture, ClientAddresses.Fresh()));
+        if (mfa) await member.EnrolTotpAsync();
+        return (member, await JoinAsync(member, role, stepUp: mfa, scope), own);
+    }
+
+    /// <summary>
+    /// <paramref name="member"/> (someone who exists already) is invited with <paramref name="role"/> and accepts; their
+    /// token for this organization from its owner's client, after a fresh step-up with <paramref name="stepUp"/> (a
+    /// second factor enrolled before).
+    /// </summary>
+    public async Task<string> JoinAsync(IdentityUser member, string role, bool stepUp, string scope = Scope)
+    {
+        var seen = Directory.GetFiles(Fixture.MailFolder, "*.eml").ToHashSet(StringComparer.Ordinal);
         using (var invite = await Owner.Browser.PostAsJsonAsync($"/v1/organizations/{Id}/invitations", new { email = member.Email, role }))
         {
             Assert.Equal(HttpStatusCode.Created, invite.StatusCode);
         }
 
-        var invitation = BrowserForms.CodeIn(await Fixture.MailToAsync(member.Email, "invited"));
+        var invitation = BrowserForms.CodeIn(await Fixture.MailToAsync(member.Email, "invited", seen));
         using (var accept = await member.Browser.PostAsJsonAsync("/v1/invitations/accept", new { token = invitation }))
         {
             Assert.Equal(HttpStatusCode.OK, accept.StatusCode);
         }
 
-        if (mfa)
-        {
-            await member.EnrolTotpAsync();
-            await member.StepUpAsync();
-        }
-
+        if (stepUp) await member.StepUpAsync();
         var token = await member.AccessTokenAsync(Client, scope, new Dictionary<string, string> { ["organization"] = Id });
         Assert.Equal(Id, IdentityUser.Claims(token).GetProperty("org_id").GetString());
-        return (member, token, own);
+        return token;
     }
 
     /// <summary>A dataset of this organization, made with an API key from the keys administrator.</summary>

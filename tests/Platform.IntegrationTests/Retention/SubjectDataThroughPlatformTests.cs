@@ -2,6 +2,7 @@ using System.Diagnostics;
 using System.Net;
 using System.Net.Http.Headers;
 using System.Net.Http.Json;
+using System.Security.Cryptography;
 using System.Text;
 using System.Text.Json;
 using NSec.Cryptography;
@@ -29,6 +30,8 @@ public sealed class SubjectDataThroughPlatformTests(PlatformFixture fixture)
         var (subject, subjectToken, ownOrganization) = await organization.MemberAsync("Admin", mfa: true, scope: KeyScopes);
         var subjectId = IdentityUser.Claims(subjectToken).GetProperty("sub").GetString()!;
         var (keyId, objectId) = await KeyAndUploadAsync(organization, subjectToken);
+        var euContent = RandomNumberGenerator.GetBytes(3000);
+        var (_, euObjectId) = await KeyAndUploadAsync(organization, subjectToken, "eu", euContent);
         using var api = organization.Api();
         using var attackerApi = attacker.Api();
 
@@ -37,6 +40,10 @@ public sealed class SubjectDataThroughPlatformTests(PlatformFixture fixture)
             await AssertProblemAsync(stranger, HttpStatusCode.NotFound, "subject-not-found");
         using (var mixed = await api.PostAsJsonAsync("/v1/retention/subject-requests", new { type = "erasure", userId = subjectId, includeObjects = true }))
             await AssertProblemAsync(mixed, HttpStatusCode.BadRequest, "invalid-request");
+
+        // The same person in another organization (B, the attacker's), uploading there too: none of it may reach A's archive.
+        var elsewhereContent = RandomNumberGenerator.GetBytes(2000);
+        var (_, elsewhereObjectId) = await KeyAndUploadAsync(attacker, await attacker.JoinAsync(subject, "Admin", stepUp: true, scope: KeyScopes), "eu", elsewhereContent);
 
         var created = await JsonAsync(await api.PostAsJsonAsync("/v1/retention/subject-requests", new { type = "portability", userId = subjectId, includeObjects = true }), HttpStatusCode.Created);
         var id = created.GetProperty("id").GetString()!;
@@ -77,7 +84,16 @@ public sealed class SubjectDataThroughPlatformTests(PlatformFixture fixture)
         Assert.Equal("Admin", membership.GetProperty("role").GetString());
         Assert.NotEmpty(services.GetProperty("identity").GetProperty("sessions").EnumerateArray());
         Assert.Contains(services.GetProperty("keys").GetProperty("apiKeys").EnumerateArray(), k => k.GetProperty("id").GetString() == keyId);
-        Assert.Contains(services.GetProperty("storage-us").GetProperty("objects").EnumerateArray(), o => o.GetProperty("id").GetString() == objectId);
+        // The objects they uploaded in each region, with their bytes (inside the signed text) and those bytes' SHA-256.
+        var usObject = Assert.Single(services.GetProperty("storage-us").GetProperty("objects").EnumerateArray(), o => o.GetProperty("id").GetString() == objectId);
+        Assert.Equal("{\"boxes\":[]}"u8.ToArray(), usObject.GetProperty("content").GetBytesFromBase64());
+        var euObject = Assert.Single(services.GetProperty("storage-eu").GetProperty("objects").EnumerateArray());
+        Assert.Equal(euObjectId, euObject.GetProperty("id").GetString());
+        Assert.Equal(euContent, euObject.GetProperty("content").GetBytesFromBase64());
+        Assert.Equal(Convert.ToHexStringLower(SHA256.HashData(euContent)), euObject.GetProperty("sha256").GetString());
+        Assert.Equal(JsonValueKind.Null, euObject.GetProperty("contentOmitted").ValueKind);
+        // Not the person's uploads in organization B, by id or by bytes.
+        foreach (var elsewhere in new[] { elsewhereObjectId, Convert.ToBase64String(elsewhereContent) }) Assert.DoesNotContain(elsewhere, text, StringComparison.Ordinal);
         Assert.Contains(services.GetProperty("audit").GetProperty("auditEntries").EnumerateArray(),
             e => e.GetProperty("action").GetString() == "key.created" && e.GetProperty("actor").GetString() == subjectId);
         Assert.Contains(services.GetProperty("retention").GetProperty("subjectRequests").EnumerateArray(), r => r.GetProperty("id").GetString() == id);
@@ -152,17 +168,23 @@ public sealed class SubjectDataThroughPlatformTests(PlatformFixture fixture)
         Assert.Equal(heldKeyId, heldEntry.GetProperty("target").GetString());
     }
 
-    /// <summary>The subject creates an API key through the gateway and uploads one object with it; the key's and object's ids.</summary>
-    private async Task<(string KeyId, string ObjectId)> KeyAndUploadAsync(RetentionOrganization organization, string subjectToken)
+    /// <summary>
+    /// The subject creates an API key through the gateway and uploads one object with it (<paramref name="content"/>, or a
+    /// small annotation) into a new dataset in <paramref name="region"/>; the key's and object's ids.
+    /// </summary>
+    private async Task<(string KeyId, string ObjectId)> KeyAndUploadAsync(RetentionOrganization organization, string subjectToken, string region = "us", byte[]? content = null)
     {
         using var subjectApi = organization.Api(subjectToken);
         var key = await JsonAsync(await subjectApi.PostAsJsonAsync($"/v1/organizations/{organization.Id}/keys",
             new { name = "subject's", environment = "live", scopes = new[] { new { permission = "dataset", level = "full" } } }), HttpStatusCode.Created);
         using var data = fixture.App.CreateHttpClient("gateway");
         data.DefaultRequestHeaders.TryAddWithoutValidation("X-Api-Key", key.GetProperty("key").GetString());
-        var dataset = await JsonAsync(await data.PostAsJsonAsync($"/v1/organizations/{organization.Id}/datasets", new { name = "uploads" }), HttpStatusCode.Created);
+        using var create = new HttpRequestMessage(HttpMethod.Post, $"/v1/organizations/{organization.Id}/datasets") { Content = JsonContent.Create(new { name = "uploads" }) };
+        create.Headers.TryAddWithoutValidation("Platform-Region", region);
+        var dataset = await JsonAsync(await data.SendAsync(create), HttpStatusCode.Created);
+        Assert.Equal(region, dataset.GetProperty("region").GetString());
         var put = await JsonAsync(await data.PutAsync($"/v1/organizations/{organization.Id}/datasets/{dataset.GetProperty("id").GetString()}/objects/a.json?dataClass=annotation",
-            new ByteArrayContent("{\"boxes\":[]}"u8.ToArray())), HttpStatusCode.Created);
+            new ByteArrayContent(content ?? "{\"boxes\":[]}"u8.ToArray())), HttpStatusCode.Created);
         return (key.GetProperty("id").GetString()!, put.GetProperty("id").GetString()!);
     }
 

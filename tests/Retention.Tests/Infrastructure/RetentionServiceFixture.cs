@@ -55,6 +55,8 @@ public sealed class RetentionServiceFixture : IAsyncLifetime
                 ["Retention:Purge:SigningKey"] = "retention-receipt-key-0123456789-0123456789",
                 ["Retention:Purge:RetryDelay"] = "00:01:00",
                 ["Retention:Purge:AlertAfterAttempts"] = "1",
+                ["Retention:Purge:BatchSize"] = "2",
+                ["Retention:Purge:MaxInFlight"] = "7",
                 ["Retention:Identity:Issuer"] = AccessTokens.Issuer,
                 ["Retention:Identity:JwksUrl"] = AccessTokens.JwksUrl,
                 ["Logging:LogLevel:Default"] = "Trace",

@@ -31,11 +31,11 @@ public sealed class PurgeTests(RetentionServiceFixture fixture)
             OrganizationId = org ?? organization, OccurredAt = fixture.Clock.GetUtcNow(), DatasetId = dataset, ObjectId = objectId, DataClass = dataClass, StoredBy = storedBy,
         }, CancellationToken.None);
 
-    private async Task WaitTrackedAsync(int count)
+    private async Task WaitTrackedAsync(int count, string? org = null)
     {
         await using var dataSource = NpgsqlDataSource.Create(fixture.Servers.GetConnectionString("retentiondb"));
         await using var command = dataSource.CreateCommand("SELECT count(*) FROM tracked_objects WHERE organization_id = $1");
-        command.Parameters.Add(new() { Value = organization });
+        command.Parameters.Add(new() { Value = org ?? organization });
         var elapsed = System.Diagnostics.Stopwatch.StartNew();
         while ((long)(await command.ExecuteScalarAsync())! < count)
         {
@@ -165,5 +165,91 @@ public sealed class PurgeTests(RetentionServiceFixture fixture)
         Assert.Equal(0, await PassAsync());
         await fixture.AdvanceAsync(TimeSpan.FromMinutes(1));
         Assert.Equal(1, await PassAsync());
+    }
+
+    [Fact]
+    public async Task A_pass_asks_batch_after_batch_in_turn_across_organizations_up_to_the_in_flight_bound_and_the_answers_make_room()
+    {
+        // BatchSize 2, MaxInFlight 7 (the fixture). Earlier tests' unanswered items would share the bound: they are
+        // settled first (the collection's tests run one at a time, each with its own organizations).
+        await using var dataSource = NpgsqlDataSource.Create(fixture.Servers.GetConnectionString("retentiondb"));
+        await using (var settle = dataSource.CreateCommand("UPDATE tracked_objects SET gone_at = now() WHERE gone_at IS NULL"))
+            await settle.ExecuteNonQueryAsync();
+        var small = $"org_{Guid.NewGuid():n}";
+        for (var i = 0; i < 5; i++)
+        {
+            await StoreAsync($"obj_big_{i}_{organization[4..12]}", "image");
+            await StoreAsync($"obj_small_{i}_{small[4..12]}", "image", org: small);
+        }
+
+        await WaitTrackedAsync(5);
+        await WaitTrackedAsync(5, small);
+
+        await fixture.AdvanceAsync(TimeSpan.FromMinutes(6));
+
+        // One pass: round one takes a batch of each, round two another of the first and one item of the second: seven in
+        // flight, work left (the scheduler comes back after BusyInterval, not Interval).
+        var first = await Pass.RunAsync(CancellationToken.None);
+        Assert.Equal(new PurgePassResult(7, WorkLeft: true), first);
+        await fixture.WaitForOutboxAsync();
+        var counts = await RequestedCountsAsync(dataSource, small);
+        Assert.Equal(7, counts.Values.Sum());
+        Assert.InRange(counts[organization], 3, 4);
+        Assert.InRange(counts[small], 3, 4);
+        var answered = counts[organization];
+
+        // Nothing answered: the bound holds, nothing more is asked.
+        Assert.Equal(new PurgePassResult(0, WorkLeft: true), await Pass.RunAsync(CancellationToken.None));
+
+        // Storage answers every request of both organizations in one message each; the answers make room and the next
+        // pass asks for the rest, then none is left.
+        var requests = fixture.Events.All.Where(e => e.RoutingKey == "purge.requested").Select(e => JsonDocument.Parse(e.Body).RootElement)
+            .Where(e => e.GetProperty("organizationId").GetString() is { } o && (o == organization || o == small)).ToArray();
+        foreach (var org in new[] { organization, small })
+        {
+            var deletedAt = fixture.Clock.GetUtcNow();
+            var items = requests.Where(r => r.GetProperty("organizationId").GetString() == org)
+                .SelectMany(r => r.GetProperty("items").EnumerateArray().Select(i => new PurgeOutcome(i.GetProperty("itemId").GetString()!, PurgeOutcomes.Deleted, deletedAt, "object data key")))
+                .ToList();
+            await Publisher.PublishAsync(new PurgeCompleted { OrganizationId = org, OccurredAt = deletedAt, PurgeId = "purge_answer", Owner = "storage", Items = items }, CancellationToken.None);
+        }
+
+        await WaitForReceiptsAsync(dataSource, 7, organization, small);
+        Assert.Equal(new PurgePassResult(3, WorkLeft: false), await Pass.RunAsync(CancellationToken.None));
+        await fixture.WaitForOutboxAsync();
+        counts = await RequestedCountsAsync(dataSource, small);
+        Assert.Equal(5, counts[organization]);
+        Assert.Equal(5, counts[small]);
+
+        // Every deleted item of the batched answers has its own signed receipt.
+        using var owner = fixture.UserClient(organization, ["Owner"]);
+        var receipts = await owner.GetFromJsonAsync<JsonElement>("/v1/retention/receipts");
+        var verifier = receipts.GetProperty("verifierKey").GetString()!;
+        var signed = receipts.GetProperty("items").EnumerateArray().ToArray();
+        Assert.Equal(answered, signed.Length);
+        Assert.All(signed, s => Assert.True(ReceiptSigner.Verify(verifier, s.GetProperty("receipt").GetString()!, s.GetProperty("signature").GetString()!)));
+    }
+
+    private async Task<Dictionary<string, int>> RequestedCountsAsync(NpgsqlDataSource dataSource, string other)
+    {
+        await using var command = dataSource.CreateCommand(
+            "SELECT organization_id, count(*)::int FROM tracked_objects WHERE organization_id = ANY($1) AND purge_requested_at IS NOT NULL GROUP BY organization_id");
+        command.Parameters.Add(new() { Value = new[] { organization, other } });
+        var counts = new Dictionary<string, int> { [organization] = 0, [other] = 0 };
+        await using var reader = await command.ExecuteReaderAsync();
+        while (await reader.ReadAsync()) counts[reader.GetString(0)] = reader.GetInt32(1);
+        return counts;
+    }
+
+    private static async Task WaitForReceiptsAsync(NpgsqlDataSource dataSource, int count, params string[] organizations)
+    {
+        await using var command = dataSource.CreateCommand("SELECT count(*) FROM purge_receipts WHERE organization_id = ANY($1)");
+        command.Parameters.Add(new() { Value = organizations });
+        var elapsed = System.Diagnostics.Stopwatch.StartNew();
+        while ((long)(await command.ExecuteScalarAsync())! < count)
+        {
+            if (elapsed.Elapsed > TimeSpan.FromSeconds(15)) Assert.Fail($"retention did not store {count} receipts within 15 s.");
+            await Task.Delay(50);
+        }
     }
 }

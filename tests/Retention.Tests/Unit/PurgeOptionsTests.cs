@@ -9,10 +9,10 @@ public sealed class PurgeOptionsTests
     {
         var result = new PurgeOptionsValidator().Validate(null, new PurgeOptions
         {
-            Interval = TimeSpan.Zero, Classes = ["audit_log", "selfies"], BatchSize = 0, RetryDelay = TimeSpan.FromDays(1), AlertAfterAttempts = 0, SigningKey = "short-key",
+            Interval = TimeSpan.Zero, Classes = ["audit_log", "selfies"], BatchSize = 0, MaxInFlight = 0, BusyInterval = TimeSpan.FromHours(1), RetryDelay = TimeSpan.FromDays(1), AlertAfterAttempts = 0, SigningKey = "short-key",
         });
         Assert.True(result.Failed);
-        Assert.Equal(7, result.Failures!.Count());
+        Assert.Equal(9, result.Failures!.Count());
         Assert.DoesNotContain(result.Failures!, f => f.Contains("short-key", StringComparison.Ordinal));
     }
 
