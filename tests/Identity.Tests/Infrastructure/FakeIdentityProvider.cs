@@ -20,7 +20,7 @@ namespace Platform.Identity.Tests.Infrastructure;
 public sealed class FakeIdentityProvider : IAsyncDisposable
 {
     private readonly WebApplication app;
-    private readonly RSA key = TestRsaKeys.Rent();
+    private readonly RSA key = RSA.Create(2048);
     private readonly ConcurrentDictionary<string, (string Nonce, string Challenge, string RedirectUri, string? Email)> codes = new();
     private readonly Func<DateTimeOffset> now;
 
@@ -137,7 +137,7 @@ public sealed class FakeIdentityProvider : IAsyncDisposable
     public async ValueTask DisposeAsync()
     {
         await app.DisposeAsync();
-        TestRsaKeys.Return(key);
+        key.Dispose();
     }
 }
 
