@@ -41,6 +41,9 @@ public sealed class FirstPartyClient
 
     /// <summary>Where identity's end-session endpoint may send the browser back after an RP-initiated logout.</summary>
     public List<string> PostLogoutRedirectUris { get; set; } = [];
+
+    /// <summary>The lifetime of this client's access tokens; none: <see cref="TokenSettings.AccessTokenLifetime"/>.</summary>
+    public TimeSpan? AccessTokenLifetime { get; set; }
 }
 
 public sealed class PasswordSettings

@@ -61,6 +61,8 @@ internal sealed class IdentityOptionsValidator : IValidateOptions<IdentityOption
                 errors.Add($"{path}:RedirectUris needs at least one absolute https URI without a fragment.");
             if (client.PostLogoutRedirectUris.Any(u => !Uri.TryCreate(u, UriKind.Absolute, out var uri) || uri.Scheme != Uri.UriSchemeHttps || uri.Fragment.Length > 0))
                 errors.Add($"{path}:PostLogoutRedirectUris must be absolute https URIs without a fragment.");
+            if (client.AccessTokenLifetime is { } lifetime && (lifetime < TimeSpan.FromMinutes(1) || lifetime > TimeSpan.FromHours(1)))
+                errors.Add($"{path}:AccessTokenLifetime must be between 1 minute and 1 hour.");
         }
 
         if (options.FirstPartyClients.Select(c => c.ClientId).Distinct(StringComparer.Ordinal).Count() != options.FirstPartyClients.Count) errors.Add("Identity:FirstPartyClients ids must be unique.");

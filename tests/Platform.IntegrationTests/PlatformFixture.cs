@@ -75,6 +75,11 @@ public sealed class PlatformFixture : IAsyncLifetime
         App.WithEnvironment("retention", "Retention__Closure__GracePeriod", "00:00:20");
         App.WithEnvironment("retention", "Retention__Closure__Interval", "00:00:01");
         App.WithEnvironment("retention", "Retention__Closure__RetryDelay", "00:00:10");
+        // Console sessions refresh their token about 20 s after each grant (the console's tokens live 5 min 20 s and are
+        // refreshed within 5 min of their end): every console journey here crosses refreshes, and
+        // TokenRefreshThroughConsoleTests sees one happen. Other clients' tokens keep identity's default lifetime.
+        App.WithEnvironment("identity", "Identity__FirstPartyClients__0__AccessTokenLifetime", "00:05:20");
+        App.WithEnvironment("console", "Console__RefreshMargin", "00:05:00");
         await App.StartAsync();
         loadBalancer = new LoadBalancer(publicPort, RunningGatewayReplicas);
         Gateway = new Uri($"https://localhost:{publicPort}/");

@@ -1,3 +1,4 @@
+using System.Globalization;
 using Microsoft.Extensions.Options;
 using OpenIddict.Abstractions;
 using static OpenIddict.Abstractions.OpenIddictConstants;
@@ -6,7 +7,7 @@ namespace Platform.Identity.Oidc;
 
 /// <summary>
 /// Registers the platform's own clients (<c>Identity:FirstPartyClients</c>, the security console) at start-up, or
-/// brings an existing registration in line with the configuration (secret, redirect URIs). Confidential web clients:
+/// brings an existing registration in line with the configuration (secret, redirect URIs, access token lifetime). Confidential web clients:
 /// code + PKCE + refresh, every scope a user token can have, implicit consent (the platform asking for the platform's
 /// own APIs); each API still checks the user's role in the token's organization.
 /// </summary>
@@ -33,6 +34,7 @@ internal sealed class FirstPartyClients(IServiceProvider services, IOptions<Iden
             descriptor.Requirements.Add(Requirements.Features.ProofKeyForCodeExchange);
             foreach (var uri in client.RedirectUris) descriptor.RedirectUris.Add(new Uri(uri));
             foreach (var uri in client.PostLogoutRedirectUris) descriptor.PostLogoutRedirectUris.Add(new Uri(uri));
+            if (client.AccessTokenLifetime is { } lifetime) descriptor.Settings[Settings.TokenLifetimes.AccessToken] = lifetime.ToString("c", CultureInfo.InvariantCulture);
 
             var existing = await applications.FindByClientIdAsync(client.ClientId, cancellationToken);
             if (existing is null) await applications.CreateAsync(descriptor, cancellationToken);

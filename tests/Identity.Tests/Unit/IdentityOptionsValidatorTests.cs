@@ -11,12 +11,16 @@ public sealed class IdentityOptionsValidatorTests
             DataKey = "c2hvcnQ=",
             Passwords = { MinLength = 8, MemoryKiB = 4096, Iterations = 1 },
             Tokens = { AccessTokenLifetime = TimeSpan.FromHours(5) },
+            FirstPartyClients =
+            {
+                new() { ClientId = "platform-console", ClientSecret = new string('s', 40), RedirectUris = { "https://localhost:8443/console/signin-oidc" }, AccessTokenLifetime = TimeSpan.FromSeconds(30) },
+            },
         };
         var result = new IdentityOptionsValidator().Validate(null, options);
         Assert.True(result.Failed);
         var failures = result.Failures!.ToList();
         foreach (var setting in new[] { "Identity:Issuer", "Identity:DataKey", "Identity:Passwords:MinLength", "Identity:Passwords:MemoryKiB",
-                     "Identity:Passwords:Iterations", "Identity:Tokens:AccessTokenLifetime", "Identity:Mail" })
+                     "Identity:Passwords:Iterations", "Identity:Tokens:AccessTokenLifetime", "Identity:Mail", "Identity:FirstPartyClients:0:AccessTokenLifetime" })
         {
             Assert.Contains(failures, f => f.StartsWith(setting, StringComparison.Ordinal));
         }

@@ -95,6 +95,24 @@ internal sealed partial class ConsoleUser
         Assert.Equal(HttpStatusCode.OK, response.StatusCode);
     }
 
+    /// <summary>
+    /// The same person signed in at identity from another browser (its own cookies, redirects not followed), with the
+    /// password and a recovery code as second factor (TOTP enrolled).
+    /// </summary>
+    public async Task<HttpClient> SignedInElsewhereAsync(PlatformFixture fixture, string? userAgent = null)
+    {
+        var browser = NewBrowser(fixture, new CookieContainer(), followRedirects: false);
+        if (userAgent is not null) browser.DefaultRequestHeaders.UserAgent.ParseAdd(userAgent);
+        using (var signIn = await browser.PostAsJsonAsync("/v1/session", new { email = Email, password = Password }))
+        {
+            Assert.Equal("mfa-required", (await signIn.Content.ReadFromJsonAsync<JsonElement>()).GetProperty("status").GetString());
+        }
+
+        using var mfa = await browser.PostAsJsonAsync("/v1/session/mfa", new { recoveryCode = TakeRecoveryCode() });
+        Assert.Equal(HttpStatusCode.OK, mfa.StatusCode);
+        return browser;
+    }
+
     /// <summary>One of the recovery codes shown at enrolment, used up (e.g. to sign in on another device).</summary>
     public string TakeRecoveryCode()
     {

@@ -24,7 +24,7 @@ public sealed partial class PersonalSecurityThroughConsoleTests(PlatformFixture 
         await owner.EnrolTotpAndStepUpAsync();
         var org = owner.OrganizationId!;
         var oldCode = owner.TakeRecoveryCode();
-        using var phone = await SignedInElsewhereAsync(owner);
+        using var phone = await owner.SignedInElsewhereAsync(fixture);
 
         // Two of the ten codes are used (the step-up, the phone's sign-in): eight left.
         var security = await owner.GetAsync($"/console/o/{org}/security");
@@ -115,19 +115,6 @@ public sealed partial class PersonalSecurityThroughConsoleTests(PlatformFixture 
 
     [GeneratedRegex("<li><code>(?<code>[a-z2-7]{8}-[a-z2-7]{8})</code></li>")]
     private static partial Regex RecoveryCode();
-
-    private async Task<HttpClient> SignedInElsewhereAsync(ConsoleUser owner)
-    {
-        var browser = ConsoleUser.NewBrowser(fixture, new CookieContainer(), followRedirects: false);
-        using (var signIn = await browser.PostAsJsonAsync("/v1/session", new { email = owner.Email, password = ConsoleUser.Password }))
-        {
-            Assert.Equal("mfa-required", (await signIn.Content.ReadFromJsonAsync<JsonElement>()).GetProperty("status").GetString());
-        }
-
-        using var mfa = await browser.PostAsJsonAsync("/v1/session/mfa", new { recoveryCode = owner.TakeRecoveryCode() });
-        Assert.Equal(HttpStatusCode.OK, mfa.StatusCode);
-        return browser;
-    }
 
     /// <summary>An access token of an organization's own (third-party) web client, for the same person.</summary>
     private async Task<string> ApplicationTokenAsync(ConsoleUser owner, HttpClient signedIn)

@@ -23,8 +23,8 @@ public sealed partial class SessionsThroughConsoleTests(PlatformFixture fixture)
         var client = await IdentityUser.For(fixture, owner.Browser, owner.Email).CreateClientAsync(org, "sessions app");
 
         // Two more devices of the same person: a phone with an application's refresh token, a tablet.
-        using var phone = await SignedInElsewhereAsync(owner, "PhoneBrowser/1.0");
-        using var tablet = await SignedInElsewhereAsync(owner, "TabletBrowser/2.0");
+        using var phone = await owner.SignedInElsewhereAsync(fixture, "PhoneBrowser/1.0");
+        using var tablet = await owner.SignedInElsewhereAsync(fixture, "TabletBrowser/2.0");
         var (location, verifier) = await IdentityUser.For(fixture, phone, owner.Email).AuthorizeAsync(client, IdentityUser.AllScopes);
         var tokens = await TokenAsync(phone, client, new()
         {
@@ -90,20 +90,6 @@ public sealed partial class SessionsThroughConsoleTests(PlatformFixture fixture)
 
         // This session (console included) goes on.
         Assert.Equal(200, (await owner.GetAsync($"/console/o/{org}/keys")).Status);
-    }
-
-    private async Task<HttpClient> SignedInElsewhereAsync(ConsoleUser owner, string userAgent)
-    {
-        var browser = ConsoleUser.NewBrowser(fixture, new CookieContainer(), followRedirects: false);
-        browser.DefaultRequestHeaders.UserAgent.ParseAdd(userAgent);
-        using (var signIn = await browser.PostAsJsonAsync("/v1/session", new { email = owner.Email, password = ConsoleUser.Password }))
-        {
-            Assert.Equal("mfa-required", (await signIn.Content.ReadFromJsonAsync<JsonElement>()).GetProperty("status").GetString());
-        }
-
-        using var mfa = await browser.PostAsJsonAsync("/v1/session/mfa", new { recoveryCode = owner.TakeRecoveryCode() });
-        Assert.Equal(HttpStatusCode.OK, mfa.StatusCode);
-        return browser;
     }
 
     private static async Task AssertSignedInAsync(HttpClient browser, bool expected)
