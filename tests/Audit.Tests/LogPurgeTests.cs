@@ -96,7 +96,7 @@ public sealed class LogPurgeTests(AuditServiceFixture fixture)
             await using var command = dataSource.CreateCommand("SELECT payload::text FROM outbox WHERE type = 'purge.completed' AND payload->>'purgeId' = $1");
             command.Parameters.Add(new() { Value = purgeId });
             if (await command.ExecuteScalarAsync() is string payload) return JsonSerializer.Deserialize<PurgeCompleted>(payload, JsonSerializerOptions.Web)!;
-            Assert.True(DateTimeOffset.UtcNow < deadline, $"no answer to {purgeId}");
+            Assert.True(DateTimeOffset.UtcNow < deadline, $"no answer to {purgeId}: {CapturedLogs.Instance.Matching("xception")}");
             await Task.Delay(100);
         }
     }

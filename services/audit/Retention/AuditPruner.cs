@@ -1,6 +1,7 @@
 using System.Globalization;
 using Microsoft.Extensions.Options;
 using Npgsql;
+using Platform.Audit.Events;
 using Platform.Audit.Log;
 using Platform.Security.Authentication;
 
@@ -127,18 +128,30 @@ internal sealed partial class AuditPruner(
         return new LogCut(prunedBefore, cut, removed, Convert.ToBase64String(root));
     }
 
-    /// <summary>The cut as an <c>audit.log.pruned</c> entry of that log.</summary>
+    /// <summary>The cut as an <c>audit.log.pruned</c> entry of that log (recorded after the cut's transaction: the entry is appended to the same log).</summary>
     public async Task RecordAsync(string logId, LogCut cut, int days, CancellationToken cancellationToken)
     {
+        var entry = PrunedEntry(logId, cut, days, time.GetUtcNow());
+        await audit.RecordAsync(new SecurityAuditEntry(entry.Actor, entry.Action, entry.OrganizationId, entry.Target, entry.Outcome, null, null,
+            new Dictionary<string, string>(entry.Details!)), cancellationToken);
+    }
+
+    /// <summary>The <c>audit.log.pruned</c> entry of a cut, as an event (a purge's answer carries it through the outbox, after its transaction commits).</summary>
+    public AuditRecorded PrunedEntry(string logId, LogCut cut, int days, DateTimeOffset now)
+    {
         LogPruned(logger, logId, cut.PrunedBefore, cut.Entries);
-        await audit.RecordAsync(new SecurityAuditEntry(Actor, PrunedAction, logId == LogIds.None ? null : logId, logId == LogIds.None ? null : logId,
-            "success", null, null, new()
+        return new AuditRecorded
+        {
+            OccurredAt = now, OrganizationId = logId == LogIds.None ? null : logId, Actor = Actor, Action = PrunedAction, Target = logId == LogIds.None ? null : logId,
+            Outcome = "success",
+            Details = new Dictionary<string, string>
             {
                 ["prunedBefore"] = cut.PrunedBefore.ToString(CultureInfo.InvariantCulture),
                 ["entries"] = cut.Entries.ToString(CultureInfo.InvariantCulture),
                 ["days"] = days.ToString(CultureInfo.InvariantCulture),
                 ["anchorRootHash"] = cut.RootHash,
-            }), cancellationToken);
+            },
+        };
     }
 
     [LoggerMessage(EventId = 4340, Level = LogLevel.Information, Message = "Pruned audit log {Log} before leaf {Cut} ({Count} entries)")]

@@ -69,12 +69,13 @@ internal sealed partial class LogPurgeHandler(
             }
         }
 
-        // The request-log entries a cut removed count for that class too.
-        await outbox.EnqueueAsync(new PurgeCompleted
+        // The cut's own entry goes through the outbox: appended now, it would wait for the log's row lock this transaction holds.
+        var events = new List<IntegrationEvent>
         {
-            OrganizationId = organizationId, OccurredAt = now, PurgeId = request.PurgeId, Owner = Owner, Items = outcomes,
-        }, context.Transaction, cancellationToken);
-        if (cut is not null) await pruner.RecordAsync(organizationId, cut, days, cancellationToken);
+            new PurgeCompleted { OrganizationId = organizationId, OccurredAt = now, PurgeId = request.PurgeId, Owner = Owner, Items = outcomes },
+        };
+        if (cut is not null) events.Add(pruner.PrunedEntry(organizationId, cut, days, now));
+        await outbox.EnqueueAsync(events, context.Transaction, cancellationToken);
         LogPurged(logger, request.PurgeId, organizationId, string.Join(", ", outcomes.Select(o => $"{o.ItemId} {o.Outcome} {o.Entries}")));
     }
 
