@@ -45,6 +45,7 @@ internal static class ObjectsApi
         if (!present || request!.ObjectId is not { Length: > 0 and <= 64 } objectId) return Problems.Invalid("A JSON body { \"objectId\": \"obj_…\" } is required.");
         if (!DatasetIds.IsWellFormed(datasetId)) return Problems.Missing("dataset");
         var access = DataAccess.Of(http.User);
+        if (!access.MayChange(Platform.Messaging.Contracts.DataClasses.Image)) return await LabelerRefusalAsync(http);
         var dataClass = await catalog.MarkProcessedAsync(organizationId, access.Environment, datasetId, objectId, ChangeContext.From(http, access.Actor), cancellationToken);
         if (dataClass is null) return Problems.Missing("object");
         if (dataClass != Platform.Messaging.Contracts.DataClasses.Image) return Problems.Invalid($"Only objects of data class '{Platform.Messaging.Contracts.DataClasses.Image}' are marked processed; this one is '{dataClass}'. Nothing was marked.");

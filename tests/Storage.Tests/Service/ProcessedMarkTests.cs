@@ -8,7 +8,7 @@ namespace Platform.Storage.Tests.Service;
 /// <summary>
 /// Zero retention (issue 16 item 2): the product marks an image processed through storage's API, and storage tells
 /// retention (<c>object.processed</c>) and the audit log. Only the organization's own image, with a key that may
-/// change objects: another organization's key is 404 (its own path) or 403 (the victim's path), a read-only key 403,
+/// change objects: another organization's key is 404 (its own path) or 403 (the victim's path), a read-only or labeler key 403,
 /// another class or a malformed body 400; none of them emits anything.
 /// </summary>
 [Collection(StorageServiceCollection.Name)]
@@ -29,6 +29,7 @@ public sealed class ProcessedMarkTests(StorageServiceFixture fixture)
         await (await fixture.Gateway(other).PostAsJsonAsync($"/v1/organizations/{other}/datasets/{dataset}/processed", new { objectId = image })).ProblemAsync(HttpStatusCode.NotFound);
         await (await fixture.Gateway(other).PostAsJsonAsync(path, new { objectId = image })).ProblemAsync(HttpStatusCode.Forbidden);
         await (await fixture.Gateway(organization, "dataset:read_only").PostAsJsonAsync(path, new { objectId = image })).ProblemAsync(HttpStatusCode.Forbidden);
+        await (await fixture.Gateway(organization, "dataset:labeler_only").PostAsJsonAsync(path, new { objectId = image })).ProblemAsync(HttpStatusCode.Forbidden);
         await (await full.PostAsJsonAsync(path, new { objectId = result })).ProblemAsync(HttpStatusCode.BadRequest);
         await (await full.PostAsJsonAsync(path, new { objectId = "obj_unknown" })).ProblemAsync(HttpStatusCode.NotFound);
         await (await full.PostAsJsonAsync(path, new { other = 1 })).ProblemAsync(HttpStatusCode.BadRequest);
