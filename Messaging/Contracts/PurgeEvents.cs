@@ -15,7 +15,12 @@ public sealed record PurgeRequested : IntegrationEvent
     public required IReadOnlyList<PurgeItem> Items { get; init; }
 }
 
-/// <summary>One item to delete: its id at the owner, its class, when it expired and under which policy.</summary>
+/// <summary>
+/// One item to delete: its id at the owner, its class, when it expired and under which policy. For a class whose items
+/// retention does not track one by one (the audit service's <c>audit_log</c> and <c>request_log</c>), the item is the
+/// organization's whole class: <see cref="ItemId"/> is the class's name and <see cref="ExpiredAt"/> the cutoff (what was
+/// recorded before it has expired).
+/// </summary>
 public sealed record PurgeItem(string ItemId, string DataClass, DateTimeOffset ExpiredAt, string Policy);
 
 /// <summary>The owner's answer: one outcome per requested item.</summary>
@@ -31,9 +36,11 @@ public sealed record PurgeCompleted : IntegrationEvent
 
 /// <summary>
 /// What became of an item: <see cref="PurgeOutcomes"/>. For a deleted encrypted item, <see cref="DestroyedKey"/> names
-/// the data key destroyed with it (never key material).
+/// the data key destroyed with it (never key material). For a whole class (see <see cref="PurgeItem"/>),
+/// <see cref="Entries"/> counts what went and <see cref="Anchor"/> says what stands for it (the audit log's signed tree
+/// size and root hash where verification now starts).
 /// </summary>
-public sealed record PurgeOutcome(string ItemId, string Outcome, DateTimeOffset? DeletedAt, string? DestroyedKey);
+public sealed record PurgeOutcome(string ItemId, string Outcome, DateTimeOffset? DeletedAt, string? DestroyedKey, long? Entries = null, string? Anchor = null);
 
 public static class PurgeOutcomes
 {

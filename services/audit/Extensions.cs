@@ -63,11 +63,13 @@ internal static class Extensions
         builder.Services.AddHostedService(services => services.GetRequiredService<AuditPruner>());
         builder.AddSchemaMigrations(AuditSchema.Definition, MessagingSchema.Definition);
 
-        // The outbox carries the answers to data-subject requests (SPEC RET-DSAR) back to retention.
+        // The outbox carries the answers to data-subject requests (SPEC RET-DSAR) and purges back to retention.
         builder.AddEventBus("messaging", "audit").AddOutbox()
             .WithInbox()
             .AddSubscription<Platform.Messaging.Contracts.SubjectExportRequested, SubjectRequests.SubjectExportHandler>()
             .AddSubscription<Platform.Messaging.Contracts.SubjectErasureRequested, SubjectRequests.SubjectErasureHandler>()
+            // Retention's purges of the audit_log and request_log classes (SPEC RET-PURGE), answered with what went.
+            .AddSubscription<Platform.Messaging.Contracts.PurgeRequested, LogPurgeHandler>()
             .AddBatchSubscription<AuditRecorded, AuditRecordedHandler>(maxBatchSize: 1000)
             // The gateway's one-per-request events come in batches; a few batches make one insert.
             .AddBatchSubscription<AuditBatchRecorded, AuditBatchRecordedHandler>(maxBatchSize: 10);

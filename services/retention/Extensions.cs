@@ -71,6 +71,8 @@ internal static class Extensions
         builder.Services.AddSingleton<IValidateOptions<PurgeOptions>, PurgeOptionsValidator>();
         builder.Services.AddSingleton<ReceiptSigner>();
         builder.Services.AddSingleton<PurgePass>();
+        builder.Services.AddSingleton<PurgeSkips>();
+        builder.Services.AddSingleton<LogPurges>();
 
         builder.Services.AddOptions<BackupOptions>()
             .Bind(builder.Configuration.GetSection(BackupOptions.Section))
@@ -105,6 +107,7 @@ internal static class Extensions
             .WithInbox()
             .AddSubscription<ObjectStored, ObjectStoredHandler>()
             .AddSubscription<ObjectDeleted, ObjectDeletedHandler>()
+            .AddSubscription<ObjectProcessed, ObjectProcessedHandler>()
             .AddSubscription<DatasetDeleted, DatasetDeletedHandler>()
             .AddSubscription<PurgeCompleted, PurgeCompletedHandler>()
             .AddSubscription<ClosureAnswered, ClosureAnsweredHandler>()

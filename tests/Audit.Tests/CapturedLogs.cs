@@ -13,6 +13,9 @@ internal sealed class CapturedLogs : ILoggerProvider
 
     public int Count => lines.Count;
 
+    /// <summary>The lines that contain <paramref name="text"/>, for a failure's message.</summary>
+    public string Matching(string text) => string.Join(Environment.NewLine, lines.Where(line => line.Contains(text, StringComparison.Ordinal)));
+
     public ILogger CreateLogger(string categoryName) => new Logger(this, categoryName);
 
     public void Dispose()

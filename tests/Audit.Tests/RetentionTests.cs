@@ -9,6 +9,7 @@ using Platform.Audit.Data;
 using Platform.Audit.Events;
 using Platform.Audit.Log;
 using Platform.Audit.Retention;
+using Platform.Messaging.Contracts;
 
 namespace Platform.Audit.Tests;
 
@@ -41,7 +42,7 @@ public sealed class RetentionTests(AuditServiceFixture fixture)
 
         // Entries 0-6 are past the default 90 days, but the log is cut only where a checkpoint was signed: at 5.
         var pruner = ActivatorUtilities.CreateInstance<AuditPruner>(fixture.Service.Services, (TimeProvider)clock);
-        await pruner.PruneAsync(CancellationToken.None);
+        await CutAsync(pruner, organization, clock.GetUtcNow().AddDays(-90));
         using var owner = fixture.UserClient(organization, "Owner");
         Assert.Equal(5, (await owner.GetFromJsonAsync<JsonElement>("/v1/audit/retention")).GetProperty("prunedBefore").GetInt64());
         var remaining = (await owner.GetFromJsonAsync<JsonElement>("/v1/audit/events?action=dataset.created")).GetProperty("items");
@@ -67,7 +68,7 @@ public sealed class RetentionTests(AuditServiceFixture fixture)
         // Eleven days on, the rest is past the period too; new entries after the cut verify as before.
         clock.Advance(TimeSpan.FromDays(11));
         await SignAsync();
-        await pruner.PruneAsync(CancellationToken.None);
+        await CutAsync(pruner, organization, clock.GetUtcNow().AddDays(-90));
         var cut = (await owner.GetFromJsonAsync<JsonElement>("/v1/audit/retention")).GetProperty("prunedBefore").GetInt64();
         Assert.True(cut >= 10, $"pruned before {cut}");
         var fresh = await AppendAsync(organization, now, 3, first: 100);
@@ -133,11 +134,25 @@ public sealed class RetentionTests(AuditServiceFixture fixture)
         var now = DateTimeOffset.UtcNow;
         await AppendAsync(organization, now.AddDays(-200), 4);
         await SignAsync();
-        await ActivatorUtilities.CreateInstance<AuditPruner>(fixture.Service.Services, (TimeProvider)new FakeTimeProvider(now)).PruneAsync(CancellationToken.None);
+        var answer = await LogPurgeTests.PurgeAsync(fixture, organization, (DataClasses.AuditLog, now));
+        Assert.Equal(PurgeOutcomes.Absent, answer.Items.Single().Outcome);
         Assert.Equal(0, (await owner.GetFromJsonAsync<JsonElement>("/v1/audit/retention")).GetProperty("prunedBefore").GetInt64());
     }
 
-    private async Task AssertVerifiesAsync(string organization, HttpClient owner)
+    /// <summary>The cut the purge handler makes, with a cutoff of the test's clock (the handler's floor has its own test).</summary>
+    private async Task CutAsync(AuditPruner pruner, string organization, DateTimeOffset cutoff)
+    {
+        await using var connection = await fixture.Service.Services.GetRequiredService<NpgsqlDataSource>().OpenConnectionAsync();
+        await using var transaction = await connection.BeginTransactionAsync();
+        var cut = await AuditPruner.CutAsync(organization, cutoff, AuditPruner.KeepEveryRequest, connection, transaction, CancellationToken.None);
+        await transaction.CommitAsync();
+        if (cut is not null) await pruner.RecordAsync(organization, cut, 90, CancellationToken.None);
+    }
+
+    private Task AssertVerifiesAsync(string organization, HttpClient owner) => AssertVerifiesAsync(fixture, organization, owner);
+
+    /// <summary>The service's verification, platformctl's and the node verifier's on a bundle all pass, starting after the pruned prefix.</summary>
+    internal static async Task AssertVerifiesAsync(AuditServiceFixture fixture, string organization, HttpClient owner)
     {
         using var verification = await owner.PostAsync("/v1/audit/verifications", null);
         var report = await verification.Content.ReadFromJsonAsync<JsonElement>();
@@ -168,11 +183,15 @@ public sealed class RetentionTests(AuditServiceFixture fixture)
         return (long)(await command.ExecuteScalarAsync())!;
     }
 
-    private async Task<List<AuditRecorded>> AppendAsync(string organization, DateTimeOffset at, int count, int first = 0)
+    private Task<List<AuditRecorded>> AppendAsync(string organization, DateTimeOffset at, int count, int first = 0) =>
+        AppendAsync(fixture, run, organization, at, count, first, "dataset.created");
+
+    /// <summary>Entries stored as the bus would store them, each in its own insert (so each its own leaf, in order).</summary>
+    internal static async Task<List<AuditRecorded>> AppendAsync(AuditServiceFixture fixture, string run, string organization, DateTimeOffset at, int count, int first, string action)
     {
         var events = Enumerable.Range(first, count).Select(i => new AuditRecorded
         {
-            OccurredAt = at, OrganizationId = organization, Actor = $"user:usr_{run}", Action = "dataset.created",
+            OccurredAt = at, OrganizationId = organization, Actor = $"user:usr_{run}", Action = action,
             Target = $"ds_{i}", Outcome = "success", Ip = "203.0.113.9", RequestId = $"req_{run}_{i}", UserAgent = "curl/8",
             Details = new Dictionary<string, string> { ["name"] = $"dataset {i}" },
         }).ToList();
@@ -182,7 +201,9 @@ public sealed class RetentionTests(AuditServiceFixture fixture)
         return events;
     }
 
-    private Task SignAsync() => fixture.Service.Services.GetRequiredService<CheckpointPublisher>().PublishAllAsync(CancellationToken.None);
+    private Task SignAsync() => SignAsync(fixture);
+
+    internal static Task SignAsync(AuditServiceFixture fixture) => fixture.Service.Services.GetRequiredService<CheckpointPublisher>().PublishAllAsync(CancellationToken.None);
 
     private async Task SqlAsync(string sql)
     {

@@ -1,14 +1,15 @@
 using System.Globalization;
 using Microsoft.Extensions.Options;
 using Npgsql;
+using Platform.Audit.Events;
 using Platform.Audit.Log;
 using Platform.Security.Authentication;
 
 namespace Platform.Audit.Retention;
 
 /// <summary>
-/// Prunes each log's entries past its organization's retention period (README "Retention"), every
-/// <see cref="RetentionOptions.PruneInterval"/> of the injected clock. Only whole checkpointed ranges go: the log is
+/// Prunes audit logs (README "Retention"): the log without an organization every
+/// <see cref="RetentionOptions.PruneInterval"/> of the injected clock, an organization's on retention's purge request. Only whole checkpointed ranges go: the log is
 /// cut at the largest signed tree size whose every entry is older than the period, so what remains starts at a size
 /// a checkpoint committed to. The complete subtrees that stand for the pruned leaves (the log's right edge at that
 /// size) are kept, and every subtree reaching past the cut: verification of what remains, inclusion proofs of it and
@@ -37,65 +38,65 @@ internal sealed partial class AuditPruner(
         }
     }
 
-    /// <summary>Prunes every log as far as its period allows; returns the number of entries removed.</summary>
+    /// <summary>
+    /// Prunes the log of events without an organization as far as the default period allows; returns the number of
+    /// entries removed. Organizations' logs are pruned on the retention service's purge requests
+    /// (<see cref="LogPurgeHandler"/>), which know the organization's policy and legal holds.
+    /// </summary>
     public async Task<long> PruneAsync(CancellationToken cancellationToken)
     {
-        var logs = new List<(string LogId, long Size, long PrunedBefore, int Days)>();
-        await using (var select = dataSource.CreateCommand(
-            "SELECT l.log_id, l.size, l.pruned_before, r.days FROM audit_logs l LEFT JOIN audit_retention r ON r.organization_id = l.log_id"))
-        await using (var reader = await select.ExecuteReaderAsync(cancellationToken))
-        {
-            while (await reader.ReadAsync(cancellationToken))
-            {
-                logs.Add((reader.GetString(0), reader.GetInt64(1), reader.GetInt64(2), reader.IsDBNull(3) ? settings.DefaultDays : reader.GetInt32(3)));
-            }
-        }
-
-        long removed = 0;
-        foreach (var log in logs)
-        {
-            var cutoff = time.GetUtcNow() - TimeSpan.FromDays(log.Days);
-            if (await CutAsync(log.LogId, log.Size, log.PrunedBefore, cutoff, cancellationToken) is not { } cut) continue;
-            var count = await PruneLogAsync(log.LogId, cut, cancellationToken);
-            removed += count;
-            LogPruned(logger, log.LogId, cut, count);
-            await audit.RecordAsync(new SecurityAuditEntry(Actor, PrunedAction, log.LogId == LogIds.None ? null : log.LogId, log.LogId == LogIds.None ? null : log.LogId,
-                "success", null, null, new()
-                {
-                    ["prunedBefore"] = cut.ToString(CultureInfo.InvariantCulture),
-                    ["entries"] = count.ToString(CultureInfo.InvariantCulture),
-                    ["days"] = log.Days.ToString(CultureInfo.InvariantCulture),
-                }), cancellationToken);
-        }
-
-        return removed;
-    }
-
-    /// <summary>The largest checkpointed size at or before the first entry young enough to keep; null when that prunes nothing new.</summary>
-    private async Task<long?> CutAsync(string logId, long size, long prunedBefore, DateTimeOffset cutoff, CancellationToken cancellationToken)
-    {
-        await using var command = dataSource.CreateCommand("""
-            SELECT max(tree_size) FROM audit_checkpoints
-            WHERE log_id = $1 AND tree_size <= (SELECT coalesce(min(leaf_index), $3) FROM audit_events WHERE log_id = $1 AND leaf_index >= $4 AND occurred_at >= $2)
-            """);
-        command.Parameters.Add(new() { Value = logId });
-        command.Parameters.Add(new() { Value = cutoff });
-        command.Parameters.Add(new() { Value = size });
-        command.Parameters.Add(new() { Value = prunedBefore });
-        return await command.ExecuteScalarAsync(cancellationToken) is long cut && cut > prunedBefore ? cut : null;
-    }
-
-    private async Task<long> PruneLogAsync(string logId, long cut, CancellationToken cancellationToken)
-    {
+        var cutoff = time.GetUtcNow() - TimeSpan.FromDays(settings.DefaultDays);
         await using var connection = await dataSource.OpenConnectionAsync(cancellationToken);
         await using var transaction = await connection.BeginTransactionAsync(cancellationToken);
+        var cut = await CutAsync(LogIds.None, cutoff, KeepEveryRequest, connection, transaction, cancellationToken);
+        await transaction.CommitAsync(cancellationToken);
+        if (cut is null) return 0;
+        await RecordAsync(LogIds.None, cut, settings.DefaultDays, cancellationToken);
+        return cut.Entries;
+    }
+
+    /// <summary>A request-log cutoff that expires no <c>http.request</c> entry: they block a cut like any young entry.</summary>
+    public static readonly DateTimeOffset KeepEveryRequest = DateTimeOffset.UnixEpoch;
+
+    /// <summary>
+    /// Cuts <paramref name="logId"/> at the largest signed tree size before which every entry has expired — an
+    /// <c>http.request</c> entry (class <c>request_log</c>) recorded before <paramref name="requestCutoff"/>, any other
+    /// (class <c>audit_log</c>) before <paramref name="auditCutoff"/> — in the caller's transaction, under the log's row
+    /// lock. Null when that prunes nothing new.
+    /// </summary>
+    public static async Task<LogCut?> CutAsync(
+        string logId, DateTimeOffset auditCutoff, DateTimeOffset requestCutoff, NpgsqlConnection connection, NpgsqlTransaction transaction, CancellationToken cancellationToken)
+    {
         // The log's row lock: appends and other replicas' pruners wait, and a cut already made is not made again.
-        await using (var lockLog = new NpgsqlCommand("SELECT pruned_before FROM audit_logs WHERE log_id = $1 FOR UPDATE", connection, transaction))
+        long size, prunedBefore;
+        await using (var lockLog = new NpgsqlCommand("SELECT size, pruned_before FROM audit_logs WHERE log_id = $1 FOR UPDATE", connection, transaction))
         {
             lockLog.Parameters.Add(new() { Value = logId });
-            if (await lockLog.ExecuteScalarAsync(cancellationToken) is not long already || already >= cut) return 0;
+            await using var reader = await lockLog.ExecuteReaderAsync(cancellationToken);
+            if (!await reader.ReadAsync(cancellationToken)) return null;
+            (size, prunedBefore) = (reader.GetInt64(0), reader.GetInt64(1));
         }
 
+        long cut;
+        byte[] root;
+        await using (var find = new NpgsqlCommand($"""
+            SELECT tree_size, root_hash FROM audit_checkpoints
+            WHERE log_id = $1 AND tree_size <= (SELECT coalesce(min(leaf_index), $3) FROM audit_events
+                WHERE log_id = $1 AND leaf_index >= $4 AND occurred_at >= CASE WHEN action = '{AuditDataClasses.RequestLogAction}' THEN $5 ELSE $2 END)
+            ORDER BY tree_size DESC, id DESC LIMIT 1
+            """, connection, transaction))
+        {
+            find.Parameters.Add(new() { Value = logId });
+            find.Parameters.Add(new() { Value = auditCutoff });
+            find.Parameters.Add(new() { Value = size });
+            find.Parameters.Add(new() { Value = prunedBefore });
+            find.Parameters.Add(new() { Value = requestCutoff });
+            await using var reader = await find.ExecuteReaderAsync(cancellationToken);
+            if (!await reader.ReadAsync(cancellationToken)) return null;
+            (cut, root) = (reader.GetInt64(0), reader.GetFieldValue<byte[]>(1));
+        }
+
+        if (cut <= prunedBefore) return null;
         long removed;
         await using (var entries = new NpgsqlCommand("DELETE FROM audit_events WHERE log_id = $1 AND leaf_index < $2", connection, transaction))
         {
@@ -124,8 +125,33 @@ internal sealed partial class AuditPruner(
             await update.ExecuteNonQueryAsync(cancellationToken);
         }
 
-        await transaction.CommitAsync(cancellationToken);
-        return removed;
+        return new LogCut(prunedBefore, cut, removed, Convert.ToBase64String(root));
+    }
+
+    /// <summary>The cut as an <c>audit.log.pruned</c> entry of that log (recorded after the cut's transaction: the entry is appended to the same log).</summary>
+    public async Task RecordAsync(string logId, LogCut cut, int days, CancellationToken cancellationToken)
+    {
+        var entry = PrunedEntry(logId, cut, days, time.GetUtcNow());
+        await audit.RecordAsync(new SecurityAuditEntry(entry.Actor, entry.Action, entry.OrganizationId, entry.Target, entry.Outcome, null, null,
+            new Dictionary<string, string>(entry.Details!)), cancellationToken);
+    }
+
+    /// <summary>The <c>audit.log.pruned</c> entry of a cut, as an event (a purge's answer carries it through the outbox, after its transaction commits).</summary>
+    public AuditRecorded PrunedEntry(string logId, LogCut cut, int days, DateTimeOffset now)
+    {
+        LogPruned(logger, logId, cut.PrunedBefore, cut.Entries);
+        return new AuditRecorded
+        {
+            OccurredAt = now, OrganizationId = logId == LogIds.None ? null : logId, Actor = Actor, Action = PrunedAction, Target = logId == LogIds.None ? null : logId,
+            Outcome = "success",
+            Details = new Dictionary<string, string>
+            {
+                ["prunedBefore"] = cut.PrunedBefore.ToString(CultureInfo.InvariantCulture),
+                ["entries"] = cut.Entries.ToString(CultureInfo.InvariantCulture),
+                ["days"] = days.ToString(CultureInfo.InvariantCulture),
+                ["anchorRootHash"] = cut.RootHash,
+            },
+        };
     }
 
     [LoggerMessage(EventId = 4340, Level = LogLevel.Information, Message = "Pruned audit log {Log} before leaf {Cut} ({Count} entries)")]
@@ -134,3 +160,7 @@ internal sealed partial class AuditPruner(
     [LoggerMessage(EventId = 4341, Level = LogLevel.Warning, Message = "Audit log pruning pass failed ({Reason}); the next tick tries again")]
     private static partial void LogPassFailed(ILogger logger, string reason);
 }
+
+/// <summary>A cut: the leaves before <see cref="PrunedBefore"/> are gone (<see cref="Entries"/> rows, <see cref="From"/> the previous start), and the
+/// signed checkpoint of that size, whose root is <see cref="RootHash"/> (base64), anchors what remains.</summary>
+internal sealed record LogCut(long From, long PrunedBefore, long Entries, string RootHash);

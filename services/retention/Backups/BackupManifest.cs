@@ -22,7 +22,13 @@ public sealed record BackupManifest(
 
 public sealed record BackupPayloadFile(string Name, long PlaintextBytes, long Bytes, string Sha256);
 
-public sealed record BackupDatabaseEntry(string Name, BackupPayloadFile File, IReadOnlyDictionary<string, IReadOnlyList<int>> KeyVersions);
+/// <summary>
+/// A database of the set. For a storage database, <see cref="ZeroRetentionObjects"/> lists the image objects under a
+/// zero-retention policy when it was taken: their bytes are in no blob root of the set, and a restore drops their rows
+/// (issue 16 item 2, "its bytes never reach a backup").
+/// </summary>
+public sealed record BackupDatabaseEntry(
+    string Name, BackupPayloadFile File, IReadOnlyDictionary<string, IReadOnlyList<int>> KeyVersions, IReadOnlyList<string>? ZeroRetentionObjects = null);
 
 public sealed record BackupBlobRootEntry(string Name, string? Database, BackupPayloadFile File, IReadOnlyList<BackupBlob> Blobs);
 

@@ -54,6 +54,7 @@ internal sealed partial class BackupRestorer(IOptions<BackupOptions> options, Ba
             var configured = options.Value.Databases.FirstOrDefault(d => d.Name == database.Name);
             var live = configured?.ConnectionString;
             var (moved, lost) = await ReconcileKeysAsync(database.Name, target, live, cancellationToken);
+            lost.AddRange(await DropZeroRetentionAsync(database, target, cancellationToken));
             if (configured?.TransitKeys is { } transit && options.Value.Databases.FirstOrDefault(d => d.Name == transit) is { } transitKeys)
             {
                 var (secretsMoved, secretsLost) = await TransitSecrets.ReconcileAsync(database.Name, target, live!, transitKeys.ConnectionString, cancellationToken);
@@ -187,6 +188,20 @@ internal sealed partial class BackupRestorer(IOptions<BackupOptions> options, Ba
 
         await transaction.CommitAsync(cancellationToken);
         return (rewrapped, lost);
+    }
+
+    /// <summary>The rows of images that were under zero retention when the set was taken: their bytes are not in it.</summary>
+    private static async Task<List<UnrecoverableObject>> DropZeroRetentionAsync(BackupDatabaseEntry database, string target, CancellationToken cancellationToken)
+    {
+        var dropped = new List<UnrecoverableObject>();
+        if (database.ZeroRetentionObjects is not { Count: > 0 } ids) return dropped;
+        await using var restored = new NpgsqlConnection(target);
+        await restored.OpenAsync(cancellationToken);
+        await using var drop = new NpgsqlCommand("DELETE FROM objects WHERE id = ANY($1) RETURNING organization_id, id, key_version", restored);
+        drop.Parameters.Add(new() { Value = ids.ToArray() });
+        await using var reader = await drop.ExecuteReaderAsync(cancellationToken);
+        while (await reader.ReadAsync(cancellationToken)) dropped.Add(new UnrecoverableObject(database.Name, reader.GetString(0), reader.GetString(1), reader.GetInt32(2), "zero-retention"));
+        return dropped;
     }
 
     /// <summary>The live organization keys and key versions (wrapped keys, or NULL where destroyed) replace the backup's.</summary>

@@ -3,6 +3,8 @@ using System.IO.Pipelines;
 using System.Security.Cryptography;
 using Microsoft.Extensions.Options;
 using Npgsql;
+using Platform.Messaging.Contracts;
+using Platform.Retention.Policies;
 
 namespace Platform.Retention.Backups;
 
@@ -10,11 +12,12 @@ namespace Platform.Retention.Backups;
 /// Takes one backup set: each configured database with pg_dump (custom format, streamed straight into the cipher: no
 /// plaintext file), from a snapshot exported by a repeatable-read transaction in which the organization key versions
 /// wrapping its object data keys are read too; then each blob root as a tar (in-flight <c>.incoming</c> uploads left
-/// out). Storage's <c>organization_key_versions</c> rows are never in a backup (their data is excluded): the wrapped
+/// out; of a storage database's blob root only the blobs of objects its dump holds, and never those of images under a
+/// zero-retention policy). Storage's <c>organization_key_versions</c> rows are never in a backup (their data is excluded): the wrapped
 /// organization keys live on only in the live database, so destroying a version there reaches every backup. The set is
 /// written to <c>.incoming-&lt;id&gt;</c> and renamed into place once its signed manifest is written.
 /// </summary>
-internal sealed partial class BackupWriter(IOptions<BackupOptions> options, BackupKeys keys, TimeProvider time, ILogger<BackupWriter> logger)
+internal sealed partial class BackupWriter(IOptions<BackupOptions> options, BackupKeys keys, PolicyManager policies, TimeProvider time, ILogger<BackupWriter> logger)
 {
     /// <summary>Storage's table of wrapped organization keys: schema only in a backup, never its rows.</summary>
     public const string KeyVersionsTable = "organization_key_versions";
@@ -30,15 +33,18 @@ internal sealed partial class BackupWriter(IOptions<BackupOptions> options, Back
         try
         {
             var databases = new List<BackupDatabaseEntry>();
+            var snapshots = new Dictionary<string, ObjectSnapshot>();
             foreach (var database in settings.Databases)
             {
-                databases.Add(await DumpAsync(database, incoming, id, cancellationToken));
+                var (entry, objects) = await DumpAsync(database, incoming, id, cancellationToken);
+                databases.Add(entry);
+                if (objects is not null) snapshots[database.Name] = objects;
             }
 
             var roots = new List<BackupBlobRootEntry>();
             foreach (var root in settings.BlobRoots)
             {
-                roots.Add(await ArchiveAsync(root, incoming, id, cancellationToken));
+                roots.Add(await ArchiveAsync(root, root.Database is { } name ? snapshots.GetValueOrDefault(name) : null, incoming, id, cancellationToken));
             }
 
             var manifest = new BackupManifest(1, id, now, now + settings.Retention, actor, settings.DeletionBound, databases, roots);
@@ -56,7 +62,7 @@ internal sealed partial class BackupWriter(IOptions<BackupOptions> options, Back
         }
     }
 
-    private async Task<BackupDatabaseEntry> DumpAsync(BackupDatabase database, string folder, string id, CancellationToken cancellationToken)
+    private async Task<(BackupDatabaseEntry Entry, ObjectSnapshot? Objects)> DumpAsync(BackupDatabase database, string folder, string id, CancellationToken cancellationToken)
     {
         await using var connection = new NpgsqlConnection(database.ConnectionString);
         await connection.OpenAsync(cancellationToken);
@@ -68,6 +74,7 @@ internal sealed partial class BackupWriter(IOptions<BackupOptions> options, Back
         }
 
         var versions = await KeyVersionsAsync(connection, transaction, cancellationToken);
+        var objects = await ObjectsAsync(connection, transaction, cancellationToken);
         var fileName = $"db-{database.Name}.dump.enc";
         var path = Path.Combine(folder, fileName);
         long plaintextBytes = 0;
@@ -81,7 +88,46 @@ internal sealed partial class BackupWriter(IOptions<BackupOptions> options, Back
         }
 
         await transaction.CommitAsync(cancellationToken);
-        return new BackupDatabaseEntry(database.Name, await DescribeAsync(path, fileName, plaintextBytes, cancellationToken), versions);
+        return (new BackupDatabaseEntry(database.Name, await DescribeAsync(path, fileName, plaintextBytes, cancellationToken), versions,
+            objects is null ? null : [.. objects.ZeroRetention.Order(StringComparer.Ordinal)]), objects);
+    }
+
+    /// <summary>A storage database's objects in the dump's snapshot: every id, and the images under a zero-retention policy.</summary>
+    private sealed record ObjectSnapshot(HashSet<string> Ids, HashSet<string> ZeroRetention);
+
+    /// <summary>
+    /// In the dump's snapshot: the objects (null when the database has none: not storage's), and which are images of an
+    /// organization whose image policy in force is zero retention (retention's own policies, read now).
+    /// </summary>
+    private async Task<ObjectSnapshot?> ObjectsAsync(NpgsqlConnection connection, NpgsqlTransaction transaction, CancellationToken cancellationToken)
+    {
+        await using (var exists = new NpgsqlCommand("SELECT to_regclass('public.objects') IS NOT NULL", connection, transaction))
+        {
+            if (await exists.ExecuteScalarAsync(cancellationToken) is not true) return null;
+        }
+
+        var ids = new HashSet<string>(StringComparer.Ordinal);
+        var images = new Dictionary<string, List<string>>(StringComparer.Ordinal);
+        await using (var command = new NpgsqlCommand("SELECT id, organization_id, data_class FROM objects", connection, transaction))
+        await using (var reader = await command.ExecuteReaderAsync(cancellationToken))
+        {
+            while (await reader.ReadAsync(cancellationToken))
+            {
+                ids.Add(reader.GetString(0));
+                if (reader.GetString(2) != DataClasses.Image) continue;
+                if (!images.TryGetValue(reader.GetString(1), out var list)) images[reader.GetString(1)] = list = [];
+                list.Add(reader.GetString(0));
+            }
+        }
+
+        var zero = new HashSet<string>(StringComparer.Ordinal);
+        foreach (var (organizationId, list) in images)
+        {
+            var (_, effective) = await policies.GetAsync(organizationId, cancellationToken);
+            if (effective.FirstOrDefault(p => p.Rule.DataClass == DataClasses.Image) is not { Days: > 0 }) zero.UnionWith(list);
+        }
+
+        return new ObjectSnapshot(ids, zero);
     }
 
     /// <summary>Per organization, the key versions its object data keys are wrapped by (storage databases; none elsewhere).</summary>
@@ -102,7 +148,7 @@ internal sealed partial class BackupWriter(IOptions<BackupOptions> options, Back
         return versions;
     }
 
-    private async Task<BackupBlobRootEntry> ArchiveAsync(BackupBlobRoot root, string folder, string id, CancellationToken cancellationToken)
+    private async Task<BackupBlobRootEntry> ArchiveAsync(BackupBlobRoot root, ObjectSnapshot? objects, string folder, string id, CancellationToken cancellationToken)
     {
         var fileName = $"blobs-{root.Name}.tar.enc";
         var path = Path.Combine(folder, fileName);
@@ -123,6 +169,9 @@ internal sealed partial class BackupWriter(IOptions<BackupOptions> options, Back
                             {
                                 var relative = Path.GetRelativePath(root.Path, blob).Replace('\\', '/');
                                 if (relative.Split('/').Any(part => part.StartsWith(".incoming", StringComparison.Ordinal))) continue;
+                                // A blob is its object's id: only those the dump holds, never a zero-retention image's.
+                                var name = Path.GetFileName(blob);
+                                if (objects is not null && (!objects.Ids.Contains(name) || objects.ZeroRetention.Contains(name))) continue;
                                 await tar.WriteEntryAsync(blob, relative, cancellationToken);
                                 blobs.Add(new BackupBlob(relative, new FileInfo(blob).Length, await HashAsync(blob, cancellationToken)));
                             }

@@ -166,6 +166,34 @@ internal static class RetentionSchema
         CREATE INDEX tracked_objects_in_flight ON tracked_objects (purge_requested_at) WHERE gone_at IS NULL AND purge_requested_at IS NOT NULL;
         """;
 
+    // Purges that reach every class (issue 16): receipts get a stable id (the receipts' paging cursor) and a kind — a
+    // deletion, or an expired item skipped because of a legal hold (once per item and hold); the audit service's log
+    // classes are purged per organization and class (log_purges: asked, answered, retried like items); an object the
+    // product marked processed is due at once under a zero-retention policy.
+    private const string PurgesEverywhere = """
+        ALTER TABLE purge_receipts DROP CONSTRAINT purge_receipts_pkey;
+        ALTER TABLE purge_receipts ADD COLUMN id bigint GENERATED ALWAYS AS IDENTITY PRIMARY KEY;
+        ALTER TABLE purge_receipts ADD COLUMN kind text NOT NULL DEFAULT 'deleted' CHECK (kind IN ('deleted', 'skipped'));
+        ALTER TABLE purge_receipts ADD COLUMN hold_id text;
+        ALTER TABLE purge_receipts ALTER COLUMN deleted_at DROP NOT NULL;
+        ALTER TABLE purge_receipts ADD CHECK ((kind = 'deleted') = (deleted_at IS NOT NULL) AND (kind = 'skipped') = (hold_id IS NOT NULL));
+        CREATE UNIQUE INDEX purge_receipts_deleted ON purge_receipts (item_id) WHERE kind = 'deleted';
+        CREATE UNIQUE INDEX purge_receipts_skipped ON purge_receipts (item_id, hold_id) WHERE kind = 'skipped';
+        CREATE INDEX purge_receipts_page ON purge_receipts (organization_id, id DESC);
+        ALTER TABLE tracked_objects ADD COLUMN processed_at timestamptz;
+        CREATE TABLE log_purges (
+            organization_id text        NOT NULL,
+            data_class      text        NOT NULL,
+            purge_id        text        NOT NULL,
+            cutoff          timestamptz NOT NULL,
+            policy          text        NOT NULL,
+            requested_at    timestamptz NOT NULL,
+            attempts        integer     NOT NULL DEFAULT 1,
+            answered_at     timestamptz,
+            PRIMARY KEY (organization_id, data_class)
+        );
+        """;
+
     public static readonly Schema Definition = new(
         "retention",
         SchemaStep.Sql(1, "baseline", Baseline),
@@ -173,5 +201,6 @@ internal static class RetentionSchema
         SchemaStep.Sql(3, "account closure", Closures),
         SchemaStep.Sql(4, "data-subject requests", SubjectRequests),
         SchemaStep.Sql(5, "data-subject answers, archives and erasure receipts", SubjectAnswers),
-        SchemaStep.Sql(6, "purges in flight", PurgesInFlight));
+        SchemaStep.Sql(6, "purges in flight", PurgesInFlight),
+        SchemaStep.Sql(7, "purges of every class, skipped items, receipt ids, processed marks", PurgesEverywhere));
 }

@@ -30,3 +30,10 @@ public sealed record DatasetDeleted : IntegrationEvent
 {
     public required string DatasetId { get; init; }
 }
+
+/// <summary>The product marked an object processed (storage's <c>POST …/objects/{id}/processed</c>): under zero retention it is due at once.</summary>
+[IntegrationEvent("object.processed")]
+public sealed record ObjectProcessed : IntegrationEvent
+{
+    public required string ObjectId { get; init; }
+}

@@ -38,6 +38,21 @@ internal sealed class DatasetDeletedHandler : IIntegrationEventHandler<DatasetDe
         ObjectGone.MarkAsync("dataset_id", deleted.DatasetId, deleted.OccurredAt, context, cancellationToken);
 }
 
+/// <summary>Marks a tracked object processed (the first mark counts): under a zero-retention policy the next pass asks for it.</summary>
+internal sealed class ObjectProcessedHandler : IIntegrationEventHandler<ObjectProcessed>
+{
+    public async Task HandleAsync(ObjectProcessed processed, IntegrationEventContext context, CancellationToken cancellationToken)
+    {
+        await using var update = new NpgsqlCommand(
+            "UPDATE tracked_objects SET processed_at = $3 WHERE object_id = $1 AND organization_id = $2 AND processed_at IS NULL AND gone_at IS NULL",
+            context.Connection, context.Transaction);
+        update.Parameters.Add(new() { Value = processed.ObjectId });
+        update.Parameters.Add(new() { Value = processed.OrganizationId ?? "" });
+        update.Parameters.Add(new() { Value = processed.OccurredAt });
+        await update.ExecuteNonQueryAsync(cancellationToken);
+    }
+}
+
 internal static class ObjectGone
 {
     public static async Task MarkAsync(string column, string id, DateTimeOffset at, IntegrationEventContext context, CancellationToken cancellationToken)

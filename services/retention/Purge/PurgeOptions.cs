@@ -14,12 +14,16 @@ public sealed class PurgeOptions
     public TimeSpan ZeroRetentionGrace { get; set; } = TimeSpan.FromMinutes(5);
 
     /// <summary>
-    /// The classes purged (<c>Classes:N</c>); none set: storage's expiring object classes, <see cref="DefaultClasses"/>.
-    /// The others keep their items for now. (Empty by default: the configuration binder adds to a list, never replaces it.)
+    /// The classes purged (<c>Classes:N</c>); none set: storage's expiring object classes and the audit service's log
+    /// classes, <see cref="DefaultClasses"/>. (Empty by default: the configuration binder adds to a list, never replaces it.)
     /// </summary>
     public List<string> Classes { get; set; } = [];
 
-    public static readonly IReadOnlyList<string> DefaultClasses = [DataClasses.Image, DataClasses.DetectionResult, DataClasses.Heatmap];
+    public static readonly IReadOnlyList<string> DefaultClasses =
+        [DataClasses.Image, DataClasses.DetectionResult, DataClasses.Heatmap, DataClasses.RequestLog, DataClasses.AuditLog];
+
+    /// <summary>How often an organization's whole log classes (the audit service's) are asked for, once answered.</summary>
+    public TimeSpan LogInterval { get; set; } = TimeSpan.FromHours(1);
 
     public IReadOnlyList<string> EffectiveClasses => Classes.Count > 0 ? Classes : DefaultClasses;
 

@@ -13,10 +13,11 @@ internal sealed class PurgeOptionsValidator : IValidateOptions<PurgeOptions>
         if (options.ZeroRetentionGrace < TimeSpan.Zero || options.ZeroRetentionGrace > TimeSpan.FromHours(1)) errors.Add($"{PurgeOptions.Section}:ZeroRetentionGrace must be between 0 and 1 hour.");
         for (var index = 0; index < options.Classes.Count; index++)
         {
-            if (DataClasses.All.FirstOrDefault(c => c.Name == options.Classes[index]) is not { Owner: "storage" })
-                errors.Add($"{PurgeOptions.Section}:Classes:{index} must be a data class that storage owns ({string.Join(", ", DataClasses.OwnedBy("storage"))}).");
+            if (!PurgeOptions.DefaultClasses.Contains(options.Classes[index]))
+                errors.Add($"{PurgeOptions.Section}:Classes:{index} must be one of {string.Join(", ", PurgeOptions.DefaultClasses)}.");
         }
 
+        if (options.LogInterval < TimeSpan.FromSeconds(1) || options.LogInterval > TimeSpan.FromDays(1)) errors.Add($"{PurgeOptions.Section}:LogInterval must be between 1 s and 1 day.");
         if (options.BatchSize is < 1 or > 1000) errors.Add($"{PurgeOptions.Section}:BatchSize must be from 1 to 1000.");
         if (options.MaxInFlight is < 1 or > 1_000_000) errors.Add($"{PurgeOptions.Section}:MaxInFlight must be from 1 to 1,000,000.");
         if (options.BusyInterval < TimeSpan.FromMilliseconds(10) || options.BusyInterval > TimeSpan.FromMinutes(1)) errors.Add($"{PurgeOptions.Section}:BusyInterval must be between 10 ms and 1 minute.");

@@ -21,7 +21,8 @@ namespace Platform.Retention.Purge;
 /// <see cref="PurgeOptions.AlertAfterAttempts"/> on that is an error log and an audit event (never forgotten).
 /// </summary>
 internal sealed partial class PurgePass(
-    NpgsqlDataSource dataSource, PolicyManager policies, HoldStore holds, IOutbox outbox, IOptions<PurgeOptions> options, TimeProvider time, ILogger<PurgePass> logger)
+    NpgsqlDataSource dataSource, PolicyManager policies, HoldStore holds, PurgeSkips skips, LogPurges logPurges, IOutbox outbox, IOptions<PurgeOptions> options,
+    TimeProvider time, ILogger<PurgePass> logger)
     : IScheduledPass
 {
     public string Name => "purge";
@@ -41,20 +42,28 @@ internal sealed partial class PurgePass(
         var settings = options.Value;
         var now = time.GetUtcNow();
         var work = new List<PurgeWork>();
-        foreach (var organizationId in await CandidatesAsync(now - settings.ZeroRetentionGrace, settings, cancellationToken))
+        var storageClasses = settings.EffectiveClasses.Where(c => DataClasses.OwnedBy("storage").Contains(c)).ToArray();
+        foreach (var organizationId in await CandidatesAsync(now - settings.ZeroRetentionGrace, storageClasses, settings, cancellationToken))
         {
             var active = await holds.ListAsync(organizationId, includeReleased: false, cancellationToken);
-            if (active.Any(h => h.Scope == HoldScopes.Organization)) continue;
             var (_, effective) = await policies.GetAsync(organizationId, cancellationToken);
+            var expiring = effective.Where(p => storageClasses.Contains(p.Rule.DataClass) && p.Days is not null)
+                .Select(p => (Policy: p, Lifetime: p.Days == 0 ? settings.ZeroRetentionGrace : TimeSpan.FromDays(p.Days!.Value))).ToList();
+
+            // Expired items a hold keeps: a signed "skipped" receipt once per item and hold (never every pass).
+            if (active.Count > 0) await skips.RecordObjectsAsync(organizationId, [.. expiring.Select(e => new ExpiringClass(e.Policy, e.Lifetime))], now, cancellationToken);
+            if (active.Any(h => h.Scope == HoldScopes.Organization)) continue;
             var heldDatasets = Targets(active, HoldScopes.Dataset);
             var heldUsers = Targets(active, HoldScopes.User);
-            foreach (var policy in effective.Where(p => settings.EffectiveClasses.Contains(p.Rule.DataClass) && p.Days is not null))
+            foreach (var (policy, lifetime) in expiring)
             {
                 if (active.Any(h => h.Scope == HoldScopes.DataClass && h.Target == policy.Rule.DataClass)) continue;
-                var lifetime = policy.Days == 0 ? settings.ZeroRetentionGrace : TimeSpan.FromDays(policy.Days!.Value);
                 work.Add(new PurgeWork(organizationId, policy, lifetime, heldDatasets, heldUsers));
             }
         }
+
+        // The audit service's classes: whole classes per organization, at most once per LogInterval (LogPurges).
+        await logPurges.RequestAsync(now, cancellationToken);
 
         // Round after round, one batch per organization and class in turn (fair: a large organization does not starve a
         // small one), until nothing expired is left or the in-flight bound is reached.
@@ -86,14 +95,14 @@ internal sealed partial class PurgePass(
 
     private sealed record PurgeWork(string OrganizationId, EffectivePolicy Policy, TimeSpan Lifetime, string[] HeldDatasets, string[] HeldUsers);
 
-    private async Task<List<string>> CandidatesAsync(DateTimeOffset storedBefore, PurgeOptions settings, CancellationToken cancellationToken)
+    private async Task<List<string>> CandidatesAsync(DateTimeOffset storedBefore, string[] classes, PurgeOptions settings, CancellationToken cancellationToken)
     {
         await using var command = dataSource.CreateCommand($"""
             SELECT DISTINCT organization_id FROM tracked_objects
-            WHERE gone_at IS NULL AND data_class = ANY($1) AND stored_at <= $2 AND {Due}
+            WHERE gone_at IS NULL AND data_class = ANY($1) AND (stored_at <= $2 OR processed_at IS NOT NULL) AND {Due}
             LIMIT 10000
             """);
-        command.Parameters.Add(new() { Value = settings.EffectiveClasses.ToArray() });
+        command.Parameters.Add(new() { Value = classes });
         command.Parameters.Add(new() { Value = storedBefore });
         AddBackoff(command, settings, time.GetUtcNow());
         var organizations = new List<string>();
@@ -119,14 +128,14 @@ internal sealed partial class PurgePass(
         var (organizationId, policy, lifetime, heldDatasets, heldUsers) = work;
         var settings = options.Value;
         var purgeId = $"purge_{Guid.CreateVersion7(now):n}";
-        var policyText = string.Create(CultureInfo.InvariantCulture, $"{policy.Rule.DataClass}: {policy.Days} days ({policy.Source}, {policy.Plan} plan)");
+        var policyText = PolicyText(policy);
         await using var connection = await dataSource.OpenConnectionAsync(cancellationToken);
         await using var transaction = await connection.BeginTransactionAsync(cancellationToken);
         await using var select = new NpgsqlCommand($"""
             UPDATE tracked_objects t SET purge_id = $9, purge_requested_at = $5, purge_attempts = t.purge_attempts + 1,
-                expired_at = t.stored_at + $10, purge_policy = $11
+                expired_at = CASE WHEN $13 AND t.processed_at IS NOT NULL THEN least(t.processed_at, t.stored_at + $10) ELSE t.stored_at + $10 END, purge_policy = $11
             FROM (SELECT object_id FROM tracked_objects
-                  WHERE organization_id = $6 AND data_class = $1 AND gone_at IS NULL AND stored_at <= $2 AND {Due}
+                  WHERE organization_id = $6 AND data_class = $1 AND gone_at IS NULL AND (stored_at <= $2 OR ($13 AND processed_at IS NOT NULL)) AND {Due}
                     AND dataset_id <> ALL($7) AND stored_by <> ALL($8)
                   ORDER BY stored_at LIMIT $12 FOR UPDATE SKIP LOCKED) due
             WHERE t.object_id = due.object_id
@@ -135,7 +144,8 @@ internal sealed partial class PurgePass(
         select.Parameters.Add(new() { Value = policy.Rule.DataClass });
         select.Parameters.Add(new() { Value = now - lifetime });
         AddBackoff(select, settings, now);
-        foreach (var value in new object[] { organizationId, heldDatasets, heldUsers, purgeId, lifetime, policyText, batchSize }) select.Parameters.Add(new() { Value = value });
+        // $13: a zero-retention policy, under which an item the product marked processed is due at once (issue 16 item 2).
+        foreach (var value in new object[] { organizationId, heldDatasets, heldUsers, purgeId, lifetime, policyText, batchSize, policy.Days == 0 }) select.Parameters.Add(new() { Value = value });
         var items = new List<PurgeItem>();
         var overdue = 0;
         await using (var reader = await select.ExecuteReaderAsync(cancellationToken))
@@ -167,6 +177,9 @@ internal sealed partial class PurgePass(
         LogRequested(logger, purgeId, items.Count, policy.Rule.DataClass, organizationId);
         return items.Count;
     }
+
+    internal static string PolicyText(EffectivePolicy policy) =>
+        string.Create(CultureInfo.InvariantCulture, $"{policy.Rule.DataClass}: {policy.Days} days ({policy.Source}, {policy.Plan} plan)");
 
     private static string[] Targets(IEnumerable<LegalHold> active, string scope) => active.Where(h => h.Scope == scope).Select(h => h.Target).ToArray();
 

@@ -25,6 +25,31 @@ internal static class ObjectsApi
         datasets.MapPut("/{datasetId}/objects/{**name}", PutObject).WithName("PutObject").RequireAuthorization(StoragePolicies.WriteObjects);
         datasets.MapMethods("/{datasetId}/objects/{**name}", ["GET", "HEAD"], GetObject).WithName("GetObject").RequireAuthorization(StoragePolicies.ReadContents);
         datasets.MapDelete("/{datasetId}/objects/{**name}", DeleteObject).WithName("DeleteObject").RequireAuthorization(StoragePolicies.WriteObjects);
+        datasets.MapPost("/{datasetId}/processed", MarkProcessed).WithName("MarkObjectProcessed").RequireAuthorization(StoragePolicies.WriteObjects);
+    }
+
+    public sealed record MarkProcessedRequest(string? ObjectId);
+
+    public sealed record ProcessedResponse(string ObjectId, string DatasetId, string DataClass);
+
+    /// <summary>
+    /// The product says it is done with an image (zero retention, SPEC RET-PURGE): retention deletes it at its next pass
+    /// instead of at the end of the grace period. The organization's own dataset and object only (another organization's
+    /// ids are 404, as if they did not exist); an object of another class is 400 and nothing is marked.
+    /// </summary>
+    internal static async Task<Results<Ok<ProcessedResponse>, ProblemHttpResult>> MarkProcessed(
+        string organizationId, string datasetId, HttpContext http, ObjectCatalog catalog, CancellationToken cancellationToken)
+    {
+        var (request, present, problem) = await JsonBody.ReadAsync<MarkProcessedRequest>(http.Request, 1024, cancellationToken);
+        if (problem is not null) return problem;
+        if (!present || request!.ObjectId is not { Length: > 0 and <= 64 } objectId) return Problems.Invalid("A JSON body { \"objectId\": \"obj_…\" } is required.");
+        if (!DatasetIds.IsWellFormed(datasetId)) return Problems.Missing("dataset");
+        var access = DataAccess.Of(http.User);
+        if (!access.MayChange(Platform.Messaging.Contracts.DataClasses.Image)) return await LabelerRefusalAsync(http);
+        var dataClass = await catalog.MarkProcessedAsync(organizationId, access.Environment, datasetId, objectId, ChangeContext.From(http, access.Actor), cancellationToken);
+        if (dataClass is null) return Problems.Missing("object");
+        if (dataClass != Platform.Messaging.Contracts.DataClasses.Image) return Problems.Invalid($"Only objects of data class '{Platform.Messaging.Contracts.DataClasses.Image}' are marked processed; this one is '{dataClass}'. Nothing was marked.");
+        return TypedResults.Ok(new ProcessedResponse(objectId, datasetId, dataClass));
     }
 
     internal static async Task<Results<Created<ObjectResponse>, ProblemHttpResult>> PutObject(

@@ -7,5 +7,6 @@ internal static class AuditActions
     public const string DatasetDeleted = "storage.dataset.deleted";
     public const string ObjectStored = "storage.object.stored";
     public const string ObjectDeleted = "storage.object.deleted";
+    public const string ObjectProcessed = "storage.object.processed";
     public const string KeyVersionDestroyed = "storage.key-version.destroyed";
 }

@@ -37,6 +37,19 @@ public sealed record ObjectDeleted : IntegrationEvent
     public required string DeletedBy { get; init; }
 }
 
+/// <summary>The product marked an image processed (<c>POST …/datasets/{id}/processed</c>): under zero retention, retention asks for its deletion at once.</summary>
+[IntegrationEvent("object.processed")]
+public sealed record ObjectProcessed : IntegrationEvent
+{
+    public required string DatasetId { get; init; }
+
+    public required string ObjectId { get; init; }
+
+    public required string Region { get; init; }
+
+    public required string ProcessedBy { get; init; }
+}
+
 [IntegrationEvent("dataset.deleted")]
 public sealed record DatasetDeleted : IntegrationEvent
 {

@@ -251,6 +251,38 @@ internal sealed partial class ObjectCatalog(NpgsqlDataSource dataSource, IOutbox
     }
 
     /// <summary>
+    /// Marks an image object of the dataset processed (issue 16 item 2, zero retention): an <c>object.processed</c> event
+    /// for retention and an audit entry, in one transaction. Null when the organization's dataset has no such object in
+    /// this region and environment; otherwise its data class (only an image is marked).
+    /// </summary>
+    public async Task<string?> MarkProcessedAsync(
+        string organizationId, string environment, string datasetId, string objectId, ChangeContext change, CancellationToken cancellationToken)
+    {
+        await using var connection = await dataSource.OpenConnectionAsync(cancellationToken);
+        await using var transaction = await connection.BeginTransactionAsync(cancellationToken);
+        string dataClass;
+        await using (var select = new NpgsqlCommand("""
+            SELECT o.data_class FROM objects o JOIN datasets d ON d.id = o.dataset_id
+            WHERE o.id = $1 AND o.dataset_id = $2 AND o.organization_id = $3 AND d.region = $4 AND d.environment = $5
+            """, connection, transaction))
+        {
+            foreach (var value in new object[] { objectId, datasetId, organizationId, region, environment }) select.Parameters.Add(new() { Value = value });
+            if (await select.ExecuteScalarAsync(cancellationToken) is not string found) return null;
+            dataClass = found;
+        }
+
+        if (dataClass != Platform.Messaging.Contracts.DataClasses.Image) return dataClass;
+        var now = time.GetUtcNow();
+        await outbox.EnqueueAsync(
+        [
+            new ObjectProcessed { OrganizationId = organizationId, OccurredAt = now, DatasetId = datasetId, ObjectId = objectId, Region = region, ProcessedBy = change.Actor },
+            Audit(change, organizationId, AuditActions.ObjectProcessed, objectId, now, new() { ["datasetId"] = datasetId, ["dataClass"] = dataClass }),
+        ], transaction, cancellationToken);
+        await transaction.CommitAsync(cancellationToken);
+        return dataClass;
+    }
+
+    /// <summary>
     /// A change as the audit trail records it. Ids, classes and sizes only: dataset and object names are the customer's
     /// content and stay out of the log.
     /// </summary>

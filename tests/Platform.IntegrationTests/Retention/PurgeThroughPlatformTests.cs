@@ -10,7 +10,8 @@ namespace Platform.IntegrationTests.Retention;
 /// <summary>
 /// Issue 16 item 2, first slice, end to end on the real clock: an owner sets zero retention for detection results
 /// and holds one dataset; retention's scheduler finds the expired objects, storage deletes the unheld one (its bytes
-/// are gone through the gateway), and the signed receipt and audit entry appear. The fixture purges detection results
+/// are gone through the gateway), and the signed receipt and audit entry appear; the held one expired too and has its
+/// signed "skipped: legal hold" receipt and audit entry. The fixture purges detection results
 /// only, 5 s after storing under a zero policy.
 /// </summary>
 [Collection(Collections.Retention)]
@@ -28,7 +29,12 @@ public sealed class PurgeThroughPlatformTests(PlatformFixture fixture)
         data.DefaultRequestHeaders.TryAddWithoutValidation("X-Api-Key", key);
         var open = await DatasetAsync(data, organization.Id);
         var held = await DatasetAsync(data, organization.Id);
-        using (var hold = await api.PostAsJsonAsync("/v1/retention/holds", new { scope = "dataset", target = held, reason = "Litigation" })) Assert.Equal(HttpStatusCode.Created, hold.StatusCode);
+        string holdId;
+        using (var hold = await api.PostAsJsonAsync("/v1/retention/holds", new { scope = "dataset", target = held, reason = "Litigation" }))
+        {
+            Assert.Equal(HttpStatusCode.Created, hold.StatusCode);
+            holdId = (await hold.Content.ReadFromJsonAsync<JsonElement>()).GetProperty("id").GetString()!;
+        }
 
         var expiring = await PutAsync(data, organization.Id, open, "results/1.json", "detection_result");
         var kept = await PutAsync(data, organization.Id, held, "results/1.json", "detection_result");
@@ -42,9 +48,9 @@ public sealed class PurgeThroughPlatformTests(PlatformFixture fixture)
             await Task.Delay(500);
             receipts = await api.GetFromJsonAsync<JsonElement>("/v1/retention/receipts");
         }
-        while (receipts.GetProperty("items").GetArrayLength() == 0 && since.Elapsed < TimeSpan.FromSeconds(60));
+        while (receipts.GetProperty("items").EnumerateArray().Count() < 2 && since.Elapsed < TimeSpan.FromSeconds(60));
 
-        var signed = Assert.Single(receipts.GetProperty("items").EnumerateArray());
+        var signed = Assert.Single(receipts.GetProperty("items").EnumerateArray(), r => r.GetProperty("kind").GetString() == "deleted");
         var text = signed.GetProperty("receipt").GetString()!;
         var receipt = JsonDocument.Parse(text).RootElement;
         Assert.Equal(expiring, receipt.GetProperty("itemId").GetString());
@@ -62,6 +68,16 @@ public sealed class PurgeThroughPlatformTests(PlatformFixture fixture)
 
         var audit = await fixture.App.AuditEntryAsync($"organization={organization.Id}&action=retention.item.purged&target={expiring}");
         Assert.Equal("retention:purge", audit.GetProperty("actor").GetString());
+
+        // The held result expired too: one signed receipt says it was skipped and why, and the audit log has it.
+        var skipped = Assert.Single(receipts.GetProperty("items").EnumerateArray(), r => r.GetProperty("kind").GetString() == "skipped");
+        var skippedText = skipped.GetProperty("receipt").GetString()!;
+        Assert.True(SignatureAlgorithm.Ed25519.Verify(verifier, Encoding.UTF8.GetBytes(skippedText), Convert.FromBase64String(skipped.GetProperty("signature").GetString()!)));
+        var skip = JsonDocument.Parse(skippedText).RootElement;
+        Assert.Equal(kept, skip.GetProperty("itemId").GetString());
+        Assert.Equal($"legal hold {holdId}", skip.GetProperty("skipped").GetString());
+        var skippedAudit = await fixture.App.AuditEntryAsync($"organization={organization.Id}&action=retention.item.skipped&target={kept}");
+        Assert.Equal(holdId, skippedAudit.GetProperty("details").GetProperty("holdId").GetString());
     }
 
     private static async Task<string> DatasetAsync(HttpClient client, string organization)

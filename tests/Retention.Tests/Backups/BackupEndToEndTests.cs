@@ -175,6 +175,40 @@ public sealed class BackupEndToEndTests(BackupFixture fixture)
         return (await response.Content.ReadFromJsonAsync<JsonElement>()).GetProperty("type").GetString();
     }
 
+    [Fact]
+    public async Task A_zero_retention_images_bytes_never_reach_a_backup_and_its_row_is_dropped_on_restore_while_other_objects_come_back()
+    {
+        // Images default to zero retention (the self-service plan: discarded after processing).
+        var organization = $"org_bz{Convert.ToHexStringLower(RandomNumberGenerator.GetBytes(6))}";
+        using var live = BackupFixture.Gateway(fixture.Storage, organization);
+        var dataset = (await (await live.PostAsJsonAsync($"/v1/organizations/{organization}/datasets", new { name = "frames" })).Content.ReadFromJsonAsync<JsonElement>()).GetProperty("id").GetString()!;
+        var imageId = await UploadAsync(live, organization, dataset, "frame.png", RandomNumberGenerator.GetBytes(3_000), "image");
+        var keptBytes = RandomNumberGenerator.GetBytes(4_000);
+        var keptId = await UploadAsync(live, organization, dataset, "weights.bin", keptBytes);
+
+        var (exit, output, error) = await fixture.CtlAsync(BackupFixture.RestorerToken, "backup", "create");
+        Assert.True(exit == 0, error);
+        var backupId = Regex.Match(output, "bk_[0-9]{8}T[0-9]{6}Z_[0-9a-f]{8}").Value;
+        using (var manifest = JsonDocument.Parse(await File.ReadAllBytesAsync(Path.Combine(fixture.BackupFolder, backupId, "manifest.json"))))
+        {
+            var blobs = manifest.RootElement.GetProperty("blobRoots")[0].GetProperty("blobs").EnumerateArray().Select(b => b.GetProperty("path").GetString()!).ToArray();
+            Assert.DoesNotContain(blobs, b => b.EndsWith($"/{imageId}", StringComparison.Ordinal));
+            Assert.Contains(blobs, b => b.EndsWith($"/{keptId}", StringComparison.Ordinal));
+            var storageEntry = manifest.RootElement.GetProperty("databases").EnumerateArray().Single(d => d.GetProperty("name").GetString() == "storage-test");
+            Assert.Contains(imageId, storageEntry.GetProperty("zeroRetentionObjects").EnumerateArray().Select(o => o.GetString()));
+        }
+
+        // Restored into a fresh instance: the image's row is dropped (listed), no file of it exists, the other object reads back.
+        var restore = await RestoreAsync(backupId, "zero");
+        Assert.True(restore.Exit == 0, restore.Error);
+        Assert.Contains($"{imageId} (zero-retention)", restore.Output);
+        Assert.Empty(Directory.EnumerateFiles(restore.Blobs, imageId, SearchOption.AllDirectories));
+        Assert.Equal(0L, await ScalarAsync<long>(restore.Database, "SELECT count(*) FROM objects WHERE id = $1", imageId));
+        using var client = BackupFixture.Gateway(fixture.StartRestoredStorage(restore.Database, restore.Blobs), organization);
+        Assert.Equal(HttpStatusCode.NotFound, (await client.GetAsync($"/v1/organizations/{organization}/datasets/{dataset}/objects/frame.png")).StatusCode);
+        Assert.Equal(keptBytes, await client.GetByteArrayAsync($"/v1/organizations/{organization}/datasets/{dataset}/objects/weights.bin"));
+    }
+
     private async Task<(int Exit, string Output, string Error, string Database, string Blobs, string Keys)> RestoreAsync(string backupId, string name)
     {
         var database = fixture.Fresh.GetConnectionString($"{name}storage{backupId[^8..]}");
@@ -195,10 +229,10 @@ public sealed class BackupEndToEndTests(BackupFixture fixture)
         return (exit, output, error, database, blobs, keys);
     }
 
-    private static async Task<string> UploadAsync(HttpClient client, string organization, string dataset, string name, byte[] bytes)
+    private static async Task<string> UploadAsync(HttpClient client, string organization, string dataset, string name, byte[] bytes, string dataClass = "artifact")
     {
         using var content = new ByteArrayContent(bytes);
-        var response = await client.PutAsync($"/v1/organizations/{organization}/datasets/{dataset}/objects/{name}?dataClass=artifact", content);
+        var response = await client.PutAsync($"/v1/organizations/{organization}/datasets/{dataset}/objects/{name}?dataClass={dataClass}", content);
         Assert.True(response.IsSuccessStatusCode, await response.Content.ReadAsStringAsync());
         return (await response.Content.ReadFromJsonAsync<JsonElement>()).GetProperty("id").GetString()!;
     }

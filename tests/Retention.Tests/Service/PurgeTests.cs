@@ -52,7 +52,7 @@ public sealed class PurgeTests(RetentionServiceFixture fixture)
         {
             var items = fixture.Events.All.Where(e => e.RoutingKey == "purge.requested")
                 .Select(e => JsonDocument.Parse(e.Body).RootElement)
-                .Where(e => e.GetProperty("organizationId").GetString() == organization)
+                .Where(e => e.GetProperty("organizationId").GetString() == organization && e.GetProperty("owner").GetString() == "storage")
                 .SelectMany(e => e.GetProperty("items").EnumerateArray().Select(i => i.GetProperty("itemId").GetString()!))
                 .ToArray();
             if (items.Length >= atLeast || elapsed.Elapsed > TimeSpan.FromSeconds(15)) return items;
@@ -100,8 +100,7 @@ public sealed class PurgeTests(RetentionServiceFixture fixture)
         // Eleven days on, the detection result has; held ones and while-active classes are never asked for.
         await fixture.AdvanceAsync(TimeSpan.FromDays(2));
         Assert.Equal(1, await PassAsync());
-        var request = await fixture.Events.WaitForAsync("purge.requested", e => e.GetProperty("organizationId").GetString() == organization);
-        Assert.Equal("storage", request.GetProperty("owner").GetString());
+        var request = await fixture.Events.WaitForAsync("purge.requested", e => e.GetProperty("organizationId").GetString() == organization && e.GetProperty("owner").GetString() == "storage");
         var item = Assert.Single(request.GetProperty("items").EnumerateArray());
         Assert.Equal("obj_det", item.GetProperty("itemId").GetString());
         Assert.Contains("10 days", item.GetProperty("policy").GetString());
@@ -122,7 +121,7 @@ public sealed class PurgeTests(RetentionServiceFixture fixture)
 
         using var later = fixture.UserClient(organization, ["Owner"]);
         var receipts = await later.GetFromJsonAsync<JsonElement>("/v1/retention/receipts");
-        var signed = Assert.Single(receipts.GetProperty("items").EnumerateArray());
+        var signed = Assert.Single(receipts.GetProperty("items").EnumerateArray(), r => r.GetProperty("kind").GetString() == "deleted");
         var text = signed.GetProperty("receipt").GetString()!;
         Assert.True(ReceiptSigner.Verify(receipts.GetProperty("verifierKey").GetString()!, text, signed.GetProperty("signature").GetString()!));
         Assert.False(ReceiptSigner.Verify(receipts.GetProperty("verifierKey").GetString()!, text.Replace("obj_det", "obj_dex"), signed.GetProperty("signature").GetString()!));
@@ -133,6 +132,27 @@ public sealed class PurgeTests(RetentionServiceFixture fixture)
         Assert.Contains("object data key of obj_det", receipt.GetProperty("destroyedKey").GetString());
         Assert.True(receipt.GetProperty("expiredAt").GetDateTimeOffset() < receipt.GetProperty("deletedAt").GetDateTimeOffset());
         Assert.Equal(0, receipts.GetProperty("pendingPurges").GetInt64());
+
+        // The held items expired too: each has one signed "skipped" receipt naming its hold, audited once, never again on
+        // later passes.
+        var holds = (await later.GetFromJsonAsync<JsonElement>("/v1/retention/holds")).GetProperty("items").EnumerateArray()
+            .ToDictionary(h => h.GetProperty("target").GetString()!, h => h.GetProperty("id").GetString()!);
+        var skipped = receipts.GetProperty("items").EnumerateArray().Where(r => r.GetProperty("kind").GetString() == "skipped").ToArray();
+        Assert.Equal(2, skipped.Length);
+        Assert.All(skipped, s => Assert.True(ReceiptSigner.Verify(receipts.GetProperty("verifierKey").GetString()!, s.GetProperty("receipt").GetString()!, s.GetProperty("signature").GetString()!)));
+        var skips = skipped.Select(s => JsonDocument.Parse(s.GetProperty("receipt").GetString()!).RootElement).ToDictionary(r => r.GetProperty("itemId").GetString()!);
+        Assert.Equal($"legal hold {holds["ds_held"]}", skips["obj_det_held"].GetProperty("skipped").GetString());
+        Assert.Equal($"legal hold {holds["usr_custodian"]}", skips["obj_det_custodian"].GetProperty("skipped").GetString());
+        Assert.Equal("detection_result", skips["obj_det_held"].GetProperty("dataClass").GetString());
+        await fixture.Events.WaitForAsync("audit.recorded", e => e.GetProperty("organizationId").GetString() == organization
+            && e.GetProperty("action").GetString() == PurgeSkips.SkippedAction && e.GetProperty("target").GetString() == "obj_det_held");
+        await fixture.AdvanceAsync(TimeSpan.FromDays(1));
+        await PassAsync();
+        using var dayLater = fixture.UserClient(organization, ["Owner"]);
+        var again = await dayLater.GetFromJsonAsync<JsonElement>("/v1/retention/receipts");
+        Assert.Equal(2, again.GetProperty("items").EnumerateArray().Count(r => r.GetProperty("kind").GetString() == "skipped"));
+        Assert.Equal(2, fixture.Events.All.Count(e => e.RoutingKey == "audit.recorded" && e.Body.Contains(organization, StringComparison.Ordinal)
+            && e.Body.Contains(PurgeSkips.SkippedAction, StringComparison.Ordinal)));
 
         // Another organization's owner sees none of it.
         using var other = fixture.UserClient($"org_{Guid.NewGuid():n}", ["Owner"]);
@@ -204,7 +224,7 @@ public sealed class PurgeTests(RetentionServiceFixture fixture)
         // Storage answers every request of both organizations in one message each; the answers make room and the next
         // pass asks for the rest, then none is left.
         var requests = fixture.Events.All.Where(e => e.RoutingKey == "purge.requested").Select(e => JsonDocument.Parse(e.Body).RootElement)
-            .Where(e => e.GetProperty("organizationId").GetString() is { } o && (o == organization || o == small)).ToArray();
+            .Where(e => e.GetProperty("organizationId").GetString() is { } o && (o == organization || o == small) && e.GetProperty("owner").GetString() == "storage").ToArray();
         foreach (var org in new[] { organization, small })
         {
             var deletedAt = fixture.Clock.GetUtcNow();

@@ -9,17 +9,17 @@ public sealed class PurgeOptionsTests
     {
         var result = new PurgeOptionsValidator().Validate(null, new PurgeOptions
         {
-            Interval = TimeSpan.Zero, Classes = ["audit_log", "selfies"], BatchSize = 0, MaxInFlight = 0, BusyInterval = TimeSpan.FromHours(1), RetryDelay = TimeSpan.FromDays(1), AlertAfterAttempts = 0, SigningKey = "short-key",
+            Interval = TimeSpan.Zero, Classes = ["billing_record", "selfies"], LogInterval = TimeSpan.Zero, BatchSize = 0, MaxInFlight = 0, BusyInterval = TimeSpan.FromHours(1), RetryDelay = TimeSpan.FromDays(1), AlertAfterAttempts = 0, SigningKey = "short-key",
         });
         Assert.True(result.Failed);
-        Assert.Equal(9, result.Failures!.Count());
+        Assert.Equal(10, result.Failures!.Count());
         Assert.DoesNotContain(result.Failures!, f => f.Contains("short-key", StringComparison.Ordinal));
     }
 
     [Fact]
-    public void Without_configured_classes_storages_expiring_classes_are_purged_and_configured_ones_replace_them()
+    public void Without_configured_classes_storages_expiring_classes_and_audits_log_classes_are_purged_and_configured_ones_replace_them()
     {
-        Assert.Equal(["image", "detection_result", "heatmap"], new PurgeOptions().EffectiveClasses);
+        Assert.Equal(["image", "detection_result", "heatmap", "request_log", "audit_log"], new PurgeOptions().EffectiveClasses);
         Assert.Equal(["detection_result"], new PurgeOptions { Classes = ["detection_result"] }.EffectiveClasses);
         Assert.True(new PurgeOptionsValidator().Validate(null, new PurgeOptions { SigningKey = new string('k', 44) }).Succeeded);
     }
