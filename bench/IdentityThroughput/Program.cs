@@ -274,6 +274,8 @@ internal static class Bench
         var transactions = await TransactionsAsync();
         var servers = CpuTime.Descendants();
         var threads = CpuTime.ByThread(Environment.ProcessId);
+        using var self = Process.GetCurrentProcess();
+        var selfBefore = self.TotalProcessorTime;
         var watch = Stopwatch.StartNew();
         var tasks = Enumerable.Range(0, workers).Select(worker => Task.Run(async () =>
         {
@@ -291,7 +293,10 @@ internal static class Bench
         var components = CpuTime.UsedByComponent(servers, CpuTime.Descendants(), new HashSet<int>());
         var byThread = CpuTime.ByThread(Environment.ProcessId).ToDictionary(t => t.Key, t => t.Value - threads.GetValueOrDefault(t.Key));
         var per = Math.Max(done, 1);
-        var cpu = new OperationCpu(byThread.Values.Sum() / per, components.GetValueOrDefault("postgres") / per, components.GetValueOrDefault("rabbitmq") / per, done);
+        self.Refresh();
+        // The process's total: it keeps the CPU of threads that ended meanwhile (the thread pool retires idle ones),
+        // which the per-thread breakdown (live threads only) loses.
+        var cpu = new OperationCpu((self.TotalProcessorTime - selfBefore).TotalSeconds / per, components.GetValueOrDefault("postgres") / per, components.GetValueOrDefault("rabbitmq") / per, done);
         if (label is not null)
         {
             static string Ms(double seconds) => $"{seconds * 1000:0.00} ms";
