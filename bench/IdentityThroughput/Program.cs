@@ -7,6 +7,7 @@ using Microsoft.AspNetCore.Mvc.Testing;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging;
+using Platform.Bench.GatewayEdge;
 using Platform.Hosting.Testing;
 using Platform.Identity.Accounts;
 using Platform.Identity.Oidc;
@@ -16,7 +17,12 @@ using Platform.Identity.Passwords;
 // and password sign-ins per second divided by the Argon2id limit measured here (hashes/s on every core; target >= 0.9).
 // The service runs on Kestrel over HTTPS against the harness's PostgreSQL and RabbitMQ; clients use pooled HTTP/1.1.
 // Beside the grants, the same grant from npm oidc-provider on this machine (node/peer.mjs), the peer issue 20 names.
-// Usage: dotnet run -c Release --project bench/IdentityThroughput [-- seconds]
+// Before measuring, it asserts that bad input is refused (wrong password, unknown account, wrong client secret, a scope
+// the client was not given, a deleted client). Each phase prints where the CPU goes per operation (issue 20 item 5):
+// this process (service and clients) by kind of thread, PostgreSQL, RabbitMQ, and the work itself measured alone
+// (one Argon2id verification, one ES256 signature with the service's key); the peer's node processes likewise.
+// Usage: dotnet run -c Release --project bench/IdentityThroughput [-- seconds [parts]], parts a comma list of
+// sign-ins, grants, peer (all three by default; dotnet-trace attaches better to a run of one).
 namespace Platform.Bench.IdentityThroughput;
 
 internal static class Bench
@@ -25,6 +31,7 @@ internal static class Bench
     {
         var seconds = args.Length > 0 ? int.Parse(args[0], System.Globalization.CultureInfo.InvariantCulture) : 10;
         var duration = TimeSpan.FromSeconds(seconds);
+        var parts = (args.Length > 1 ? args[1] : "sign-ins,grants,peer").Split(',', StringSplitOptions.TrimEntries | StringSplitOptions.RemoveEmptyEntries).ToHashSet();
 
         await using var servers = await TestingApplication.CreateAsync(BenchArguments.Quiet);
         servers.KeepOnly("identitydb", "messaging");
@@ -56,19 +63,12 @@ internal static class Bench
         service.StartServer();
         var services = service.Services;
 
-        // 1. The Argon2id limit: verifications per second with every core busy, nothing else running.
+        // Verified users inserted directly (same password, each sign-in still one full Argon2id), and a bench organization.
         var hasher = services.GetRequiredService<PasswordHasher>();
         const string password = "bench passphrase for sign-in 1";
         var hash = hasher.Hash(password);
-        var hashes = await Parallel(Environment.ProcessorCount, TimeSpan.FromSeconds(5), worker =>
-        {
-            hasher.Verify(password, hash, out _);
-            return Task.FromResult(true);
-        }, "Argon2id verifications");
-        Console.WriteLine($"Argon2id (m=19 MiB, t=2, p=1) verifications: {hashes:N1}/s on {Environment.ProcessorCount} cores");
-
-        // 2. Sign-ins through HTTP: verified users inserted directly (same password, each sign-in still one full Argon2id).
         await using var db = Npgsql.NpgsqlDataSource.Create(servers.GetConnectionString("identitydb"));
+        database = db;
         const int users = 2000;
         await using (var insert = db.CreateCommand(
             "INSERT INTO users (id, email, email_normalized, password_hash, email_verified_at, created_at) SELECT 'usr_bench' || i, 'bench' || i || '@example.com', 'bench' || i || '@example.com', $1, now(), now() FROM generate_series(1, $2) AS i"))
@@ -78,25 +78,6 @@ internal static class Bench
             await insert.ExecuteNonQueryAsync();
         }
 
-        using var http = Client(certificate, issuer);
-        var next = 0;
-        var signIns = await Parallel(Environment.ProcessorCount * 2, duration, async _ =>
-        {
-            var n = (Interlocked.Increment(ref next) % users) + 1;
-            using var response = await http.PostAsync("/v1/session", Json($$"""{"email":"bench{{n}}@example.com","password":"{{password}}"}"""));
-            return response.StatusCode == HttpStatusCode.OK;
-        }, "sign-ins");
-        // The machine is shared: measure the limit again right after, and compare with the mean of both.
-        var hashesAfter = await Parallel(Environment.ProcessorCount, TimeSpan.FromSeconds(5), worker =>
-        {
-            hasher.Verify(password, hash, out _);
-            return Task.FromResult(true);
-        });
-        var limit = (hashes + hashesAfter) / 2;
-        Console.WriteLine($"Argon2id verifications after the sign-ins: {hashesAfter:N1}/s");
-        Console.WriteLine($"password sign-ins over HTTPS: {signIns:N1}/s; sign-ins / Argon2id limit = {signIns / limit:0.00} (target >= 0.9)");
-
-        // 3. Client-credentials grants: a machine client of a bench organization.
         await using (var org = db.CreateCommand("INSERT INTO organizations (id, name, created_at) VALUES ('org_bench', 'bench', now())"))
         {
             await org.ExecuteNonQueryAsync();
@@ -109,22 +90,120 @@ internal static class Bench
                 new RequestInfo("127.0.0.1", "bench", null), CancellationToken.None);
         }
 
+        using var http = Client(certificate, issuer);
         var form = $"grant_type=client_credentials&client_id={machine.ClientId}&client_secret={machine.ClientSecret}&scope=platform.keys";
-        var grants = await Parallel(32, duration, async _ =>
-        {
-            using var response = await http.PostAsync("/connect/token", new StringContent(form, System.Text.Encoding.UTF8, "application/x-www-form-urlencoded"));
-            return response.StatusCode == HttpStatusCode.OK;
-        }, "client-credentials grants");
-        Console.WriteLine($"client-credentials grants over HTTPS: {grants:N1}/s; grants / 1,000 target = {grants / 1000:0.00}");
+        await RefusesBadInputAsync(http, services, form, machine, password);
 
-        // 4. The peer (issue 20 item 1): npm oidc-provider issuing the same grant (RS256 JWT access tokens, a client
-        // secret in the form) over HTTPS on this machine, one node worker per core, right after ours.
-        var peer = await PeerGrantsAsync(certificate, duration);
-        Console.WriteLine($"peer: oidc-provider client-credentials grants over HTTPS: {peer:N1}/s; ours / peer = {grants / peer:0.00}");
+        if (parts.Contains("sign-ins"))
+        {
+            await SignInsAsync(http, hasher, password, hash, users, duration);
+        }
+
+        if (parts.Contains("grants"))
+        {
+            // The work itself: one ES256 signature of a token-sized payload with the service's current key, on every core.
+            var key = services.GetRequiredService<SigningKeyRing>().Current.ECDsa;
+            var payload = RandomNumberGenerator.GetBytes(420);
+            var (signatures, signatureCpu) = await Measured(Environment.ProcessorCount, TimeSpan.FromSeconds(3), _ =>
+            {
+                key.SignData(payload, HashAlgorithmName.SHA256);
+                return Task.FromResult(true);
+            }, "ES256 signatures");
+            Console.WriteLine($"ES256 signatures alone: {signatures:N0}/s on {Environment.ProcessorCount} cores");
+
+            var (grants, grantCpu) = await Measured(32, duration, async _ =>
+            {
+                using var response = await http.PostAsync("/connect/token", Form(form));
+                return response.StatusCode == HttpStatusCode.OK;
+            }, "client-credentials grants");
+            Console.WriteLine($"client-credentials grants over HTTPS: {grants:N1}/s; grants / 1,000 target = {grants / 1000:0.00}; "
+                + $"the signature is {signatureCpu.Total / grantCpu.Total:P1} of the CPU per grant");
+            if (parts.Contains("peer"))
+            {
+                // The peer (issue 20 item 1): npm oidc-provider issuing the same grant (RS256 JWT access tokens, a client
+                // secret in the form) over HTTPS on this machine, one node worker per core, right after ours.
+                var peer = await PeerGrantsAsync(certificate, duration);
+                Console.WriteLine($"peer: oidc-provider client-credentials grants over HTTPS: {peer.Rate:N1}/s; ours / peer = {grants / peer.Rate:0.00}; "
+                    + $"CPU per grant: ours {grantCpu.Total * 1000:0.00} ms (this process {grantCpu.Process * 1000:0.00}, of which the clients about {peer.ClientCpu * 1000:0.00}), "
+                    + $"the peer's node {peer.NodeCpu * 1000:0.00} ms");
+            }
+        }
+
         return 0;
     }
 
-    private static async Task<double> PeerGrantsAsync(X509Certificate2 certificate, TimeSpan duration)
+    /// <summary>
+    /// Password sign-ins over HTTPS ÷ the Argon2id limit measured alone right before and after (the machine is shared:
+    /// the mean of both), and the share of the sign-ins' CPU that is the hash itself.
+    /// </summary>
+    private static async Task SignInsAsync(HttpClient http, PasswordHasher hasher, string password, string hash, int users, TimeSpan duration)
+    {
+        var (hashes, hashCpu) = await Measured(Environment.ProcessorCount, TimeSpan.FromSeconds(5), worker =>
+        {
+            hasher.Verify(password, hash, out _);
+            return Task.FromResult(true);
+        }, "Argon2id verifications");
+        Console.WriteLine($"Argon2id (m=19 MiB, t=2, p=1) verifications: {hashes:N1}/s on {Environment.ProcessorCount} cores");
+
+        var next = 0;
+        var (signIns, signInCpu) = await Measured(Environment.ProcessorCount * 2, duration, async _ =>
+        {
+            var n = (Interlocked.Increment(ref next) % users) + 1;
+            using var response = await http.PostAsync("/v1/session", Json($$"""{"email":"bench{{n}}@example.com","password":"{{password}}"}"""));
+            return response.StatusCode == HttpStatusCode.OK;
+        }, "sign-ins");
+        var (hashesAfter, hashCpuAfter) = await Measured(Environment.ProcessorCount, TimeSpan.FromSeconds(5), worker =>
+        {
+            hasher.Verify(password, hash, out _);
+            return Task.FromResult(true);
+        });
+        var limit = (hashes + hashesAfter) / 2;
+        var hashAlone = (hashCpu.Total + hashCpuAfter.Total) / 2;
+        var hashAloneWarm = (hashCpu.Warm + hashCpuAfter.Warm) / 2;
+        Console.WriteLine($"Argon2id verifications after the sign-ins: {hashesAfter:N1}/s");
+        Console.WriteLine($"password sign-ins over HTTPS: {signIns:N1}/s; sign-ins / Argon2id limit = {signIns / limit:0.00} (target >= 0.9); "
+            + $"Argon2id alone / CPU per sign-in = {hashAlone / signInCpu.Total:0.00} (the CPU-bound limit of the first ratio), "
+            + $"{hashAloneWarm / signInCpu.Warm:0.00} without the tiered-compilation thread");
+    }
+
+    /// <summary>
+    /// Asserts, before anything is measured, that the service refuses what it must (issue 20, "Bad input"): a wrong
+    /// password and an unknown account (401), a wrong client secret (invalid_client), a scope the client was not given
+    /// (400, OpenIddict's invalid_request ID2051) and a deleted client's right secret (invalid_client).
+    /// </summary>
+    private static async Task RefusesBadInputAsync(HttpClient http, IServiceProvider services, string form, NewClient machine, string password)
+    {
+        async Task Expect(HttpResponseMessage response, HttpStatusCode status, string? error, string what)
+        {
+            var body = await response.Content.ReadAsStringAsync();
+            if (response.StatusCode != status || (error is not null && System.Text.Json.JsonDocument.Parse(body).RootElement.GetProperty("error").GetString() != error))
+            {
+                throw new InvalidOperationException($"{what}: expected {(int)status} {error}, got {(int)response.StatusCode} {body}");
+            }
+        }
+
+        using (var response = await http.PostAsync("/v1/session", Json($$"""{"email":"bench2000@example.com","password":"{{password}}x"}""")))
+            await Expect(response, HttpStatusCode.Unauthorized, null, "a wrong password");
+        using (var response = await http.PostAsync("/v1/session", Json($$"""{"email":"nobody@example.com","password":"{{password}}"}""")))
+            await Expect(response, HttpStatusCode.Unauthorized, null, "an unknown account");
+        using (var response = await http.PostAsync("/connect/token", Form(form.Replace(machine.ClientSecret!, machine.ClientSecret![..^2] + "xx", StringComparison.Ordinal))))
+            await Expect(response, HttpStatusCode.Unauthorized, "invalid_client", "a wrong client secret");
+        using (var response = await http.PostAsync("/connect/token", Form(form.Replace("scope=platform.keys", "scope=platform.audit", StringComparison.Ordinal))))
+            await Expect(response, HttpStatusCode.BadRequest, "invalid_request", "a scope the client was not given"); // OpenIddict: ID2051
+
+        await using var scope = services.CreateAsyncScope();
+        var clients = scope.ServiceProvider.GetRequiredService<ClientService>();
+        var request = new RequestInfo("127.0.0.1", "bench", null);
+        var deleted = await clients.CreateAsync("org_bench", "usr_bench1", "deleted", "machine", [], ["platform.keys"], request, CancellationToken.None);
+        var deletedForm = $"grant_type=client_credentials&client_id={deleted.ClientId}&client_secret={deleted.ClientSecret}&scope=platform.keys";
+        using (var response = await http.PostAsync("/connect/token", Form(deletedForm)))
+            await Expect(response, HttpStatusCode.OK, null, "a client before its deletion");
+        await clients.DeleteAsync("org_bench", deleted.ClientId, "usr_bench1", request, CancellationToken.None);
+        using (var response = await http.PostAsync("/connect/token", Form(deletedForm)))
+            await Expect(response, HttpStatusCode.Unauthorized, "invalid_client", "a deleted client");
+        Console.WriteLine("refused before measuring: a wrong password, an unknown account, a wrong client secret, a scope not given, a deleted client");
+    }
+    private static async Task<(double Rate, double ClientCpu, double NodeCpu)> PeerGrantsAsync(X509Certificate2 certificate, TimeSpan duration)
     {
         // Debian's node and npm, through the tests' installer (it takes turns with every other process that installs),
         // so that the bench runs on a machine where no test has run yet.
@@ -153,7 +232,7 @@ internal static class Bench
 
             using var http = Client(certificate, $"https://localhost:{port}/");
             var form = $"grant_type=client_credentials&client_id=bench-machine&client_secret={secret}&scope=platform.keys";
-            using (var first = await http.PostAsync("/token", new StringContent(form, System.Text.Encoding.UTF8, "application/x-www-form-urlencoded")))
+            using (var first = await http.PostAsync("/token", Form(form)))
             {
                 var body = await first.Content.ReadAsStringAsync();
                 // A JWT (three parts), as ours: an opaque token would be a cheaper, different product.
@@ -163,11 +242,13 @@ internal static class Bench
                 }
             }
 
-            return await Parallel(32, duration, async _ =>
+            var nodeBefore = CpuTime.Seconds(node.Id);
+            var (rate, cpu) = await Measured(32, duration, async _ =>
             {
-                using var response = await http.PostAsync("/token", new StringContent(form, System.Text.Encoding.UTF8, "application/x-www-form-urlencoded"));
+                using var response = await http.PostAsync("/token", Form(form));
                 return response.StatusCode == HttpStatusCode.OK;
             }, "peer grants (this process: the clients only)");
+            return (rate, cpu.Process, (CpuTime.Seconds(node.Id) - nodeBefore) / Math.Max(cpu.Operations, 1));
         }
         finally
         {
@@ -176,16 +257,30 @@ internal static class Bench
         }
     }
 
+    /// <summary>CPU seconds per operation: this process (the service and the clients), PostgreSQL, RabbitMQ.</summary>
+    private sealed record OperationCpu(double Process, double Postgres, double RabbitMq, long Operations, double Jit)
+    {
+        public double Total => Process + Postgres + RabbitMq;
+
+        /// <summary>Without the tiered-compilation thread, which in a process minutes old is still recompiling.</summary>
+        public double Warm => Total - Jit;
+    }
+
     /// <summary>
     /// Runs the operation on <paramref name="workers"/> loops for <paramref name="duration"/>; returns operations per second
-    /// and prints the CPU time this process (service and clients) spent per operation, which swings far less than the
-    /// rate with the neighbours' load on a shared machine (PostgreSQL's and RabbitMQ's own CPU is not in it).
+    /// and the CPU per operation, which swings far less than the rate with the neighbours' load on a shared machine.
+    /// With a label it prints where that CPU went: this process by kind of thread, PostgreSQL, RabbitMQ, anything else.
     /// </summary>
-    private static async Task<double> Parallel(int workers, TimeSpan duration, Func<int, Task<bool>> operation, string? label = null)
+    private static async Task<(double Rate, OperationCpu Cpu)> Measured(int workers, TimeSpan duration, Func<int, Task<bool>> operation, string? label = null)
     {
+        // Warm: the first calls of a path pay for JIT (tier 0, then PGO's instrumented tier, then tier 1).
+        if (label is not null) await Measured(workers, TimeSpan.FromSeconds(3), operation);
         long done = 0, failed = 0;
-        using var process = Process.GetCurrentProcess();
-        var cpuBefore = process.TotalProcessorTime;
+        var transactions = await TransactionsAsync();
+        var servers = CpuTime.Descendants();
+        var threads = CpuTime.ByThread(Environment.ProcessId);
+        using var self = Process.GetCurrentProcess();
+        var selfBefore = self.TotalProcessorTime;
         var watch = Stopwatch.StartNew();
         var tasks = Enumerable.Range(0, workers).Select(worker => Task.Run(async () =>
         {
@@ -196,11 +291,45 @@ internal static class Bench
             }
         }));
         await Task.WhenAll(tasks);
-        process.Refresh();
-        if (label is not null && done > 0) Console.WriteLine($"  {label}: {(process.TotalProcessorTime - cpuBefore).TotalMilliseconds / done:0.00} ms of this process's CPU per operation");
+        var elapsed = watch.Elapsed;
+        // PostgreSQL counts a backend's transactions when it reports (at most every second, and when idle).
+        if (label is not null) await Task.Delay(TimeSpan.FromSeconds(1.5));
+        transactions = await TransactionsAsync() - transactions;
+        var components = CpuTime.UsedByComponent(servers, CpuTime.Descendants(), new HashSet<int>());
+        var byThread = CpuTime.ByThread(Environment.ProcessId).ToDictionary(t => t.Key, t => t.Value - threads.GetValueOrDefault(t.Key));
+        var per = Math.Max(done, 1);
+        self.Refresh();
+        // The process's total: it keeps the CPU of threads that ended meanwhile (the thread pool retires idle ones),
+        // which the per-thread breakdown (live threads only) loses.
+        var cpu = new OperationCpu((self.TotalProcessorTime - selfBefore).TotalSeconds / per, components.GetValueOrDefault("postgres") / per, components.GetValueOrDefault("rabbitmq") / per, done, byThread.GetValueOrDefault("JIT") / per);
+        if (label is not null)
+        {
+            static string Ms(double seconds) => $"{seconds * 1000:0.00} ms";
+            var others = components.Where(c => c.Key is not ("postgres" or "rabbitmq") && c.Value / per > 1e-5).OrderByDescending(c => c.Value);
+            Console.WriteLine($"  {label}, CPU per operation: {Ms(cpu.Total)} = this process {Ms(cpu.Process)} ("
+                + string.Join(", ", byThread.Where(t => t.Value > 0).OrderByDescending(t => t.Value).Select(t => $"{t.Key} {Ms(t.Value / per)}"))
+                + $") + PostgreSQL {Ms(cpu.Postgres)} + RabbitMQ {Ms(cpu.RabbitMq)}"
+                + (others.Any() ? $"; also {string.Join(", ", others.Select(c => $"{c.Key} {Ms(c.Value / per)}"))}" : "")
+                + $"; {(double)transactions / per:0.0} PostgreSQL transactions (with identity's background polls)");
+        }
+
         if (failed > 0) Console.WriteLine($"  ({failed:N0} operations failed)");
-        return done / watch.Elapsed.TotalSeconds;
+        return (done / elapsed.TotalSeconds, cpu);
     }
+
+    /// <summary>Transactions committed or rolled back in identity's database so far (every statement outside one is one).</summary>
+    private static async Task<long> TransactionsAsync()
+    {
+        if (database is null) return 0;
+        await using var command = database.CreateCommand("SELECT pg_stat_clear_snapshot(), xact_commit + xact_rollback FROM pg_stat_database WHERE datname = current_database()");
+        await using var reader = await command.ExecuteReaderAsync();
+        await reader.ReadAsync();
+        return reader.GetInt64(1);
+    }
+
+    private static Npgsql.NpgsqlDataSource? database;
+
+    private static StringContent Form(string body) => new(body, System.Text.Encoding.UTF8, "application/x-www-form-urlencoded");
 
     private static StringContent Json(string body) => new(body, System.Text.Encoding.UTF8, "application/json");
 

@@ -24,7 +24,6 @@ internal sealed record SignInResult(SignInStatus Status, User? User = null, Time
 internal sealed partial class SignInService(
     NpgsqlDataSource dataSource,
     UserStore users,
-    Sso.SsoStore sso,
     PasswordHasher hasher,
     Throttle throttle,
     IOutbox outbox,
@@ -36,24 +35,51 @@ internal sealed partial class SignInService(
     /// organization that verified the domain who has TOTP (the second factor is then asked as usual), and audited.</param>
     public async Task<SignInResult> PasswordSignInAsync(string? email, string? password, RequestInfo request, CancellationToken cancellationToken, bool breakGlass = false)
     {
-        if (await throttle.TryAcquireAsync(request.Ip, cancellationToken) is { } retryAfter)
+        password ??= "";
+        if (password.Length > options.Value.Passwords.MaxLength) password = password[..options.Value.Passwords.MaxLength];
+        var valid = EmailAddress.TryNormalize(email, out var normalized);
+
+        // One round trip before the hash (issue 20 item 4): the address's attempt counted, the domain's SSO claim and the
+        // account, read together; each is used in the order the checks have always run.
+        var (attempt, window) = throttle.Attempt(request.Ip);
+        await using var batch = dataSource.CreateBatch();
+        batch.BatchCommands.Add(attempt);
+        if (valid)
+        {
+            // SSO-only is a property of the domain, decided before the account is looked at (the same answer whether or not it exists).
+            batch.BatchCommands.Add(Sso.SsoStore.VerifiedDomain(normalized[(normalized.LastIndexOf('@') + 1)..]));
+            batch.BatchCommands.Add(UserStore.FindByEmail(normalized));
+        }
+
+        int attempts;
+        Sso.SsoDomain? domain = null;
+        User? user = null;
+        await using (var reader = await batch.ExecuteReaderAsync(cancellationToken))
+        {
+            await reader.ReadAsync(cancellationToken);
+            attempts = reader.GetInt32(0);
+            if (valid)
+            {
+                await reader.NextResultAsync(cancellationToken);
+                domain = (await Sso.SsoStore.ReadDomainsAsync(reader, cancellationToken)).SingleOrDefault();
+                await reader.NextResultAsync(cancellationToken);
+                user = await UserStore.ReadAsync(reader, cancellationToken);
+            }
+        }
+
+        if (await throttle.DecideAsync(attempts, window, cancellationToken) is { } retryAfter)
         {
             await AuditAsync(request.Audit(clock.GetUtcNow(), "anonymous", AuditActions.SignInFailed, "failure", details: Reason("throttled")), cancellationToken);
             return new SignInResult(SignInStatus.Throttled, RetryAfter: retryAfter);
         }
 
-        password ??= "";
-        if (password.Length > options.Value.Passwords.MaxLength) password = password[..options.Value.Passwords.MaxLength];
-        var valid = EmailAddress.TryNormalize(email, out var normalized);
-        // SSO-only is a property of the domain, decided before the account is looked up (the same answer whether or not it exists).
-        var ssoOnly = valid ? await sso.VerifiedDomainAsync(normalized[(normalized.LastIndexOf('@') + 1)..], cancellationToken) is { SsoOnly: true } domain ? domain : null : null;
+        var ssoOnly = domain is { SsoOnly: true } ? domain : null;
         if (ssoOnly is not null && !breakGlass)
         {
             await AuditAsync(request.Audit(clock.GetUtcNow(), "anonymous", AuditActions.SignInFailed, "failure", organizationId: ssoOnly.OrganizationId, details: Reason("sso-required")), cancellationToken);
             return new SignInResult(SignInStatus.SsoRequired);
         }
 
-        var user = valid ? await users.FindByEmailAsync(normalized, cancellationToken) : null;
         if (user is null)
         {
             await hasher.VerifyDummyAsync(password);

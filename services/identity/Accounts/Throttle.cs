@@ -12,9 +12,21 @@ internal sealed class Throttle(NpgsqlDataSource dataSource, TimeProvider clock, 
     /// <returns>Null when allowed, else how long until the window ends.</returns>
     public async Task<TimeSpan?> TryAcquireAsync(string ip, CancellationToken cancellationToken)
     {
+        var (attempt, window) = Attempt(ip);
+        await using var batch = dataSource.CreateBatch();
+        batch.BatchCommands.Add(attempt);
+        return await DecideAsync((int)(await batch.ExecuteScalarAsync(cancellationToken))!, window, cancellationToken);
+    }
+
+    /// <summary>
+    /// The statement that counts an attempt of the address in the current window (one row, one column: the attempts so
+    /// far), for a caller that sends it in one round trip with its own reads; then <see cref="DecideAsync"/>.
+    /// </summary>
+    public (NpgsqlBatchCommand Command, DateTimeOffset Window) Attempt(string ip)
+    {
         var now = clock.GetUtcNow();
         var window = new DateTimeOffset(now.Year, now.Month, now.Day, now.Hour, now.Minute, 0, TimeSpan.Zero);
-        await using var command = dataSource.CreateCommand(
+        var command = new NpgsqlBatchCommand(
             """
             INSERT INTO ip_throttle (ip, window_start, attempts) VALUES ($1, $2, 1)
             ON CONFLICT (ip, window_start) DO UPDATE SET attempts = ip_throttle.attempts + 1
@@ -22,7 +34,13 @@ internal sealed class Throttle(NpgsqlDataSource dataSource, TimeProvider clock, 
             """);
         command.Parameters.AddWithValue(ip);
         command.Parameters.AddWithValue(window);
-        var attempts = (int)(await command.ExecuteScalarAsync(cancellationToken))!;
+        return (command, window);
+    }
+
+    /// <returns>Null when the counted attempt is allowed, else how long until the window ends.</returns>
+    public async Task<TimeSpan?> DecideAsync(int attempts, DateTimeOffset window, CancellationToken cancellationToken)
+    {
+        var now = clock.GetUtcNow();
         if (attempts == 1 && Random.Shared.Next(50) == 0)
         {
             await using var purge = dataSource.CreateCommand("DELETE FROM ip_throttle WHERE window_start < $1");

@@ -10,9 +10,18 @@ internal sealed class UserStore(NpgsqlDataSource dataSource, IOptions<IdentityOp
 
     public async Task<User?> FindByEmailAsync(string normalizedEmail, CancellationToken cancellationToken)
     {
-        await using var command = dataSource.CreateCommand($"SELECT {Columns} FROM users WHERE email_normalized = $1");
+        await using var batch = dataSource.CreateBatch();
+        batch.BatchCommands.Add(FindByEmail(normalizedEmail));
+        await using var reader = await batch.ExecuteReaderAsync(cancellationToken);
+        return await ReadAsync(reader, cancellationToken);
+    }
+
+    /// <summary>The statement behind <see cref="FindByEmailAsync"/>, for a caller that batches it; read with <see cref="ReadAsync(NpgsqlDataReader, CancellationToken)"/>.</summary>
+    public static NpgsqlBatchCommand FindByEmail(string normalizedEmail)
+    {
+        var command = new NpgsqlBatchCommand($"SELECT {Columns} FROM users WHERE email_normalized = $1");
         command.Parameters.AddWithValue(normalizedEmail);
-        return await ReadAsync(command, cancellationToken);
+        return command;
     }
 
     public async Task<User?> FindAsync(string id, CancellationToken cancellationToken)
@@ -33,6 +42,12 @@ internal sealed class UserStore(NpgsqlDataSource dataSource, IOptions<IdentityOp
     private static async Task<User?> ReadAsync(NpgsqlCommand command, CancellationToken cancellationToken)
     {
         await using var reader = await command.ExecuteReaderAsync(cancellationToken);
+        return await ReadAsync(reader, cancellationToken);
+    }
+
+    /// <summary>The user of the reader's current result (<see cref="Columns"/>), or null.</summary>
+    public static async Task<User?> ReadAsync(NpgsqlDataReader reader, CancellationToken cancellationToken)
+    {
         if (!await reader.ReadAsync(cancellationToken)) return null;
         return new User(reader.GetString(0), reader.GetString(1), reader.GetString(2),
             reader.IsDBNull(3) ? null : reader.GetFieldValue<DateTimeOffset>(3),

@@ -74,9 +74,18 @@ internal sealed class SsoStore(NpgsqlDataSource dataSource)
     /// <summary>The verified claim on a domain (at most one organization has one).</summary>
     public async Task<SsoDomain?> VerifiedDomainAsync(string domain, CancellationToken cancellationToken)
     {
-        await using var command = dataSource.CreateCommand($"SELECT {DomainColumns} FROM sso_domains WHERE domain = $1 AND verified_at IS NOT NULL");
+        await using var batch = dataSource.CreateBatch();
+        batch.BatchCommands.Add(VerifiedDomain(domain));
+        await using var reader = await batch.ExecuteReaderAsync(cancellationToken);
+        return (await ReadDomainsAsync(reader, cancellationToken)).SingleOrDefault();
+    }
+
+    /// <summary>The statement behind <see cref="VerifiedDomainAsync"/>, for a caller that batches it; read with <see cref="ReadDomainsAsync(NpgsqlDataReader, CancellationToken)"/>.</summary>
+    public static NpgsqlBatchCommand VerifiedDomain(string domain)
+    {
+        var command = new NpgsqlBatchCommand($"SELECT {DomainColumns} FROM sso_domains WHERE domain = $1 AND verified_at IS NOT NULL");
         command.Parameters.AddWithValue(domain);
-        return (await ReadDomainsAsync(command, cancellationToken)).SingleOrDefault();
+        return command;
     }
 
     public async Task<string?> LinkedUserAsync(string connectionId, string subject, CancellationToken cancellationToken)
@@ -170,8 +179,14 @@ internal sealed class SsoStore(NpgsqlDataSource dataSource)
 
     private static async Task<IReadOnlyList<SsoDomain>> ReadDomainsAsync(NpgsqlCommand command, CancellationToken cancellationToken)
     {
-        var list = new List<SsoDomain>();
         await using var reader = await command.ExecuteReaderAsync(cancellationToken);
+        return await ReadDomainsAsync(reader, cancellationToken);
+    }
+
+    /// <summary>The domains of the reader's current result (<c>DomainColumns</c>).</summary>
+    public static async Task<IReadOnlyList<SsoDomain>> ReadDomainsAsync(NpgsqlDataReader reader, CancellationToken cancellationToken)
+    {
+        var list = new List<SsoDomain>();
         while (await reader.ReadAsync(cancellationToken))
         {
             list.Add(new SsoDomain(reader.GetString(0), reader.GetString(1), reader.GetString(2), reader.GetString(3),
