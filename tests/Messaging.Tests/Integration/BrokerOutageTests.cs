@@ -34,32 +34,32 @@ public sealed class BrokerOutageTests(BrokerServers servers, ITestOutputHelper o
         await servers.App.StopResourceAsync("messaging");
         var outage = Stopwatch.StartNew();
         var during = new PaymentTaken { Subject = "committed during the outage" };
-        TestService late;
+        TestService? late = null;
         try
         {
-            await publisher.EnqueueAsync(during);
-            await Assert.ThrowsAsync<EventPublishException>(() =>
-                publisher.Publisher.PublishAsync(new PaymentTaken { Subject = "direct, during the outage" }, CancellationToken.None));
+            try
+            {
+                await publisher.EnqueueAsync(during);
+                await Assert.ThrowsAsync<EventPublishException>(() =>
+                    publisher.Publisher.PublishAsync(new PaymentTaken { Subject = "direct, during the outage" }, CancellationToken.None));
 
-            late = await TestService.StartAsync(servers, lateDatabase, TestService.UniqueName("late"),
-                _ => { },
-                // One attempt per caller, so that the failure comes at once.
-                settings: new Dictionary<string, string?> { ["Aspire:RabbitMQ:Client:MaxConnectRetryCount"] = "0" },
-                consumes: false);
-            await Assert.ThrowsAnyAsync<Exception>(() => late.Publisher.PublishAsync(new Late { Subject = "while down" }, CancellationToken.None));
+                late = await TestService.StartAsync(servers, lateDatabase, TestService.UniqueName("late"),
+                    _ => { },
+                    // One attempt per caller, so that the failure comes at once.
+                    settings: new Dictionary<string, string?> { ["Aspire:RabbitMQ:Client:MaxConnectRetryCount"] = "0" },
+                    consumes: false);
+                await Assert.ThrowsAnyAsync<Exception>(() => late.Publisher.PublishAsync(new Late { Subject = "while down" }, CancellationToken.None));
 
-            if (Outage - outage.Elapsed is { Ticks: > 0 } rest) await Task.Delay(rest);
-            Assert.True(publisher.Logs.Any(2120), "failed relay attempts are logged");
-            Assert.True(consumer.Logs.Any(2112), "the consumer reports the lost connection");
-            Assert.Equal(0, await AppliedEvents.CountAsync(consumer.DataSource, during.Id));
-        }
-        finally
-        {
-            await servers.App.StartResourceAsync("messaging");
-        }
+                if (Outage - outage.Elapsed is { Ticks: > 0 } rest) await Task.Delay(rest);
+                Assert.True(publisher.Logs.Any(2120), "failed relay attempts are logged");
+                Assert.True(consumer.Logs.Any(2112), "the consumer reports the lost connection");
+                Assert.Equal(0, await AppliedEvents.CountAsync(consumer.DataSource, during.Id));
+            }
+            finally
+            {
+                await servers.App.StartResourceAsync("messaging");
+            }
 
-        await using (late)
-        {
             await consumer.WaitUntilAppliedAsync(during.Id, TimeSpan.FromSeconds(45));
             var direct = new PaymentTaken { Subject = "direct, after the outage" };
             await Eventually.HoldsAsync(() => PublishedAsync(publisher, direct), TimeSpan.FromSeconds(20), "a direct publish to be confirmed again", publisher.Logs.Dump);
@@ -70,6 +70,11 @@ public sealed class BrokerOutageTests(BrokerServers servers, ITestOutputHelper o
             // A remembered failure would fail every publish from now on; a new attempt per caller succeeds.
             await Eventually.HoldsAsync(() => PublishedAsync(late, new Late { Subject = "after the restart" }), TimeSpan.FromSeconds(30),
                 "a publish of the service started during the outage to be confirmed once RabbitMQ is back", late.Logs.Dump);
+        }
+        finally
+        {
+            // Also when an assertion inside the outage failed: the late service must not outlive the test.
+            if (late is not null) await late.DisposeAsync();
         }
 
         output.WriteLine($"consumer:{Environment.NewLine}{consumer.Logs.Dump()}{Environment.NewLine}publisher:{Environment.NewLine}{publisher.Logs.Dump()}");
