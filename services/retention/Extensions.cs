@@ -106,7 +106,7 @@ internal static class Extensions
         builder.AddEventBus("messaging", "retention").AddOutbox()
             .WithInbox()
             .AddSubscription<ObjectStored, ObjectStoredHandler>()
-            .AddSubscription<ObjectDeleted, ObjectDeletedHandler>()
+            .AddBatchSubscription<ObjectDeleted, ObjectDeletedHandler>(maxBatchSize: 500)
             .AddSubscription<ObjectProcessed, ObjectProcessedHandler>()
             .AddSubscription<DatasetDeleted, DatasetDeletedHandler>()
             .AddSubscription<PurgeCompleted, PurgeCompletedHandler>()

@@ -26,10 +26,23 @@ internal sealed class ObjectStoredHandler : IIntegrationEventHandler<ObjectStore
     }
 }
 
-internal sealed class ObjectDeletedHandler : IIntegrationEventHandler<ObjectDeleted>
+/// <summary>
+/// Deletions come in bursts (a closure or a purge deletes thousands at once): a batch is one statement, each object
+/// marked gone at its own event's time (the earliest, should one come twice).
+/// </summary>
+internal sealed class ObjectDeletedHandler : IBatchIntegrationEventHandler<ObjectDeleted>
 {
-    public Task HandleAsync(ObjectDeleted deleted, IntegrationEventContext context, CancellationToken cancellationToken) =>
-        ObjectGone.MarkAsync("object_id", deleted.ObjectId, deleted.OccurredAt, context, cancellationToken);
+    public async Task HandleAsync(IReadOnlyList<ObjectDeleted> events, IntegrationEventContext context, CancellationToken cancellationToken)
+    {
+        await using var update = new NpgsqlCommand("""
+            UPDATE tracked_objects t SET gone_at = d.at
+            FROM (SELECT id, min(at) AS at FROM unnest($1::text[], $2::timestamptz[]) AS e(id, at) GROUP BY id) d
+            WHERE t.object_id = d.id AND t.gone_at IS NULL
+            """, context.Connection, context.Transaction);
+        update.Parameters.Add(new() { Value = events.Select(e => e.ObjectId).ToArray() });
+        update.Parameters.Add(new() { Value = events.Select(e => e.OccurredAt.ToUniversalTime()).ToArray() });
+        await update.ExecuteNonQueryAsync(cancellationToken);
+    }
 }
 
 internal sealed class DatasetDeletedHandler : IIntegrationEventHandler<DatasetDeleted>

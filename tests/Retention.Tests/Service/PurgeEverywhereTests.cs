@@ -15,7 +15,7 @@ namespace Platform.Retention.Tests.Service;
 /// Purges beyond storage's expiring objects (issue 16 item 2), on the fake clock: the audit service's log classes are
 /// asked for per organization with their cutoffs, and its answer becomes a signed receipt; a hold on a log class keeps
 /// it out with one signed "skipped" receipt; an image the product marked processed under zero retention is asked for
-/// at once; receipts page with a stable cursor.
+/// at once; receipts page with a stable cursor; a burst of deletions marks what is gone.
 /// </summary>
 [Collection(RetentionServiceCollection.Name)]
 public sealed class PurgeEverywhereTests(RetentionServiceFixture fixture)
@@ -131,6 +131,42 @@ public sealed class PurgeEverywhereTests(RetentionServiceFixture fixture)
     }
 
     [Fact]
+    public async Task A_burst_of_deletions_marks_each_tracked_object_gone_at_its_own_events_time_and_a_second_deletion_moves_nothing()
+    {
+        var ids = Enumerable.Range(0, 300).Select(i => $"obj_burst{i}_{organization[4..12]}").ToArray();
+        var storedAt = fixture.Clock.GetUtcNow();
+        foreach (var id in ids)
+        {
+            await Publisher.PublishAsync(new ObjectStored
+            {
+                OrganizationId = organization, OccurredAt = storedAt, DatasetId = "ds_a", ObjectId = id, DataClass = "image", StoredBy = "key_writer",
+            }, CancellationToken.None);
+        }
+
+        await WaitAsync("SELECT count(*) FROM tracked_objects WHERE organization_id = $1", ids.Length);
+
+        // Every deletion at once, as a closure sends them; then the first object's again, later: its first time stays.
+        var deletedAt = storedAt.AddMinutes(1);
+        await Task.WhenAll(ids.Select((id, i) => Publisher.PublishAsync(
+            new ObjectDeleted { OrganizationId = organization, OccurredAt = deletedAt.AddSeconds(i), ObjectId = id }, CancellationToken.None)));
+        var again = new ObjectDeleted { OrganizationId = organization, OccurredAt = deletedAt.AddHours(1), ObjectId = ids[0] };
+        await Publisher.PublishAsync(again, CancellationToken.None);
+        await WaitAsync("SELECT count(*) FROM tracked_objects WHERE organization_id = $1 AND gone_at IS NOT NULL", ids.Length);
+        await WaitAsync("SELECT count(*) FROM inbox WHERE event_id = $1", 1, again.Id);
+
+        await using var dataSource = NpgsqlDataSource.Create(fixture.Servers.GetConnectionString("retentiondb"));
+        await using var read = dataSource.CreateCommand("SELECT object_id, gone_at FROM tracked_objects WHERE organization_id = $1");
+        read.Parameters.Add(new() { Value = organization });
+        var gone = new Dictionary<string, DateTimeOffset>();
+        await using (var reader = await read.ExecuteReaderAsync())
+        {
+            while (await reader.ReadAsync()) gone[reader.GetString(0)] = reader.GetFieldValue<DateTimeOffset>(1);
+        }
+
+        Assert.All(ids.Select((id, i) => (id, i)), o => Assert.Equal(deletedAt.AddSeconds(o.i), gone[o.id], TimeSpan.FromMilliseconds(1)));
+    }
+
+    [Fact]
     public async Task Receipts_page_newest_first_with_a_stable_cursor_until_every_one_is_listed_and_a_bad_cursor_is_a_400_problem()
     {
         await using (var dataSource = NpgsqlDataSource.Create(fixture.Servers.GetConnectionString("retentiondb")))
@@ -171,11 +207,12 @@ public sealed class PurgeEverywhereTests(RetentionServiceFixture fixture)
         }
     }
 
-    private async Task WaitAsync(string sql, long count)
+    /// <summary>Until <paramref name="sql"/>, with <c>$1</c> the organization unless another value is given, counts <paramref name="count"/>.</summary>
+    private async Task WaitAsync(string sql, long count, string? parameter = null)
     {
         await using var dataSource = NpgsqlDataSource.Create(fixture.Servers.GetConnectionString("retentiondb"));
         await using var command = dataSource.CreateCommand(sql);
-        command.Parameters.Add(new() { Value = organization });
+        command.Parameters.Add(new() { Value = parameter ?? organization });
         var elapsed = System.Diagnostics.Stopwatch.StartNew();
         while ((long)(await command.ExecuteScalarAsync())! < count)
         {
