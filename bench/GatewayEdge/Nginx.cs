@@ -57,6 +57,15 @@ internal sealed class Nginx : IAsyncDisposable
         _ = master.StandardOutput.ReadToEndAsync();
         var errors = master.StandardError.ReadToEndAsync();
         var nginx = new Nginx(master, prefix, new Uri($"https://127.0.0.1:{port}"));
+        // It runs in the bench's process group: a signal to the group (Ctrl+C, a `timeout` around the bench) stops it at
+        // once while the bench may still be measuring, and wrk then only says "connection refused". Say so when it happens.
+        master.EnableRaisingEvents = true;
+        master.Exited += (_, _) =>
+        {
+            if (nginx.stopping) return;
+            var log = File.Exists(Path.Combine(prefix, "error.log")) ? File.ReadLines(Path.Combine(prefix, "error.log")).TakeLast(5) : [];
+            Console.Error.WriteLine($"nginx ({kind}, port {port}) exited on its own with {master.ExitCode}{(master.ExitCode > 128 ? $" (signal {master.ExitCode - 128})" : "")}: {string.Join(Environment.NewLine, log)}");
+        };
         var waited = Stopwatch.StartNew();
         while (!Listening(port))
         {
@@ -170,8 +179,11 @@ internal sealed class Nginx : IAsyncDisposable
         return File.Exists(path) ? await File.ReadAllTextAsync(path) : "";
     }
 
+    private volatile bool stopping;
+
     public async ValueTask DisposeAsync()
     {
+        stopping = true;
         if (!master.HasExited)
         {
             // SIGQUIT: nginx's graceful shutdown (its workers finish and exit with it).

@@ -43,6 +43,21 @@ public sealed class ServerRestartTests(ServerRestartTests.Platform platform) : I
         Assert.True(await HealthyAsync(keys, timeout.Token), $"keys did not recover after {server} came back ({back.Snapshot.State?.Text}).{Environment.NewLine}{app.Log.Tail("keys")}");
     }
 
+    /// <summary>
+    /// The harness runs without the dashboard, so there is no collector: a service it starts is not told of one (Aspire
+    /// would name localhost:4317 all the same), and ServiceDefaults then records no telemetry rather than export every
+    /// request's spans and metrics into a closed port (bench/GatewayEdge).
+    /// </summary>
+    [Fact]
+    public async Task A_service_started_by_the_harness_is_not_told_of_a_collector_that_does_not_run()
+    {
+        var app = await platform.StartAsync();
+        var environment = File.ReadAllText($"/proc/{ExecutablePid(app, "keys")}/environ").Split('\0');
+
+        Assert.Contains(environment, v => v.StartsWith("OTEL_SERVICE_NAME=keys", StringComparison.Ordinal));
+        Assert.DoesNotContain(environment, v => v.StartsWith("OTEL_EXPORTER_OTLP_ENDPOINT=", StringComparison.Ordinal));
+    }
+
     private static async Task<bool> HealthyAsync(HttpClient service, CancellationToken cancellationToken)
     {
         while (!cancellationToken.IsCancellationRequested)

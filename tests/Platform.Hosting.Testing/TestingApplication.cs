@@ -64,6 +64,12 @@ public sealed class TestingApplication : IAsyncDisposable
             .LastOrDefault(a => a is not null) is { } chosen ? int.Parse(chosen, System.Globalization.CultureInfo.InvariantCulture) : (int?)null;
         foreach (var project in builder.Resources.OfType<ProjectResource>())
         {
+            // No dashboard, no collector: Aspire still names one (OTEL_EXPORTER_OTLP_ENDPOINT, localhost:4317), and
+            // every service would record each request's spans, metrics and logs and retry exporting them into a closed
+            // port (at the gateway under load 40-120 µs of CPU per request, bench/GatewayEdge). Without the variable
+            // ServiceDefaults records nothing, as wherever no collector is configured; trace context still flows. A
+            // test that wants telemetry sets the variable itself (WithEnvironment, added after this, wins).
+            project.Annotations.Add(new EnvironmentCallbackAnnotation(context => context.EnvironmentVariables.Remove("OTEL_EXPORTER_OTLP_ENDPOINT")));
             foreach (var endpoint in project.Annotations.OfType<EndpointAnnotation>().Where(e => !e.IsProxied))
             {
                 if (chosenGatewayPort is { } port && endpoint.Port == port) continue;
