@@ -25,6 +25,9 @@ await using var app = await TestingApplication.CreateAsync(BenchArguments.Quiet)
 app.KeepOnly("storageusdb", "messaging");
 await app.StartAsync();
 await using var service = await StorageProcess.StartAsync(app.GetConnectionString("storageusdb"), app.GetConnectionString("messaging"));
+// The audit service's stand-in: audit.recorded must reach a queue (MustBeRouted), and without one bound every audit row
+// would stay in the outbox, retried with backoff (NO_ROUTE in the log), costing PostgreSQL work production never does.
+await using var auditQueue = await EventTap.StartAsync(app.GetConnectionString("messaging"), "audit.recorded", "audit.batch-recorded");
 
 var organization = "org_bench" + Guid.NewGuid().ToString("N")[..12];
 using var client = new HttpClient(new GatewaySigningHandler(StorageProcess.GatewaySigningKey)) { BaseAddress = service.Address, Timeout = TimeSpan.FromMinutes(30) };
