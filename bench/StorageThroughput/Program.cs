@@ -57,7 +57,7 @@ foreach (var (label, size, count) in smallOnly ? [] : new[] { ("64 KiB", 64L << 
     // Where a large upload's time goes (issue 20): the parts measured apart in the same minute. They overlap in the
     // service (encryption, the writes and the kernel's writeback run while the body arrives), so the rest is a bound.
     var (write, fsync) = FilePeer.LargeFile(service.BlobRoot + $"-large-{Guid.NewGuid():n}", size);
-    var total = up.Elapsed.TotalSeconds / count;
+    var total = size / upload;
     Console.WriteLine($"    parts of the {label} upload ({total:0.00} s): AES-GCM alone {size / raw.Encrypt:0.00} s; the file alone (1 MiB writes, writeback every 8 MiB) {write:0.00} s"
         + $" + final fsync {fsync:0.00} s; the rest (HTTP body, copies, row, not overlapped) {Math.Max(0, total - Math.Max(size / raw.Encrypt, write) - fsync):0.00} s");
 }

@@ -1,8 +1,6 @@
 using System.Net;
 using System.Net.Http.Json;
-using System.Text.Json;
 using Platform.Storage.Keys;
-using Platform.Storage.Objects;
 using Platform.Storage.Tests.Infrastructure;
 using static Platform.Storage.Tests.Infrastructure.StorageApi;
 
@@ -65,11 +63,8 @@ public sealed class UploadRoundTripsTests(StorageServiceFixture fixture)
     [Fact]
     public async Task Keys_destroyed_by_another_replica_refuse_the_next_upload_here_and_store_nothing()
     {
-        await using var other = fixture.Create(new Dictionary<string, string?>());
-        var organization = NewOrganization();
-        var client = fixture.Gateway(organization);
-        var dataset = await client.CreateDatasetAsync(organization);
-        await KeyVersionOfNewObjectAsync(client, organization, dataset, "before");
+        var (other, organization, client, dataset) = await UploadedAndAnotherReplicaAsync();
+        await using var _ = other;
 
         await (await fixture.ServiceClient(service: other).PostAsJsonAsync($"/internal/v1/organizations/{organization}/keys/destroy",
             new { confirm = organization, requestedBy = "ops@example.com", reason = "test" })).JsonAsync();
@@ -83,11 +78,8 @@ public sealed class UploadRoundTripsTests(StorageServiceFixture fixture)
     [Fact]
     public async Task A_dataset_deleted_by_another_replica_refuses_the_next_upload_here_and_stores_nothing()
     {
-        await using var other = fixture.Create(new Dictionary<string, string?>());
-        var organization = NewOrganization();
-        var client = fixture.Gateway(organization);
-        var dataset = await client.CreateDatasetAsync(organization);
-        await KeyVersionOfNewObjectAsync(client, organization, dataset, "before");
+        var (other, organization, client, dataset) = await UploadedAndAnotherReplicaAsync();
+        await using var _ = other;
 
         Assert.True((await fixture.Gateway(organization, service: other).DeleteAsync($"/v1/organizations/{organization}/datasets/{dataset}")).IsSuccessStatusCode);
         var refused = await client.PutObjectAsync(organization, dataset, "after", [1, 2, 3]);
@@ -110,6 +102,16 @@ public sealed class UploadRoundTripsTests(StorageServiceFixture fixture)
         Assert.Equal(HttpStatusCode.Forbidden, refused.StatusCode);
         Assert.Equal([1, 2, 3], await client.GetObjectBytesAsync(organization, dataset, "photo"));
         await (await client.PutObjectAsync(organization, dataset, "photo", [7], dataClass: "annotation")).JsonAsync(HttpStatusCode.Created);
+    }
+
+    /// <summary>An organization's dataset with one object uploaded here (its dataset and key now known here), and another replica.</summary>
+    private async Task<(Microsoft.AspNetCore.Mvc.Testing.WebApplicationFactory<Program> Other, string Organization, HttpClient Client, string Dataset)> UploadedAndAnotherReplicaAsync()
+    {
+        var organization = NewOrganization();
+        var client = fixture.Gateway(organization);
+        var dataset = await client.CreateDatasetAsync(organization);
+        await KeyVersionOfNewObjectAsync(client, organization, dataset, "before");
+        return (fixture.Create(new Dictionary<string, string?>()), organization, client, dataset);
     }
 
     private static async Task<int> KeyVersionOfNewObjectAsync(HttpClient client, string organization, string dataset, string name) =>
