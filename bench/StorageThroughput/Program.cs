@@ -47,6 +47,7 @@ foreach (var (label, size, count) in smallOnly ? [] : new[] { ("64 KiB", 64L << 
     await UploadAsync(size, "warm");
     var up = Stopwatch.StartNew();
     for (var i = 0; i < count; i++) await UploadAsync(size, $"o{i}");
+    up.Stop();
     var upload = size * count / up.Elapsed.TotalSeconds;
     var down = Stopwatch.StartNew();
     for (var i = 0; i < count; i++) await DownloadAsync(size, $"o{i}");
