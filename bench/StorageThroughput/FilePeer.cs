@@ -37,4 +37,35 @@ internal static class FilePeer
         Directory.Delete(folder, recursive: true);
         return rate;
     }
+
+    /// <summary>
+    /// The file path of a large upload alone, as storage writes a blob (1 MiB writes, the kernel asked to write back every
+    /// 8 MiB, then fsync): the seconds of the writes and of the final fsync, for the parts of a large upload.
+    /// </summary>
+    public static (double Write, double FinalFsync) LargeFile(string folder, long bytes)
+    {
+        Directory.CreateDirectory(folder);
+        var buffer = new byte[1 << 20];
+        new Pattern(buffer.Length).ReadExactly(buffer);
+        var clock = Stopwatch.StartNew();
+        double write;
+        using (var file = new FileStream(Path.Combine(folder, "large.bin"), FileMode.CreateNew, FileAccess.Write, FileShare.None, 1, FileOptions.None))
+        {
+            long started = 0;
+            for (long done = 0; done < bytes; done += buffer.Length)
+            {
+                file.Write(buffer);
+                if (done + buffer.Length - started < 8L << 20) continue;
+                Durability.StartWriteback(file.SafeFileHandle, started, done + buffer.Length - started);
+                started = done + buffer.Length;
+            }
+
+            write = clock.Elapsed.TotalSeconds;
+            file.Flush(flushToDisk: true);
+        }
+
+        var fsync = clock.Elapsed.TotalSeconds - write;
+        Directory.Delete(folder, recursive: true);
+        return (write, fsync);
+    }
 }

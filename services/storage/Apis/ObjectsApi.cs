@@ -81,9 +81,10 @@ internal static class ObjectsApi
             return TypedResults.Problem(statusCode: 413, type: Problems.TooLarge, title: "The object is too large", detail: $"Objects have at most {limit} bytes.");
         }
 
-        if (await catalog.GetDatasetAsync(organizationId, access.Environment, datasetId, cancellationToken) is not { } dataset) return Problems.Missing("dataset");
-        // Refused before a byte of the body is read; checked again under the row's lock when the upload commits.
-        if (await catalog.GetObjectAsync(organizationId, access.Environment, datasetId, name, cancellationToken) is { } existing && !access.MayChange(existing.DataClass))
+        if (await catalog.GetDatasetForUploadAsync(organizationId, access.Environment, datasetId, cancellationToken) is not { } dataset) return Problems.Missing("dataset");
+        // Refused before a byte of the body is read; checked again under the row's lock when the upload commits. A level
+        // that may replace every class (full) has nothing to check here.
+        if (!access.MayChangeEveryClass && await catalog.GetObjectAsync(organizationId, access.Environment, datasetId, name, cancellationToken) is { } existing && !access.MayChange(existing.DataClass))
         {
             return await LabelerRefusalAsync(http);
         }

@@ -8,7 +8,7 @@ internal sealed class DataKeys(OrganizationKeyRing ring)
 {
     public async Task<(byte[] DataKey, int Version, byte[] Wrapped)> NewAsync(string organizationId, string objectId, CancellationToken cancellationToken)
     {
-        var (version, kek) = await ring.ForEncryptionAsync(organizationId, cancellationToken);
+        var (version, kek) = await ring.ForDataKeyAsync(organizationId, cancellationToken);
         var dataKey = RandomNumberGenerator.GetBytes(Aead.KeyBytes);
         return (dataKey, version, Aead.Seal(kek, dataKey, AssociatedData.For(Purposes.DataKey, organizationId, objectId, version)));
     }

@@ -98,6 +98,7 @@ internal sealed partial class KeyAdministration(
         }
 
         await transaction.CommitAsync(cancellationToken);
+        ring.ForgetCurrent(organizationId);
         LogPolicy(logger, organizationId, rotationPeriodDays, minDecryptionVersion);
         return true;
     }

@@ -31,6 +31,7 @@ internal sealed partial class KeyMaintenanceService(
 
     public async Task RunOnceAsync(CancellationToken cancellationToken)
     {
+        await ring.CountUncountedAsync(null, cancellationToken);
         foreach (var (organization, version) in await ring.DueForRotationAsync(cancellationToken))
         {
             try

@@ -21,6 +21,119 @@ internal sealed partial class OrganizationKeyRing(
 {
     private readonly StorageOptions settings = options.Value;
     private readonly ConcurrentDictionary<(string Organization, int Version), byte[]> unwrapped = new();
+    private readonly ConcurrentDictionary<string, CurrentKey> currentKeys = new();
+    private readonly ConcurrentDictionary<(string Organization, int Version), long> uncounted = new();
+
+    /// <summary>How long an organization's current version is used for data keys without reading its row again.</summary>
+    internal static readonly TimeSpan CurrentKeyLifetime = TimeSpan.FromSeconds(1);
+
+    /// <summary>
+    /// The key for a new object's data key (issue 20: no database round trip per upload). The current version is read
+    /// (and that use counted) at most every <see cref="CurrentKeyLifetime"/>, and never past its rotation due time or
+    /// its usage bound as last read plus the uses handed out since; every other use is counted later, with the object
+    /// rows of the group commit's transaction (<see cref="CountUsesAsync"/>, one UPDATE per batch and version), so the
+    /// totals are the same as counting each. A version rotated here, or destroyed anywhere, is not handed out again:
+    /// rotation and destruction here forget it at once, and the commit finds a destroyed organization (the upload fails,
+    /// 410, nothing stored). Another replica's rotation or policy change is seen within <see cref="CurrentKeyLifetime"/>.
+    /// </summary>
+    public async Task<(int Version, byte[] Key)> ForDataKeyAsync(string organizationId, CancellationToken cancellationToken)
+    {
+        if (currentKeys.TryGetValue(organizationId, out var known) && known.Until > time.GetUtcNow()
+            && known.Counted + Interlocked.Increment(ref known.HandedOut) <= settings.KeyUsageLimit)
+        {
+            uncounted.AddOrUpdate((organizationId, known.Version), 1, static (_, uses) => uses + 1);
+            return (known.Version, known.Key);
+        }
+
+        // Uses handed out and not yet counted are counted first, so that the bound is checked against all of them.
+        await CountUncountedAsync(organizationId, cancellationToken);
+        var use = await CountedUseAsync(organizationId, null, cancellationToken);
+        currentKeys[organizationId] = new CurrentKey(use.Version, use.Key, use.Counted, Min(time.GetUtcNow() + CurrentKeyLifetime, use.Due));
+        return (use.Version, use.Key);
+    }
+
+    /// <summary>
+    /// Counts the uses handed out and not yet counted, of one organization or all, in a transaction of their own that
+    /// commits without waiting for its WAL flush (as <see cref="ForEncryptionAsync"/>'s count): the key maintenance pass
+    /// counts those of uploads that failed when no batch followed them.
+    /// </summary>
+    public async Task CountUncountedAsync(string? organizationId, CancellationToken cancellationToken)
+    {
+        if (!uncounted.Keys.Any(k => organizationId is null || k.Organization == organizationId)) return;
+        await using var connection = await dataSource.OpenConnectionAsync(cancellationToken);
+        await using var transaction = await connection.BeginTransactionAsync(cancellationToken);
+        await using (var relaxed = new NpgsqlCommand("SELECT set_config('synchronous_commit', 'off', true)", connection, transaction))
+        {
+            await relaxed.ExecuteNonQueryAsync(cancellationToken);
+        }
+
+        var (_, drained) = await CountUsesAsync([], connection, transaction, cancellationToken, organizationId);
+        try
+        {
+            await transaction.CommitAsync(cancellationToken);
+        }
+        catch
+        {
+            Uncount(drained);
+            throw;
+        }
+    }
+
+    /// <summary>
+    /// In the caller's transaction: counts every use <see cref="ForDataKeyAsync"/> handed out since the last count (of
+    /// <paramref name="onlyOrganization"/>, or all), one UPDATE for all versions, each organization's key row held
+    /// shared (so a destruction waits for the commit, or this for it). Returns which of <paramref name="used"/> (and of
+    /// the counted versions) are still usable — the organization's keys not destroyed, the version not destroyed —
+    /// and what it took from the tally: when the transaction does not commit, hand that back with <see cref="Uncount"/>.
+    /// </summary>
+    public async Task<(HashSet<(string Organization, int Version)> Usable, List<KeyValuePair<(string Organization, int Version), long>> Drained)> CountUsesAsync(
+        IEnumerable<(string Organization, int Version)> used, NpgsqlConnection connection, NpgsqlTransaction transaction, CancellationToken cancellationToken,
+        string? onlyOrganization = null)
+    {
+        var drained = new List<KeyValuePair<(string Organization, int Version), long>>();
+        foreach (var key in uncounted.Keys)
+        {
+            if ((onlyOrganization is null || key.Organization == onlyOrganization) && uncounted.TryRemove(key, out var uses)) drained.Add(new(key, uses));
+        }
+
+        var tally = new SortedDictionary<(string Organization, int Version), long>();
+        foreach (var key in used) tally.TryAdd(key, 0);
+        foreach (var (key, uses) in drained) tally[key] = tally.GetValueOrDefault(key) + uses;
+        var usable = new HashSet<(string, int)>();
+        if (tally.Count == 0) return (usable, drained);
+        try
+        {
+            await using var command = new NpgsqlCommand("""
+                WITH live AS (
+                    SELECT organization_id FROM organization_keys
+                    WHERE organization_id = ANY($1) AND destroyed_at IS NULL ORDER BY organization_id FOR SHARE)
+                UPDATE organization_key_versions v SET usage_count = v.usage_count + u.uses
+                FROM unnest($1::text[], $2::integer[], $3::bigint[]) AS u (organization_id, version, uses)
+                WHERE v.organization_id = u.organization_id AND v.version = u.version AND v.destroyed_at IS NULL
+                  AND u.organization_id IN (SELECT organization_id FROM live)
+                RETURNING v.organization_id, v.version
+                """, connection, transaction);
+            command.Parameters.Add(new() { Value = tally.Keys.Select(k => k.Organization).ToArray() });
+            command.Parameters.Add(new() { Value = tally.Keys.Select(k => k.Version).ToArray() });
+            command.Parameters.Add(new() { Value = tally.Values.ToArray() });
+            await using var reader = await command.ExecuteReaderAsync(cancellationToken);
+            while (await reader.ReadAsync(cancellationToken)) usable.Add((reader.GetString(0), reader.GetInt32(1)));
+        }
+        catch
+        {
+            Uncount(drained);
+            throw;
+        }
+
+        foreach (var (organization, version) in tally.Keys.Where(k => !usable.Contains(k))) ForgetCurrent(organization, version);
+        return (usable, drained);
+    }
+
+    /// <summary>Hands back uses whose count did not commit, to be counted with the next one.</summary>
+    public void Uncount(IEnumerable<KeyValuePair<(string Organization, int Version), long>> drained)
+    {
+        foreach (var (key, uses) in drained) uncounted.AddOrUpdate(key, uses, (_, more) => more + uses);
+    }
 
     /// <summary>The current key of the organization, counted as one use; creates the first version when there is none.</summary>
     /// <param name="transitCaller">
@@ -28,6 +141,12 @@ internal sealed partial class OrganizationKeyRing(
     /// the version is not destroyed while that caller may hold a live ciphertext under it (<see cref="TransitSeals"/>).
     /// </param>
     public async Task<(int Version, byte[] Key)> ForEncryptionAsync(string organizationId, CancellationToken cancellationToken, string? transitCaller = null)
+    {
+        var use = await CountedUseAsync(organizationId, transitCaller, cancellationToken);
+        return (use.Version, use.Key);
+    }
+
+    private async Task<(int Version, byte[] Key, long Counted, DateTimeOffset Due)> CountedUseAsync(string organizationId, string? transitCaller, CancellationToken cancellationToken)
     {
         for (var attempt = 0; attempt < 5; attempt++)
         {
@@ -44,12 +163,13 @@ internal sealed partial class OrganizationKeyRing(
                     FROM organization_keys o, (SELECT set_config('synchronous_commit', 'off', true)) AS relaxed
                     WHERE o.organization_id = $1 AND v.organization_id = o.organization_id AND v.version = o.current_version
                       AND o.destroyed_at IS NULL AND v.usage_count < $3 AND o.rotated_at + LEAST(COALESCE(o.rotation_period, $2), $5) > $4
-                    RETURNING v.organization_id, v.version, v.wrapped_key, v.root_key),
+                    RETURNING v.organization_id, v.version, v.wrapped_key, v.root_key, v.usage_count,
+                              o.rotated_at + LEAST(COALESCE(o.rotation_period, $2), $5) AS due),
                 sealed AS (
                     INSERT INTO transit_seals (organization_id, version, caller, last_sealed_at, held)
                     SELECT organization_id, version, $6, $4, true FROM used WHERE $6::text IS NOT NULL
                     ON CONFLICT (organization_id, version, caller) DO UPDATE SET last_sealed_at = EXCLUDED.last_sealed_at, held = true, released_at = NULL)
-                SELECT version, wrapped_key, root_key FROM used
+                SELECT version, wrapped_key, root_key, usage_count, due FROM used
                 """);
             command.Parameters.Add(new() { Value = organizationId });
             command.Parameters.Add(new() { Value = settings.RotationPeriod });
@@ -62,7 +182,7 @@ internal sealed partial class OrganizationKeyRing(
                 if (await reader.ReadAsync(cancellationToken))
                 {
                     var version = reader.GetInt32(0);
-                    return (version, Unwrap(organizationId, version, reader.GetFieldValue<byte[]>(1), reader.GetString(2)));
+                    return (version, Unwrap(organizationId, version, reader.GetFieldValue<byte[]>(1), reader.GetString(2)), reader.GetInt64(3), reader.GetFieldValue<DateTimeOffset>(4));
                 }
             }
 
@@ -156,6 +276,7 @@ internal sealed partial class OrganizationKeyRing(
 
         await outbox.EnqueueAsync(new EncryptionKeyRotated { OrganizationId = organizationId, OccurredAt = now, Version = next, Reason = reason }, transaction, cancellationToken);
         await transaction.CommitAsync(cancellationToken);
+        currentKeys.TryRemove(organizationId, out _);
         LogRotated(logger, organizationId, next, reason);
         return next;
     }
@@ -180,11 +301,13 @@ internal sealed partial class OrganizationKeyRing(
     /// <summary>Drops one version's unwrapped key from this process's cache (it was destroyed).</summary>
     public void Forget(string organizationId, int version)
     {
+        ForgetCurrent(organizationId, version);
         if (unwrapped.TryRemove((organizationId, version), out var key)) CryptographicOperations.ZeroMemory(key);
     }
 
     public void Forget(string organizationId)
     {
+        currentKeys.TryRemove(organizationId, out _);
         foreach (var entry in unwrapped.Keys.Where(k => k.Organization == organizationId).ToList())
         {
             if (unwrapped.TryRemove(entry, out var key)) CryptographicOperations.ZeroMemory(key);
@@ -203,6 +326,28 @@ internal sealed partial class OrganizationKeyRing(
         var key = (wrappedBy == root.OrganizationKeyName ? root.UnwrapForOrganization(organizationId, wrapped, binding) : root.Unwrap(wrapped, binding))
             ?? throw new InvalidOperationException($"The root key '{root.Name}' cannot unwrap key version {version} of {organizationId}: wrong root key, or the row was altered.");
         return unwrapped.GetOrAdd((organizationId, version), key);
+    }
+
+    /// <summary>Stops handing out <paramref name="version"/> for data keys (it was rotated away, destroyed or changed by policy).</summary>
+    public void ForgetCurrent(string organizationId, int? version = null)
+    {
+        if (currentKeys.TryGetValue(organizationId, out var known) && (version is null || known.Version == version)) currentKeys.TryRemove(new(organizationId, known));
+    }
+
+    private static DateTimeOffset Min(DateTimeOffset a, DateTimeOffset b) => a < b ? a : b;
+
+    /// <summary>A current version as last read: its count then, and the uses handed out since (<see cref="ForDataKeyAsync"/>).</summary>
+    private sealed class CurrentKey(int version, byte[] key, long counted, DateTimeOffset until)
+    {
+        public long HandedOut;
+
+        public int Version { get; } = version;
+
+        public byte[] Key { get; } = key;
+
+        public long Counted { get; } = counted;
+
+        public DateTimeOffset Until { get; } = until;
     }
 
     private async Task EnsureOrganizationAsync(string organizationId, CancellationToken cancellationToken)

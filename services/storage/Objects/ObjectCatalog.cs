@@ -1,3 +1,4 @@
+using System.Collections.Concurrent;
 using Microsoft.Extensions.Options;
 using Npgsql;
 using Platform.Messaging;
@@ -10,12 +11,15 @@ namespace Platform.Storage.Objects;
 /// Datasets and object metadata in storagedb; every change commits with its event and its audit action
 /// (<see cref="AuditActions"/>: who, from which address, in which request) through the transactional outbox.
 /// </summary>
-internal sealed partial class ObjectCatalog(NpgsqlDataSource dataSource, IOutbox outbox, TimeProvider time, IOptions<StorageOptions> options)
+internal sealed partial class ObjectCatalog(NpgsqlDataSource dataSource, IOutbox outbox, Keys.OrganizationKeyRing ring, TimeProvider time, IOptions<StorageOptions> options)
 {
     internal const string ObjectColumns = "o.id, o.dataset_id, o.organization_id, o.name, o.data_class, o.size, o.content_type, o.key_version, o.wrapped_dek, o.blob_key, o.created_at, o.created_by";
     private readonly string region = options.Value.Region;
 
     private const string DatasetColumns = "id, organization_id, region, environment, name, created_at, created_by";
+    private const int MaxUploadDatasets = 10_000;
+    internal static readonly TimeSpan UploadDatasetLifetime = TimeSpan.FromSeconds(10);
+    private readonly ConcurrentDictionary<(string Organization, string Environment, string Dataset), (Dataset Dataset, DateTimeOffset Until)> uploadDatasets = new();
 
     /// <summary>
     /// Creates a dataset, unless residency fenced the organization to another region (<see cref="Residency.ResidencyFences"/>):
@@ -55,6 +59,29 @@ internal sealed partial class ObjectCatalog(NpgsqlDataSource dataSource, IOutbox
         return await reader.ReadAsync(cancellationToken) ? ReadDataset(reader) : null;
     }
 
+    /// <summary>
+    /// The dataset an upload goes to, as <see cref="GetDatasetAsync"/>, remembered for <see cref="UploadDatasetLifetime"/>
+    /// so that a stream of uploads reads it once. Safe because a dataset's organization, region and environment never
+    /// change, and the upload's commit locks the dataset row and writes nothing when it is gone (another replica's or a
+    /// closure's deletion: the upload is a 404 and stores nothing); a deletion here forgets it at once.
+    /// </summary>
+    public async Task<Dataset?> GetDatasetForUploadAsync(string organizationId, string environment, string datasetId, CancellationToken cancellationToken)
+    {
+        var key = (organizationId, environment, datasetId);
+        var now = time.GetUtcNow();
+        if (uploadDatasets.TryGetValue(key, out var known) && known.Until > now) return known.Dataset;
+        var dataset = await GetDatasetAsync(organizationId, environment, datasetId, cancellationToken);
+        if (dataset is null)
+        {
+            uploadDatasets.TryRemove(key, out _);
+            return null;
+        }
+
+        if (uploadDatasets.Count >= MaxUploadDatasets) uploadDatasets.Clear();
+        uploadDatasets[key] = (dataset, now + UploadDatasetLifetime);
+        return dataset;
+    }
+
     public async Task<List<Dataset>> ListDatasetsAsync(string organizationId, string environment, string? after, int limit, CancellationToken cancellationToken)
     {
         await using var command = dataSource.CreateCommand($"""
@@ -80,6 +107,7 @@ internal sealed partial class ObjectCatalog(NpgsqlDataSource dataSource, IOutbox
             if (await lockRow.ExecuteScalarAsync(cancellationToken) is null) return null;
         }
 
+        uploadDatasets.TryRemove((organizationId, environment, datasetId), out _);
         var blobs = new List<string>();
         await using (var delete = new NpgsqlCommand("DELETE FROM objects WHERE dataset_id = $1 RETURNING blob_key", connection, transaction))
         {
@@ -132,57 +160,6 @@ internal sealed partial class ObjectCatalog(NpgsqlDataSource dataSource, IOutbox
         await using var reader = await command.ExecuteReaderAsync(cancellationToken);
         while (await reader.ReadAsync(cancellationToken)) objects.Add(ReadObject(reader));
         return objects;
-    }
-
-    /// <summary>
-    /// Records a fully written object, replacing any object of the same name whose class <paramref name="mayReplace"/>
-    /// accepts (checked under the row's lock, so a concurrent upload cannot slip another class in); returns the
-    /// replaced object's blob key (to remove).
-    /// </summary>
-    public async Task<(InsertOutcome Outcome, string? ReplacedBlob)> InsertObjectAsync(
-        StoredObject stored, ChangeContext change, Func<string, bool> mayReplace, CancellationToken cancellationToken)
-    {
-        await using var connection = await dataSource.OpenConnectionAsync(cancellationToken);
-        await using var transaction = await connection.BeginTransactionAsync(cancellationToken);
-        await using (var lockRow = new NpgsqlCommand("SELECT 1 FROM datasets WHERE id = $1 FOR SHARE", connection, transaction))
-        {
-            lockRow.Parameters.Add(new() { Value = stored.DatasetId });
-            if (await lockRow.ExecuteScalarAsync(cancellationToken) is null) return (InsertOutcome.DatasetGone, null);
-        }
-
-        await using (var existing = new NpgsqlCommand("SELECT data_class FROM objects WHERE dataset_id = $1 AND name = $2 FOR UPDATE", connection, transaction))
-        {
-            existing.Parameters.Add(new() { Value = stored.DatasetId });
-            existing.Parameters.Add(new() { Value = stored.Name });
-            if (await existing.ExecuteScalarAsync(cancellationToken) is string dataClass && !mayReplace(dataClass)) return (InsertOutcome.ReplacementRefused, null);
-        }
-
-        string? replacedId = null, replacedBlob = null;
-        await using (var delete = new NpgsqlCommand("DELETE FROM objects WHERE dataset_id = $1 AND name = $2 RETURNING id, blob_key", connection, transaction))
-        {
-            delete.Parameters.Add(new() { Value = stored.DatasetId });
-            delete.Parameters.Add(new() { Value = stored.Name });
-            await using var reader = await delete.ExecuteReaderAsync(cancellationToken);
-            if (await reader.ReadAsync(cancellationToken)) (replacedId, replacedBlob) = (reader.GetString(0), reader.GetString(1));
-        }
-
-        await using (var insert = new NpgsqlCommand("""
-            INSERT INTO objects (id, dataset_id, organization_id, name, data_class, size, content_type, key_version, wrapped_dek, blob_key, created_at, created_by)
-            VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12)
-            """, connection, transaction))
-        {
-            foreach (var value in new object[] { stored.Id, stored.DatasetId, stored.OrganizationId, stored.Name, stored.DataClass, stored.Size, stored.ContentType,
-                         stored.KeyVersion, stored.WrappedDataKey, stored.BlobKey, stored.CreatedAt, stored.CreatedBy })
-            {
-                insert.Parameters.Add(new() { Value = value });
-            }
-
-            await insert.ExecuteNonQueryAsync(cancellationToken);
-        }
-
-        await outbox.EnqueueAsync(StoredEvents(stored, change, replacedId), transaction, cancellationToken);
-        await transaction.CommitAsync(cancellationToken);
-        return (InsertOutcome.Stored, replacedBlob);
     }
 
     /// <summary>An object's stored event and its audit action, written in the row's transaction.</summary>

@@ -11,7 +11,8 @@ internal sealed partial class ObjectCatalog
     /// Records many fully written objects in one transaction and four round trips, with the outcome each would have
     /// had alone, in list order: a row whose dataset is gone, or that may not replace a same-named object's class, is
     /// not written; a later row of the same name replaces an earlier one. Throws when the transaction fails as a whole
-    /// (a conflict of any row): then nothing of the batch is written, and the caller tries each row alone.
+    /// (a conflict of any row): then nothing of the batch is written, and the caller tries each row alone. A row whose
+    /// organization's keys were destroyed before it committed fails (<see cref="Keys.KeyUnavailableException"/>).
     /// </summary>
     public async Task<RowResult[]> InsertObjectsAsync(IReadOnlyList<NewObjectRow> rows, CancellationToken cancellationToken)
     {
@@ -39,6 +40,27 @@ internal sealed partial class ObjectCatalog
             }
         }
 
+        // Every data key use handed out since the last batch is counted here (OrganizationKeyRing.ForDataKeyAsync), and a
+        // row whose organization's keys or key version were destroyed meanwhile is not written.
+        var (usable, drained) = await ring.CountUsesAsync(rows.Select(r => (r.Stored.OrganizationId, r.Stored.KeyVersion)), connection, transaction, cancellationToken);
+        try
+        {
+            var results = await WriteRowsAsync(rows, usable, live, existing, connection, transaction, cancellationToken);
+            await transaction.CommitAsync(cancellationToken);
+            return results;
+        }
+        catch
+        {
+            ring.Uncount(drained);
+            throw;
+        }
+    }
+
+    private async Task<RowResult[]> WriteRowsAsync(
+        IReadOnlyList<NewObjectRow> rows, HashSet<(string, int)> usable, HashSet<string> live,
+        Dictionary<(string DatasetId, string Name), (string DataClass, string Id, string BlobKey)> existing,
+        NpgsqlConnection connection, NpgsqlTransaction transaction, CancellationToken cancellationToken)
+    {
         var results = new RowResult[rows.Count];
         var holder = new Dictionary<(string, string), int>();
         var classes = existing.ToDictionary(e => e.Key, e => e.Value.DataClass);
@@ -47,6 +69,12 @@ internal sealed partial class ObjectCatalog
         {
             var (stored, change, mayReplace) = rows[i];
             var name = (stored.DatasetId, stored.Name);
+            if (!usable.Contains((stored.OrganizationId, stored.KeyVersion)))
+            {
+                results[i] = new(default, null, new Keys.KeyUnavailableException(Keys.KeyUnavailableReason.Destroyed));
+                continue;
+            }
+
             if (!live.Contains(stored.DatasetId))
             {
                 results[i] = new(InsertOutcome.DatasetGone, null, null);
@@ -89,7 +117,6 @@ internal sealed partial class ObjectCatalog
         }
 
         await outbox.EnqueueAsync(events, transaction, cancellationToken);
-        await transaction.CommitAsync(cancellationToken);
         return results;
     }
 

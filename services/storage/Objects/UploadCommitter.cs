@@ -162,8 +162,7 @@ internal sealed partial class UploadCommitter(
         {
             try
             {
-                var (outcome, replaced) = await catalog.InsertObjectAsync(rows[i].Stored, rows[i].Change, rows[i].MayReplace, stoppingToken);
-                results[i] = new(outcome, replaced, null);
+                results[i] = (await catalog.InsertObjectsAsync([rows[i]], stoppingToken))[0];
             }
             catch (NpgsqlException exception)
             {

@@ -33,5 +33,8 @@ internal sealed record DataAccess(string Actor, string Environment, string? Leve
     };
 
     /// <summary>Whether this level may write an object of <paramref name="dataClass"/> (or delete or replace one of it).</summary>
+    /// <summary>Whether this level may write, replace or delete an object of any class (<see cref="MayChange"/> holds for all).</summary>
+    public bool MayChangeEveryClass => Level == Full;
+
     public bool MayChange(string dataClass) => Level == Full || (Level == LabelerOnly && dataClass == LabelerClass);
 }

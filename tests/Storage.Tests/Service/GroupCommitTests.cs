@@ -174,7 +174,10 @@ public sealed class GroupCommitTests(StorageServiceFixture fixture)
     {
         var organization = NewOrganization();
         var client = fixture.Gateway(organization);
-        return (organization, await client.CreateDatasetAsync(organization), client);
+        var dataset = await client.CreateDatasetAsync(organization);
+        // Key version 1, which the rows below name: a row whose organization has no usable key version is not written.
+        await fixture.Service.Services.GetRequiredService<OrganizationKeyRing>().ForDataKeyAsync(organization, CancellationToken.None);
+        return (organization, dataset, client);
     }
 
     private static async Task<string> PutAsync(HttpClient client, string organization, string dataset, string name, string dataClass) =>
