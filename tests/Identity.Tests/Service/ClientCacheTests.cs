@@ -128,5 +128,5 @@ public sealed class ClientCacheTests(IdentityFixture fixture)
         }));
 
     private static async Task<string?> ErrorAsync(HttpResponseMessage response) =>
-        (await response.Content.ReadFromJsonAsync<JsonElement>()).GetProperty("error").GetString();
+        (await response.Content.ReadFromJsonAsync<JsonElement>()).TryGetProperty("error", out var error) ? error.GetString() : $"no error but HTTP {(int)response.StatusCode}";
 }
