@@ -4,8 +4,10 @@ using System.Security.Cryptography;
 using System.Security.Cryptography.X509Certificates;
 using Microsoft.AspNetCore.Hosting;
 using Microsoft.AspNetCore.Mvc.Testing;
+using Microsoft.AspNetCore.TestHost;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.DependencyInjection.Extensions;
 using Microsoft.Extensions.Logging;
 using Platform.Bench.GatewayEdge;
 using Platform.Hosting.Testing;
@@ -22,7 +24,8 @@ using Platform.Identity.Passwords;
 // this process (service and clients) by kind of thread, PostgreSQL, RabbitMQ, and the work itself measured alone
 // (one Argon2id verification, one ES256 signature with the service's key); the peer's node processes likewise.
 // Usage: dotnet run -c Release --project bench/IdentityThroughput [-- seconds [parts]], parts a comma list of
-// sign-ins, grants, peer (all three by default; dotnet-trace attaches better to a run of one).
+// sign-ins, grants, peer (all three by default; dotnet-trace attaches better to a run of one), and "uncached" for an A/B
+// run of the grants with OpenIddict's per-request application cache instead of the replica's (services/identity/README.md).
 namespace Platform.Bench.IdentityThroughput;
 
 internal static class Bench
@@ -58,6 +61,11 @@ internal static class Bench
                 ["Logging:LogLevel:Default"] = "Warning",
             }));
             web.ConfigureLogging(logging => logging.SetMinimumLevel(LogLevel.Warning));
+            // "uncached" (A/B runs): OpenIddict's own application cache, which lives one request, instead of the replica's.
+            if (parts.Contains("uncached"))
+            {
+                web.ConfigureTestServices(services => services.RemoveAll<OpenIddict.Abstractions.IOpenIddictApplicationCache<OpenIddict.EntityFrameworkCore.Models.OpenIddictEntityFrameworkCoreApplication>>());
+            }
         });
         service.UseKestrel(kestrel => kestrel.Listen(IPAddress.Loopback, port, listen => listen.UseHttps(certificate)));
         service.StartServer();
