@@ -20,15 +20,7 @@ public sealed class ClientCacheTests(IdentityFixture fixture)
     [Fact]
     public async Task A_replaced_secret_and_a_deleted_client_are_refused_at_once_by_another_replica_that_had_the_client_cached()
     {
-        var admin = await TestUser.CreateAsync(fixture);
-        await admin.EnrolTotpAsync();
-        var orgId = await admin.CreateOrganizationAsync();
-        await admin.StepUpAsync();
-        var created = await admin.Http.PostAsJsonAsync($"/v1/organizations/{orgId}/clients", new { name = "ci", type = "machine", scopes = new[] { "platform.keys" } });
-        Assert.Equal(HttpStatusCode.Created, created.StatusCode);
-        var client = await created.Content.ReadFromJsonAsync<JsonElement>();
-        var clientId = client.GetProperty("clientId").GetString()!;
-        var secret = client.GetProperty("clientSecret").GetString()!;
+        var (admin, orgId, clientId, secret) = await MachineClientAsync();
 
         await using var other = fixture.NewReplica();
         using var otherHttp = other.CreateClient(new WebApplicationFactoryClientOptions { BaseAddress = new Uri("https://localhost/"), HandleCookies = false, AllowAutoRedirect = false });
@@ -60,14 +52,7 @@ public sealed class ClientCacheTests(IdentityFixture fixture)
     [Fact]
     public async Task A_change_made_in_the_database_by_hand_reaches_the_cached_copy_of_every_replica()
     {
-        var admin = await TestUser.CreateAsync(fixture);
-        await admin.EnrolTotpAsync();
-        var orgId = await admin.CreateOrganizationAsync();
-        await admin.StepUpAsync();
-        var created = await admin.Http.PostAsJsonAsync($"/v1/organizations/{orgId}/clients", new { name = "ci", type = "machine", scopes = new[] { "platform.keys" } });
-        var client = await created.Content.ReadFromJsonAsync<JsonElement>();
-        var clientId = client.GetProperty("clientId").GetString()!;
-        var secret = client.GetProperty("clientSecret").GetString()!;
+        var (_, _, clientId, secret) = await MachineClientAsync();
 
         var cache = fixture.Service.Services.GetRequiredService<ClientCache>();
         await ListeningAsync(cache);
@@ -105,6 +90,19 @@ public sealed class ClientCacheTests(IdentityFixture fixture)
         foreach (var column in columns) Assert.Equal(column.Name + "-value", column.GetValue(copy));
         // Only columns: an entity with any other settable state would need the copy to learn it.
         Assert.DoesNotContain(typeof(OpenIddictEntityFrameworkCoreApplication).GetProperties(), p => p.CanWrite && p.PropertyType != typeof(string));
+    }
+
+    /// <summary>An Owner with a recent second factor, their organization and a new machine client of it.</summary>
+    private async Task<(TestUser Admin, string OrgId, string ClientId, string Secret)> MachineClientAsync()
+    {
+        var admin = await TestUser.CreateAsync(fixture);
+        await admin.EnrolTotpAsync();
+        var orgId = await admin.CreateOrganizationAsync();
+        await admin.StepUpAsync();
+        var created = await admin.Http.PostAsJsonAsync($"/v1/organizations/{orgId}/clients", new { name = "ci", type = "machine", scopes = new[] { "platform.keys" } });
+        Assert.Equal(HttpStatusCode.Created, created.StatusCode);
+        var client = await created.Content.ReadFromJsonAsync<JsonElement>();
+        return (admin, orgId, client.GetProperty("clientId").GetString()!, client.GetProperty("clientSecret").GetString()!);
     }
 
     /// <summary>Until its listener holds its LISTEN, a replica serves clients from the database only.</summary>
