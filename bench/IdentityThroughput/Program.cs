@@ -4,8 +4,10 @@ using System.Security.Cryptography;
 using System.Security.Cryptography.X509Certificates;
 using Microsoft.AspNetCore.Hosting;
 using Microsoft.AspNetCore.Mvc.Testing;
+using Microsoft.AspNetCore.TestHost;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.DependencyInjection.Extensions;
 using Microsoft.Extensions.Logging;
 using Platform.Bench.GatewayEdge;
 using Platform.Hosting.Testing;
@@ -22,7 +24,8 @@ using Platform.Identity.Passwords;
 // this process (service and clients) by kind of thread, PostgreSQL, RabbitMQ, and the work itself measured alone
 // (one Argon2id verification, one ES256 signature with the service's key); the peer's node processes likewise.
 // Usage: dotnet run -c Release --project bench/IdentityThroughput [-- seconds [parts]], parts a comma list of
-// sign-ins, grants, peer (all three by default; dotnet-trace attaches better to a run of one).
+// sign-ins, grants, peer (all three by default; dotnet-trace attaches better to a run of one), and "uncached" for an A/B
+// run of the grants with OpenIddict's per-request application cache instead of the replica's (services/identity/README.md).
 namespace Platform.Bench.IdentityThroughput;
 
 internal static class Bench
@@ -58,6 +61,11 @@ internal static class Bench
                 ["Logging:LogLevel:Default"] = "Warning",
             }));
             web.ConfigureLogging(logging => logging.SetMinimumLevel(LogLevel.Warning));
+            // "uncached" (A/B runs): OpenIddict's own application cache, which lives one request, instead of the replica's.
+            if (parts.Contains("uncached"))
+            {
+                web.ConfigureTestServices(services => services.RemoveAll<OpenIddict.Abstractions.IOpenIddictApplicationCache<OpenIddict.EntityFrameworkCore.Models.OpenIddictEntityFrameworkCoreApplication>>());
+            }
         });
         service.UseKestrel(kestrel => kestrel.Listen(IPAddress.Loopback, port, listen => listen.UseHttps(certificate)));
         service.StartServer();
@@ -273,9 +281,12 @@ internal static class Bench
     /// </summary>
     private static async Task<(double Rate, OperationCpu Cpu)> Measured(int workers, TimeSpan duration, Func<int, Task<bool>> operation, string? label = null)
     {
-        // Warm: the first calls of a path pay for JIT (tier 0, then PGO's instrumented tier, then tier 1).
-        if (label is not null) await Measured(workers, TimeSpan.FromSeconds(3), operation);
+        // Steady state, not start-up: the first calls of a path pay for JIT (tier 0, then PGO's instrumented tier, then
+        // tier 1), so warm up in rounds of 5 s until the tiered-compilation thread is quiet (as bench/GatewayEdge does).
+        if (label is not null) await WarmUpAsync(workers, operation, label);
         long done = 0, failed = 0;
+        var jitMethods = System.Runtime.JitInfo.GetCompiledMethodCount();
+        var jitTime = System.Runtime.JitInfo.GetCompilationTime();
         var transactions = await TransactionsAsync();
         var servers = CpuTime.Descendants();
         var threads = CpuTime.ByThread(Environment.ProcessId);
@@ -292,6 +303,8 @@ internal static class Bench
         }));
         await Task.WhenAll(tasks);
         var elapsed = watch.Elapsed;
+        jitMethods = System.Runtime.JitInfo.GetCompiledMethodCount() - jitMethods;
+        jitTime = System.Runtime.JitInfo.GetCompilationTime() - jitTime;
         // PostgreSQL counts a backend's transactions when it reports (at most every second, and when idle).
         if (label is not null) await Task.Delay(TimeSpan.FromSeconds(1.5));
         transactions = await TransactionsAsync() - transactions;
@@ -310,11 +323,32 @@ internal static class Bench
                 + string.Join(", ", byThread.Where(t => t.Value > 0).OrderByDescending(t => t.Value).Select(t => $"{t.Key} {Ms(t.Value / per)}"))
                 + $") + PostgreSQL {Ms(cpu.Postgres)} + RabbitMQ {Ms(cpu.RabbitMq)}"
                 + (others.Any() ? $"; also {string.Join(", ", others.Select(c => $"{c.Key} {Ms(c.Value / per)}"))}" : "")
-                + $"; {(double)transactions / per:0.0} PostgreSQL transactions (with identity's background polls)");
+                + $"; {(double)transactions / per:0.0} PostgreSQL transactions (with identity's background polls)"
+                + $"; JIT while measuring: {jitMethods:N0} methods compiled ({(double)jitMethods / per:0.00} per operation, {jitTime.TotalMilliseconds / per:0.00} ms)");
         }
 
         if (failed > 0) Console.WriteLine($"  ({failed:N0} operations failed)");
         return (done / elapsed.TotalSeconds, cpu);
+    }
+
+    /// <summary>
+    /// Runs the operation in rounds of 5 s until a round's tiered compilation (the runtime's background JIT thread)
+    /// costs under 50 ms of CPU, or for at most 2 minutes; prints how long that took.
+    /// </summary>
+    private static async Task WarmUpAsync(int workers, Func<int, Task<bool>> operation, string label)
+    {
+        var started = Stopwatch.StartNew();
+        double compiling;
+        do
+        {
+            var before = CpuTime.TieredCompilationSeconds(Environment.ProcessId);
+            await Measured(workers, TimeSpan.FromSeconds(5), operation);
+            compiling = Math.Max(0, CpuTime.TieredCompilationSeconds(Environment.ProcessId) - before);
+        }
+        while (compiling > 0.05 && started.Elapsed < TimeSpan.FromMinutes(2));
+
+        Console.WriteLine($"  warm-up of the {label}: {started.Elapsed.TotalSeconds:0} s"
+            + (compiling > 0.05 ? $" (still compiling: {compiling:0.00} s CPU in the last 5 s)" : $" (tiered compilation {compiling * 1000:0} ms CPU in the last 5 s)"));
     }
 
     /// <summary>Transactions committed or rolled back in identity's database so far (every statement outside one is one).</summary>

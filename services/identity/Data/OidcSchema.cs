@@ -11,7 +11,28 @@ namespace Platform.Identity.Data;
 /// </summary>
 internal static class OidcSchema
 {
-    public static readonly Schema Definition = new("oidc", new SchemaStep(1, "openiddict 7 stores", CreateAsync));
+    public static readonly Schema Definition = new("oidc",
+        new SchemaStep(1, "openiddict 7 stores", CreateAsync),
+        SchemaStep.Sql(2, "application change notifications", ApplicationChangeNotifications));
+
+    /// <summary>
+    /// Every update or deletion of an application, whoever makes it, NOTIFYs its client id at commit, so that every
+    /// replica drops its cached copy (<see cref="Oidc.ClientCache"/>); a rolled-back change notifies nobody.
+    /// </summary>
+    private const string ApplicationChangeNotifications =
+        $$"""
+        CREATE OR REPLACE FUNCTION oidc.notify_application_changed() RETURNS trigger LANGUAGE plpgsql AS $$
+        BEGIN
+            PERFORM pg_notify('{{Oidc.ClientCache.Channel}}', OLD."ClientId");
+            IF TG_OP = 'UPDATE' AND NEW."ClientId" IS DISTINCT FROM OLD."ClientId" THEN
+                PERFORM pg_notify('{{Oidc.ClientCache.Channel}}', NEW."ClientId");
+            END IF;
+            RETURN NULL;
+        END
+        $$;
+        CREATE TRIGGER application_changed AFTER UPDATE OR DELETE ON oidc."OpenIddictApplications"
+            FOR EACH ROW EXECUTE FUNCTION oidc.notify_application_changed();
+        """;
 
     private static async Task CreateAsync(SchemaStepContext context)
     {

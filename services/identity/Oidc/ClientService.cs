@@ -18,8 +18,11 @@ internal sealed record ClientSummary(string ClientId, string Name, string Type, 
 /// (code + PKCE + refresh, confidential) and <c>spa</c> (code + PKCE + refresh, public). Redirect URIs must match
 /// exactly (RFC 9700 section 2.1); user-facing clients ask for consent once.
 /// </summary>
-internal sealed class ClientService(IOpenIddictApplicationManager applications, NpgsqlDataSource dataSource, IOutbox outbox, TimeProvider clock)
+internal sealed class ClientService(IOpenIddictApplicationManager applications, NpgsqlDataSource dataSource, IOutbox outbox, ClientCache cache, TimeProvider clock)
 {
+    /// <summary>How long a change waits for this replica's listener to hear its NOTIFY (sent to every replica at the commit).</summary>
+    private static readonly TimeSpan HeardWithin = TimeSpan.FromSeconds(2);
+
     public static readonly IReadOnlyList<string> Types = ["machine", "web", "spa"];
 
     /// <returns>Null and the reason when the request is invalid.</returns>
@@ -154,7 +157,10 @@ internal sealed class ClientService(IOpenIddictApplicationManager applications, 
         }
 
         var secret = SecretTokens.New();
+        // The replaced secret is refused on every replica once this returns: each drops its copy on the NOTIFY.
+        var heard = cache.ExpectChange(clientId, HeardWithin);
         await applications.UpdateAsync(application, secret, cancellationToken);
+        await heard();
         await AuditAsync(request, actorId, AuditActions.ClientSecretRotated, clientId, orgId, cancellationToken,
             new Dictionary<string, string> { ["previousSecretValidUntil"] = previousUntil?.UtcDateTime.ToString("O", System.Globalization.CultureInfo.InvariantCulture) ?? "" });
         return secret;
@@ -168,7 +174,9 @@ internal sealed class ClientService(IOpenIddictApplicationManager applications, 
     public async Task<bool> DeleteAsync(string orgId, string clientId, string actorId, RequestInfo request, CancellationToken cancellationToken)
     {
         if (await OwnedAsync(orgId, clientId, cancellationToken) is not { } application) return false;
+        var heard = cache.ExpectChange(clientId, HeardWithin);
         await applications.DeleteAsync(application, cancellationToken);
+        await heard();
         await using (var command = dataSource.CreateCommand("DELETE FROM client_owners WHERE client_id = $1 AND org_id = $2"))
         {
             command.Parameters.AddWithValue(clientId);

@@ -3,6 +3,8 @@ using Microsoft.EntityFrameworkCore;
 using Microsoft.Extensions.Options;
 using Microsoft.IdentityModel.Tokens;
 using Npgsql;
+using OpenIddict.Abstractions;
+using OpenIddict.EntityFrameworkCore.Models;
 using OpenIddict.Server;
 using Platform.Identity.Data;
 using static OpenIddict.Abstractions.OpenIddictConstants;
@@ -31,6 +33,10 @@ internal static class OidcSetup
 
         builder.Services.AddSingleton<SigningKeyRing>();
         builder.Services.AddSingleton<ClientOwners>();
+        // The replica's clients, shared by its requests and dropped on every change (ClientCache): a grant reads none.
+        builder.Services.AddSingleton<ClientCache>();
+        builder.Services.AddHostedService<ClientCacheListener>();
+        builder.Services.AddScoped<IOpenIddictApplicationCache<OpenIddictEntityFrameworkCoreApplication>, ReplicaApplicationCache>();
         builder.Services.AddScoped<Consents>();
         builder.Services.AddSingleton<SigningKeyRotator>();
         builder.Services.AddHostedService(services => services.GetRequiredService<SigningKeyRotator>());
@@ -40,7 +46,7 @@ internal static class OidcSetup
             .AddCore(core =>
             {
                 core.UseEntityFrameworkCore().UseDbContext<OidcDbContext>();
-                core.ReplaceApplicationManager<OpenIddict.EntityFrameworkCore.Models.OpenIddictEntityFrameworkCoreApplication, HashedSecretApplicationManager>();
+                core.ReplaceApplicationManager<OpenIddictEntityFrameworkCoreApplication, HashedSecretApplicationManager>();
             })
             .AddServer(server =>
             {
