@@ -1,5 +1,6 @@
 using Npgsql;
 using OpenIddict.Abstractions;
+using OpenIddict.EntityFrameworkCore.Models;
 using Platform.Identity.Accounts;
 using Platform.Identity.Events;
 using Platform.Identity.Model;
@@ -18,7 +19,13 @@ internal sealed record ClientSummary(string ClientId, string Name, string Type, 
 /// (code + PKCE + refresh, confidential) and <c>spa</c> (code + PKCE + refresh, public). Redirect URIs must match
 /// exactly (RFC 9700 section 2.1); user-facing clients ask for consent once.
 /// </summary>
-internal sealed class ClientService(IOpenIddictApplicationManager applications, NpgsqlDataSource dataSource, IOutbox outbox, ClientCache cache, TimeProvider clock)
+internal sealed class ClientService(
+    IOpenIddictApplicationManager applications,
+    IOpenIddictApplicationStore<OpenIddictEntityFrameworkCoreApplication> store,
+    NpgsqlDataSource dataSource,
+    IOutbox outbox,
+    ClientCache cache,
+    TimeProvider clock)
 {
     /// <summary>How long a change waits for this replica's listener to hear its NOTIFY (sent to every replica at the commit).</summary>
     private static readonly TimeSpan HeardWithin = TimeSpan.FromSeconds(2);
@@ -188,14 +195,19 @@ internal sealed class ClientService(IOpenIddictApplicationManager applications, 
         return true;
     }
 
-    /// <summary>The client, when this organization owns it (another organization's client looks like no client).</summary>
+    /// <summary>
+    /// The client, to be changed, when this organization owns it (another organization's client looks like no client).
+    /// Read from the store, not the replica's <see cref="ClientCache"/>: a change needs the row this request's
+    /// database context tracks (OpenIddict's update reads the client id again through the store, and a detached cached
+    /// copy beside that tracked row cannot be attached).
+    /// </summary>
     private async Task<object?> OwnedAsync(string orgId, string clientId, CancellationToken cancellationToken)
     {
         await using var command = dataSource.CreateCommand("SELECT 1 FROM client_owners WHERE client_id = $1 AND org_id = $2");
         command.Parameters.AddWithValue(clientId);
         command.Parameters.AddWithValue(orgId);
         if (await command.ExecuteScalarAsync(cancellationToken) is null) return null;
-        return await applications.FindByClientIdAsync(clientId, cancellationToken);
+        return await store.FindByClientIdAsync(clientId, cancellationToken);
     }
 
     private async Task AuditAsync(RequestInfo request, string actorId, string action, string clientId, string orgId, CancellationToken cancellationToken, Dictionary<string, string>? details = null)

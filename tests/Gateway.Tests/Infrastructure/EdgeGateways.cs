@@ -68,6 +68,8 @@ public sealed class EdgeGateways(Servers servers) : IAsyncLifetime
             _gateways.Add(gateway);
             // The first makes the development certificate; the second reuses it.
             await gateway.WaitUntilReadyAsync(TimeSpan.FromSeconds(30));
+            // Readiness does not wait for Redis (by design); the revocation tests need both replicas subscribed.
+            await gateway.WaitForOutputAsync("Listening for key changes", TimeSpan.FromSeconds(30));
         }
     }
 

@@ -18,7 +18,7 @@ namespace Platform.Identity.Tests.Service;
 public sealed class ClientCacheTests(IdentityFixture fixture)
 {
     [Fact]
-    public async Task A_replaced_secret_and_a_deleted_client_are_refused_at_once_by_another_replica_that_had_the_client_cached()
+    public async Task A_replaced_secret_and_a_deleted_client_are_refused_at_once_by_another_replica_that_had_the_client_cached_and_the_replica_that_changes_it()
     {
         var (admin, orgId, clientId, secret) = await MachineClientAsync();
 
@@ -42,7 +42,21 @@ public sealed class ClientCacheTests(IdentityFixture fixture)
         Assert.Equal(HttpStatusCode.OK, (await GrantAsync(otherHttp, clientId, newSecret)).StatusCode);
         Assert.True(otherCache.TryGet(clientId, out _));
 
-        // Deleted on the first replica: the other refuses it at once.
+        // The first replica changes a client it has cached itself: it changes the row, not its copy.
+        var cache = fixture.Service.Services.GetRequiredService<ClientCache>();
+        await ListeningAsync(cache);
+        Assert.Equal(HttpStatusCode.OK, (await GrantAsync(fixture.Client(), clientId, newSecret)).StatusCode);
+        Assert.True(cache.TryGet(clientId, out _), "The first replica did not keep the client.");
+        var again = await admin.Http.PostAsJsonAsync($"/v1/organizations/{orgId}/clients/{clientId}/rotate-secret", new { overlapSeconds = 0 });
+        Assert.Equal(HttpStatusCode.OK, again.StatusCode);
+        var replaced = newSecret;
+        newSecret = (await again.Content.ReadFromJsonAsync<JsonElement>()).GetProperty("clientSecret").GetString()!;
+        Assert.Equal("invalid_client", await ErrorAsync(await GrantAsync(otherHttp, clientId, replaced)));
+        Assert.Equal(HttpStatusCode.OK, (await GrantAsync(otherHttp, clientId, newSecret)).StatusCode);
+        Assert.Equal(HttpStatusCode.OK, (await GrantAsync(fixture.Client(), clientId, newSecret)).StatusCode);
+        Assert.True(cache.TryGet(clientId, out _));
+
+        // Deleted on the first replica, which has it cached too: the other refuses it at once.
         Assert.Equal(HttpStatusCode.NoContent, (await admin.Http.DeleteAsync($"/v1/organizations/{orgId}/clients/{clientId}")).StatusCode);
         Assert.Equal("invalid_client", await ErrorAsync(await GrantAsync(otherHttp, clientId, newSecret)));
         Assert.Equal("invalid_client", await ErrorAsync(await GrantAsync(fixture.Client(), clientId, newSecret)));
