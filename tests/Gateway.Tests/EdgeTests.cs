@@ -60,7 +60,18 @@ public sealed class EdgeTests(EdgeGateways edge) : IClassFixture<EdgeGateways>
         // The keys service announces the revocation on Redis, as it does before answering the revocation.
         await using (var redis = await StackExchange.Redis.ConnectionMultiplexer.ConnectAsync(edge.Servers.Redis))
         {
-            var receivers = await redis.GetSubscriber().PublishAsync(StackExchange.Redis.RedisChannel.Literal(EdgeGateways.KeyInvalidationChannel), keyId);
+            var subscriber = redis.GetSubscriber();
+            var channel = StackExchange.Redis.RedisChannel.Literal(EdgeGateways.KeyInvalidationChannel);
+            // Both replicas must be subscribed: after another test's Redis restart each resubscribes by itself, a moment
+            // later. An empty key id is ignored by the listeners.
+            var subscribed = System.Diagnostics.Stopwatch.StartNew();
+            while (await subscriber.PublishAsync(channel, "") < 2)
+            {
+                Assert.True(subscribed.Elapsed < TimeSpan.FromSeconds(30), "both gateway replicas did not listen for key changes within 30 s");
+                await Task.Delay(100);
+            }
+
+            var receivers = await subscriber.PublishAsync(channel, keyId);
             Assert.True(receivers >= 2, $"{receivers} gateway replicas listen for key changes");
         }
 
